@@ -19,7 +19,7 @@ public record Section(int index, String name, int type, long flags, long address
         int link, int info, long addralign, long entsize) {
     public static final int SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4, SHT_HASH = 5,
             SHT_DYNAMIC = 6, SHT_NOTE = 7, SHT_NOBITS = 8, SHT_DYNSYM = 11, SHT_INIT_ARRAY = 14,
-            SHT_FINI_ARRAY = 15, SHT_PREINIT_ARRAY = 16, SHT_GNU_HASH = 0x6ffffff6;
+            SHT_FINI_ARRAY = 15, SHT_PREINIT_ARRAY = 16, SHT_RELR = 19, SHT_GNU_HASH = 0x6ffffff6;
     public static final long SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXECINSTR = 4, SHF_TLS = 0x400;
 
     /** @return true when the section holds instructions (SHF_EXECINSTR) */

@@ -1,0 +1,221 @@
+package org.ykrw.core.x86.decode;
+
+import static org.ykrw.core.x86.decode.CapstoneLayout.*;
+
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Insn;
+import org.ykrw.core.x86.MemOperand;
+import org.ykrw.core.x86.Operand;
+import org.ykrw.core.x86.Reg;
+
+/**
+ * x86-64 decoder on capstone 4 (fast path): one {@code cs_disasm} call decodes a whole window of code
+ * and the native {@code cs_insn} array and each {@code cs_detail} are read through direct ByteBuffers
+ * at the offsets in {@link CapstoneLayout}. Not thread-safe: use one decoder per thread.
+ */
+public final class CapstoneDecoder implements AutoCloseable {
+    /** Largest window handed to one cs_disasm call. */
+    private static final int WINDOW = 64 * 1024;
+    /** Longest x86 instruction. */
+    private static final int MAX_INSN = 15;
+
+    private static final CapstoneLibrary LIB = CapstoneLibrary.load();
+
+    private final NativeLongByReference handleRef = new NativeLongByReference();
+    private final NativeLong handle;
+    private final Memory codeBuffer = new Memory(WINDOW);
+    private final int[] regMap;
+    private final int[] segMap;
+    private int flagsRegId = -1;
+    private final Map<String, String> internedStrings = new HashMap<>();
+    private boolean closed;
+
+    /** Opens a capstone handle for x86-64 with instruction details on (Intel syntax). */
+    public CapstoneDecoder() {
+        int err = LIB.cs_open(CS_ARCH_X86, CS_MODE_64, handleRef);
+        if (err != 0) {
+            throw new YkrwException("capstone cs_open failed with error " + err);
+        }
+        handle = handleRef.getValue();
+        LIB.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
+        regMap = new int[256];
+        segMap = new int[256];
+        Arrays.fill(regMap, Reg.NONE);
+        for (int id = 1; id < 256; id++) {
+            String name = LIB.cs_reg_name(handle, id);
+            if (name != null) {
+                regMap[id] = RegisterNames.toReg(name);
+                if (RegisterNames.isFlags(name)) {
+                    flagsRegId = id;
+                }
+                segMap[id] = "fs".equals(name) ? MemOperand.SEG_FS : "gs".equals(name) ? MemOperand.SEG_GS
+                        : MemOperand.SEG_NONE;
+            }
+        }
+    }
+
+    /**
+     * Decodes consecutive instructions.
+     *
+     * @param code buffer holding the machine code
+     * @param offset where decoding starts in {@code code}
+     * @param length bytes available from {@code offset}
+     * @param address virtual address of {@code code[offset]}
+     * @param maxCount stop after this many instructions (0: no limit)
+     * @return instructions in order; stops early at the first undecodable byte
+     */
+    public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount) {
+        checkOpen();
+        List<Insn> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < length && (maxCount == 0 || out.size() < maxCount)) {
+            int window = Math.min(WINDOW, length - pos);
+            int want = maxCount == 0 ? 0 : maxCount - out.size();
+            int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
+            boolean moreBeyondWindow = length - pos > window;
+            pos += consumed;
+            if (consumed == 0) {
+                break;
+            }
+            // cs_disasm stops at an undecodable byte or at an instruction cut by the window's end;
+            // only the second case may continue in the next window.
+            int left = window - consumed;
+            boolean stoppedByCount = want != 0 && out.size() >= maxCount;
+            if (left > 0 && !stoppedByCount && !(moreBeyondWindow && left < MAX_INSN)) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param code buffer
+     * @param offset where the instruction starts
+     * @param address its virtual address
+     * @return the instruction, or null when the bytes there do not decode
+     */
+    public Insn decodeOne(byte[] code, int offset, long address) {
+        List<Insn> one = decode(code, offset, Math.min(MAX_INSN, code.length - offset), address, 1);
+        return one.isEmpty() ? null : one.get(0);
+    }
+
+    /**
+     * Linear sweep: decodes a whole range; undecodable bytes become 1-byte {@link FlowKind#INVALID}
+     * instructions and decoding resumes at the next byte.
+     *
+     * @param code buffer
+     * @param offset start in the buffer
+     * @param length bytes to cover
+     * @param address virtual address of {@code code[offset]}
+     * @return instructions covering the range exactly
+     */
+    public List<Insn> sweep(byte[] code, int offset, int length, long address) {
+        List<Insn> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < length) {
+            List<Insn> run = decode(code, offset + pos, length - pos, address + pos, 0);
+            out.addAll(run);
+            for (Insn i : run) {
+                pos += i.length();
+            }
+            if (pos < length) {
+                byte[] b = {code[offset + pos]};
+                out.add(new Insn(address + pos, b, 0, "(bad)", "", FlowKind.INVALID, Insn.NO_TARGET, List.of(),
+                        0, 0, false, 0, 0, 0, 0));
+                pos++;
+            }
+        }
+        return out;
+    }
+
+    private int decodeWindow(byte[] code, int offset, int length, long address, int count, List<Insn> out) {
+        codeBuffer.write(0, code, offset, length);
+        PointerByReference insnRef = new PointerByReference();
+        long n = LIB.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
+                .longValue();
+        if (n <= 0) {
+            return 0;
+        }
+        Pointer insns = insnRef.getValue();
+        int consumed = 0;
+        try {
+            ByteBuffer bb = insns.getByteBuffer(0, n * INSN_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                Insn insn = readInsn(bb, i * INSN_SIZE);
+                consumed += insn.length();
+                out.add(insn);
+            }
+        } finally {
+            LIB.cs_free(insns, new NativeLong(n));
+        }
+        return consumed;
+    }
+
+    private Insn readInsn(ByteBuffer bb, int base) {
+        int id = bb.getInt(base + INSN_ID);
+        long address = bb.getLong(base + INSN_ADDRESS);
+        int size = bb.getShort(base + INSN_LENGTH) & 0xFFFF;
+        byte[] bytes = new byte[size];
+        bb.get(base + INSN_BYTES, bytes);
+        String mnemonic = cString(bb, base + INSN_MNEMONIC, MNEMONIC_MAX);
+        String opStr = cString(bb, base + INSN_OP_STR, OP_STR_MAX);
+        long detailAddress = bb.getLong(base + INSN_DETAIL);
+        ByteBuffer d = new Pointer(detailAddress).getByteBuffer(0, DETAIL_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        return InsnBuilder.build(this, d, address, bytes, id, mnemonic, opStr);
+    }
+
+    /** @return the {@link Reg} number of a capstone register id */
+    int reg(int capstoneReg) {
+        return capstoneReg >= 0 && capstoneReg < regMap.length ? regMap[capstoneReg] : Reg.NONE;
+    }
+
+    /** @return true when the capstone register id is the flags register */
+    boolean isFlagsReg(int capstoneReg) {
+        return capstoneReg == flagsRegId;
+    }
+
+    /** @return the MemOperand segment constant for a capstone segment register id */
+    int segment(int capstoneReg) {
+        return capstoneReg > 0 && capstoneReg < segMap.length ? segMap[capstoneReg] : MemOperand.SEG_NONE;
+    }
+
+    private String cString(ByteBuffer bb, int at, int max) {
+        int len = 0;
+        while (len < max && bb.get(at + len) != 0) {
+            len++;
+        }
+        byte[] raw = new byte[len];
+        bb.get(at, raw);
+        String s = new String(raw, StandardCharsets.US_ASCII);
+        // Mnemonics and many operand strings repeat; sharing them keeps large programs small in memory.
+        return len <= 24 ? internedStrings.computeIfAbsent(s, k -> k) : s;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("decoder is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            LIB.cs_close(handleRef);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.ykrw.core.x86.decode;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import org.ykrw.core.diag.YkrwException;
+
+/**
+ * The handful of capstone C functions ykrw calls, bound directly with JNA. Loaded by its soname so
+ * that only Debian's runtime package (libcapstone4) is needed, not the -dev symlink.
+ */
+interface CapstoneLibrary extends Library {
+    int cs_open(int arch, int mode, NativeLongByReference handle);
+
+    int cs_option(NativeLong handle, int type, NativeLong value);
+
+    NativeLong cs_disasm(NativeLong handle, Pointer code, NativeLong codeSize, long address, NativeLong count,
+            PointerByReference insn);
+
+    void cs_free(Pointer insn, NativeLong count);
+
+    int cs_close(NativeLongByReference handle);
+
+    int cs_errno(NativeLong handle);
+
+    String cs_reg_name(NativeLong handle, int regId);
+
+    /** @return the loaded library, or a one-line YkrwException naming the package to install */
+    static CapstoneLibrary load() {
+        Throwable last = null;
+        for (String name : new String[] {"libcapstone.so.4", "capstone"}) {
+            try {
+                return Native.load(name, CapstoneLibrary.class);
+            } catch (UnsatisfiedLinkError e) {
+                last = e;
+            }
+        }
+        throw new YkrwException("libcapstone4 is not installed (apt-get install libcapstone4)", last);
+    }
+}
