@@ -1,0 +1,110 @@
+package org.ykrw.core.cfg;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongPredicate;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.ElfSymbol;
+import org.ykrw.core.elf.PltEntry;
+import org.ykrw.core.ir.DiscoverySource;
+import org.ykrw.core.ir.Program;
+
+/**
+ * Lifts an ELF file into a {@link Program}. The phases:
+ * <ol>
+ *   <li>collect function starts (entry, symbols, FDEs, init arrays, code pointers) and PLT stubs;</li>
+ *   <li>lift every function by recursive descent, adding direct call targets as new functions, with
+ *       only the calls known by name to never return cut;</li>
+ *   <li>find all non-returning functions (a fixpoint over the lifted code);</li>
+ *   <li>lift again with that knowledge, so no code after a non-returning call is taken for real;</li>
+ *   <li>build blocks and edges ({@link IrBuilder}).</li>
+ * </ol>
+ */
+public final class CfgBuilder {
+    private CfgBuilder() {
+    }
+
+    /**
+     * @param elf the input
+     * @param options lifting options
+     * @return the lifted program
+     */
+    public static Program lift(ElfFile elf, LiftOptions options) {
+        long t0 = System.nanoTime();
+        try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder()) {
+            CodeImage image = new CodeImage(elf, decoder);
+            FunctionStarts starts = new FunctionStarts(elf, image);
+            Map<Long, String> plt = new LinkedHashMap<>();
+            for (PltEntry e : elf.pltEntries()) {
+                plt.putIfAbsent(e.address(), e.symbolName() + "@plt");
+            }
+            Set<Long> forced = knownNoReturn(elf, plt, starts);
+            TableReader tables = new TableReader(elf);
+
+            Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, 1);
+            Set<Long> allStarts = new HashSet<>(first.keySet());
+            allStarts.addAll(plt.keySet());
+            Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
+            Map<Long, LiftedFunction> second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2);
+
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            return new IrBuilder(image, starts, plt, second, noReturn).build(millis);
+        }
+    }
+
+    private static Set<Long> knownNoReturn(ElfFile elf, Map<Long, String> plt, FunctionStarts starts) {
+        Set<Long> out = new HashSet<>();
+        plt.forEach((address, name) -> {
+            if (NoReturnNames.isNoReturn(name.substring(0, name.length() - 4))) {
+                out.add(address);
+            }
+        });
+        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
+            for (ElfSymbol s : table) {
+                if (s.isFunction() && s.isDefined() && NoReturnNames.isNoReturn(s.name())) {
+                    out.add(s.value());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
+            LongPredicate noReturn, TableReader tables, LiftOptions options, int round) {
+        Set<Long> known = new HashSet<>(starts.starts.keySet());
+        known.addAll(plt.keySet());
+        Deque<Long> work = new ArrayDeque<>(starts.starts.keySet());
+        Map<Long, LiftedFunction> out = new TreeMap<>();
+        LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
+                options.maxJumpTableEntries());
+        long done = 0;
+        while (!work.isEmpty()) {
+            long entry = work.poll();
+            if (out.containsKey(entry) || plt.containsKey(entry)) {
+                continue;
+            }
+            LiftedFunction f = FunctionLifter.lift(ctx, entry);
+            out.put(entry, f);
+            for (long callee : f.callTargets) {
+                if (!known.contains(callee) && image.isCode(callee)) {
+                    known.add(callee);
+                    work.add(callee);
+                    if (round == 2) {
+                        starts.add(callee, DiscoverySource.CALL_TARGET, image);
+                    }
+                }
+            }
+            if ((++done & 255) == 0) {
+                options.progress().progress("lifting (pass " + round + " of 2)", done, done + work.size());
+            }
+        }
+        options.progress().progress("lifting (pass " + round + " of 2)", done, done);
+        return out;
+    }
+}

@@ -1,0 +1,163 @@
+package org.ykrw.core.cfg;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.ykrw.core.ir.JumpTable;
+import org.ykrw.core.ir.SkipReason;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * Recursive descent over one function: follows every direct branch and resolved jump table from the
+ * entry, staying inside the function's own range (its FDE when it has one) and stopping at other
+ * functions' starts, which are tail calls or fall-through into the next function.
+ */
+final class FunctionLifter {
+    private final LiftContext ctx;
+    private final LiftedFunction fn;
+    private final Deque<Long> work = new ArrayDeque<>();
+
+    private FunctionLifter(LiftContext ctx, long entry) {
+        this.ctx = ctx;
+        long[] range = ctx.frameRange(entry);
+        long end = range != null && range[0] == entry ? range[1] : Long.MAX_VALUE;
+        this.fn = new LiftedFunction(entry, end);
+    }
+
+    /** Lifts the function at {@code entry}. */
+    static LiftedFunction lift(LiftContext ctx, long entry) {
+        FunctionLifter l = new FunctionLifter(ctx, entry);
+        l.run();
+        return l.fn;
+    }
+
+    private void run() {
+        fn.leaders.add(fn.entry);
+        work.push(fn.entry);
+        JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
+        while (true) {
+            while (!work.isEmpty()) {
+                walk(work.pop());
+            }
+            // Resolving a table adds targets; their code may hold further tables, so repeat until stable.
+            boolean progress = false;
+            for (Insn jump : List.copyOf(pendingIndirectJumps())) {
+                JumpTable table = resolver.resolve(jump);
+                if (table != null) {
+                    fn.tables.put(jump.address(), table);
+                    for (long t : table.targets()) {
+                        addInternalTarget(jump.address(), t);
+                    }
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                break;
+            }
+        }
+        for (Insn jump : pendingIndirectJumps()) {
+            resolver.classifyUnresolved(jump);
+        }
+        if (!fn.unresolvedTables.isEmpty()) {
+            fn.problems.add(SkipReason.UNRESOLVED_JUMP_TABLE);
+        }
+    }
+
+    private List<Insn> pendingIndirectJumps() {
+        List<Insn> out = new ArrayList<>();
+        for (Insn i : fn.insns.values()) {
+            if (i.flow() == org.ykrw.core.x86.FlowKind.INDIRECT_JUMP && !fn.tables.containsKey(i.address())
+                    && !fn.unresolved.containsKey(i.address()) && !fn.pointerTailCalls.contains(i.address())) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private boolean inOwnRange(long address) {
+        return address >= fn.entry && address < fn.rangeEnd && ctx.image().sameRegion(fn.entry, address);
+    }
+
+    private void walk(long start) {
+        long addr = start;
+        while (true) {
+            if (fn.insns.containsKey(addr)) {
+                fn.leaders.add(addr);
+                return;
+            }
+            if (addr != fn.entry && ctx.functionStarts().contains(addr)) {
+                return;  // falls into the next function
+            }
+            if (!inOwnRange(addr)) {
+                return;  // runs off its range: a call the analysis thought returns, or padding follows
+            }
+            Insn insn = ctx.image().insnAt(addr);
+            if (insn == null) {
+                fn.problems.add(SkipReason.UNDECODABLE);
+                return;
+            }
+            if (overlaps(insn)) {
+                fn.problems.add(SkipReason.OVERLAPPING_CODE);
+                return;
+            }
+            fn.insns.put(addr, insn);
+            switch (insn.flow()) {
+                case SEQUENTIAL, INDIRECT_CALL -> addr = insn.end();
+                case CALL -> {
+                    fn.callTargets.add(insn.target());
+                    if (ctx.noReturn().test(insn.target())) {
+                        fn.noReturnCalls.add(addr);
+                        return;
+                    }
+                    addr = insn.end();
+                }
+                case COND_JUMP -> {
+                    branchTo(insn);
+                    fn.leaders.add(insn.end());
+                    work.push(insn.end());
+                    return;
+                }
+                case JUMP -> {
+                    branchTo(insn);
+                    return;
+                }
+                case INVALID -> {
+                    fn.problems.add(SkipReason.UNDECODABLE);
+                    return;
+                }
+                default -> {
+                    return;  // ret, trap, indirect jump (resolved later)
+                }
+            }
+        }
+    }
+
+    private void branchTo(Insn insn) {
+        long t = insn.target();
+        if (t != fn.entry && (ctx.functionStarts().contains(t) || !inOwnRange(t))) {
+            if (!ctx.image().isCode(t)) {
+                fn.problems.add(SkipReason.BAD_BRANCH_TARGET);
+            }
+            return;  // tail call or jump into another function
+        }
+        addInternalTarget(insn.address(), t);
+    }
+
+    private void addInternalTarget(long from, long t) {
+        fn.incoming.computeIfAbsent(t, k -> new ArrayList<>()).add(from);
+        if (fn.leaders.add(t) || !fn.insns.containsKey(t)) {
+            work.push(t);
+        }
+    }
+
+    private boolean overlaps(Insn insn) {
+        Map.Entry<Long, Insn> below = fn.insns.lowerEntry(insn.address());
+        if (below != null && below.getValue().end() > insn.address()) {
+            return true;
+        }
+        Long above = fn.insns.higherKey(insn.address());
+        return above != null && above < insn.end();
+    }
+}

@@ -1,0 +1,186 @@
+package org.ykrw.core.cfg;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.ykrw.core.ir.AddressRange;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.DiscoverySource;
+import org.ykrw.core.ir.EdgeKind;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.JumpTable;
+import org.ykrw.core.ir.Program;
+import org.ykrw.core.ir.UnresolvedJump;
+import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Insn;
+
+/** Turns raw lifted functions into IR: blocks split at leaders, typed edges, tables and gaps. */
+final class IrBuilder {
+    private final CodeImage image;
+    private final FunctionStarts starts;
+    private final Map<Long, String> plt;
+    private final Map<Long, LiftedFunction> lifted;
+    private final Set<Long> noReturn;
+    private final Map<Long, Block> blockAt = new HashMap<>();
+    private final Map<Long, Function> functionAt = new HashMap<>();
+
+    IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
+            Set<Long> noReturn) {
+        this.image = image;
+        this.starts = starts;
+        this.plt = plt;
+        this.lifted = lifted;
+        this.noReturn = noReturn;
+    }
+
+    Program build(long millis) {
+        List<Function> functions = new ArrayList<>();
+        plt.forEach((address, name) -> {
+            Function f = new Function(address, name);
+            f.addSource(DiscoverySource.PLT);
+            f.setPlt();
+            f.setNoReturn(noReturn.contains(address));
+            functions.add(f);
+            functionAt.put(address, f);
+        });
+        for (LiftedFunction lf : lifted.values()) {
+            Function f = new Function(lf.entry, starts.nameOf(lf.entry));
+            starts.aliases.getOrDefault(lf.entry, Set.of()).forEach(f::addAlias);
+            starts.starts.getOrDefault(lf.entry, Set.of()).forEach(f::addSource);
+            if (f.discoveredBy().isEmpty()) {
+                f.addSource(DiscoverySource.CALL_TARGET);
+            }
+            f.setNoReturn(noReturn.contains(lf.entry));
+            f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE ? lf.rangeEnd : lf.reachedEnd());
+            makeBlocks(f, lf);
+            f.setCfgBuilt();
+            if (!lf.problems.isEmpty()) {
+                f.skip(lf.problems.get(0));
+            }
+            functions.add(f);
+            functionAt.put(lf.entry, f);
+        }
+        List<JumpTable> tables = new ArrayList<>();
+        List<UnresolvedJump> unresolved = new ArrayList<>();
+        for (LiftedFunction lf : lifted.values()) {
+            Function f = functionAt.get(lf.entry);
+            for (JumpTable t : lf.tables.values()) {
+                tables.add(new JumpTable(t.kind(), t.tableAddress(), t.entrySize(), t.base(), t.targets(),
+                        t.jumpAddress(), f));
+            }
+            lf.unresolved.forEach((address, reason) -> unresolved.add(
+                    new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
+            connect(f, lf);
+        }
+        return new Program(functions, tables, unresolved, unreached(functions), millis);
+    }
+
+    private void makeBlocks(Function f, LiftedFunction lf) {
+        List<Insn> current = new ArrayList<>();
+        Insn prev = null;
+        for (Insn i : lf.insns.values()) {
+            boolean split = prev != null && (prev.end() != i.address() || lf.leaders.contains(i.address())
+                    || endsBlock(prev, lf));
+            if (split) {
+                addBlock(f, lf, current);
+                current = new ArrayList<>();
+            }
+            current.add(i);
+            prev = i;
+        }
+        if (!current.isEmpty()) {
+            addBlock(f, lf, current);
+        }
+    }
+
+    private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
+        Block b = f.addBlock(insns);
+        blockAt.putIfAbsent(b.address(), b);
+        if (b.address() == lf.entry) {
+            f.markIndirectTarget(b);
+        }
+    }
+
+    private static boolean endsBlock(Insn i, LiftedFunction lf) {
+        FlowKind k = i.flow();
+        if (k == FlowKind.CALL) {
+            return lf.noReturnCalls.contains(i.address());
+        }
+        return k != FlowKind.SEQUENTIAL && k != FlowKind.INDIRECT_CALL;
+    }
+
+    private void connect(Function f, LiftedFunction lf) {
+        for (Block b : f.blocks()) {
+            for (Insn i : b.instructions()) {
+                if (i.flow() == FlowKind.CALL) {
+                    f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
+                }
+            }
+            Insn last = b.lastInstruction();
+            switch (last.flow()) {
+                case SEQUENTIAL, INDIRECT_CALL, CALL -> {
+                    if (!lf.noReturnCalls.contains(last.address())) {
+                        f.addEdge(b, blockAt.get(last.end()), last.end(), EdgeKind.FALL_THROUGH);
+                    }
+                }
+                case COND_JUMP -> {
+                    f.addEdge(b, blockAt.get(last.target()), last.target(), directKind(f, last.target(), EdgeKind.CONDITIONAL));
+                    f.addEdge(b, blockAt.get(last.end()), last.end(), EdgeKind.FALL_THROUGH);
+                }
+                case JUMP -> f.addEdge(b, blockAt.get(last.target()), last.target(),
+                        directKind(f, last.target(), EdgeKind.BRANCH));
+                case INDIRECT_JUMP -> {
+                    JumpTable t = lf.tables.get(last.address());
+                    if (t != null) {
+                        for (long target : new java.util.TreeSet<>(t.targets())) {
+                            f.addEdge(b, blockAt.get(target), target, EdgeKind.JUMP_TABLE);
+                        }
+                    } else if (lf.pointerTailCalls.contains(last.address())) {
+                        f.addEdge(b, null, -1, EdgeKind.TAIL_CALL);
+                    } else {
+                        f.addEdge(b, null, -1, EdgeKind.INDIRECT);
+                    }
+                }
+                case RETURN -> f.addEdge(b, null, -1, EdgeKind.RETURN);
+                default -> { }
+            }
+        }
+    }
+
+    private EdgeKind directKind(Function f, long target, EdgeKind internal) {
+        Block t = blockAt.get(target);
+        return t != null && t.function() == f ? internal : EdgeKind.TAIL_CALL;
+    }
+
+    private List<AddressRange> unreached(List<Function> functions) {
+        TreeMap<Long, Long> covered = new TreeMap<>();
+        for (Function f : functions) {
+            if (f.isPlt()) {
+                continue;
+            }
+            for (Block b : f.blocks()) {
+                covered.merge(b.address(), b.endAddress(), Math::max);
+            }
+        }
+        for (Map.Entry<Long, String> e : plt.entrySet()) {
+            covered.merge(e.getKey(), e.getKey() + 16, Math::max);
+        }
+        List<AddressRange> gaps = new ArrayList<>();
+        for (AddressRange region : image.ranges()) {
+            long pos = region.start();
+            for (Map.Entry<Long, Long> c : covered.subMap(region.start(), true, region.end(), false).entrySet()) {
+                if (c.getKey() > pos) {
+                    gaps.add(new AddressRange(pos, c.getKey()));
+                }
+                pos = Math.max(pos, c.getValue());
+            }
+            if (pos < region.end()) {
+                gaps.add(new AddressRange(pos, region.end()));
+            }
+        }
+        return gaps;
+    }
+}

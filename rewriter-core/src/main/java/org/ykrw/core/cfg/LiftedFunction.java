@@ -1,0 +1,59 @@
+package org.ykrw.core.cfg;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.ykrw.core.ir.JumpTable;
+import org.ykrw.core.ir.SkipReason;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * Raw result of recursive descent over one function, before it becomes IR blocks: the reachable
+ * instructions, the block leaders and what the indirect jumps were found to be.
+ */
+final class LiftedFunction {
+    final long entry;
+    /** End of the function's own range (FDE end) or Long.MAX_VALUE when unknown. */
+    final long rangeEnd;
+    final TreeMap<Long, Insn> insns = new TreeMap<>();
+    final TreeSet<Long> leaders = new TreeSet<>();
+    /** branch target -> addresses of the branches reaching it (inside this function) */
+    final Map<Long, List<Long>> incoming = new HashMap<>();
+    /** calls believed never to return when lifting (no fall-through decoded after them) */
+    final TreeSet<Long> noReturnCalls = new TreeSet<>();
+    final TreeSet<Long> callTargets = new TreeSet<>();
+    /** indirect jump address -> resolved table */
+    final Map<Long, JumpTable> tables = new LinkedHashMap<>();
+    /** indirect jump address -> reason it stays unresolved */
+    final Map<Long, String> unresolved = new LinkedHashMap<>();
+    /** unresolved jumps that look like tables */
+    final TreeSet<Long> unresolvedTables = new TreeSet<>();
+    /** indirect jumps that are tail calls through a pointer */
+    final TreeSet<Long> pointerTailCalls = new TreeSet<>();
+    final List<SkipReason> problems = new ArrayList<>();
+
+    LiftedFunction(long entry, long rangeEnd) {
+        this.entry = entry;
+        this.rangeEnd = rangeEnd;
+    }
+
+    /** @return end of the last reachable instruction */
+    long reachedEnd() {
+        return insns.isEmpty() ? entry : insns.lastEntry().getValue().end();
+    }
+
+    /** @return the instruction that falls through into {@code address}, or null */
+    Insn fallThroughPredecessor(long address) {
+        Map.Entry<Long, Insn> e = insns.lowerEntry(address);
+        if (e == null || e.getValue().end() != address) {
+            return null;
+        }
+        Insn prev = e.getValue();
+        boolean falls = prev.flow().fallsThrough() && !noReturnCalls.contains(prev.address());
+        return falls ? prev : null;
+    }
+}

@@ -1,0 +1,114 @@
+package org.ykrw.core.cfg;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.ykrw.core.ir.JumpTable;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * Finds the functions that never return: the least fixpoint of "some path from the entry reaches a
+ * return, a returning tail call or an unknown jump", where calls to functions not (yet) known to
+ * return cut their path. Starting from "nothing returns" and growing makes the result the smallest
+ * set of returning functions consistent with the code, so chains like {@code die() -> exit()} are found.
+ */
+final class NoReturnAnalysis {
+    private final Map<Long, LiftedFunction> lifted;
+    private final Set<Long> forcedNoReturn;
+    private final Set<Long> functionStarts;
+    private final Set<Long> mayReturn = new HashSet<>();
+
+    /**
+     * @param lifted every lifted function by entry
+     * @param forcedNoReturn entries known not to return by name (PLT stubs and symbols of exit, abort ...)
+     * @param functionStarts all function starts, lifted or not (unlifted ones, e.g. PLT stubs, return
+     *     unless forced)
+     */
+    NoReturnAnalysis(Map<Long, LiftedFunction> lifted, Set<Long> forcedNoReturn, Set<Long> functionStarts) {
+        this.lifted = lifted;
+        this.forcedNoReturn = forcedNoReturn;
+        this.functionStarts = functionStarts;
+    }
+
+    /** @return entries of functions that never return */
+    Set<Long> run() {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (LiftedFunction f : lifted.values()) {
+                if (!mayReturn.contains(f.entry) && !forcedNoReturn.contains(f.entry) && reachesReturn(f)) {
+                    mayReturn.add(f.entry);
+                    changed = true;
+                }
+            }
+        }
+        Set<Long> noReturn = new HashSet<>(forcedNoReturn);
+        for (long entry : lifted.keySet()) {
+            if (!mayReturn.contains(entry)) {
+                noReturn.add(entry);
+            }
+        }
+        return noReturn;
+    }
+
+    private boolean returns(long target) {
+        if (forcedNoReturn.contains(target)) {
+            return false;
+        }
+        return !lifted.containsKey(target) || mayReturn.contains(target);
+    }
+
+    private boolean reachesReturn(LiftedFunction f) {
+        Deque<Long> work = new ArrayDeque<>();
+        Set<Long> seen = new HashSet<>();
+        work.push(f.entry);
+        while (!work.isEmpty()) {
+            long addr = work.pop();
+            while (seen.add(addr)) {
+                Insn i = f.insns.get(addr);
+                if (i == null) {
+                    // Falls off the lifted code: into the next function, or past the end of its range.
+                    if (functionStarts.contains(addr) ? returns(addr) : true) {
+                        return true;
+                    }
+                    break;
+                }
+                boolean goOn = true;
+                switch (i.flow()) {
+                    case RETURN -> {
+                        return true;
+                    }
+                    case TRAP, INVALID -> goOn = false;
+                    case CALL -> goOn = returns(i.target());
+                    case JUMP, COND_JUMP -> {
+                        long t = i.target();
+                        if (f.insns.containsKey(t)) {
+                            work.push(t);
+                        } else if (functionStarts.contains(t) ? returns(t) : true) {
+                            return true;
+                        }
+                        goOn = i.flow() == org.ykrw.core.x86.FlowKind.COND_JUMP;
+                    }
+                    case INDIRECT_JUMP -> {
+                        JumpTable table = f.tables.get(addr);
+                        if (table == null) {
+                            return true;  // a pointer tail call or unknown target: assume it returns
+                        }
+                        for (long t : table.targets()) {
+                            work.push(t);
+                        }
+                        goOn = false;
+                    }
+                    default -> { }
+                }
+                if (!goOn) {
+                    break;
+                }
+                addr = i.end();
+            }
+        }
+        return false;
+    }
+}

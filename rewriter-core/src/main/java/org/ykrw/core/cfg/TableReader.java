@@ -1,0 +1,33 @@
+package org.ykrw.core.cfg;
+
+import java.util.Map;
+import org.ykrw.core.elf.ElfFile;
+
+/** Reads jump-table entries as the loader will see them (applying relocations of absolute entries). */
+final class TableReader {
+    private final ElfFile elf;
+    private final Map<Long, Long> relocatedSlots;
+
+    TableReader(ElfFile elf) {
+        this.elf = elf;
+        this.relocatedSlots = elf.relativeCodePointers();
+    }
+
+    /** @return true when [address, address+size) is file-backed and not executable (tables live in data) */
+    boolean isReadable(long address, int size) {
+        long off = elf.fileOffset(address);
+        long endOff = elf.fileOffset(address + size - 1);
+        return off >= 0 && endOff == off + size - 1;
+    }
+
+    /** @return the signed 32-bit entry at {@code address} */
+    long relativeEntry(long address) {
+        return elf.readI32(address);
+    }
+
+    /** @return the 64-bit absolute entry at {@code address}, relocated when a relocation sets that slot */
+    long absoluteEntry(long address) {
+        Long relocated = relocatedSlots.get(address);
+        return relocated != null ? relocated : elf.readU64(address);
+    }
+}

@@ -1,0 +1,116 @@
+package org.ykrw.core.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * A basic block: straight-line instructions entered only at the top. Calls do not end a block (as in
+ * compiler IR); a call to a function that never returns does, with no fall-through edge.
+ *
+ * <p>Blocks are created and connected only by their {@link Function} (and the CFG builder in the
+ * same module); passes read them and attach instrumentation through {@link #prologue()}.
+ */
+public final class Block {
+    private final Function function;
+    private final List<Insn> instructions;
+    private final List<Edge> successors = new ArrayList<>();
+    private final List<Edge> predecessors = new ArrayList<>();
+    private final List<Object> prologue = new ArrayList<>();
+    private int index = -1;
+    private boolean indirectTarget;
+
+    Block(Function function, List<Insn> instructions) {
+        if (instructions.isEmpty()) {
+            throw new IllegalArgumentException("a block holds at least one instruction");
+        }
+        this.function = function;
+        this.instructions = List.copyOf(instructions);
+    }
+
+    /** @return position inside the function, in address order */
+    public int index() {
+        return index;
+    }
+
+    void setIndex(int index) {
+        this.index = index;
+    }
+
+    /** @return the owning function */
+    public Function function() {
+        return function;
+    }
+
+    /** @return input address of the first instruction */
+    public long address() {
+        return instructions.get(0).address();
+    }
+
+    /** @return input address just past the last instruction */
+    public long endAddress() {
+        return lastInstruction().end();
+    }
+
+    /** @return size in bytes */
+    public int size() {
+        return (int) (endAddress() - address());
+    }
+
+    /** @return the instructions, in order */
+    public List<Insn> instructions() {
+        return instructions;
+    }
+
+    /** @return the last instruction */
+    public Insn lastInstruction() {
+        return instructions.get(instructions.size() - 1);
+    }
+
+    /** @return outgoing edges */
+    public List<Edge> successors() {
+        return Collections.unmodifiableList(successors);
+    }
+
+    /** @return incoming edges from blocks of any function */
+    public List<Edge> predecessors() {
+        return Collections.unmodifiableList(predecessors);
+    }
+
+    /** @return true when control may arrive here through a pointer (entry, jump-table target, code pointer) */
+    public boolean isIndirectTarget() {
+        return indirectTarget;
+    }
+
+    void markIndirectTarget() {
+        indirectTarget = true;
+    }
+
+    /**
+     * Code a pass wants to run before the block's first instruction. The list holds pass-specific
+     * instrumentation descriptions that the layout engine knows how to emit; the block owns it.
+     *
+     * @return the mutable prologue list
+     */
+    public List<Object> prologue() {
+        return prologue;
+    }
+
+    void addSuccessor(Edge e) {
+        successors.add(e);
+        if (e.to() != null) {
+            e.to().predecessors.add(e);
+        }
+    }
+
+    /** @return a short label such as {@code main#3@0x1139} */
+    public String label() {
+        return String.format("%s#%d@0x%x", function.name(), index, address());
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+}

@@ -1,0 +1,6 @@
+package org.ykrw.core.ir;
+
+/** Where a function start came from; a function usually has several. */
+public enum DiscoverySource {
+    ENTRY, SYMTAB, DYNSYM, EH_FRAME, INIT_ARRAY, PLT, CALL_TARGET, CODE_POINTER, TAIL_CALL
+}

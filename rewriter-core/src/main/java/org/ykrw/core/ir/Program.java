@@ -1,0 +1,135 @@
+package org.ykrw.core.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A lifted program: its functions in address order, their jump tables, the indirect jumps that stay
+ * unresolved and the executable bytes no block covers. Passes work on this model only.
+ */
+public final class Program {
+    private final List<Function> functions;
+    private final Map<Long, Function> byEntry = new HashMap<>();
+    private final Map<String, Function> byName = new HashMap<>();
+    private final TreeMap<Long, Block> blocksByAddress = new TreeMap<>();
+    private final TreeMap<Long, Function> byRange = new TreeMap<>();
+    private final List<JumpTable> jumpTables;
+    private final List<UnresolvedJump> unresolvedJumps;
+    private final List<AddressRange> unreachedRanges;
+    private final long liftMillis;
+
+    /**
+     * @param functions all functions (sorted here by entry address; indices are assigned)
+     * @param jumpTables resolved tables
+     * @param unresolvedJumps indirect jumps left unresolved
+     * @param unreachedRanges executable bytes covered by no block
+     * @param liftMillis time the lifting took
+     */
+    public Program(List<Function> functions, List<JumpTable> jumpTables, List<UnresolvedJump> unresolvedJumps,
+            List<AddressRange> unreachedRanges, long liftMillis) {
+        List<Function> sorted = new ArrayList<>(functions);
+        sorted.sort((a, b) -> Long.compareUnsigned(a.entryAddress(), b.entryAddress()));
+        this.functions = Collections.unmodifiableList(sorted);
+        for (int i = 0; i < sorted.size(); i++) {
+            Function f = sorted.get(i);
+            f.setIndex(i);
+            byEntry.put(f.entryAddress(), f);
+            byName.putIfAbsent(f.name(), f);
+            for (String alias : f.aliases()) {
+                byName.putIfAbsent(alias, f);
+            }
+            byRange.put(f.entryAddress(), f);
+            for (Block b : f.blocks()) {
+                blocksByAddress.putIfAbsent(b.address(), b);
+            }
+        }
+        this.jumpTables = List.copyOf(jumpTables);
+        this.unresolvedJumps = List.copyOf(unresolvedJumps);
+        this.unreachedRanges = List.copyOf(unreachedRanges);
+        this.liftMillis = liftMillis;
+    }
+
+    /** @return functions in address order; {@link Function#index()} is the position here */
+    public List<Function> functions() {
+        return functions;
+    }
+
+    /** @return the function entered at {@code entry}, or null */
+    public Function functionAt(long entry) {
+        return byEntry.get(entry);
+    }
+
+    /** @return the function whose [entry, end) holds {@code address}, or null */
+    public Function functionContaining(long address) {
+        Map.Entry<Long, Function> e = byRange.floorEntry(address);
+        if (e != null && address < e.getValue().endAddress()) {
+            return e.getValue();
+        }
+        return null;
+    }
+
+    /** @return the function with this name or alias */
+    public Optional<Function> functionByName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** @return the block starting at {@code address}, or null */
+    public Block blockAt(long address) {
+        return blocksByAddress.get(address);
+    }
+
+    /** @return the block whose range holds {@code address}, or null */
+    public Block blockContaining(long address) {
+        Map.Entry<Long, Block> e = blocksByAddress.floorEntry(address);
+        return e != null && address < e.getValue().endAddress() ? e.getValue() : null;
+    }
+
+    /** @return resolved jump tables */
+    public List<JumpTable> jumpTables() {
+        return jumpTables;
+    }
+
+    /** @return indirect jumps left unresolved */
+    public List<UnresolvedJump> unresolvedJumps() {
+        return unresolvedJumps;
+    }
+
+    /** @return executable bytes no block covers */
+    public List<AddressRange> unreachedRanges() {
+        return unreachedRanges;
+    }
+
+    /** @return summary figures */
+    public ProgramStats stats() {
+        int fns = 0;
+        int plt = 0;
+        int skipped = 0;
+        long blocks = 0;
+        long insns = 0;
+        long bytes = 0;
+        for (Function f : functions) {
+            if (f.isPlt()) {
+                plt++;
+                continue;
+            }
+            fns++;
+            if (f.skipReason() != null) {
+                skipped++;
+            }
+            for (Block b : f.blocks()) {
+                blocks++;
+                insns += b.instructions().size();
+                bytes += b.size();
+            }
+        }
+        int tableMisses = (int) unresolvedJumps.stream().filter(UnresolvedJump::looksLikeTable).count();
+        long unreached = unreachedRanges.stream().mapToLong(AddressRange::size).sum();
+        return new ProgramStats(fns, plt, skipped, blocks, insns, bytes, jumpTables.size(), tableMisses,
+                unresolvedJumps.size(), unreached, liftMillis);
+    }
+}

@@ -1,0 +1,15 @@
+package org.ykrw.core.ir;
+
+/** Why a function is left where it is instead of being rewritten. */
+public enum SkipReason {
+    /** Bytes on a reachable path do not decode. */
+    UNDECODABLE,
+    /** Two reachable instructions overlap (a jump into the middle of another instruction). */
+    OVERLAPPING_CODE,
+    /** A reachable branch targets an address outside any executable section. */
+    BAD_BRANCH_TARGET,
+    /** An indirect jump that looks like a jump table could not be bounded. */
+    UNRESOLVED_JUMP_TABLE,
+    /** A PLT stub: tiny, reached through the GOT, nothing to rewrite. */
+    PLT_STUB
+}
