@@ -75,6 +75,17 @@ public final class CfgBuilder {
         return out;
     }
 
+    private static void discover(long address, DiscoverySource source, Set<Long> known, Deque<Long> work,
+            FunctionStarts starts, CodeImage image, int round) {
+        if (!known.contains(address) && image.isCode(address)) {
+            known.add(address);
+            work.add(address);
+            if (round == 2) {
+                starts.add(address, source, image);
+            }
+        }
+    }
+
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             LongPredicate noReturn, TableReader tables, LiftOptions options, int round) {
         Set<Long> known = new HashSet<>(starts.starts.keySet());
@@ -92,13 +103,10 @@ public final class CfgBuilder {
             LiftedFunction f = FunctionLifter.lift(ctx, entry);
             out.put(entry, f);
             for (long callee : f.callTargets) {
-                if (!known.contains(callee) && image.isCode(callee)) {
-                    known.add(callee);
-                    work.add(callee);
-                    if (round == 2) {
-                        starts.add(callee, DiscoverySource.CALL_TARGET, image);
-                    }
-                }
+                discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
+            }
+            for (long target : f.externalEntries) {
+                discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
             }
             if ((++done & 255) == 0) {
                 options.progress().progress("lifting (pass " + round + " of 2)", done, done + work.size());

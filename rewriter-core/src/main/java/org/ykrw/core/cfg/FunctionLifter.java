@@ -21,9 +21,10 @@ final class FunctionLifter {
 
     private FunctionLifter(LiftContext ctx, long entry) {
         this.ctx = ctx;
+        // An entry inside an FDE (a jump-table target in a .cold fragment) is bounded by that FDE too.
         long[] range = ctx.frameRange(entry);
-        long end = range != null && range[0] == entry ? range[1] : Long.MAX_VALUE;
-        this.fn = new LiftedFunction(entry, end);
+        this.fn = range != null ? new LiftedFunction(entry, range[0], range[1])
+                : new LiftedFunction(entry, entry, Long.MAX_VALUE);
     }
 
     /** Lifts the function at {@code entry}. */
@@ -48,7 +49,11 @@ final class FunctionLifter {
                 if (table != null) {
                     fn.tables.put(jump.address(), table);
                     for (long t : table.targets()) {
-                        addInternalTarget(jump.address(), t);
+                        if (inOwnRange(t) && (t == fn.entry || !ctx.functionStarts().contains(t))) {
+                            addInternalTarget(jump.address(), t);
+                        } else {
+                            fn.externalEntries.add(t);
+                        }
                     }
                     progress = true;
                 }
@@ -77,7 +82,7 @@ final class FunctionLifter {
     }
 
     private boolean inOwnRange(long address) {
-        return address >= fn.entry && address < fn.rangeEnd && ctx.image().sameRegion(fn.entry, address);
+        return address >= fn.rangeStart && address < fn.rangeEnd && ctx.image().sameRegion(fn.entry, address);
     }
 
     private void walk(long start) {

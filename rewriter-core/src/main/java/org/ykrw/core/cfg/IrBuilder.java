@@ -54,7 +54,7 @@ final class IrBuilder {
                 f.addSource(DiscoverySource.CALL_TARGET);
             }
             f.setNoReturn(noReturn.contains(lf.entry));
-            f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE ? lf.rangeEnd : lf.reachedEnd());
+            f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? lf.rangeEnd : lf.reachedEnd());
             makeBlocks(f, lf);
             f.setCfgBuilt();
             if (!lf.problems.isEmpty()) {

@@ -52,7 +52,7 @@ final class JumpTableResolver {
             }
             long target = shape.kind == JumpTable.Kind.RELATIVE ? shape.base + ctx.tables().relativeEntry(slot)
                     : ctx.tables().absoluteEntry(slot);
-            if (!isInternal(target)) {
+            if (!isInternal(target) && !isOtherFunctionCode(target)) {
                 return null;
             }
             targets.add(target);
@@ -74,8 +74,19 @@ final class JumpTableResolver {
     }
 
     private boolean isInternal(long target) {
-        return target >= fn.entry && target < fn.rangeEnd && ctx.image().sameRegion(fn.entry, target)
+        return target >= fn.rangeStart && target < fn.rangeEnd && ctx.image().sameRegion(fn.entry, target)
                 && (target == fn.entry || !ctx.functionStarts().contains(target));
+    }
+
+    /**
+     * Tables may send control into another function's range: gcc moves rarely run cases into a
+     * separate {@code .cold} fragment, which has its own FDE. Such targets become function starts.
+     */
+    private boolean isOtherFunctionCode(long target) {
+        if (!ctx.image().isCode(target)) {
+            return false;
+        }
+        return ctx.functionStarts().contains(target) || ctx.frameRange(target) != null;
     }
 
     /** What the table looks like, before its size is known. */
@@ -293,7 +304,7 @@ final class JumpTableResolver {
         List<Operand> ops = p.operands();
         String m = p.mnemonic();
         if (m.equals("cmp") && ops.size() == 2 && ops.get(1).kind() == Operand.Kind.IMM
-                && aliases.contains(location(ops.get(0))) && laterBranch != null) {
+                && aliases.contains(location(ops.get(0), p)) && laterBranch != null) {
             long imm = ops.get(1).imm();
             return switch (laterBranch.mnemonic()) {
                 case "ja", "jbe", "jg", "jle" -> imm >= 0 && imm < Integer.MAX_VALUE ? (int) imm + 1 : -1;
@@ -306,7 +317,7 @@ final class JumpTableResolver {
             Operand src = ops.size() > 1 ? ops.get(1) : null;
             if (m.equals("movzx") && src != null && src.size() == 1) {
                 // A byte index has at most 256 values; a compare on the byte register may say fewer.
-                String from = location(src);
+                String from = location(src, p);
                 if (from != null && src.kind() == Operand.Kind.REG) {
                     Set<String> next = new HashSet<>(aliases);
                     next.remove(written);
@@ -324,7 +335,7 @@ final class JumpTableResolver {
             }
             if ((m.equals("mov") || m.equals("movsxd") || m.equals("movzx")) && src != null
                     && src.kind() != Operand.Kind.IMM && src.size() >= 4) {
-                String from = location(src);
+                String from = location(src, p);
                 if (from == null) {
                     return -1;
                 }
@@ -346,7 +357,7 @@ final class JumpTableResolver {
         if (!dst.written()) {
             return null;
         }
-        return location(dst);
+        return location(dst, p);
     }
 
     private static String locationOfReg(int reg) {
@@ -354,7 +365,10 @@ final class JumpTableResolver {
     }
 
     /** @return a key for a register or a stack slot, null for anything else */
-    private static String location(Operand op) {
+    private static String location(Operand op, Insn insn) {
+        if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative()) {
+            return "g" + Long.toHexString(insn.ripTarget());  // a global variable, as -O2 code compares them
+        }
         if (op.kind() == Operand.Kind.REG) {
             return op.reg() == Reg.NONE ? null : locationOfReg(op.reg());
         }

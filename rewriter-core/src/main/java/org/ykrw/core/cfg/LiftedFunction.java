@@ -19,6 +19,8 @@ final class LiftedFunction {
     final long entry;
     /** End of the function's own range (FDE end) or Long.MAX_VALUE when unknown. */
     final long rangeEnd;
+    /** Start of the function's own range: its entry, or the start of the FDE the entry lies in. */
+    final long rangeStart;
     final TreeMap<Long, Insn> insns = new TreeMap<>();
     final TreeSet<Long> leaders = new TreeSet<>();
     /** branch target -> addresses of the branches reaching it (inside this function) */
@@ -26,6 +28,8 @@ final class LiftedFunction {
     /** calls believed never to return when lifting (no fall-through decoded after them) */
     final TreeSet<Long> noReturnCalls = new TreeSet<>();
     final TreeSet<Long> callTargets = new TreeSet<>();
+    /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */
+    final TreeSet<Long> externalEntries = new TreeSet<>();
     /** indirect jump address -> resolved table */
     final Map<Long, JumpTable> tables = new LinkedHashMap<>();
     /** indirect jump address -> reason it stays unresolved */
@@ -36,8 +40,9 @@ final class LiftedFunction {
     final TreeSet<Long> pointerTailCalls = new TreeSet<>();
     final List<SkipReason> problems = new ArrayList<>();
 
-    LiftedFunction(long entry, long rangeEnd) {
+    LiftedFunction(long entry, long rangeStart, long rangeEnd) {
         this.entry = entry;
+        this.rangeStart = rangeStart;
         this.rangeEnd = rangeEnd;
     }
 

@@ -21,6 +21,12 @@ class RealBinaryLiftTest {
         p.unresolvedJumps().stream().filter(u -> u.looksLikeTable()).limit(10)
                 .forEach(u -> System.out.printf("  unresolved table jump at 0x%x in %s%n", u.address(), u.function()));
         assertTrue(s.functions() > 100);
+        if (file.endsWith("python3.11")) {
+            // The interpreter loop dispatches through tables (switch and computed goto): all must resolve.
+            var eval = p.functionByName("_PyEval_EvalFrameDefault").orElseThrow();
+            assertEquals(0, p.unresolvedJumps().stream().filter(u -> u.function() == eval).count());
+            assertTrue(p.jumpTables().stream().filter(t -> t.function() == eval).count() > 10);
+        }
         assertTrue(s.jumpTables() > 0);
         assertTrue(s.averageBlockInstructions() > 2 && s.averageBlockInstructions() < 20);
     }
