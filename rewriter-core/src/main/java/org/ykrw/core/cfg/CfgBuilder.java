@@ -51,10 +51,50 @@ public final class CfgBuilder {
             Set<Long> allStarts = new HashSet<>(first.keySet());
             allStarts.addAll(plt.keySet());
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
+            mergeFallThroughFragments(first, starts);
             Map<Long, LiftedFunction> second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2);
+            for (int round = 0; round < 3; round++) {
+                List<Long> found = GapScanner.scan(image, second, plt, starts.frameRanges);
+                if (found.isEmpty()) {
+                    break;
+                }
+                for (long address : found) {
+                    starts.add(address, DiscoverySource.GAP_SCAN, image);
+                }
+                second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2);
+            }
 
             long millis = (System.nanoTime() - t0) / 1_000_000;
             return new IrBuilder(image, starts, plt, second, noReturn).build(millis);
+        }
+    }
+
+    /**
+     * Hand-written assembly sometimes splits one function into several FDEs (glibc's clone gives the
+     * child's code a CFI of its own). A start known only from an FDE, not 16-byte aligned, reached only
+     * by plain code running into it and referenced by nothing else, is the tail of the function before
+     * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
+     */
+    private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
+        Set<Long> referenced = new HashSet<>();
+        for (LiftedFunction f : lifted.values()) {
+            referenced.addAll(f.callTargets);
+            referenced.addAll(f.tailCallTargets);
+            referenced.addAll(f.externalEntries);
+        }
+        for (LiftedFunction f : lifted.values()) {
+            long next = f.fallsInto;
+            Set<DiscoverySource> sources = starts.starts.get(next);
+            Long nextEnd = starts.frameRanges.get(next);
+            Long ownEnd = starts.frameRanges.get(f.rangeStart);
+            // Functions start aligned; a split inside one function (CFI for a child thread) does not.
+            if (next < 0 || (next & 15) == 0 || sources == null || !sources.equals(Set.of(DiscoverySource.EH_FRAME))
+                    || referenced.contains(next) || nextEnd == null || ownEnd == null || f.rangeStart != f.entry) {
+                continue;
+            }
+            starts.starts.remove(next);
+            starts.frameRanges.remove(next);
+            starts.frameRanges.put(f.rangeStart, Math.max(ownEnd, nextEnd));
         }
     }
 
@@ -93,7 +133,7 @@ public final class CfgBuilder {
         Deque<Long> work = new ArrayDeque<>(starts.starts.keySet());
         Map<Long, LiftedFunction> out = new TreeMap<>();
         LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
-                options.maxJumpTableEntries());
+                options.maxJumpTableEntries(), starts.landingPads);
         long done = 0;
         while (!work.isEmpty()) {
             long entry = work.poll();

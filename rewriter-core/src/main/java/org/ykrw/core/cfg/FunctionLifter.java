@@ -37,6 +37,13 @@ final class FunctionLifter {
     private void run() {
         fn.leaders.add(fn.entry);
         work.push(fn.entry);
+        for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, java.util.List.of())) {
+            if (inOwnRange(pad)) {
+                fn.landingPads.add(pad);
+                fn.leaders.add(pad);
+                work.push(pad);
+            }
+        }
         JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
         while (true) {
             while (!work.isEmpty()) {
@@ -82,7 +89,12 @@ final class FunctionLifter {
     }
 
     private boolean inOwnRange(long address) {
-        return address >= fn.rangeStart && address < fn.rangeEnd && ctx.image().sameRegion(fn.entry, address);
+        if (address < fn.rangeStart || !ctx.image().sameRegion(fn.entry, address)) {
+            return false;
+        }
+        // Past the end of its FDE, code still belongs to the function while no other function claims it:
+        // hand-written assembly (glibc's clone) ends its CFI before its last instructions.
+        return address < fn.rangeEnd || ctx.frameRange(address) == null && !ctx.functionStarts().contains(address);
     }
 
     private void walk(long start) {
@@ -93,7 +105,11 @@ final class FunctionLifter {
                 return;
             }
             if (addr != fn.entry && ctx.functionStarts().contains(addr)) {
-                return;  // falls into the next function
+                Insn before = fn.insns.get(fn.insns.lowerKey(addr) == null ? -1 : fn.insns.lowerKey(addr));
+                if (before != null && before.end() == addr && before.flow() == org.ykrw.core.x86.FlowKind.SEQUENTIAL) {
+                    fn.fallsInto = addr;  // plain code running on: the "next function" may be our own tail
+                }
+                return;
             }
             if (!inOwnRange(addr)) {
                 return;  // runs off its range: a call the analysis thought returns, or padding follows
@@ -102,6 +118,9 @@ final class FunctionLifter {
             if (insn == null) {
                 fn.problems.add(SkipReason.UNDECODABLE);
                 return;
+            }
+            if (addr >= fn.rangeEnd && (insn.isNop() || insn.mnemonic().equals("int3"))) {
+                return;  // alignment padding after the FDE: the function ended before
             }
             if (overlaps(insn)) {
                 fn.problems.add(SkipReason.OVERLAPPING_CODE);
@@ -144,6 +163,10 @@ final class FunctionLifter {
         if (t != fn.entry && (ctx.functionStarts().contains(t) || !inOwnRange(t))) {
             if (!ctx.image().isCode(t)) {
                 fn.problems.add(SkipReason.BAD_BRANCH_TARGET);
+            } else if (!ctx.functionStarts().contains(t)) {
+                fn.externalEntries.add(t);  // into the middle of another function (a .cold fragment)
+            } else {
+                fn.tailCallTargets.add(t);
             }
             return;  // tail call or jump into another function
         }
@@ -160,9 +183,27 @@ final class FunctionLifter {
     private boolean overlaps(Insn insn) {
         Map.Entry<Long, Insn> below = fn.insns.lowerEntry(insn.address());
         if (below != null && below.getValue().end() > insn.address()) {
-            return true;
+            return !isLockSkip(below.getValue(), insn);
         }
-        Long above = fn.insns.higherKey(insn.address());
-        return above != null && above < insn.end();
+        Map.Entry<Long, Insn> above = fn.insns.higherEntry(insn.address());
+        if (above != null && above.getKey() < insn.end()) {
+            return !isLockSkip(insn, above.getValue());
+        }
+        return false;
+    }
+
+    /**
+     * glibc skips the lock prefix when single-threaded: {@code je 1f; lock; 1: cmpxchg}. The locked
+     * and the unlocked instruction share their end; each gets a block of its own, both flowing on to
+     * the same next block.
+     */
+    private boolean isLockSkip(Insn locked, Insn unlocked) {
+        boolean idiom = locked.byteAt(0) == 0xF0 && unlocked.address() == locked.address() + 1
+                && unlocked.end() == locked.end();
+        if (idiom) {
+            fn.leaders.add(locked.end());
+            fn.leaders.add(unlocked.address());
+        }
+        return idiom;
     }
 }

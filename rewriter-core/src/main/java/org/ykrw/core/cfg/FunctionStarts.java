@@ -20,13 +20,17 @@ final class FunctionStarts {
     final Map<Long, String> names = new HashMap<>();
     final Map<Long, Set<String>> aliases = new HashMap<>();
     final TreeMap<Long, Long> frameRanges = new TreeMap<>();
+    final Map<Long, java.util.List<Long>> landingPads = new HashMap<>();
     private final Map<Long, Integer> bindings = new HashMap<>();
 
     FunctionStarts(ElfFile elf, CodeImage image) {
         for (FrameDescription f : elf.frameDescriptions()) {
             if (image.isCode(f.pcBegin())) {
                 frameRanges.put(f.pcBegin(), f.pcEnd());
-                add(f.pcBegin(), DiscoverySource.EH_FRAME, image);
+                if (f.lsda() != 0) {
+                    landingPads.put(f.pcBegin(), elf.landingPads(f));
+                }
+                add(skipPadding(image, f.pcBegin(), f.pcEnd()), DiscoverySource.EH_FRAME, image);
             }
         }
         add(elf.entry(), DiscoverySource.ENTRY, image);
@@ -73,6 +77,25 @@ final class FunctionStarts {
                 more.add(name);
             }
         }
+    }
+
+    /**
+     * Some assembly FDEs begin at the alignment padding before their function: the function starts at
+     * the first aligned non-NOP instruction.
+     */
+    private static long skipPadding(CodeImage image, long start, long end) {
+        if ((start & 15) == 0) {
+            return start;
+        }
+        long pos = start;
+        while (pos < end) {
+            org.ykrw.core.x86.Insn i = image.insnAt(pos);
+            if (i == null || !i.isNop()) {
+                break;
+            }
+            pos = i.end();
+        }
+        return pos < end && (pos & 15) == 0 ? pos : start;
     }
 
     void add(long address, DiscoverySource source, CodeImage image) {

@@ -54,7 +54,8 @@ final class IrBuilder {
                 f.addSource(DiscoverySource.CALL_TARGET);
             }
             f.setNoReturn(noReturn.contains(lf.entry));
-            f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? lf.rangeEnd : lf.reachedEnd());
+            f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? Math.max(lf.rangeEnd, lf.reachedEnd())
+                    : lf.reachedEnd());
             makeBlocks(f, lf);
             f.setCfgBuilt();
             if (!lf.problems.isEmpty()) {
@@ -99,7 +100,7 @@ final class IrBuilder {
     private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
         Block b = f.addBlock(insns);
         blockAt.putIfAbsent(b.address(), b);
-        if (b.address() == lf.entry) {
+        if (b.address() == lf.entry || lf.landingPads.contains(b.address())) {
             f.markIndirectTarget(b);
         }
     }

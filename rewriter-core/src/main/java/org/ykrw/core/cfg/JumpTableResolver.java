@@ -1,7 +1,9 @@
 package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import org.ykrw.core.cfg.SymbolicValue.Add;
@@ -276,10 +278,16 @@ final class JumpTableResolver {
         if (at == null) {
             return -1;
         }
-        return boundSearch(at, new HashSet<>(Set.of(locationOfReg(index.reg()))), null, new HashSet<>(), 0);
+        return boundSearch(at, new HashSet<>(Set.of(locationOfReg(index.reg()))), null, new HashSet<>(), 0, Map.of());
     }
 
-    private int boundSearch(Insn from, Set<String> aliases, Insn laterBranch, Set<Long> visited, int depth) {
+    /**
+     * @param pending compares already passed (going backwards) on registers that are not aliases of the
+     *     index yet, with the bound they give: clang -O0 compares a register and only afterwards (in
+     *     program order: before) copies it to the stack slot it loads the index from
+     */
+    private int boundSearch(Insn from, Set<String> aliases, Insn laterBranch, Set<Long> visited, int depth,
+            Map<String, Integer> pending) {
         if (depth > 48 || visited.size() > SEARCH_BUDGET) {
             return -1;
         }
@@ -288,9 +296,19 @@ final class JumpTableResolver {
                 continue;
             }
             Insn branch = p.flow() == FlowKind.COND_JUMP ? p : laterBranch;
-            int r = examine(p, aliases, branch, visited, depth);
+            Map<String, Integer> pend = pending;
+            String w = writtenLocation(p);
+            int compared = compareBound(p, branch);
+            if (compared > 0 && !aliases.contains(location(p.operands().get(0), p))) {
+                pend = new HashMap<>(pending);
+                pend.put(location(p.operands().get(0), p), compared);
+            } else if (w != null && pending.containsKey(w)) {
+                pend = new HashMap<>(pending);
+                pend.remove(w);  // redefined before the compare: the compare says nothing about the copy
+            }
+            int r = examine(p, aliases, branch, visited, depth, pend);
             if (r == 0) {
-                r = boundSearch(p, aliases, branch, visited, depth + 1);
+                r = boundSearch(p, aliases, branch, visited, depth + 1, pend);
             }
             if (r > 0) {
                 return r;
@@ -300,17 +318,29 @@ final class JumpTableResolver {
     }
 
     /** @return the bound, -1 when the search along this path failed, 0 to go on to the predecessors */
-    private int examine(Insn p, Set<String> aliases, Insn laterBranch, Set<Long> visited, int depth) {
+    /** @return the entry count a {@code cmp/sub X, imm} followed by {@code branch} allows, or 0 */
+    private static int compareBound(Insn p, Insn branch) {
         List<Operand> ops = p.operands();
         String m = p.mnemonic();
-        if (m.equals("cmp") && ops.size() == 2 && ops.get(1).kind() == Operand.Kind.IMM
-                && aliases.contains(location(ops.get(0), p)) && laterBranch != null) {
-            long imm = ops.get(1).imm();
-            return switch (laterBranch.mnemonic()) {
-                case "ja", "jbe", "jg", "jle" -> imm >= 0 && imm < Integer.MAX_VALUE ? (int) imm + 1 : -1;
-                case "jae", "jb", "jge", "jl" -> imm > 0 && imm < Integer.MAX_VALUE ? (int) imm : -1;
-                default -> -1;
-            };
+        if (!(m.equals("cmp") || m.equals("sub")) || ops.size() != 2 || ops.get(1).kind() != Operand.Kind.IMM
+                || branch == null || location(ops.get(0), p) == null) {
+            return 0;
+        }
+        long imm = ops.get(1).imm();
+        return switch (branch.mnemonic()) {
+            case "ja", "jbe", "jg", "jle" -> imm >= 0 && imm < Integer.MAX_VALUE ? (int) imm + 1 : 0;
+            case "jae", "jb", "jge", "jl" -> imm > 0 && imm < Integer.MAX_VALUE ? (int) imm : 0;
+            default -> 0;
+        };
+    }
+
+    private int examine(Insn p, Set<String> aliases, Insn laterBranch, Set<Long> visited, int depth,
+            Map<String, Integer> pending) {
+        List<Operand> ops = p.operands();
+        String m = p.mnemonic();
+        if (m.equals("cmp") && aliases.contains(location(ops.get(0), p))) {
+            int b = compareBound(p, laterBranch);
+            return b > 0 ? b : -1;
         }
         String written = writtenLocation(p);
         if (written != null && aliases.contains(written)) {
@@ -322,7 +352,7 @@ final class JumpTableResolver {
                     Set<String> next = new HashSet<>(aliases);
                     next.remove(written);
                     next.add(from);
-                    int tighter = boundSearch(p, next, laterBranch, visited, depth + 1);
+                    int tighter = boundSearch(p, next, laterBranch, visited, depth + 1, pending);
                     if (tighter > 0) {
                         return Math.min(tighter, 256);
                     }
@@ -339,10 +369,13 @@ final class JumpTableResolver {
                 if (from == null) {
                     return -1;
                 }
+                if (pending.containsKey(from)) {
+                    return pending.get(from);
+                }
                 Set<String> next = new HashSet<>(aliases);
                 next.remove(written);
                 next.add(from);
-                return boundSearch(p, next, laterBranch, visited, depth + 1);
+                return boundSearch(p, next, laterBranch, visited, depth + 1, pending);
             }
             return -1;  // the index is computed by something we do not follow
         }

@@ -14,9 +14,11 @@ import java.util.function.LongPredicate;
  * @param noReturn callee entry -> true when the call never returns
  * @param tables reads jump table entries
  * @param maxTableEntries largest acceptable table
+ * @param landingPads FDE start -> landing pads of its LSDA (entered by the unwinder only)
  */
 record LiftContext(CodeImage image, Set<Long> functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
-        TableReader tables, int maxTableEntries) {
+        TableReader tables, int maxTableEntries,
+        Map<Long, java.util.List<Long>> landingPads) {
 
     /** @return the FDE range [start, end) holding {@code address}, or null */
     long[] frameRange(long address) {

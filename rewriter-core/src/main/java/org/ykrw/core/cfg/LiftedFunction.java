@@ -28,6 +28,12 @@ final class LiftedFunction {
     /** calls believed never to return when lifting (no fall-through decoded after them) */
     final TreeSet<Long> noReturnCalls = new TreeSet<>();
     final TreeSet<Long> callTargets = new TreeSet<>();
+    /** other functions' starts this one jumps to (tail calls) */
+    final TreeSet<Long> tailCallTargets = new TreeSet<>();
+    /** the function start this one runs into from a non-call instruction, or -1 */
+    long fallsInto = -1;
+    /** landing pads of the function's LSDA: entered by the unwinder */
+    final TreeSet<Long> landingPads = new TreeSet<>();
     /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */
     final TreeSet<Long> externalEntries = new TreeSet<>();
     /** indirect jump address -> resolved table */

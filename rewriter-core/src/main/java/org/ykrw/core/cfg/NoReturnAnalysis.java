@@ -64,6 +64,7 @@ final class NoReturnAnalysis {
         Deque<Long> work = new ArrayDeque<>();
         Set<Long> seen = new HashSet<>();
         work.push(f.entry);
+        f.landingPads.forEach(work::push);  // a catch handler may return normally
         while (!work.isEmpty()) {
             long addr = work.pop();
             while (seen.add(addr)) {

@@ -80,7 +80,7 @@ final class EhFrameReader {
                 if (enc == null) {
                     throw new MalformedElfException(String.format(".eh_frame FDE at +0x%x refers to no CIE", pos - start));
                 }
-                Cursor c = new Cursor(in, body + 4, next);
+                DwarfCursor c = new DwarfCursor(in, body + 4, next);
                 long pcBegin = c.pointer(enc[0], address + (c.pos - start));
                 long pcRange = c.pointer(enc[0] & 0x0F, 0);
                 long lsda = 0;
@@ -101,7 +101,7 @@ final class EhFrameReader {
 
     /** @return {fde pointer encoding, lsda encoding, has 'z' augmentation} */
     private static int[] readCie(ByteReader in, long p, long end, long where) {
-        Cursor c = new Cursor(in, p, end);
+        DwarfCursor c = new DwarfCursor(in, p, end);
         int version = c.u8();
         if (version != 1 && version != 3 && version != 4) {
             throw new MalformedElfException(String.format(".eh_frame CIE at +0x%x has version %d", where, version));
@@ -142,103 +142,5 @@ final class EhFrameReader {
             }
         }
         return new int[] {fdeEnc, lsdaEnc, z ? 1 : 0};
-    }
-
-    /** A bounded read position inside one CIE or FDE. */
-    private static final class Cursor {
-        private final ByteReader in;
-        private final long end;
-        long pos;
-
-        Cursor(ByteReader in, long pos, long end) {
-            this.in = in;
-            this.pos = pos;
-            this.end = end;
-        }
-
-        private void need(int n) {
-            if (pos + n > end) {
-                throw new MalformedElfException(".eh_frame entry is truncated");
-            }
-        }
-
-        int u8() {
-            need(1);
-            return in.u8(pos++);
-        }
-
-        long uleb() {
-            long v = 0;
-            for (int shift = 0; ; shift += 7) {
-                int b = u8();
-                if (shift < 64) {
-                    v |= (long) (b & 0x7F) << shift;
-                }
-                if ((b & 0x80) == 0) {
-                    return v;
-                }
-            }
-        }
-
-        long sleb() {
-            long v = 0;
-            int shift = 0;
-            int b;
-            do {
-                b = u8();
-                if (shift < 64) {
-                    v |= (long) (b & 0x7F) << shift;
-                }
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            return shift < 64 && (b & 0x40) != 0 ? v | -1L << shift : v;
-        }
-
-        /** Reads a DW_EH_PE-encoded pointer; {@code pcrelBase} is the address of the field itself. */
-        long pointer(int enc, long pcrelBase) {
-            if (enc == DW_EH_PE_OMIT) {
-                return 0;
-            }
-            long v;
-            switch (enc & 0x0F) {
-                case 0x00 -> {
-                    need(8);
-                    v = in.u64(pos);
-                    pos += 8;
-                }
-                case 0x01 -> v = uleb();
-                case 0x02 -> {
-                    need(2);
-                    v = in.u16(pos);
-                    pos += 2;
-                }
-                case 0x03 -> {
-                    need(4);
-                    v = in.u32(pos);
-                    pos += 4;
-                }
-                case 0x04, 0x0C -> {
-                    need(8);
-                    v = in.u64(pos);
-                    pos += 8;
-                }
-                case 0x09 -> v = sleb();
-                case 0x0A -> {
-                    need(2);
-                    v = (short) in.u16(pos);
-                    pos += 2;
-                }
-                case 0x0B -> {
-                    need(4);
-                    v = in.i32(pos);
-                    pos += 4;
-                }
-                default -> throw new MalformedElfException(String.format(".eh_frame pointer encoding 0x%x is unknown", enc));
-            }
-            if ((enc & 0x70) == 0x10) {
-                v += pcrelBase;
-            }
-            return v;
-        }
     }
 }

@@ -321,6 +321,18 @@ public final class ElfFile {
         return frameDescriptions;
     }
 
+    /**
+     * @param fde an FDE of this file
+     * @return landing-pad addresses of its LSDA's call-site table (empty when it has no LSDA)
+     */
+    public List<Long> landingPads(FrameDescription fde) {
+        try {
+            return LsdaReader.landingPads(this, fde);
+        } catch (MalformedElfException e) {
+            throw new MalformedElfException(name + ": " + e.getMessage());
+        }
+    }
+
     /** @return function pointers of .init_array */
     public long[] initArray() {
         return pointerArray(Section.SHT_INIT_ARRAY);

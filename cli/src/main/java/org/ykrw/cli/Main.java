@@ -1,0 +1,81 @@
+package org.ykrw.cli;
+
+import java.io.PrintWriter;
+import org.ykrw.core.diag.YkrwException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code ykrw} command. Each subcommand is one class; this class only wires them and turns every
+ * failure into one line on stderr and an exit status: 2 for bad or unsupported input, 64 for a
+ * wrong command line, 70 for an internal error. {@code --debug} shows stack traces.
+ */
+@Command(name = "ykrw", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
+        subcommands = {StatsCommand.class, CfgCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit status for bad or unsupported input. */
+    public static final int EXIT_BAD_INPUT = 2;
+    /** Exit status for a wrong command line (BSD sysexits EX_USAGE). */
+    public static final int EXIT_USAGE = 64;
+    /** Exit status for a bug in ykrw (EX_SOFTWARE). */
+    public static final int EXIT_INTERNAL = 70;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: ykrw stats BIN)");
+    }
+
+    /** @param args command line */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit status (used by tests without exiting the JVM). */
+    public static int execute(String... args) {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            boolean wantTrace = main.debug;
+            if (ex instanceof YkrwException y) {
+                err.println("ykrw: " + oneLine(y.getMessage()));
+                if (wantTrace) {
+                    y.printStackTrace(err);
+                }
+                return y.exitStatus();
+            }
+            err.println("ykrw: internal error: " + ex.getClass().getSimpleName() + ": " + oneLine(String.valueOf(ex.getMessage()))
+                    + (wantTrace ? "" : " (run with --debug for details)"));
+            if (wantTrace) {
+                ex.printStackTrace(err);
+            }
+            return EXIT_INTERNAL;
+        });
+        cl.setParameterExceptionHandler((ex, params) -> {
+            ex.getCommandLine().getErr().println("ykrw: " + oneLine(ex.getMessage()) + " (see ykrw --help)");
+            return EXIT_USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** Reports the version from the jar manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"ykrw " + (v != null ? v : "0.1.0-dev")};
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.ykrw.testsuite;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Compiles the test programs in src/test/resources/programs with gcc and clang at -O0/-O2/-O3 as PIE,
+ * non-PIE and static executables, plus a stripped copy of each, into target/programs (kept between
+ * runs: a variant is rebuilt only when missing). Two compilations run at a time.
+ */
+public final class ProgramMatrix {
+    /** Programs and whether they are C++. */
+    static final String[][] PROGRAMS = {
+        {"switch", "c"}, {"control", "c"}, {"runtime", "c"}, {"exceptions", "cpp"}, {"uselib", "c"}};
+    static final String[] COMPILERS = {"gcc", "clang"};
+    static final String[] OPTS = {"O0", "O2", "O3"};
+    static final String[] LINKS = {"pie", "nopie", "static"};
+
+    private static List<Variant> cached;
+
+    private ProgramMatrix() {
+    }
+
+    /** @return directory of the program sources */
+    public static Path sources() {
+        return Path.of("src/test/resources/programs").toAbsolutePath();
+    }
+
+    /** @return directory holding the compiled variants */
+    public static Path outputDir() {
+        return Path.of("target/programs").toAbsolutePath();
+    }
+
+    /** @return every variant, compiled (compiling what is missing) */
+    public static synchronized List<Variant> all() {
+        if (cached == null) {
+            cached = build();
+        }
+        return cached;
+    }
+
+    /** @return the variants of one program */
+    public static List<Variant> of(String program) {
+        return all().stream().filter(v -> v.program().equals(program)).toList();
+    }
+
+    private static List<Variant> build() {
+        try {
+            Files.createDirectories(outputDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Variant> variants = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<Variant>> jobs = new ArrayList<>();
+        for (String[] prog : PROGRAMS) {
+            for (String cc : COMPILERS) {
+                for (String opt : OPTS) {
+                    for (String link : LINKS) {
+                        if (prog[0].equals("uselib") && link.equals("static")) {
+                            continue;  // a static executable cannot use a shared library
+                        }
+                        jobs.add(pool.submit(() -> compile(prog[0], prog[1].equals("cpp"), cc, opt, link)));
+                    }
+                }
+            }
+        }
+        try {
+            for (Future<Variant> f : jobs) {
+                variants.add(f.get());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("compiling the test programs failed: " + e.getMessage(), e);
+        } finally {
+            pool.shutdown();
+        }
+        return List.copyOf(variants);
+    }
+
+    private static Variant compile(String program, boolean cpp, String cc, String opt, String link) throws IOException {
+        String name = program + "-" + cc + "-" + opt + "-" + link;
+        Path bin = outputDir().resolve(name);
+        Path stripped = outputDir().resolve(name + ".stripped");
+        Variant v = new Variant(program, cc, opt, link, bin, stripped);
+        if (Files.exists(bin) && Files.exists(stripped)) {
+            return v;
+        }
+        String driver = cpp ? (cc.equals("gcc") ? "g++" : "clang++") : cc;
+        List<String> cmd = new ArrayList<>(List.of(driver, "-" + opt, "-o", bin.toString()));
+        switch (link) {
+            case "pie" -> cmd.addAll(List.of("-fPIE", "-pie"));
+            case "nopie" -> cmd.addAll(List.of("-fno-pie", "-no-pie"));
+            default -> cmd.add("-static");
+        }
+        cmd.add(sources().resolve(program + (cpp ? ".cpp" : ".c")).toString());
+        if (program.equals("runtime")) {
+            cmd.add("-pthread");
+        }
+        if (program.equals("uselib")) {
+            Path lib = outputDir().resolve("libykrwdemo-" + cc + "-" + opt + ".so");
+            if (!Files.exists(lib)) {
+                Exec.check(List.of(cc, "-" + opt, "-shared", "-fPIC", "-o", lib.toString(),
+                        sources().resolve("demolib.c").toString()));
+            }
+            cmd.addAll(List.of(lib.toString(), "-Wl,-rpath," + outputDir()));
+        }
+        Exec.check(cmd);
+        Exec.check(List.of("strip", "-o", stripped.toString(), bin.toString()));
+        return v;
+    }
+}
