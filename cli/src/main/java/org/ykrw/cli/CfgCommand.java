@@ -38,10 +38,10 @@ final class CfgCommand implements Callable<Integer> {
         Program p = Inputs.lift(input);
         Function f = find(p);
         String out = switch (format) {
-            case text -> CfgRenderer.text(f);
-            case dot -> CfgRenderer.dot(f);
+            case text -> CfgRenderer.text(f, p);
+            case dot -> CfgRenderer.dot(f, p);
             case json -> CfgRenderer.json(f);
-            case svg -> svg(CfgRenderer.dot(f));
+            case svg -> svg(CfgRenderer.dot(f, p));
         };
         if (output != null) {
             Files.writeString(output, out, StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package org.ykrw.core.cfg;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,9 @@ public final class CfgBuilder {
                 for (long address : found) {
                     starts.add(address, DiscoverySource.GAP_SCAN, image);
                 }
-                second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2);
+                // Gaps lie outside all lifted code and FDEs, so the functions found there change no
+                // other function's walk: lift just them.
+                second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, second, found);
             }
 
             long millis = (System.nanoTime() - t0) / 1_000_000;
@@ -128,12 +131,25 @@ public final class CfgBuilder {
 
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             LongPredicate noReturn, TableReader tables, LiftOptions options, int round) {
+        return liftAll(image, starts, plt, noReturn, tables, options, round, new TreeMap<>(), starts.starts.keySet());
+    }
+
+    private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
+            LongPredicate noReturn, TableReader tables, LiftOptions options, int round,
+            Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
         Set<Long> known = new HashSet<>(starts.starts.keySet());
         known.addAll(plt.keySet());
-        Deque<Long> work = new ArrayDeque<>(starts.starts.keySet());
-        Map<Long, LiftedFunction> out = new TreeMap<>();
+        known.addAll(done0.keySet());
+        Deque<Long> work = new ArrayDeque<>(todo);
+        Map<Long, LiftedFunction> out = new TreeMap<>(done0);
+        Map<Long, Set<Long>> extraRoots = new HashMap<>();
+        for (LiftedFunction f : done0.values()) {
+            if (!f.extraRoots.isEmpty()) {
+                extraRoots.put(f.entry, new HashSet<>(f.extraRoots));
+            }
+        }
         LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
-                options.maxJumpTableEntries(), starts.landingPads);
+                options.maxJumpTableEntries(), starts.landingPads, extraRoots);
         long done = 0;
         while (!work.isEmpty()) {
             long entry = work.poll();
@@ -146,13 +162,45 @@ public final class CfgBuilder {
                 discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
             }
             for (long target : f.externalEntries) {
-                discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
+                if (ctx.frameRange(target) == null) {
+                    discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
+                }
             }
             if ((++done & 255) == 0) {
                 options.progress().progress("lifting (pass " + round + " of 2)", done, done + work.size());
             }
         }
         options.progress().progress("lifting (pass " + round + " of 2)", done, done);
+        relaxExtraRoots(ctx, out, extraRoots);
         return out;
+    }
+
+    /**
+     * Jumps into the middle of another function (hot code into its .cold fragment and back) make the
+     * target an extra root of the function owning that FDE; re-lift owners until no root is new.
+     */
+    private static void relaxExtraRoots(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
+        for (int round = 0; round < 16; round++) {
+            Set<Long> dirty = new HashSet<>();
+            for (LiftedFunction f : out.values()) {
+                for (long t : f.externalEntries) {
+                    long[] range = ctx.frameRange(t);
+                    if (range == null) {
+                        continue;
+                    }
+                    LiftedFunction owner = out.get(range[0]);
+                    if (owner != null && !owner.leaders.contains(t)
+                            && roots.computeIfAbsent(owner.entry, k -> new HashSet<>()).add(t)) {
+                        dirty.add(owner.entry);
+                    }
+                }
+            }
+            if (dirty.isEmpty()) {
+                return;
+            }
+            for (long entry : dirty) {
+                out.put(entry, FunctionLifter.lift(ctx, entry));
+            }
+        }
     }
 }

@@ -37,6 +37,13 @@ final class FunctionLifter {
     private void run() {
         fn.leaders.add(fn.entry);
         work.push(fn.entry);
+        for (long root : ctx.extraRoots().getOrDefault(fn.entry, java.util.Set.of())) {
+            if (inOwnRange(root)) {
+                fn.extraRoots.add(root);
+                fn.leaders.add(root);
+                work.push(root);
+            }
+        }
         for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, java.util.List.of())) {
             if (inOwnRange(pad)) {
                 fn.landingPads.add(pad);
@@ -136,6 +143,9 @@ final class FunctionLifter {
                         return;
                     }
                     addr = insn.end();
+                    if (onlyPaddingUntilNextFunction(addr)) {
+                        return;  // the callee does not return after all: what follows is alignment padding
+                    }
                 }
                 case COND_JUMP -> {
                     branchTo(insn);
@@ -178,6 +188,19 @@ final class FunctionLifter {
         if (fn.leaders.add(t) || !fn.insns.containsKey(t)) {
             work.push(t);
         }
+    }
+
+    /** @return true when only NOPs lie between {@code address} and the next function start */
+    private boolean onlyPaddingUntilNextFunction(long address) {
+        long pos = address;
+        for (int n = 0; n < 8; n++) {
+            Insn i = ctx.image().insnAt(pos);
+            if (i == null || !i.isNop()) {
+                return n > 0 && (ctx.functionStarts().contains(pos) || !ctx.image().isCode(pos));
+            }
+            pos = i.end();
+        }
+        return false;
     }
 
     private boolean overlaps(Insn insn) {

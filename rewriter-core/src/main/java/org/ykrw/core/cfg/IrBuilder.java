@@ -100,7 +100,7 @@ final class IrBuilder {
     private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
         Block b = f.addBlock(insns);
         blockAt.putIfAbsent(b.address(), b);
-        if (b.address() == lf.entry || lf.landingPads.contains(b.address())) {
+        if (b.address() == lf.entry || lf.landingPads.contains(b.address()) || lf.extraRoots.contains(b.address())) {
             f.markIndirectTarget(b);
         }
     }

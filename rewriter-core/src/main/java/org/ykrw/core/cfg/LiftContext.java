@@ -15,10 +15,11 @@ import java.util.function.LongPredicate;
  * @param tables reads jump table entries
  * @param maxTableEntries largest acceptable table
  * @param landingPads FDE start -> landing pads of its LSDA (entered by the unwinder only)
+ * @param extraRoots function entry -> addresses other functions jump to inside it (.cold fragments)
  */
 record LiftContext(CodeImage image, Set<Long> functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
         TableReader tables, int maxTableEntries,
-        Map<Long, java.util.List<Long>> landingPads) {
+        Map<Long, java.util.List<Long>> landingPads, Map<Long, Set<Long>> extraRoots) {
 
     /** @return the FDE range [start, end) holding {@code address}, or null */
     long[] frameRange(long address) {

@@ -32,6 +32,8 @@ final class LiftedFunction {
     final TreeSet<Long> tailCallTargets = new TreeSet<>();
     /** the function start this one runs into from a non-call instruction, or -1 */
     long fallsInto = -1;
+    /** addresses inside this function that other functions jump to */
+    final TreeSet<Long> extraRoots = new TreeSet<>();
     /** landing pads of the function's LSDA: entered by the unwinder */
     final TreeSet<Long> landingPads = new TreeSet<>();
     /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */

@@ -65,6 +65,7 @@ final class NoReturnAnalysis {
         Set<Long> seen = new HashSet<>();
         work.push(f.entry);
         f.landingPads.forEach(work::push);  // a catch handler may return normally
+        f.extraRoots.forEach(work::push);   // entered from another function: its returns count too
         while (!work.isEmpty()) {
             long addr = work.pop();
             while (seen.add(addr)) {

@@ -5,6 +5,7 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Edge;
 import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Program;
 import org.ykrw.core.x86.Insn;
 
 /** Renders one function's CFG as text, Graphviz dot or JSON. */
@@ -13,7 +14,7 @@ public final class CfgRenderer {
     }
 
     /** @return a listing: each block with its instructions and successor edges */
-    public static String text(Function f) {
+    public static String text(Function f, Program p) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("function %s #%d [0x%x, 0x%x) %d blocks%s%s%n", f.name(), f.index(), f.entryAddress(),
                 f.endAddress(), f.blocks().size(), f.isNoReturn() ? " noreturn" : "",
@@ -25,23 +26,27 @@ public final class CfgRenderer {
                 b.append(String.format("  %8x  %s %s%n", i.address(), i.mnemonic(), i.opStr()));
             }
             for (Edge e : bl.successors()) {
-                b.append("  -> ").append(edgeTarget(f, e)).append(' ').append(e.kind().name().toLowerCase()).append('\n');
+                b.append("  -> ").append(edgeTarget(f, e, p)).append(' ').append(e.kind().name().toLowerCase()).append('\n');
             }
         }
         return b.toString();
     }
 
-    private static String edgeTarget(Function f, Edge e) {
+    private static String edgeTarget(Function f, Edge e, Program p) {
         if (e.to() != null) {
             return e.to().function() == f ? "block " + e.to().index()
                     : e.to().function().name() + (e.to().address() == e.to().function().entryAddress() ? ""
                     : "+0x" + Long.toHexString(e.to().address() - e.to().function().entryAddress()));
         }
+        Function callee = e.targetAddress() >= 0 ? p.functionAt(e.targetAddress()) : null;
+        if (callee != null) {
+            return callee.name();  // PLT stubs have no blocks but do have names
+        }
         return e.targetAddress() >= 0 ? "0x" + Long.toHexString(e.targetAddress()) : "?";
     }
 
     /** @return a Graphviz digraph: one node per block with its code, edges styled by kind */
-    public static String dot(Function f) {
+    public static String dot(Function f, Program p) {
         StringBuilder b = new StringBuilder();
         b.append("digraph ").append(Json.quote(f.name())).append(" {\n");
         b.append("  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
@@ -68,8 +73,8 @@ public final class CfgRenderer {
                 };
                 if (e.to() != null && e.to().function() == f) {
                     b.append(String.format("  b%d -> b%d [%s];%n", bl.index(), e.to().index(), style));
-                } else if (e.kind() != EdgeKind.CALL || e.to() != null) {
-                    String name = e.kind() == EdgeKind.RETURN ? "return" : edgeTarget(f, e);
+                } else {
+                    String name = e.kind() == EdgeKind.RETURN ? "return" : edgeTarget(f, e, p);
                     b.append(String.format("  x%d [label=%s, shape=ellipse];%n  b%d -> x%d [%s];%n", external,
                             Json.quote(name), bl.index(), external, style));
                     external++;
