@@ -48,12 +48,16 @@ public final class CfgBuilder {
             Set<Long> forced = knownNoReturn(elf, plt, starts);
             TableReader tables = new TableReader(elf);
 
+            Timing.mark("start (" + elf.name() + ")");
             Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, 1);
+            Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());
             allStarts.addAll(plt.keySet());
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
             mergeFallThroughFragments(first, starts);
-            Map<Long, LiftedFunction> second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2);
+            Timing.mark("no-return analysis");
+            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, first);
+            Timing.mark("pass 2");
             for (int round = 0; round < 3; round++) {
                 List<Long> found = GapScanner.scan(image, second, plt, starts.frameRanges);
                 if (found.isEmpty()) {
@@ -67,9 +71,65 @@ public final class CfgBuilder {
                 second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, second, found);
             }
 
+            Timing.mark("gap scan");
             long millis = (System.nanoTime() - t0) / 1_000_000;
-            return new IrBuilder(image, starts, plt, second, noReturn).build(millis);
+            Program program = new IrBuilder(image, starts, plt, second, noReturn).build(millis);
+            Timing.mark("IR");
+            return program;
         }
+    }
+
+    /**
+     * Pass 2: only functions that call a function found not to return (or whose range grew by a
+     * merge) can change; the rest of pass 1 is kept. Functions that only pass 1 reached (calls decoded
+     * past a non-returning call) are dropped by re-walking the call graph from the real starts.
+     */
+    private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
+            Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
+            Map<Long, LiftedFunction> first) {
+        Set<Long> learnt = new HashSet<>(noReturn);
+        learnt.removeAll(forced);
+        Map<Long, LiftedFunction> kept = new TreeMap<>();
+        List<Long> todo = new java.util.ArrayList<>();
+        for (LiftedFunction f : first.values()) {
+            boolean changed = false;
+            for (long callee : f.callTargets) {
+                if (learnt.contains(callee)) {
+                    changed = true;
+                    break;
+                }
+            }
+            Long fde = starts.frameRanges.get(f.rangeStart);
+            changed |= fde != null && fde != f.rangeEnd;
+            if (changed) {
+                todo.add(f.entry);
+            } else {
+                kept.put(f.entry, f);
+            }
+        }
+        Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, kept, todo);
+        // Keep what the real starts reach through calls, tail calls and jumps into other functions.
+        Set<Long> reached = new HashSet<>();
+        java.util.ArrayDeque<Long> work = new java.util.ArrayDeque<>(starts.starts.keySet());
+        while (!work.isEmpty()) {
+            long entry = work.pop();
+            LiftedFunction f = lifted.get(entry);
+            if (f == null || !reached.add(entry)) {
+                continue;
+            }
+            for (Set<Long> targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
+                for (long t : targets) {
+                    if (lifted.containsKey(t) && !reached.contains(t)) {
+                        if (!starts.starts.containsKey(t)) {
+                            starts.add(t, DiscoverySource.CALL_TARGET, image);
+                        }
+                        work.push(t);
+                    }
+                }
+            }
+        }
+        lifted.keySet().retainAll(reached);
+        return lifted;
     }
 
     /**

@@ -24,6 +24,10 @@ final class CodeImage {
     private final List<long[]> regions = new ArrayList<>();  // {start, end, file offset}
     private final Map<Long, Insn> cache = new HashMap<>(1 << 16);
     private long decodeCalls;
+    /** start -> end of each run decoded so far */
+    private final java.util.TreeMap<Long, Long> decodedRanges = new java.util.TreeMap<>();
+    long decodeNanos;
+    long decodedInsns;
 
     CodeImage(ElfFile elf, CapstoneDecoder decoder) {
         this.elf = elf;
@@ -67,11 +71,25 @@ final class CodeImage {
         if (r == null) {
             return null;
         }
-        int len = (int) Math.min(WINDOW, r[1] - address);
+        // Stop the window where already decoded code begins: decoding it again would only cost time.
+        long limit = Math.min(address + WINDOW, r[1]);
+        Long nextDecoded = decodedRanges.higherKey(address);
+        if (nextDecoded != null && nextDecoded < limit) {
+            limit = nextDecoded;
+        }
+        int len = (int) (limit - address);
         decodeCalls++;
+        long t0 = System.nanoTime();
         List<Insn> run = decoder.decode(elf.data(), (int) (r[2] + address - r[0]), len, address, 0);
+        decodeNanos += System.nanoTime() - t0;
+        decodedInsns += run.size();
+        long end = address;
         for (Insn i : run) {
             cache.putIfAbsent(i.address(), i);
+            end = i.end();
+        }
+        if (end > address) {
+            decodedRanges.put(address, end);
         }
         return cache.get(address);
     }

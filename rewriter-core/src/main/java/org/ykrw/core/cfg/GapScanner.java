@@ -25,8 +25,20 @@ final class GapScanner {
             TreeMap<Long, Long> frameRanges) {
         TreeMap<Long, Long> covered = new TreeMap<>();
         for (LiftedFunction f : lifted.values()) {
+            // One entry per contiguous run of instructions, not per instruction: far fewer map entries.
+            long runStart = -1;
+            long runEnd = -1;
             for (Insn i : f.insns.values()) {
-                covered.merge(i.address(), i.end(), Math::max);
+                if (i.address() != runEnd) {
+                    if (runStart >= 0) {
+                        covered.merge(runStart, runEnd, Math::max);
+                    }
+                    runStart = i.address();
+                }
+                runEnd = i.end();
+            }
+            if (runStart >= 0) {
+                covered.merge(runStart, runEnd, Math::max);
             }
         }
         for (long p : plt.keySet()) {

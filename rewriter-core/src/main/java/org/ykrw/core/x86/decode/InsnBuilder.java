@@ -2,7 +2,6 @@ package org.ykrw.core.x86.decode;
 
 import static org.ykrw.core.x86.decode.CapstoneLayout.*;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.ykrw.core.x86.FlowKind;
@@ -16,46 +15,46 @@ final class InsnBuilder {
     private InsnBuilder() {
     }
 
-    static Insn build(CapstoneDecoder dec, ByteBuffer d, long address, byte[] bytes, int id, String mnemonic,
+    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic,
             String opStr) {
-        int x86 = DETAIL_X86;
-        int opCount = d.get(x86 + X86_OP_COUNT) & 0xFF;
+        long x86 = d + DETAIL_X86;
+        int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
         List<Operand> operands = new ArrayList<>(opCount);
         long read = 0;
         long written = 0;
         boolean noMemoryAccess = mnemonic.equals("lea") || mnemonic.startsWith("nop");
         for (int k = 0; k < opCount && k < 8; k++) {
-            int o = x86 + X86_OPERANDS + k * OP_SIZE;
-            int type = d.getInt(o + OP_TYPE);
-            int size = d.get(o + OP_ACCESS_SIZE) & 0xFF;
-            int access = d.get(o + OP_ACCESS) & 0xFF;
+            long o = x86 + X86_OPERANDS + (long) k * OP_SIZE;
+            int type = NativeMemory.i32(o + OP_TYPE);
+            int size = NativeMemory.u8(o + OP_ACCESS_SIZE);
+            int access = NativeMemory.u8(o + OP_ACCESS);
             // capstone leaves access empty for some operands: treat those as read, the safe side for liveness.
             boolean isRead = (access & AC_READ) != 0 || access == 0;
             boolean isWritten = (access & AC_WRITE) != 0;
             if (type == OP_REG) {
-                int reg = dec.reg(d.getInt(o + OP_VALUE));
+                int reg = dec.reg(NativeMemory.i32(o + OP_VALUE));
                 operands.add(Operand.reg(reg, size, isRead, isWritten));
                 read |= isRead ? Reg.bit(reg) : 0;
                 written |= isWritten ? Reg.bit(reg) : 0;
             } else if (type == OP_IMM) {
-                operands.add(Operand.imm(d.getLong(o + OP_VALUE), size));
+                operands.add(Operand.imm(NativeMemory.i64(o + OP_VALUE), size));
             } else if (type == OP_MEM) {
-                int m = o + OP_VALUE;
-                int base = dec.reg(d.getInt(m + MEM_BASE));
-                int index = dec.reg(d.getInt(m + MEM_INDEX));
-                int scale = d.getInt(m + MEM_SCALE);
-                MemOperand mem = new MemOperand(dec.segment(d.getInt(m + MEM_SEGMENT)), base, index,
-                        scale == 0 ? 1 : scale, d.getLong(m + MEM_DISP), noMemoryAccess ? 0 : size);
+                long m = o + OP_VALUE;
+                int base = dec.reg(NativeMemory.i32(m + MEM_BASE));
+                int index = dec.reg(NativeMemory.i32(m + MEM_INDEX));
+                int scale = NativeMemory.i32(m + MEM_SCALE);
+                MemOperand mem = new MemOperand(dec.segment(NativeMemory.i32(m + MEM_SEGMENT)), base, index,
+                        scale == 0 ? 1 : scale, NativeMemory.i64(m + MEM_DISP), noMemoryAccess ? 0 : size);
                 operands.add(Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten));
                 read |= Reg.bit(base) | Reg.bit(index);
             }
         }
-        read |= implicitRegs(dec, d, DETAIL_REGS_READ, d.get(DETAIL_REGS_READ_COUNT) & 0xFF);
-        written |= implicitRegs(dec, d, DETAIL_REGS_WRITE, d.get(DETAIL_REGS_WRITE_COUNT) & 0xFF);
-        boolean implicitFlagsRead = hasFlagsReg(dec, d, DETAIL_REGS_READ, d.get(DETAIL_REGS_READ_COUNT) & 0xFF);
-        boolean implicitFlagsWrite = hasFlagsReg(dec, d, DETAIL_REGS_WRITE, d.get(DETAIL_REGS_WRITE_COUNT) & 0xFF);
+        read |= implicitRegs(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
+        written |= implicitRegs(dec, d + DETAIL_REGS_WRITE, NativeMemory.u8(d + DETAIL_REGS_WRITE_COUNT));
+        boolean implicitFlagsRead = hasFlagsReg(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
+        boolean implicitFlagsWrite = hasFlagsReg(dec, d + DETAIL_REGS_WRITE, NativeMemory.u8(d + DETAIL_REGS_WRITE_COUNT));
 
-        long eflags = d.getLong(x86 + X86_EFLAGS);
+        long eflags = NativeMemory.i64(x86 + X86_EFLAGS);
         boolean readsFlags = (eflags & TEST_FLAGS) != 0 || (eflags == 0 && implicitFlagsRead);
         boolean definesAll = eflags != 0;
         boolean anyDefined = false;
@@ -77,17 +76,17 @@ final class InsnBuilder {
         if (flow.isDirect() && !operands.isEmpty() && operands.get(0).kind() == Operand.Kind.IMM) {
             target = operands.get(0).imm();
         }
-        int enc = x86 + X86_ENCODING;
+        long enc = x86 + X86_ENCODING;
         return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
-                d.get(enc + ENC_DISP_OFFSET) & 0xFF, d.get(enc + ENC_DISP_SIZE) & 0xFF,
-                d.get(enc + ENC_IMM_OFFSET) & 0xFF, d.get(enc + ENC_IMM_SIZE) & 0xFF);
+                NativeMemory.u8(enc + ENC_DISP_OFFSET), NativeMemory.u8(enc + ENC_DISP_SIZE),
+                NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
     }
 
-    private static FlowKind classify(ByteBuffer d, String mnemonic, List<Operand> operands) {
-        int groups = d.get(DETAIL_GROUPS_COUNT) & 0xFF;
+    private static FlowKind classify(long d, String mnemonic, List<Operand> operands) {
+        int groups = NativeMemory.u8(d + DETAIL_GROUPS_COUNT);
         boolean jump = false, call = false, ret = false, intr = false;
         for (int g = 0; g < groups && g < 8; g++) {
-            switch (d.get(DETAIL_GROUPS + g) & 0xFF) {
+            switch (NativeMemory.u8(d + DETAIL_GROUPS + g)) {
                 case GRP_JUMP -> jump = true;
                 case GRP_CALL -> call = true;
                 case GRP_RET, GRP_IRET -> ret = true;
@@ -115,17 +114,17 @@ final class InsnBuilder {
         return FlowKind.SEQUENTIAL;
     }
 
-    private static long implicitRegs(CapstoneDecoder dec, ByteBuffer d, int at, int count) {
+    private static long implicitRegs(CapstoneDecoder dec, long at, int count) {
         long set = 0;
         for (int i = 0; i < count; i++) {
-            set |= Reg.bit(dec.reg(d.getShort(at + 2 * i) & 0xFFFF));
+            set |= Reg.bit(dec.reg(NativeMemory.u16(at + 2L * i)));
         }
         return set;
     }
 
-    private static boolean hasFlagsReg(CapstoneDecoder dec, ByteBuffer d, int at, int count) {
+    private static boolean hasFlagsReg(CapstoneDecoder dec, long at, int count) {
         for (int i = 0; i < count; i++) {
-            if (dec.isFlagsReg(d.getShort(at + 2 * i) & 0xFFFF)) {
+            if (dec.isFlagsReg(NativeMemory.u16(at + 2L * i))) {
                 return true;
             }
         }
