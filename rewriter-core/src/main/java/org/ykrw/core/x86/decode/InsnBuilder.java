@@ -77,9 +77,28 @@ final class InsnBuilder {
             target = operands.get(0).imm();
         }
         long enc = x86 + X86_ENCODING;
+        int dispOffset = NativeMemory.u8(enc + ENC_DISP_OFFSET);
+        int dispSize = NativeMemory.u8(enc + ENC_DISP_SIZE);
+        for (Operand op : operands) {
+            if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative() && dispSize != 4) {
+                // capstone 4 leaves the encoding fields empty for some SSE/AVX forms: find the disp32 by value.
+                dispOffset = findDisp32(bytes, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
+                dispSize = dispOffset > 0 ? 4 : 0;
+            }
+        }
         return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
-                NativeMemory.u8(enc + ENC_DISP_OFFSET), NativeMemory.u8(enc + ENC_DISP_SIZE),
-                NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
+                dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
+    }
+
+    /** @return the offset of the last 4 bytes before the immediate equal to {@code disp}, or 0 */
+    private static int findDisp32(byte[] b, long disp, int immSize) {
+        for (int i = b.length - 4 - immSize; i >= 1; i--) {
+            int v = (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+            if (v == (int) disp) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     private static FlowKind classify(long d, String mnemonic, List<Operand> operands) {
@@ -97,6 +116,9 @@ final class InsnBuilder {
         boolean immTarget = !operands.isEmpty() && operands.get(0).kind() == Operand.Kind.IMM;
         if (ret) {
             return FlowKind.RETURN;
+        }
+        if (mnemonic.startsWith("loop") && immTarget) {
+            return FlowKind.COND_JUMP;  // capstone 4 puts loop/loope/loopne in no jump group
         }
         if (call) {
             return immTarget ? FlowKind.CALL : FlowKind.INDIRECT_CALL;

@@ -1,0 +1,110 @@
+package org.ykrw.core.x86.encode;
+
+import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * Re-encodes decoded instructions at a new address: rip-relative operands keep their absolute
+ * target, direct branches and calls get a new target, rel8-only branches (loop, jrcxz) are expanded.
+ */
+public final class Relocator {
+    private Relocator() {
+    }
+
+    /**
+     * Copies a non-branch instruction to {@code w.address()}, fixing a rip-relative displacement so the
+     * operand still reaches {@link Insn#ripTarget()}.
+     */
+    public static void relocate(CodeWriter w, Insn insn) {
+        if (insn.flow().isDirect()) {
+            throw new IllegalArgumentException("use branch() for " + insn);
+        }
+        byte[] b = insn.bytes();
+        if (insn.isRipRelative()) {
+            if (insn.dispSize() != 4) {
+                throw new IllegalStateException("rip-relative operand without a 32-bit displacement: " + insn);
+            }
+            long newEnd = w.address() + b.length;
+            long rel = insn.ripTarget() - newEnd;
+            if (!CodeWriter.fitsInt32(rel)) {
+                throw new DisplacementOutOfRangeException(w.address(), insn.ripTarget(), 4);
+            }
+            for (int i = 0; i < 4; i++) {
+                b[insn.dispOffset() + i] = (byte) (rel >>> (8 * i));
+            }
+        }
+        w.bytes(b);
+    }
+
+    /**
+     * Emits a direct jump, conditional branch or call to {@code newTarget} at {@code w.address()}.
+     *
+     * @param shortForm use the 2-byte rel8 form (the caller's layout decided it is in range)
+     */
+    public static void branch(CodeWriter w, Insn insn, long newTarget, boolean shortForm) {
+        switch (insn.flow()) {
+            case CALL -> w.call(newTarget);
+            case JUMP -> {
+                if (shortForm) {
+                    w.jmpShort(newTarget);
+                } else {
+                    w.jmp(newTarget);
+                }
+            }
+            case COND_JUMP -> conditional(w, insn, newTarget, shortForm);
+            default -> throw new IllegalArgumentException("not a direct branch: " + insn);
+        }
+    }
+
+    /** @return the size {@link #branch} will emit */
+    public static int branchSize(Insn insn, boolean shortForm) {
+        CodeWriter m = CodeWriter.measuring(0);
+        branch(m, insn, shortForm ? 0 : 0x1000, shortForm);
+        return m.size();
+    }
+
+    private static void conditional(CodeWriter w, Insn insn, long target, boolean shortForm) {
+        int op = opcodeIndex(insn);
+        int first = insn.byteAt(op);
+        if (first >= 0x70 && first <= 0x7F || first == 0x0F) {
+            Condition cc = Condition.ofCode(first == 0x0F ? insn.byteAt(op + 1) : first);
+            if (shortForm) {
+                w.jccShort(cc, target);
+            } else {
+                w.jcc(cc, target);
+            }
+            return;
+        }
+        // loop/loope/loopne/jrcxz/jecxz exist only with rel8: keep the instruction, aimed two bytes
+        // ahead at a rel32 jmp to the real target, and step over that jmp when not taken:
+        //   <op> +2 ; jmp short +5 ; jmp target
+        byte[] prefix = java.util.Arrays.copyOf(insn.bytes(), op);
+        w.bytes(prefix);
+        w.bytes((byte) first, (byte) 2);
+        w.bytes((byte) 0xEB, (byte) 5);
+        w.jmp(target);
+        if (shortForm) {
+            throw new IllegalArgumentException(insn.mnemonic() + " has no short form after relocation");
+        }
+    }
+
+    /** @return index of the opcode byte after legacy prefixes (branch hints and bnd are dropped by re-encoding) */
+    private static int opcodeIndex(Insn insn) {
+        int i = 0;
+        while (i < insn.length()) {
+            int b = insn.byteAt(i);
+            if (b == 0xF2 || b == 0xF3 || b == 0x2E || b == 0x3E || b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65
+                    || b == 0x66 || b == 0x67) {
+                i++;
+            } else {
+                break;
+            }
+        }
+        return i;
+    }
+
+    /** @return true when the instruction is a direct branch the relocator re-encodes */
+    public static boolean isBranch(Insn insn) {
+        return insn.flow() == FlowKind.JUMP || insn.flow() == FlowKind.COND_JUMP || insn.flow() == FlowKind.CALL;
+    }
+}
