@@ -58,8 +58,12 @@ public final class CfgBuilder {
             Timing.mark("no-return analysis");
             Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, first);
             Timing.mark("pass 2");
-            for (int round = 0; round < 3; round++) {
-                List<Long> found = GapScanner.scan(image, second, plt, starts.frameRanges);
+            // Each round finds the first function of every gap; lifting it covers its whole extent, so
+            // packed functions (-Os) are found one round at a time.
+            GapScanner gaps = new GapScanner(image, plt, starts.frameRanges);
+            gaps.cover(second.values());
+            for (int round = 0; round < 500; round++) {
+                List<Long> found = gaps.scan();
                 if (found.isEmpty()) {
                     break;
                 }
@@ -68,9 +72,16 @@ public final class CfgBuilder {
                 }
                 // Gaps lie outside all lifted code and FDEs, so the functions found there change no
                 // other function's walk: lift just them.
+                Set<Long> before = new HashSet<>(second.keySet());
                 second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, second, found);
+                List<LiftedFunction> added = new java.util.ArrayList<>();
+                for (Map.Entry<Long, LiftedFunction> e : second.entrySet()) {
+                    if (!before.contains(e.getKey())) {
+                        added.add(e.getValue());
+                    }
+                }
+                gaps.cover(added);
             }
-
             Timing.mark("gap scan");
             long millis = (System.nanoTime() - t0) / 1_000_000;
             Program program = new IrBuilder(image, starts, plt, second, noReturn).build(millis);

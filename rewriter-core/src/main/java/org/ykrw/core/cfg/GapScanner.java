@@ -17,14 +17,27 @@ import org.ykrw.core.x86.Insn;
 final class GapScanner {
     private static final int MAX_RUN = 2000;
 
-    private GapScanner() {
+    private final CodeImage image;
+    private final TreeMap<Long, Long> covered = new TreeMap<>();
+    /** gap starts that held no code last time: nothing new can appear there */
+    private final java.util.Set<Long> barren = new java.util.HashSet<>();
+
+    /**
+     * @param image the code
+     * @param plt PLT stubs (covered, never scanned)
+     * @param frameRanges FDE ranges (covered: code there belongs to described functions)
+     */
+    GapScanner(CodeImage image, Map<Long, String> plt, TreeMap<Long, Long> frameRanges) {
+        this.image = image;
+        for (long p : plt.keySet()) {
+            covered.merge(p, p + 16, Math::max);
+        }
+        frameRanges.forEach((start, end) -> covered.merge(start, end, Math::max));
     }
 
-    /** @return candidate function starts in the gaps left by {@code lifted} */
-    static List<Long> scan(CodeImage image, Map<Long, LiftedFunction> lifted, Map<Long, String> plt,
-            TreeMap<Long, Long> frameRanges) {
-        TreeMap<Long, Long> covered = new TreeMap<>();
-        for (LiftedFunction f : lifted.values()) {
+    /** Marks the code of these functions as covered. */
+    void cover(java.util.Collection<LiftedFunction> functions) {
+        for (LiftedFunction f : functions) {
             // One entry per contiguous run of instructions, not per instruction: far fewer map entries.
             long runStart = -1;
             long runEnd = -1;
@@ -41,27 +54,38 @@ final class GapScanner {
                 covered.merge(runStart, runEnd, Math::max);
             }
         }
-        for (long p : plt.keySet()) {
-            covered.merge(p, p + 16, Math::max);
-        }
-        frameRanges.forEach((start, end) -> covered.merge(start, end, Math::max));
+    }
+
+    /** @return candidate function starts, at most one per gap (the first code after its padding) */
+    List<Long> scan() {
         List<Long> out = new ArrayList<>();
         for (AddressRange region : image.ranges()) {
             long pos = region.start();
             for (Map.Entry<Long, Long> c : covered.subMap(region.start(), true, region.end(), false).entrySet()) {
                 if (c.getKey() > pos) {
-                    candidate(image, pos, c.getKey(), out);
+                    candidate(pos, c.getKey(), out);
                 }
                 pos = Math.max(pos, c.getValue());
             }
             if (pos < region.end()) {
-                candidate(image, pos, region.end(), out);
+                candidate(pos, region.end(), out);
             }
         }
         return out;
     }
 
-    private static void candidate(CodeImage image, long start, long end, List<Long> out) {
+    private void candidate(long start, long end, List<Long> out) {
+        if (barren.contains(start)) {
+            return;
+        }
+        int before = out.size();
+        findCandidate(start, end, out);
+        if (out.size() == before) {
+            barren.add(start);
+        }
+    }
+
+    private void findCandidate(long start, long end, List<Long> out) {
         long pos = start;
         while (pos < end) {
             Insn i = image.insnAt(pos);
@@ -70,8 +94,10 @@ final class GapScanner {
             }
             pos = i.end();
         }
-        // Code begins aligned after padding; zero bytes decode as `add [rax], al` and are not code.
-        if (pos >= end || (pos & 15) != 0 || image.insnAt(pos) == null || image.insnAt(pos).byteAt(0) == 0) {
+        // After padding, code begins aligned; with no padding (-Os packs functions) it begins right
+        // where the previous code ended. Zero bytes decode as `add [rax], al` and are not code.
+        boolean padded = pos > start;
+        if (pos >= end || padded && (pos & 15) != 0 || image.insnAt(pos) == null || image.insnAt(pos).byteAt(0) == 0) {
             return;
         }
         long p = pos;

@@ -13,7 +13,7 @@ import org.ykrw.core.ir.ProgramStats;
 class RealBinaryLiftTest {
     @ParameterizedTest
     @ValueSource(strings = {"/usr/bin/ls", "/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libc.so.6",
-        "/usr/bin/perl", "/usr/bin/git"})
+        "/usr/bin/perl", "/usr/bin/git", "/bin/busybox"})
     void liftsWithoutUnresolvedTables(String file) {
         Program p = CfgBuilder.lift(ElfFile.read(Path.of(file)), LiftOptions.defaults());
         ProgramStats s = p.stats();
