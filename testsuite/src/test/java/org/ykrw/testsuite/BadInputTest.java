@@ -1,5 +1,7 @@
 package org.ykrw.testsuite;
 
+import org.ykrw.core.testutil.Tools;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,7 +108,7 @@ class BadInputTest {
         if (command.equals("cfg")) {
             cmd.addAll(List.of("--function", "main", "-o", output.toString()));
         }
-        Exec.Result r = Exec.run(cmd, 30);
+        Tools.Result r = Tools.run(cmd, 30);
         String[] lines = r.stderr().strip().split("\n");
         assertEquals(2, r.exit(), name + ": exit status; stderr: " + r.stderr());
         assertEquals(1, lines.length, name + ": stderr lines: " + r.stderr());

@@ -1,5 +1,7 @@
 package org.ykrw.testsuite;
 
+import org.ykrw.core.testutil.Tools;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -106,13 +108,13 @@ public final class ProgramMatrix {
         if (program.equals("uselib")) {
             Path lib = outputDir().resolve("libykrwdemo-" + cc + "-" + opt + ".so");
             if (!Files.exists(lib)) {
-                Exec.check(List.of(cc, "-" + opt, "-shared", "-fPIC", "-o", lib.toString(),
+                Tools.output(List.of(cc, "-" + opt, "-shared", "-fPIC", "-o", lib.toString(),
                         sources().resolve("demolib.c").toString()));
             }
             cmd.addAll(List.of(lib.toString(), "-Wl,-rpath," + outputDir()));
         }
-        Exec.check(cmd);
-        Exec.check(List.of("strip", "-o", stripped.toString(), bin.toString()));
+        Tools.output(cmd);
+        Tools.output(List.of("strip", "-o", stripped.toString(), bin.toString()));
         return v;
     }
 }

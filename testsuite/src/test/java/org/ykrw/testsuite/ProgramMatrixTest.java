@@ -1,5 +1,7 @@
 package org.ykrw.testsuite;
 
+import org.ykrw.core.testutil.Tools;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -27,7 +29,7 @@ class ProgramMatrixTest {
         for (Path bin : List.of(v.binary(), v.stripped())) {
             List<String> cmd = new ArrayList<>(List.of(bin.toString()));
             cmd.addAll(v.args());
-            Exec.Result r = Exec.run(cmd, 60);
+            Tools.Result r = Tools.run(cmd, 60);
             assertEquals(0, r.exit(), bin + " exit status; stderr: " + r.stderr());
             assertEquals(expected(v.program()), r.stdout(), bin + " output");
         }

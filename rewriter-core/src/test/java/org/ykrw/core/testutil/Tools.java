@@ -21,13 +21,22 @@ public final class Tools {
      * @return the result; stdout is read from a temp file so huge outputs cannot block the pipe
      */
     public static Result run(List<String> command) {
+        return run(command, 300);
+    }
+
+    /**
+     * @param command program and arguments
+     * @param seconds time limit; the test fails when the process runs longer
+     * @return the result
+     */
+    public static Result run(List<String> command, int seconds) {
         try {
             Path out = Files.createTempFile("ykrw-tool", ".out");
             Path err = Files.createTempFile("ykrw-tool", ".err");
             try {
                 Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-                if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     throw new AssertionError("timed out: " + command);
                 }
@@ -47,7 +56,12 @@ public final class Tools {
 
     /** @return stdout of a command that must succeed */
     public static String output(String... command) {
-        Result r = run(List.of(command));
+        return output(List.of(command));
+    }
+
+    /** @return stdout of a command that must succeed */
+    public static String output(List<String> command) {
+        Result r = run(command);
         if (r.exit() != 0) {
             throw new AssertionError(String.join(" ", command) + " failed (" + r.exit() + "): " + r.stderr());
         }
