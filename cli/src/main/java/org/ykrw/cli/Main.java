@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ykrw", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
-        subcommands = {StatsCommand.class, CfgCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatsCommand.class, CfgCommand.class, StripCommand.class, PatchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad or unsupported input. */
     public static final int EXIT_BAD_INPUT = 2;
