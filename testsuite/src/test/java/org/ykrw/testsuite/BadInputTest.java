@@ -91,7 +91,7 @@ class BadInputTest {
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : corpus().entrySet()) {
-            for (String command : List.of("stats", "cfg")) {
+            for (String command : List.of("stats", "cfg", "strip", "patch")) {
                 out.add(Arguments.of(e.getKey(), e.getValue(), command));
             }
         }
@@ -105,8 +105,11 @@ class BadInputTest {
         Files.write(input, contents);
         Path output = dir.resolve(name + "-" + command + ".out");
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(), command, input.toString()));
-        if (command.equals("cfg")) {
-            cmd.addAll(List.of("--function", "main", "-o", output.toString()));
+        switch (command) {
+            case "cfg" -> cmd.addAll(List.of("--function", "main", "-o", output.toString()));
+            case "strip" -> cmd.addAll(List.of("-o", output.toString()));
+            case "patch" -> cmd.addAll(List.of("-o", output.toString(), "--disable", "main"));
+            default -> { }
         }
         Tools.Result r = Tools.run(cmd, 30);
         String[] lines = r.stderr().strip().split("\n");
