@@ -1,0 +1,226 @@
+package org.ykrw.core.emit;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.ElfHeader;
+import org.ykrw.core.elf.Section;
+import org.ykrw.core.elf.Segment;
+
+/**
+ * Builds an output ELF from an input: the input's bytes stay where they are (patched in place where
+ * asked), new loadable segments go after the highest address and the end of the file, and the
+ * program header table, which must grow, moves into a new read-only segment of its own.
+ *
+ * <p>Why there: the kernel takes AT_PHDR from the PT_LOAD whose file range holds e_phoff, and glibc
+ * (static binaries included, for PT_TLS) reads the table through AT_PHDR, so the table must be
+ * loaded; it cannot grow in place without overwriting what follows it (often .interp). PT_PHDR is
+ * rewritten to describe the new table; PT_LOAD entries stay in ascending address order.
+ */
+public final class ElfImageBuilder {
+    private static final long PAGE = 0x1000;
+
+    private final ElfFile elf;
+    private final byte[] image;
+    private final List<NewSegment> segments = new ArrayList<>();
+    private long nextAddress;
+    private long entry;
+
+    /** A segment to add. */
+    private record NewSegment(String sectionName, int flags, long address, byte[] contents, long memSize,
+            long sectionFlags) {
+    }
+
+    /** @param elf the input; it is never modified */
+    public ElfImageBuilder(ElfFile elf) {
+        if (elf.header().phoff() == 0) {
+            throw new UnsupportedInputException(elf.name() + ": no program header table");
+        }
+        this.elf = elf;
+        this.image = elf.data().clone();
+        long end = 0;
+        for (Segment s : elf.segments()) {
+            if (s.isLoad()) {
+                end = Math.max(end, s.vaddr() + s.memsz());
+            }
+        }
+        // One spare page between the input's memory image and ours: its .bss may be followed by the heap.
+        this.nextAddress = alignUp(end, PAGE) + PAGE;
+        this.entry = elf.entry();
+    }
+
+    /** @return the address the next added segment will get */
+    public long nextSegmentAddress() {
+        return nextAddress;
+    }
+
+    /**
+     * Adds a loadable segment.
+     *
+     * @param sectionName name of the section describing it (".ykrw.text")
+     * @param flags PF_R / PF_W / PF_X
+     * @param contents its initialised bytes
+     * @param memSize its size in memory (at least contents.length; the rest is zero-filled)
+     * @return its virtual address
+     */
+    public long addSegment(String sectionName, int flags, byte[] contents, long memSize) {
+        if (memSize < contents.length) {
+            throw new IllegalArgumentException("memSize smaller than contents");
+        }
+        long address = nextAddress;
+        long sectionFlags = Section.SHF_ALLOC | ((flags & Segment.PF_W) != 0 ? Section.SHF_WRITE : 0)
+                | ((flags & Segment.PF_X) != 0 ? Section.SHF_EXECINSTR : 0);
+        segments.add(new NewSegment(sectionName, flags, address, contents.clone(), memSize, sectionFlags));
+        nextAddress = alignUp(address + Math.max(memSize, 1), PAGE);
+        return address;
+    }
+
+    /** Overwrites file-backed bytes of the input's image at a virtual address. */
+    public void patch(long vaddr, byte[] bytes) {
+        long off = elf.fileOffset(vaddr);
+        if (off < 0 || elf.fileOffset(vaddr + bytes.length - 1) != off + bytes.length - 1) {
+            throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, bytes.length));
+        }
+        System.arraycopy(bytes, 0, image, (int) off, bytes.length);
+    }
+
+    /** @param newEntry the output's entry point */
+    public void setEntry(long newEntry) {
+        this.entry = newEntry;
+    }
+
+    /**
+     * Lays out the output. The steps:
+     * 1. after the input's bytes, one page-aligned file block per new segment (file offset and address
+     *    agree modulo the page size), then the new program header table in its own R segment;
+     * 2. the section-name table and section header table, grown by one section per new segment, at the
+     *    very end;
+     * 3. the ELF header: e_entry, e_phoff/e_phnum, e_shoff/e_shnum.
+     *
+     * @return the output file
+     */
+    public byte[] build() {
+        ElfHeader h = elf.header();
+        List<Segment> old = elf.segments();
+        long phdrAddress = nextAddress;
+        int phnum = old.size() + segments.size() + 1;
+        long phdrSize = (long) phnum * ElfHeader.PHENT_SIZE;
+
+        List<byte[]> blocks = new ArrayList<>();
+        List<long[]> placed = new ArrayList<>();   // {offset, vaddr, filesz, memsz, flags}
+        long offset = alignUp(image.length, PAGE);
+        for (NewSegment s : segments) {
+            placed.add(new long[] {offset, s.address(), s.contents().length, s.memSize(), s.flags()});
+            blocks.add(s.contents());
+            offset = alignUp(offset + s.contents().length, PAGE);
+        }
+        long phdrOffset = offset;
+        offset += phdrSize;
+
+        // 2. section headers
+        boolean withSections = h.shnum() > 0;
+        byte[] names = new byte[0];
+        long namesOffset = offset;
+        long shoff = 0;
+        int shnum = 0;
+        if (withSections) {
+            Section oldNames = elf.sections().get(h.shstrndx());
+            byte[] oldNameBytes = Arrays.copyOfRange(image, (int) oldNames.offset(), (int) (oldNames.offset() + oldNames.size()));
+            StringBuilder extra = new StringBuilder();
+            for (NewSegment s : segments) {
+                extra.append(s.sectionName()).append('\0');
+            }
+            extra.append(".ykrw.phdr").append('\0');
+            byte[] extraBytes = extra.toString().getBytes(StandardCharsets.US_ASCII);
+            names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
+            System.arraycopy(extraBytes, 0, names, oldNameBytes.length, extraBytes.length);
+            shoff = alignUp(namesOffset + names.length, 8);
+            shnum = h.shnum() + segments.size() + 1;
+            offset = shoff + (long) shnum * ElfHeader.SHENT_SIZE;
+        }
+
+        byte[] result = Arrays.copyOf(image, (int) offset);
+        for (int i = 0; i < blocks.size(); i++) {
+            System.arraycopy(blocks.get(i), 0, result, (int) placed.get(i)[0], blocks.get(i).length);
+        }
+        ByteBuffer b = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
+
+        // 1. the program header table: PT_PHDR first, new PT_LOADs right after the last old one.
+        List<long[]> phdrs = new ArrayList<>();
+        int lastLoad = -1;
+        for (int i = 0; i < old.size(); i++) {
+            if (old.get(i).isLoad()) {
+                lastLoad = i;
+            }
+        }
+        for (int i = 0; i < old.size(); i++) {
+            Segment s = old.get(i);
+            if (s.type() == Segment.PT_PHDR) {
+                phdrs.add(new long[] {Segment.PT_PHDR, Segment.PF_R, phdrOffset, phdrAddress, phdrAddress, phdrSize,
+                    phdrSize, 8});
+            } else {
+                phdrs.add(new long[] {s.type(), s.flags(), s.offset(), s.vaddr(), s.paddr(), s.filesz(), s.memsz(),
+                    s.align()});
+            }
+            if (i == lastLoad) {
+                for (long[] p : placed) {
+                    phdrs.add(new long[] {Segment.PT_LOAD, p[4], p[0], p[1], p[1], p[2], p[3], PAGE});
+                }
+                phdrs.add(new long[] {Segment.PT_LOAD, Segment.PF_R, phdrOffset, phdrAddress, phdrAddress, phdrSize,
+                    phdrSize, PAGE});
+            }
+        }
+        for (int i = 0; i < phdrs.size(); i++) {
+            long[] p = phdrs.get(i);
+            int at = (int) phdrOffset + i * ElfHeader.PHENT_SIZE;
+            b.putInt(at, (int) p[0]).putInt(at + 4, (int) p[1]).putLong(at + 8, p[2]).putLong(at + 16, p[3])
+                    .putLong(at + 24, p[4]).putLong(at + 32, p[5]).putLong(at + 40, p[6]).putLong(at + 48, p[7]);
+        }
+
+        if (withSections) {
+            System.arraycopy(names, 0, result, (int) namesOffset, names.length);
+            System.arraycopy(image, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
+            int namesHeader = (int) shoff + h.shstrndx() * ElfHeader.SHENT_SIZE;
+            b.putLong(namesHeader + 24, namesOffset).putLong(namesHeader + 32, names.length);
+            int nameOffset = (int) elf.sections().get(h.shstrndx()).size();
+            int k = h.shnum();
+            for (int i = 0; i < segments.size(); i++, k++) {
+                NewSegment s = segments.get(i);
+                long[] p = placed.get(i);
+                nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, s.sectionName(),
+                        p[3] > p[2] && p[2] == 0 ? Section.SHT_NOBITS : Section.SHT_PROGBITS, s.sectionFlags(), p[1], p[0],
+                        p[2] == 0 ? p[3] : p[2]);
+            }
+            sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, ".ykrw.phdr", Section.SHT_PROGBITS,
+                    Section.SHF_ALLOC, phdrAddress, phdrOffset, phdrSize);
+        }
+
+        // 3. the ELF header
+        b.putLong(24, entry);
+        b.putLong(32, phdrOffset);
+        b.putShort(56, (short) phdrs.size());
+        b.putLong(40, shoff);
+        b.putShort(60, (short) shnum);
+        if (!withSections) {
+            b.putShort(62, (short) 0);
+        }
+        return result;
+    }
+
+    private static int sectionHeader(ByteBuffer b, int at, int nameOffset, String name, int type, long flags,
+            long address, long offset, long size) {
+        b.putInt(at, nameOffset).putInt(at + 4, type).putLong(at + 8, flags).putLong(at + 16, address)
+                .putLong(at + 24, offset).putLong(at + 32, size).putInt(at + 40, 0).putInt(at + 44, 0)
+                .putLong(at + 48, 16).putLong(at + 56, 0);
+        return nameOffset + name.length() + 1;
+    }
+
+    private static long alignUp(long v, long a) {
+        return (v + a - 1) & -a;
+    }
+}
