@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  * failure into one line on stderr and an exit status: 2 for bad or unsupported input, 64 for a
  * wrong command line, 70 for an internal error. {@code --debug} shows stack traces.
  */
-@Command(name = "ykrw", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "ykrw", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
         subcommands = {StatsCommand.class, CfgCommand.class, StripCommand.class, PatchCommand.class,
             CommandLine.HelpCommand.class})

@@ -4,10 +4,26 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ykrw.core.diag.YkrwException;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Where a command writes: -o OUT, or IN itself with --in-place; never IN by accident. */
+/**
+ * The input and output options of commands that write a new binary (a picocli mixin): IN, -o OUT or
+ * --in-place. Never writes IN by accident.
+ */
 final class Outputs {
-    private Outputs() {
+    @Parameters(paramLabel = "IN", description = "x86-64 ELF executable or shared library")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the result.")
+    Path output;
+
+    @Option(names = "--in-place", description = "Replace IN (written atomically; IN is never half-written).")
+    boolean inPlace;
+
+    /** @return where to write */
+    Path destination() {
+        return destination(input, output, inPlace);
     }
 
     static Path destination(Path input, Path output, boolean inPlace) {

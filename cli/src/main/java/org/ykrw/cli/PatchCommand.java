@@ -7,21 +7,15 @@ import org.ykrw.core.emit.OutputFile;
 import org.ykrw.passes.patch.ReturnPatcher;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code ykrw patch IN -o OUT --disable FN | --enable FN}: make a function return at once, and undo it. */
 @Command(name = "patch", description = "Make FN return at once (--disable: its first instruction becomes ret) or"
         + " restore it exactly (--enable). The original bytes are kept in a .note.ykrw.patch section.")
 final class PatchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "IN", description = "x86-64 ELF executable or shared library")
-    Path input;
-
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the result.")
-    Path output;
-
-    @Option(names = "--in-place", description = "Replace IN (written atomically; IN is never half-written).")
-    boolean inPlace;
+    @Mixin
+    Outputs files;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Action action;
@@ -37,11 +31,11 @@ final class PatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path out = Outputs.destination(input, output, inPlace);
-        ElfFile elf = ElfFile.read(input);
+        Path out = files.destination();
+        ElfFile elf = ElfFile.read(files.input);
         byte[] result = action.disable != null ? ReturnPatcher.disable(elf, action.disable)
                 : ReturnPatcher.enable(elf, action.enable);
-        OutputFile.writeAtomically(out, result, input);
+        OutputFile.writeAtomically(out, result, files.input);
         System.err.printf("ykrw: %s %s -> %s%n", action.disable != null ? "disabled" : "enabled",
                 action.disable != null ? action.disable : action.enable, out);
         return 0;

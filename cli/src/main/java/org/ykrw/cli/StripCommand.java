@@ -1,8 +1,8 @@
 package org.ykrw.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
@@ -10,22 +10,16 @@ import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
 import org.ykrw.passes.strip.CallStripper;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code ykrw strip IN -o OUT}: remove compiler-inserted tracing calls and their argument set-up. */
 @Command(name = "strip", description = "Replace every call to the yk tracing functions (yk_trace_basicblock,"
         + " __yk_trace_basicblock, __yk_trace_basicblock_wrapper, or those given with --fn), and the argument"
         + " set-up that only fed them, by NOPs.")
 final class StripCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "IN", description = "x86-64 ELF executable or shared library")
-    Path input;
-
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the result.")
-    Path output;
-
-    @Option(names = "--in-place", description = "Replace IN (written atomically).")
-    boolean inPlace;
+    @Mixin
+    Outputs files;
 
     @Option(names = "--fn", paramLabel = "NAME", description = "Strip calls to NAME instead of the yk tracing"
             + " functions (repeatable), e.g. __sanitizer_cov_trace_pc.")
@@ -33,11 +27,11 @@ final class StripCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path out = Outputs.destination(input, output, inPlace);
-        ElfFile elf = ElfFile.read(input);
+        Path out = files.destination();
+        ElfFile elf = ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
         CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
-        OutputFile.writeAtomically(out, CallStripper.apply(elf, r), input);
+        OutputFile.writeAtomically(out, CallStripper.apply(elf, r), files.input);
         System.err.printf("ykrw: removed %d call sites and %d argument instructions -> %s%n", r.callSites(),
                 r.argumentInstructions(), out);
         return 0;
