@@ -75,7 +75,9 @@ final class CodeImage {
         long limit = Math.min(address + WINDOW, r[1]);
         Long nextDecoded = decodedRanges.higherKey(address);
         if (nextDecoded != null && nextDecoded < limit) {
-            limit = nextDecoded;
+            // An earlier decode may have started in the middle of an instruction: never cut the window
+            // shorter than one whole instruction past that point.
+            limit = Math.min(Math.max(nextDecoded, address + 15), r[1]);
         }
         int len = (int) (limit - address);
         decodeCalls++;

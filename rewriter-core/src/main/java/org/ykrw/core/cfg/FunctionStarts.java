@@ -87,6 +87,20 @@ final class FunctionStarts {
         if ((start & 15) == 0) {
             return start;
         }
+        // glibc starts __restore_rt's FDE one byte early, inside the alignment NOPs (for unwinders that
+        // look up pc-1): decode the padding from the aligned address below to see that.
+        long aligned = (start + 15) & ~15L;
+        long scan = start & ~15L;
+        while (scan < aligned) {
+            org.ykrw.core.x86.Insn i = image.insnAt(scan);
+            if (i == null || !i.isNop()) {
+                break;
+            }
+            scan = i.end();
+        }
+        if (scan == aligned && aligned < end) {
+            return aligned;
+        }
         long pos = start;
         while (pos < end) {
             org.ykrw.core.x86.Insn i = image.insnAt(pos);

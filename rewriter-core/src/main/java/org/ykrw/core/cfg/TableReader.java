@@ -15,6 +15,9 @@ final class TableReader {
 
     /** @return true when [address, address+size) is file-backed and not executable (tables live in data) */
     boolean isReadable(long address, int size) {
+        if (elf.isExecutableAddress(address) || elf.isExecutableAddress(address + size - 1)) {
+            return false;  // gcc and clang keep tables in .rodata; "entries" read from code are not a table
+        }
         long off = elf.fileOffset(address);
         long endOff = elf.fileOffset(address + size - 1);
         return off >= 0 && endOff == off + size - 1;

@@ -1,0 +1,48 @@
+package org.ykrw.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.ykrw.core.Rewriter;
+import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.emit.OutputFile;
+import org.ykrw.core.layout.FunctionPlacement;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ykrw rewrite IN -o OUT}: the null rewrite, relocated code and fixed references, no pass. */
+@Command(name = "rewrite", description = "Relocate IN's functions into a new code segment and fix references"
+        + " (no instrumentation). Early version: no unwind info for moved code yet (C++ exceptions through"
+        + " moved functions fail).")
+final class RewriteCommand implements Callable<Integer> {
+    @Mixin
+    Outputs files;
+
+    @Option(names = "--report", description = "List every function left in place, with the reason.")
+    boolean report;
+
+    @Override
+    public Integer call() {
+        Path out = files.destination();
+        ElfFile elf = ElfFile.read(files.input);
+        Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults());
+        OutputFile.writeAtomically(out, r.output(), files.input);
+        Map<String, Integer> reasons = new TreeMap<>();
+        for (FunctionPlacement p : r.placements()) {
+            if (!p.relocated()) {
+                reasons.merge(p.reason(), 1, Integer::sum);
+                if (report) {
+                    System.out.printf("left in place: %s at 0x%x: %s%n", p.function().name(),
+                            p.function().entryAddress(), p.reason());
+                }
+            }
+        }
+        System.err.printf("ykrw: relocated %d of %d functions, retargeted %d jump tables (%d kept) -> %s%n",
+                r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
+        reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
+        return 0;
+    }
+}

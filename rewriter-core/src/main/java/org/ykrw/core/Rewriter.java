@@ -1,0 +1,149 @@
+package org.ykrw.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ykrw.core.cfg.CfgBuilder;
+import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.Segment;
+import org.ykrw.core.emit.ElfImageBuilder;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.JumpTable;
+import org.ykrw.core.ir.Program;
+import org.ykrw.core.layout.CodeLayout;
+import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.x86.Insn;
+import org.ykrw.core.x86.encode.CodeWriter;
+
+/**
+ * The driver: read, lift, (passes: none yet), layout, emit. Relocatable functions move to a new code
+ * segment; their old entries jump there, so pointers the analysis never saw still work, and the old
+ * code stays intact otherwise (anything reaching it runs correct, uninstrumented code and comes back at
+ * the next function entry). Relative jump tables, and absolute ones in position-dependent files, are
+ * retargeted in place.
+ *
+ * <p>Not yet: unwind information for the moved code (.eh_frame / LSDA), so C++ exceptions and
+ * backtraces through relocated functions do not work; absolute jump tables in PIE (their slots are
+ * set by relocations) keep sending control to the old code.
+ */
+public final class Rewriter {
+    private Rewriter() {
+    }
+
+    /** What a rewrite did. */
+    public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept) {
+        /** @return number of relocated functions */
+        public long relocated() {
+            return placements.stream().filter(FunctionPlacement::relocated).count();
+        }
+    }
+
+    /**
+     * @param elf the input
+     * @param options lifting options
+     * @return the rewritten file and a report
+     */
+    public static Result rewrite(ElfFile elf, LiftOptions options) {
+        Program program = CfgBuilder.lift(elf, options);
+        List<FunctionPlacement> placements = new ArrayList<>();
+        List<Function> moved = new ArrayList<>();
+        for (Function f : program.functions()) {
+            String why = reasonToStay(program, f);
+            placements.add(new FunctionPlacement(f, why));
+            if (why == null) {
+                moved.add(f);
+            }
+        }
+        ElfImageBuilder image = new ElfImageBuilder(elf);
+        CodeLayout layout = new CodeLayout(program, moved, image.nextSegmentAddress());
+        byte[] code = layout.emit();
+        image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+
+        for (Function f : moved) {
+            long at = trampolineAddress(f);
+            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfBlock(f.entryAddress())).toByteArray());
+        }
+        int retargeted = 0;
+        int kept = 0;
+        for (JumpTable t : program.jumpTables()) {
+            if (retarget(elf, image, layout, t)) {
+                retargeted++;
+            } else {
+                kept++;
+            }
+        }
+        Long entry = layout.newAddressOfBlock(elf.entry());
+        if (entry != null) {
+            image.setEntry(entry);
+        }
+        return new Result(image.build(), placements, retargeted, kept);
+    }
+
+    private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t) {
+        boolean pieAbsolute = t.kind() == JumpTable.Kind.ABSOLUTE && !elf.isExecutable();
+        if (pieAbsolute) {
+            return false;  // slots are written by R_X86_64_RELATIVE at load time: needs relocation rewriting
+        }
+        boolean any = false;
+        for (int i = 0; i < t.entryCount(); i++) {
+            Long target = layout.newAddressOfBlock(t.targets().get(i));
+            if (target == null) {
+                continue;
+            }
+            long slot = t.tableAddress() + (long) i * t.entrySize();
+            if (t.kind() == JumpTable.Kind.RELATIVE) {
+                long rel = target - t.base();
+                if (rel != (int) rel) {
+                    continue;
+                }
+                image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
+            } else {
+                byte[] v = new byte[8];
+                for (int k = 0; k < 8; k++) {
+                    v[k] = (byte) (target >>> (8 * k));
+                }
+                image.patch(slot, v);
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    /** @return null when the function can move, else the reason it stays */
+    static String reasonToStay(Program program, Function f) {
+        if (f.isPlt()) {
+            return "PLT stub";
+        }
+        if (f.skipReason() != null) {
+            return f.skipReason().name().toLowerCase().replace('_', ' ');
+        }
+        if (f.blocks().isEmpty() || program.blockAt(f.entryAddress()) == null
+                || program.blockAt(f.entryAddress()).function() != f) {
+            return "no entry block";
+        }
+        long at = trampolineAddress(f);
+        Block entry = f.entryBlock();
+        if (entry.endAddress() < at + 5) {
+            return "entry block shorter than the jump to the new code";
+        }
+        for (long x = f.entryAddress() + 1; x < at + 5; x++) {
+            if (program.blockAt(x) != null || program.functionAt(x) != null) {
+                return "a block starts inside the bytes the entry jump overwrites";
+            }
+        }
+        for (long x = f.entryAddress(); x < at + 5; x++) {
+            Block owner = program.blockContaining(x);
+            if (owner != null && owner.function() != f) {
+                return "the entry jump would overwrite another function's code";
+            }
+        }
+        return null;
+    }
+
+    /** @return where the entry jump goes: after endbr64 (CET wants it first at indirect-branch targets) */
+    static long trampolineAddress(Function f) {
+        Insn first = f.entryBlock().instructions().get(0);
+        return first.address() == f.entryAddress() && first.isEndbr64() ? f.entryAddress() + 4 : f.entryAddress();
+    }
+}

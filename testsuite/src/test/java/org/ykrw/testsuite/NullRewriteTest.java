@@ -1,0 +1,48 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.testutil.Tools;
+
+/**
+ * The null rewrite (issue 3, first version) of every stripped C variant of the matrix: output and exit
+ * status as the original, most functions relocated, the entry point in the new code. C++ variants are
+ * left out until unwind information describes the moved code (exceptions would terminate).
+ */
+class NullRewriteTest {
+    @TempDir
+    Path dir;
+
+    static List<Variant> variants() {
+        return ProgramMatrix.all().stream().filter(v -> !v.program().equals("exceptions")).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void rewrittenStrippedCopyBehavesTheSame(Variant v) throws IOException {
+        Path out = dir.resolve(v.name() + ".rw");
+        Tools.Result rw = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "rewrite",
+                v.stripped().toString(), "-o", out.toString()), 120);
+        assertEquals(0, rw.exit(), rw.stderr());
+        assertTrue(rw.stderr().matches("(?s)ykrw: relocated [1-9]\\d* of \\d+ functions.*"), rw.stderr());
+        Tools.Result r = Tools.run(List.of(out.toString()), 60);
+        assertEquals(0, r.exit(), v + " rewritten: stderr " + r.stderr());
+        assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout(), v + " rewritten output");
+
+        ElfFile rewritten = ElfFile.read(out);
+        ElfFile original = ElfFile.read(v.stripped());
+        long oldEnd = original.segments().stream().filter(s -> s.isLoad()).mapToLong(s -> s.vaddr() + s.memsz()).max()
+                .orElseThrow();
+        assertTrue(rewritten.entry() > oldEnd, "entry point moved to the new code segment");
+        assertEquals(Files.getPosixFilePermissions(v.stripped()), Files.getPosixFilePermissions(out));
+    }
+}
