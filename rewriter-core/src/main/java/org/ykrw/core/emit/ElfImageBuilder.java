@@ -30,6 +30,7 @@ public final class ElfImageBuilder {
     private final List<NewSegment> segments = new ArrayList<>();
     private long nextAddress;
     private long entry;
+    private final List<long[]> redirects = new ArrayList<>();
 
     /** A segment to add. */
     private record NewSegment(String sectionName, int flags, long address, byte[] contents, long memSize,
@@ -87,6 +88,14 @@ public final class ElfImageBuilder {
             throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, bytes.length));
         }
         System.arraycopy(bytes, 0, image, (int) off, bytes.length);
+    }
+
+    /**
+     * Makes the (first) program header of {@code type} describe a range inside an added segment, e.g.
+     * PT_GNU_EH_FRAME pointing at a new .eh_frame_hdr.
+     */
+    public void redirectSegment(int type, long vaddr, long size) {
+        redirects.add(new long[] {type, vaddr, size});
     }
 
     /** @param newEntry the output's entry point */
@@ -164,8 +173,15 @@ public final class ElfImageBuilder {
                 phdrs.add(new long[] {Segment.PT_PHDR, Segment.PF_R, phdrOffset, phdrAddress, phdrAddress, phdrSize,
                     phdrSize, 8});
             } else {
-                phdrs.add(new long[] {s.type(), s.flags(), s.offset(), s.vaddr(), s.paddr(), s.filesz(), s.memsz(),
-                    s.align()});
+                long[] entryValues = {s.type(), s.flags(), s.offset(), s.vaddr(), s.paddr(), s.filesz(), s.memsz(),
+                    s.align()};
+                for (long[] r : redirects) {
+                    if (r[0] == s.type()) {
+                        long fileOffset = fileOffsetOfNew(placed, r[1]);
+                        entryValues = new long[] {s.type(), s.flags(), fileOffset, r[1], r[1], r[2], r[2], s.align()};
+                    }
+                }
+                phdrs.add(entryValues);
             }
             if (i == lastLoad) {
                 for (long[] p : placed) {
@@ -210,6 +226,15 @@ public final class ElfImageBuilder {
             b.putShort(62, (short) 0);
         }
         return result;
+    }
+
+    private static long fileOffsetOfNew(List<long[]> placed, long vaddr) {
+        for (long[] p : placed) {
+            if (vaddr >= p[1] && vaddr < p[1] + p[2]) {
+                return p[0] + (vaddr - p[1]);
+            }
+        }
+        throw new IllegalArgumentException(String.format("0x%x is in no added segment", vaddr));
     }
 
     private static int sectionHeader(ByteBuffer b, int at, int nameOffset, String name, int type, long flags,

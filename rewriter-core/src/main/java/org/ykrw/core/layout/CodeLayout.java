@@ -26,6 +26,7 @@ public final class CodeLayout {
     private final long base;
     private final Map<Long, Long> newBlockAddress = new HashMap<>();
     private final Map<Long, Long> newInsnAddress = new HashMap<>();
+    private final Map<Function, long[]> newRange = new HashMap<>();
     private int size;
 
     /**
@@ -75,6 +76,7 @@ public final class CodeLayout {
         for (Function f : functions) {
             int pad = (int) ((FUNCTION_ALIGN - (w.address() % FUNCTION_ALIGN)) % FUNCTION_ALIGN);
             w.nop(pad);
+            long start = w.address();
             List<Block> blocks = f.blocks();
             for (int k = 0; k < blocks.size(); k++) {
                 Block b = blocks.get(k);
@@ -98,7 +100,15 @@ public final class CodeLayout {
                     w.jmp(measuring ? w.address() : target(last.end()));
                 }
             }
+            if (measuring) {
+                newRange.put(f, new long[] {start, w.address()});
+            }
         }
+    }
+
+    /** @return the new [start, end) of a relocated function's code */
+    public long[] newRange(Function f) {
+        return newRange.get(f);
     }
 
     private static boolean endsInNoReturnCall(Block b) {
