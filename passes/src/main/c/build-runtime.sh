@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-gcc}
 "$cc" -std=gnu11 -O2 -fPIC -fvisibility=hidden -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
-  -fcf-protection=none -mgeneral-regs-only -fno-asynchronous-unwind-tables -fno-jump-tables -Wall -Werror \
+  -fcf-protection=none -mgeneral-regs-only -mfsgsbase -fno-asynchronous-unwind-tables -fno-jump-tables -Wall -Werror \
   -c "$src/ykrw_rt.c" -o "$tmp/rt.o"
 cat > "$tmp/rt.ld" <<'LD'
 SECTIONS {

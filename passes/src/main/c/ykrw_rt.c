@@ -38,6 +38,7 @@ enum {
     FLAG_TOGGLE = 4,      /* sites are trace sleds, flipped by ykrw_trace_enable/disable */
     FLAG_ONCE = 8,        /* sites are coverage probes that turn themselves off */
     FLAG_TRACE_DEFAULT_ON = 16,
+    FLAG_TRACER_GUARD = 32, /* the tracer may reach traced code: never re-enter it on one thread */
 };
 
 __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
@@ -347,6 +348,45 @@ __attribute__((used)) void ykrw_once_hit(uint64_t k) {
     unlock_patching();
 }
 
+/*
+ * Re-entry guard of the program's tracing function. When the tracer reaches instrumented code (a
+ * static binary's printf reaches its stream functions through pointers ykrw cannot follow), that
+ * code's probes must not call the tracer again on the same thread. A thread is told apart by its fs
+ * base (read with rdfsbase where the kernel allows it, AT_HWCAP2 bit 1); without it every thread
+ * shares tag 1 and the guard becomes global: blocks other threads run meanwhile go untraced.
+ */
+#define GUARD_SLOTS 64
+static uint64_t guard_slots[GUARD_SLOTS];
+static int have_fsgsbase;
+
+static uint64_t thread_tag(void) {
+    uint64_t base = 0;
+    if (have_fsgsbase) __asm__ volatile("rdfsbase %0" : "=r"(base));
+    return base | 1;
+}
+
+__attribute__((used)) int ykrw_tracer_enter(void) {
+    if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return 1;
+    uint64_t tag = thread_tag();
+    for (int i = 0; i < GUARD_SLOTS; i++)
+        if (__atomic_load_n(&guard_slots[i], __ATOMIC_ACQUIRE) == tag) return 0;
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        uint64_t free_slot = 0;
+        if (__atomic_compare_exchange_n(&guard_slots[i], &free_slot, tag, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 1;
+    }
+    return 0; /* more threads inside the tracer than slots: skip this block rather than risk recursion */
+}
+
+__attribute__((used)) void ykrw_tracer_leave(void) {
+    if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return;
+    uint64_t tag = thread_tag();
+    for (int i = 0; i < GUARD_SLOTS; i++)
+        if (guard_slots[i] == tag) {
+            __atomic_store_n(&guard_slots[i], 0, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
 /* Set at start-up so the tracer stub adds the bias with one instruction. */
 __attribute__((used)) long ykrw_tracer_bias;
 
@@ -354,6 +394,10 @@ __attribute__((used)) long ykrw_tracer_bias;
 __attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
     uint64_t argc = initial_stack[0];
     char **envp = (char **)(initial_stack + argc + 2);
+    char **e = envp;
+    while (*e) e++;
+    for (uint64_t *aux = (uint64_t *)(e + 1); aux[0]; aux += 2)
+        if (aux[0] == 26 /* AT_HWCAP2 */ && (aux[1] & 2) /* HWCAP2_FSGSBASE */) have_fsgsbase = 1;
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     uint32_t flags = ykrw_config.flags;
     ykrw_tracer_bias = bias();
@@ -435,9 +479,15 @@ __asm__(
     "  mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n mov %rax, 568(%rsp)\n"
     "  mov $-1, %eax\n mov $-1, %edx\n"
     "  xsave (%rsp)\n"
+    "  call ykrw_tracer_enter\n"
+    "  test %eax, %eax\n"
+    "  jz 1f\n"
+    "  mov 40(%rbp), %rdi\n mov 48(%rbp), %rsi\n" /* the arguments, as the probe set them */
     "  mov ykrw_config+64(%rip), %rax\n"
     "  add ykrw_tracer_bias(%rip), %rax\n"
     "  call *%rax\n"
+    "  call ykrw_tracer_leave\n"
+    "1:\n"
     "  mov $-1, %eax\n mov $-1, %edx\n"
     "  xrstor (%rsp)\n"
     "  mov %rbp, %rsp\n"

@@ -76,7 +76,7 @@ public final class Rewriter {
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
         for (Function f : program.functions()) {
-            String why = reasonToStay(program, f);
+            String why = isInPltSection(elf, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
             placements.add(new FunctionPlacement(f, why));
             if (why == null) {
                 moved.add(f);
@@ -211,6 +211,16 @@ public final class Rewriter {
             any = true;
         }
         return any;
+    }
+
+    /**
+     * The lazy-binding stub at the head of .plt has no symbol, so it is lifted as an ordinary function;
+     * it stays where the GOT sends unresolved calls, uninstrumented (a probe there would run inside the
+     * dynamic linker's resolution, and a tracer's first call into libc would trace itself).
+     */
+    private static boolean isInPltSection(ElfFile elf, long address) {
+        return elf.sections().stream().anyMatch(s -> (s.name().startsWith(".plt") || s.name().equals(".iplt"))
+                && s.containsAddress(address));
     }
 
     /** @return null when the function can move, else the reason it stays */

@@ -78,6 +78,11 @@ public final class CoveragePass implements Pass {
                 mode.counterWidth(), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
     }
 
+    /** @return block -> counter slot, after the pass ran */
+    public Map<Block, Integer> probes() {
+        return probeOf;
+    }
+
     private org.ykrw.core.ir.Probe probe(Block b, int k) {
         return switch (mode) {
             case COVERAGE -> Probes.coverageByte(k);
