@@ -1,6 +1,6 @@
 package org.ykrw.core.analysis;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,8 @@ import org.ykrw.core.x86.Reg;
  *       register live and FLAGS dead.</li>
  * </ul>
  * Hand-written assembly may break these (glibc's {@code __tls_get_addr} fast path, the dynamic
- * linker's trampolines, a local helper called with flags live across it). {@link Convention#NONE}
+ * linker's trampolines, a local helper called with flags live across it, {@code call 1f; 1: pop rbx}
+ * used to read rip). {@link Convention#NONE}
  * makes no ABI assumption: a call reads everything and kills nothing, and returns and tail calls
  * leave everything live, FLAGS included. Not tracked at all (a probe must not touch them): DF and
  * the system flags, x87/MMX state, MXCSR, AVX-512 mask registers, and memory (the red zone
@@ -94,6 +95,9 @@ public final class Liveness {
     /** Per block, the transfer function in = gen | (out & ~kill). */
     private final long[] gen;
     private final long[] kill;
+    /** Per block, what its exits outside the analysed blocks leave live, and its analysed successors. */
+    private final long[] fixedOut;
+    private final int[][] successors;
     private final long[] liveIn;
     private long visits;
 
@@ -108,12 +112,16 @@ public final class Liveness {
         gen = new long[n];
         kill = new long[n];
         liveIn = new long[n];
+        fixedOut = new long[n];
+        successors = new int[n][];
         for (Function f : functions) {
             for (Block b : f.blocks()) {
-                int id = base.get(f) + b.index();
-                blocks[id] = b;
-                summarise(id);
+                blocks[b.index() + base.get(f)] = b;
             }
+        }
+        for (int id = 0; id < n; id++) {
+            summarise(id);
+            classifyExits(id);
         }
         solve();
     }
@@ -278,43 +286,64 @@ public final class Liveness {
 
     /** Union over the block's successors of what is live on entering them. */
     private long liveOut(int id) {
+        long out = fixedOut[id];
+        for (int s : successors[id]) {
+            out |= liveIn[s];
+        }
+        return out;
+    }
+
+    /** Splits the block's exits into analysed successors and a fixed set for everything else. */
+    private void classifyExits(int id) {
         Block b = blocks[id];
         boolean sysv = convention == Convention.SYSV;
         long out = 0;
         boolean leaves = false;
+        List<Integer> inner = new ArrayList<>(2);
         for (Edge e : b.successors()) {
             if (e.kind() == EdgeKind.CALL) {
                 continue;  // the callee's entry; the fall-through edge carries what follows the call
             }
             leaves = true;
             Block to = e.to();
+            if (inScope(to) && e.kind() != EdgeKind.RETURN && e.kind() != EdgeKind.INDIRECT) {
+                inner.add(id(to));
+                continue;
+            }
             out |= switch (e.kind()) {
                 case RETURN -> sysv ? RETURN_LIVE : ALL;
-                case TAIL_CALL -> inScope(to) ? liveIn[id(to)]
-                        : sysv && (to == null || to.address() == to.function().entryAddress()) ? TAIL_CALL_LIVE : ALL;
+                case TAIL_CALL -> sysv && (to == null || to.address() == to.function().entryAddress())
+                        ? TAIL_CALL_LIVE : ALL;
                 // A PLT stub's jump through the GOT enters a function of another object.
                 case INDIRECT -> sysv && b.function().isPlt() ? TAIL_CALL_LIVE : ALL;
-                default -> inScope(to) ? liveIn[id(to)] : ALL;
+                default -> ALL;
             };
         }
         if (!leaves) {
             // No way on: after a call that never returns nothing is read; after a trap or bytes we
             // could not decode, a signal handler may look at anything.
-            return isCall(b.lastInstruction()) ? 0 : ALL;
+            out = isCall(b.lastInstruction()) ? 0 : ALL;
         }
-        return out;
+        fixedOut[id] = out;
+        successors[id] = inner.stream().mapToInt(Integer::intValue).distinct().toArray();
     }
 
     /** Round-robin worklist from the exits backwards until no live-in set grows. */
     private void solve() {
-        ArrayDeque<Integer> work = new ArrayDeque<>(blocks.length);
+        int[][] predecessors = invert(successors);
+        int[] work = new int[blocks.length];
+        int head = 0;
+        int size = 0;
         boolean[] queued = new boolean[blocks.length];
+        // Blocks are in address order; exits tend to come last, so start from the end.
         for (int id = blocks.length - 1; id >= 0; id--) {
-            work.add(id);
+            work[size++] = id;
             queued[id] = true;
         }
-        while (!work.isEmpty()) {
-            int id = work.poll();
+        while (size > 0) {
+            int id = work[head];
+            head = (head + 1) % work.length;
+            size--;
             queued[id] = false;
             visits++;
             long in = gen[id] | (liveOut(id) & ~kill[id]);
@@ -322,15 +351,32 @@ public final class Liveness {
                 continue;
             }
             liveIn[id] = in;
-            for (Edge e : blocks[id].predecessors()) {
-                if (e.kind() != EdgeKind.CALL && inScope(e.from())) {
-                    int p = id(e.from());
-                    if (!queued[p]) {
-                        queued[p] = true;
-                        work.add(p);
-                    }
+            for (int p : predecessors[id]) {
+                if (!queued[p]) {
+                    queued[p] = true;
+                    work[(head + size++) % work.length] = p;
                 }
             }
         }
+    }
+
+    /** @return for each block, the blocks that list it as a successor */
+    private static int[][] invert(int[][] successors) {
+        int[] count = new int[successors.length];
+        for (int[] out : successors) {
+            for (int s : out) {
+                count[s]++;
+            }
+        }
+        int[][] predecessors = new int[successors.length][];
+        for (int id = 0; id < successors.length; id++) {
+            predecessors[id] = new int[count[id]];
+        }
+        for (int id = 0; id < successors.length; id++) {
+            for (int s : successors[id]) {
+                predecessors[s][--count[s]] = id;
+            }
+        }
+        return predecessors;
     }
 }
