@@ -391,17 +391,21 @@ class LivenessTest {
         }
         long t2 = System.nanoTime();
         Liveness none = Liveness.of(p, Liveness.Convention.NONE);
+        long flagsDeadNoAbi = 0;
         for (Function f : p.functions()) {
             for (Block b : f.blocks()) {
+                flagsDeadNoAbi += none.isFlagsLiveIn(b) ? 0 : 1;
                 assertEquals(whole.liveIn(b), whole.liveIn(b) & none.liveIn(b), b.toString());
                 // A fixpoint: walking the block's instructions from its live-out gives its live-in again.
                 assertEquals(whole.liveIn(b), whole.liveBefore(b, 0), b.toString());
             }
         }
-        System.out.printf("%s: %d blocks; FLAGS dead at %.1f%% of block starts (program form), %.1f%% (per function);"
+        System.out.printf("%s: %d blocks; FLAGS dead at %.1f%% of block starts (program form), %.1f%% (per function),"
+                + " %.1f%% (no ABI assumption);"
                 + " rax dead %.1f%%, rcx %.1f%%, r11 %.1f%%; %d of %d non-PLT entries have FLAGS live;"
                 + " program form %d ms (%d block visits), per-function forms %d ms%n",
-                file, blocks, 100.0 * flagsDead / blocks, 100.0 * flagsDeadAlone / blocks, 100.0 * raxDead / blocks,
+                file, blocks, 100.0 * flagsDead / blocks, 100.0 * flagsDeadAlone / blocks,
+                100.0 * flagsDeadNoAbi / blocks, 100.0 * raxDead / blocks,
                 100.0 * rcxDead / blocks, 100.0 * r11Dead / blocks, entriesFlagsLive, entries,
                 (t1 - t0) / 1_000_000, whole.visits(), (t2 - t1) / 1_000_000);
         assertTrue(flagsDead > blocks / 2, "most block starts have the flags dead");
