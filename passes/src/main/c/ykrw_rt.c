@@ -365,7 +365,20 @@ static uint64_t thread_tag(void) {
     return base | 1;
 }
 
+/*
+ * The program's tracer is C code of the program: it may need thread-local storage (the stack
+ * protector reads %fs:0x28), which a static binary sets up only after its first blocks ran. Until
+ * the fs base is set, blocks go untraced; after that it stays set on every thread.
+ */
+static int tls_ready;
+
 __attribute__((used)) int ykrw_tracer_enter(void) {
+    if (!tls_ready) {
+        uint64_t fs = 0;
+        sys3(158 /* arch_prctl */, 0x1003 /* ARCH_GET_FS */, (long)&fs, 0);
+        if (!fs) return 0;
+        tls_ready = 1;
+    }
     if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return 1;
     uint64_t tag = thread_tag();
     for (int i = 0; i < GUARD_SLOTS; i++)

@@ -83,7 +83,7 @@ public final class Rewriter {
             }
         }
         PassContext context = new PassContext(program, new HashSet<>(moved), elf.isExecutable() || elf.isPie(),
-                elf.name(), sha256(elf.data()));
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
         for (Pass p : passes) {
             p.run(context);
         }

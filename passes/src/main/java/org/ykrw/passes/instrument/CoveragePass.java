@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import org.ykrw.core.analysis.Liveness;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
@@ -20,8 +21,8 @@ import org.ykrw.passes.runtime.RuntimeConfig;
  * <ul>
  *   <li>{@link Mode#COVERAGE}: {@code mov byte [counter], 1}, one instruction that needs no register
  *       and leaves the flags alone;</li>
- *   <li>{@link Mode#COUNTS}: a 64-bit {@code inc}, wrapped in pushfq/popfq only where the flags may be
- *       live (increments from threads racing on one block may be lost);</li>
+ *   <li>{@link Mode#COUNTS}: a 64-bit {@code inc}, wrapped in pushfq/popfq only where liveness says the
+ *       flags may be live (increments from threads racing on one block may be lost);</li>
  *   <li>{@link Mode#ONCE}: a 5-byte jump to a trampoline that marks the block and turns the jump into
  *       a NOP, so code that ran once runs at native speed after.</li>
  * </ul>
@@ -40,6 +41,7 @@ public final class CoveragePass implements Pass {
     private final BlockFilter filter;
     private final Map<Block, Integer> probeOf = new HashMap<>();
     private int flagSaves;
+    private Liveness liveness;
 
     /**
      * @param mode coverage, counts or once
@@ -57,6 +59,7 @@ public final class CoveragePass implements Pass {
 
     @Override
     public void run(PassContext context) {
+        liveness = mode == Mode.COUNTS ? Liveness.of(context.program()) : null;
         int k = 0;
         for (Function f : context.program().functions()) {
             if (!filter.accepts(context, f)) {
@@ -87,7 +90,7 @@ public final class CoveragePass implements Pass {
         return switch (mode) {
             case COVERAGE -> Probes.coverageByte(k);
             case COUNTS -> {
-                boolean live = !FlagsAtBlockStart.dead(b);
+                boolean live = liveness.isFlagsLiveIn(b);
                 if (live) {
                     flagSaves++;
                 }
