@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
         versionProvider = Main.Version.class,
         description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
         subcommands = {StatsCommand.class, CfgCommand.class, RewriteCommand.class, StripCommand.class, PatchCommand.class,
+            CoverageCommand.class, TraceCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad or unsupported input. */
