@@ -34,7 +34,7 @@ public final class TextCoverageWriter {
         b.append(String.format("blocks    %8d of %8d covered  %s%n", covered, probed, percent(covered, probed)));
         int unprobed = map.blocks().size() - probed;
         if (unprobed > 0) {
-            b.append(String.format("(%d blocks of the map have no probe: their functions stayed in place or were"
+            b.append(String.format("(%d block(s) of the map have no probe: their functions stayed in place or were"
                     + " filtered out)%n", unprobed));
         }
 

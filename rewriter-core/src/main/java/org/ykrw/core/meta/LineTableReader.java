@@ -189,7 +189,8 @@ public final class LineTableReader {
                 dirs.add(entry[0] != null ? entry[0] : "");
             }
             for (String[] entry : entryTable(u, dwarf64)) {
-                files.add(join(dirs, entry[1] != null ? parseIndex(u, entry[1]) : 0, entry[0] != null ? entry[0] : "?"));
+                long dir = entry[1] != null ? parseIndex(u, entry[1]) : 0;
+                files.add(join(dirs, dir, entry[0] != null ? entry[0] : "?"));
             }
         } else {
             dirs.add("");  // directory 0: the compilation directory, named only in .debug_info
