@@ -102,7 +102,7 @@ public final class Rewriter {
 
         for (Function f : moved) {
             long at = trampolineAddress(f);
-            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfBlock(f.entryAddress())).toByteArray());
+            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
         }
         int retargeted = 0;
         int kept = 0;
@@ -120,7 +120,7 @@ public final class Rewriter {
     }
 
     private static long programEntryAfterRewrite(ElfFile elf, CodeLayout layout) {
-        Long moved = layout.newAddressOfBlock(elf.entry());
+        Long moved = layout.newAddressOfFunction(elf.entry());
         return moved != null ? moved : elf.entry();
     }
 

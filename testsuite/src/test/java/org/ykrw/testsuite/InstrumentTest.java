@@ -241,6 +241,23 @@ class InstrumentTest {
         assertTrue(on.stdout.lines().count() > original.lines().count() + 10000, "tracing on: one line per block");
     }
 
+    /** --hook-functions: the calls and maximum depth the solver counts itself. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("counted")
+    void hooksCountCallsAndDepth(String cc, String link) throws Exception {
+        Path bin = compile("sudoku.c", cc, "-O2", link);
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        Matcher m = Pattern.compile("solved 1 calls (\\d+) max depth (\\d+) .*\n").matcher(original);
+        assertTrue(m.matches(), original);
+        InstrumentedRun r = InstrumentedRun.instrument(bin,
+                new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL, List.of("solve")), dir).run(Map.of());
+        assertEquals(original, r.stdout);
+        long[] solve = InstrumentedRun.Coverage.read(r.files(".ykcov").get(0)).hooks()[0];
+        assertEquals(Long.parseLong(m.group(1)), solve[0], "calls");
+        assertEquals(0, solve[1], "depth back to 0 after the last return");
+        assertEquals(Long.parseLong(m.group(2)), solve[2], "maximum depth");
+    }
+
     private Path compile(String source, String cc, String opt, String link) throws IOException {
         Path src = source.startsWith("/") ? Path.of(source) : ProgramMatrix.sources().resolve(source).normalize();
         String name = src.getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;

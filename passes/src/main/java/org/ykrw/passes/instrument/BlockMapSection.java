@@ -20,9 +20,9 @@ public final class BlockMapSection {
     }
 
     /** Embeds the map of a pass's probes in the output and hands its JSON to the caller. */
-    static void add(PassContext context, String pass, Map<Block, Integer> probeOf) {
+    static void add(PassContext context, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
         BlockMap map = BlockMap.fromProgram(context.program(), context.inputName(), context.mapId(), pass,
-                b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), List.of());
+                b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), hooks);
         context.addUnloadedSection(BlockMap.SECTION_NAME, BlockMapWriter.toSectionBytes(map));
         context.addArtifact(ARTIFACT, BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8));
     }

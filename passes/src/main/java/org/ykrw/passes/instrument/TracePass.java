@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -103,7 +104,7 @@ public final class TracePass implements Pass {
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName());
         context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
-        BlockMapSection.add(context, name(), probeOf);
+        BlockMapSection.add(context, name(), probeOf, List.of());
         context.note(String.format("trace: %,d blocks call %s%s%s", probes,
                 tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress())).orElse("the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",

@@ -33,6 +33,7 @@ public final class CodeLayout {
     private final long base;
     private final Map<Long, Long> newBlockAddress = new HashMap<>();
     private final Map<Long, Long> newInsnAddress = new HashMap<>();
+    private final Map<Long, Long> newFunctionEntry = new HashMap<>();
     private final Map<Function, long[]> newRange = new HashMap<>();
     private final List<Long> trampolineAddresses = new ArrayList<>();
     private final List<long[]> patchSites = new ArrayList<>();
@@ -161,6 +162,14 @@ public final class CodeLayout {
             List<Block> blocks = f.blocks();
             for (int k = 0; k < blocks.size(); k++) {
                 Block b = blocks.get(k);
+                if (b.address() == f.entryAddress()) {
+                    if (measuring) {
+                        newFunctionEntry.put(f.entryAddress(), w.address());
+                    }
+                    for (Probe p : f.entryProbes()) {
+                        p.emit(w, emission);
+                    }
+                }
                 if (measuring) {
                     newBlockAddress.putIfAbsent(b.address(), w.address());
                 }
@@ -174,7 +183,7 @@ public final class CodeLayout {
                         p.emit(w, emission);
                     }
                     if (Relocator.isBranch(i)) {
-                        Relocator.branch(w, i, measuring ? w.address() : target(i.target()), false);
+                        Relocator.branch(w, i, measuring ? w.address() : target(i, f), false);
                     } else {
                         Relocator.relocate(w, i);
                     }
@@ -182,7 +191,8 @@ public final class CodeLayout {
                 Insn last = b.lastInstruction();
                 boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b);
                 Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
-                if (fallsThrough && (next == null || next.address() != last.end())) {
+                boolean nextHasEntryProbes = next != null && next.address() == f.entryAddress() && !f.entryProbes().isEmpty();
+                if (fallsThrough && (next == null || next.address() != last.end() || nextHasEntryProbes)) {
                     w.jmp(measuring ? w.address() : target(last.end()));
                 }
             }
@@ -206,6 +216,27 @@ public final class CodeLayout {
     private long target(long oldTarget) {
         Long moved = newBlockAddress.get(oldTarget);
         return moved != null ? moved : oldTarget;
+    }
+
+    /**
+     * @return where branch i of function from goes now: calls, and jumps from other functions, enter a
+     *     function through its entry probes; a function's jumps to its own entry block (loops) do not
+     */
+    private long target(Insn i, Function from) {
+        long old = i.target();
+        Long entry = newFunctionEntry.get(old);
+        if (entry != null && (i.flow() == FlowKind.CALL || old != from.entryAddress())) {
+            return entry;
+        }
+        return target(old);
+    }
+
+    /**
+     * @param oldEntry a function's input entry address
+     * @return where calls to it go now (its entry probes, then its entry block), or null when it did not move
+     */
+    public Long newAddressOfFunction(long oldEntry) {
+        return newFunctionEntry.get(oldEntry);
     }
 
     /** @return the functions laid out */
