@@ -241,6 +241,32 @@ class InstrumentTest {
         assertTrue(on.stdout.lines().count() > original.lines().count() + 10000, "tracing on: one line per block");
     }
 
+    /**
+     * --toggle with threads running: the main thread has the runtime flip tracing 40 times (through
+     * YKRW_TRACE_FLIP_SIGNAL) while four threads run traced code; results stay the same, some blocks
+     * are recorded, and with no flip none are.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gcc", "clang"})
+    void togglingWhileThreadsRun(String cc) throws Exception {
+        Path bin = compile("flipper.c", cc, "-O2", "pie", "-pthread");
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir);
+        for (int round = 0; round < 5; round++) {
+            r.run(Map.of("YKRW_TRACE_FLIP_SIGNAL", "28"));
+            assertEquals(0, r.exit, r.stderr);
+            assertEquals(original, r.stdout);
+        }
+        for (Path f : r.files(".bin")) {
+            assertTrue(InstrumentedRun.Trace.read(f).reserved() > 0, f + " recorded while on");
+            Files.delete(f);
+        }
+        r.run(Map.of());
+        assertEquals(original, r.stdout);
+        assertEquals(0, InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved(), "off: nothing recorded");
+    }
+
     /** --hook-functions: the calls and maximum depth the solver counts itself. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("counted")
@@ -258,7 +284,7 @@ class InstrumentTest {
         assertEquals(Long.parseLong(m.group(2)), solve[2], "maximum depth");
     }
 
-    private Path compile(String source, String cc, String opt, String link) throws IOException {
+    private Path compile(String source, String cc, String opt, String link, String... extra) throws IOException {
         Path src = source.startsWith("/") ? Path.of(source) : ProgramMatrix.sources().resolve(source).normalize();
         String name = src.getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;
         Path bin = dir.resolve(name);
@@ -268,6 +294,7 @@ class InstrumentTest {
             case "nopie" -> List.of("-fno-pie", "-no-pie");
             default -> List.of("-static");
         });
+        cmd.addAll(List.of(extra));
         Tools.output(cmd);
         return bin;
     }
