@@ -17,11 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ykrw.core.cfg.CfgBuilder;
-import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMapWriter;
-import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.coverage.BlockMapReader;
 import org.ykrw.core.testutil.RunFiles;
 import org.ykrw.core.testutil.Tools;
 
@@ -31,8 +28,8 @@ import org.ykrw.core.testutil.Tools;
  * runs merge; every format is written; map discovery and bad runs give one-line errors. Issue 4's
  * {@code trace dump} on a trace run built from the spec.
  *
- * <p>Until {@code instrument --coverage} lands, the runs come from {@link GdbCoverage} (a breakpoint
- * per block of the map): the same blocks the runtime would mark, recorded without ykrw.
+ * <p>The runs come from the program instrumented by {@code instrument --coverage} (through the real
+ * jar), so the comparison with gcov covers the whole path: probes, runtime, run file, report.
  */
 class CoverageReportTest {
     @TempDir
@@ -42,19 +39,18 @@ class CoverageReportTest {
     static Path binary;
     static BlockMap map;
     static Path mapJson;
+    static Path instrumented;
 
     @BeforeAll
     static void build() throws IOException {
         source = ProgramMatrix.sources().resolve("covered.c");
         binary = dir.resolve("covered");
         Tools.output("gcc", "-O0", "-g", "-fno-pie", "-no-pie", "-o", binary.toString(), source.toString());
-        byte[] bytes = Files.readAllBytes(binary);
-        ElfFile elf = ElfFile.parse(bytes, binary.toString());
-        int[] next = {0};
-        map = BlockMap.fromProgram(CfgBuilder.lift(elf, LiftOptions.defaults()), "covered", BlockMap.mapIdOf(bytes),
-                "coverage", b -> b.function().isPlt() ? BlockMap.NO_PROBE : next[0]++, List.of());
+        instrumented = dir.resolve("covered.instrumented");
         mapJson = dir.resolve("covered.map.json");
-        Files.writeString(mapJson, BlockMapWriter.toJson(map));
+        ok("instrument", "--coverage", binary.toString(), "-o", instrumented.toString(), "--map", mapJson.toString());
+        map = BlockMapReader.read(instrumented);
+        assertEquals(BlockMap.mapIdOf(Files.readAllBytes(binary)), map.mapId(), "the map names the input");
     }
 
     private static Tools.Result ykrw(String... args) {
@@ -69,10 +65,17 @@ class CoverageReportTest {
         return r;
     }
 
-    private static Path run(String name, String... args) {
-        Path run = dir.resolve(name + ".ykcov");
-        GdbCoverage.record(binary, map, List.of(args), run);
-        return run;
+    /** Runs the instrumented program; its runtime writes the .ykcov run file this returns. */
+    private static Path run(String name, String... args) throws IOException {
+        Path runDir = Files.createDirectories(dir.resolve("run-" + name));
+        List<String> cmd = new ArrayList<>(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, instrumented.toString()));
+        cmd.addAll(List.of(args));
+        Tools.run(cmd, 60);
+        try (var files = Files.list(runDir)) {
+            List<Path> runs = files.toList();
+            assertEquals(1, runs.size(), "one run file: " + runs);
+            return Files.move(runs.get(0), dir.resolve(name + ".ykcov"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** @return lines of covered.c with a non-zero DA count in an lcov file */
@@ -191,17 +194,11 @@ class CoverageReportTest {
 
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
-        // What instrumenting will produce: the binary with its map in .ykrw.map.
-        Path section = dir.resolve("map.zlib");
-        Files.write(section, BlockMapWriter.toSectionBytes(map));
-        Path instrumented = dir.resolve("covered.instrumented");
-        Tools.output("objcopy", "--add-section", BlockMap.SECTION_NAME + "=" + section, binary.toString(),
-                instrumented.toString());
+        // The run records the instrumented executable, which carries its map in .ykrw.map.
+        Path run = run("found", "banana", "5");
+        assertTrue(ok("coverage", "report", run.toString()).stdout().contains("coverage of covered"));
         long[] counters = new long[map.probeSlots()];
         counters[0] = 1;
-        Path run = dir.resolve("found.ykcov");
-        Files.write(run, RunFiles.coverage(1, counters, 0, map.mapId(), 5, instrumented.toString(), new long[0][]));
-        assertTrue(ok("coverage", "report", run.toString()).stdout().contains("blocks           1 of"));
 
         // The original binary recorded in the header has no map: the message says what to give.
         Path plainRun = dir.resolve("plain.ykcov");
