@@ -32,8 +32,8 @@ final class StripCommand implements Callable<Integer> {
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
         CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
         OutputFile.writeAtomically(out, CallStripper.apply(elf, r), files.input);
-        System.err.printf("ykrw: removed %d call sites and %d argument instructions -> %s%n", r.callSites(),
-                r.argumentInstructions(), out);
+        System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
+                r.callSites(), r.argumentInstructions(), r.guards(), out);
         return 0;
     }
 }
