@@ -1,7 +1,9 @@
 package org.ykrw.core;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
@@ -13,6 +15,8 @@ import org.ykrw.core.ir.JumpTable;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.meta.UnwindRewriteException;
+import org.ykrw.core.meta.UnwindRewriter;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -31,8 +35,17 @@ public final class Rewriter {
     private Rewriter() {
     }
 
-    /** What a rewrite did. */
-    public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept) {
+    /**
+     * What a rewrite did.
+     *
+     * @param output the output file
+     * @param placements where each function went and why
+     * @param tablesRetargeted jump tables now reaching the new code
+     * @param tablesKept jump tables still reaching the old code
+     * @param unwind what was written for unwinding, in one line
+     */
+    public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
+            String unwind) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -59,6 +72,7 @@ public final class Rewriter {
         CodeLayout layout = new CodeLayout(program, moved, image.nextSegmentAddress());
         byte[] code = layout.emit();
         image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        String unwind = writeUnwindInfo(elf, image, layout);
 
         for (Function f : moved) {
             long at = trampolineAddress(f);
@@ -77,7 +91,43 @@ public final class Rewriter {
         if (entry != null) {
             image.setEntry(entry);
         }
-        return new Result(image.build(), placements, retargeted, kept);
+        return new Result(image.build(), placements, retargeted, kept, unwind);
+    }
+
+    /**
+     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr), points PT_GNU_EH_FRAME at it (adding
+     * one to static links, which have none: libgcc's unwinder falls back to it, through
+     * _dl_find_object, for code the frames registered by crtbeginT.o do not cover) and renames the input's
+     * sections so tools read the new, complete ones.
+     *
+     * @return one line saying what was written, or why nothing was
+     */
+    private static String writeUnwindInfo(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            ranges.put(f, layout.newRange(f));
+        }
+        UnwindRewriter.Result u;
+        try {
+            u = UnwindRewriter.rewrite(elf, layout.functions(), layout.instructionMap(), ranges,
+                    image.nextSegmentAddress());
+        } catch (UnwindRewriteException e) {
+            return "unwind information not rewritten: " + e.getMessage();
+        }
+        if (u == null) {
+            return "no .eh_frame";
+        }
+        image.addSegment(null, Segment.PF_R, u.contents(), u.contents().length);
+        for (String name : List.of(".eh_frame", ".eh_frame_hdr", ".gcc_except_table")) {
+            elf.section(name).ifPresent(s -> image.renameSection(s.index(), ".ykrw.old" + name));
+        }
+        if (u.lsdaSize() > 0) {
+            image.addSection(".gcc_except_table", u.base(), u.lsdaSize());
+        }
+        image.addSection(".eh_frame", u.ehFrame(), u.ehFrameSize());
+        image.addSection(".eh_frame_hdr", u.hdr(), u.hdrSize());
+        image.redirectSegment(Segment.PT_GNU_EH_FRAME, u.hdr(), u.hdrSize());
+        return String.format("%d FDEs and %d LSDAs for moved code", u.newFdes(), u.newLsdas());
     }
 
     private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t) {
