@@ -1,6 +1,7 @@
 package org.ykrw.core.layout;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +14,14 @@ import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.core.x86.encode.Relocator;
 
 /**
- * Places the relocated functions in the new code segment and emits them. Every direct branch is
- * emitted in its rel32 form, so sizes do not depend on addresses and one measuring pass fixes the
- * layout (shorter forms would need branch relaxation: later). Blocks keep their original order; a
- * block whose fall-through successor is not emitted right after it gets an explicit jmp.
+ * Places the relocated functions in the new code segment and emits them. Blocks keep their original
+ * order; a block whose fall-through successor is not emitted right after it gets an explicit jmp.
+ *
+ * <p>Branch relaxation: jmp/jcc start in their short (rel8) form where the original was short, and
+ * every added fall-through jmp starts short; a measuring pass places everything, each short branch
+ * whose target is then out of reach becomes rel32, and passes repeat until none grows (a branch never
+ * shrinks again, so this ends). Sizes and bytes come from the same emission code, in measuring and
+ * writing mode.
  */
 public final class CodeLayout {
     private static final int FUNCTION_ALIGN = 16;
@@ -28,6 +33,13 @@ public final class CodeLayout {
     private final Map<Long, Long> newInsnAddress = new HashMap<>();
     private final Map<Function, long[]> newRange = new HashMap<>();
     private int size;
+    /** Per relaxable branch, in emission order: true once it needs rel32. */
+    private boolean[] isLong = new boolean[0];
+    /** Filled by each measuring pass, per relaxable branch: its address and old target. */
+    private long[] shortAt = new long[0];
+    private long[] shortTarget = new long[0];
+    private int branchIndex;
+    private int passes;
 
     /**
      * @param program the lifted program
@@ -57,14 +69,39 @@ public final class CodeLayout {
     }
 
     private void place() {
-        CodeWriter m = CodeWriter.measuring(base);
-        emitAll(m, true);
-        size = m.size();
+        while (true) {
+            passes++;
+            newBlockAddress.clear();
+            newInsnAddress.clear();
+            newRange.clear();
+            CodeWriter m = CodeWriter.measuring(base);
+            branchIndex = 0;
+            emitAll(m, true);
+            size = m.size();
+            // grow every short branch that cannot reach its target from where this pass put it
+            boolean grown = false;
+            for (int i = 0; i < branchIndex; i++) {
+                long disp = target(shortTarget[i]) - (shortAt[i] + 2);
+                if (!isLong[i] && (disp < Byte.MIN_VALUE || disp > Byte.MAX_VALUE)) {
+                    isLong[i] = true;
+                    grown = true;
+                }
+            }
+            if (!grown) {
+                return;
+            }
+        }
+    }
+
+    /** @return measuring passes the layout took */
+    public int passes() {
+        return passes;
     }
 
     /** @return the bytes of the new code segment */
     public byte[] emit() {
         CodeWriter w = CodeWriter.at(base);
+        branchIndex = 0;
         emitAll(w, false);
         if (w.size() != size) {
             throw new IllegalStateException("layout and emission disagree: " + size + " vs " + w.size());
@@ -88,7 +125,9 @@ public final class CodeLayout {
                         newInsnAddress.putIfAbsent(i.address(), w.address());
                     }
                     if (Relocator.isBranch(i)) {
-                        Relocator.branch(w, i, measuring ? w.address() : target(i.target()), false);
+                        boolean canBeShort = Relocator.hasShortForm(i);
+                        boolean isShort = canBeShort && !branchIsLong(Relocator.isShortEncoded(i), measuring, w, i.target());
+                        Relocator.branch(w, i, measuring ? w.address() : target(i.target()), isShort);
                     } else {
                         Relocator.relocate(w, i);
                     }
@@ -97,13 +136,41 @@ public final class CodeLayout {
                 boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b);
                 Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
                 if (fallsThrough && (next == null || next.address() != last.end())) {
-                    w.jmp(measuring ? w.address() : target(last.end()));
+                    if (branchIsLong(true, measuring, w, last.end())) {
+                        w.jmp(measuring ? w.address() : target(last.end()));
+                    } else {
+                        w.jmpShort(measuring ? w.address() : target(last.end()));
+                    }
                 }
             }
             if (measuring) {
                 newRange.put(f, new long[] {start, w.address()});
             }
         }
+    }
+
+    /**
+     * Decides the form of the next relaxable branch (jmp/jcc with a rel8 form) and, when measuring,
+     * records where a short one sits and where it goes.
+     *
+     * @param startsShort whether the branch starts short (before the first placement only)
+     * @return true when the branch is emitted as rel32
+     */
+    private boolean branchIsLong(boolean startsShort, boolean measuring, CodeWriter w, long oldTarget) {
+        int i = branchIndex++;
+        if (measuring && passes == 1) {
+            if (i >= isLong.length) {
+                isLong = Arrays.copyOf(isLong, Math.max(64, isLong.length * 2));
+                shortAt = Arrays.copyOf(shortAt, isLong.length);
+                shortTarget = Arrays.copyOf(shortTarget, isLong.length);
+            }
+            isLong[i] = !startsShort;
+        }
+        if (measuring) {
+            shortAt[i] = w.address();
+            shortTarget[i] = oldTarget;
+        }
+        return isLong[i];
     }
 
     /** @return the new [start, end) of a relocated function's code */
