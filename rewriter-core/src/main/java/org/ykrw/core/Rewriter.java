@@ -15,6 +15,8 @@ import org.ykrw.core.ir.JumpTable;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.meta.RelativeRelocations;
+import org.ykrw.core.meta.SymbolTableRewriter;
 import org.ykrw.core.meta.UnwindRewriteException;
 import org.ykrw.core.meta.UnwindRewriter;
 import org.ykrw.core.x86.Insn;
@@ -24,12 +26,8 @@ import org.ykrw.core.x86.encode.CodeWriter;
  * The driver: read, lift, (passes: none yet), layout, emit. Relocatable functions move to a new code
  * segment; their old entries jump there, so pointers the analysis never saw still work, and the old
  * code stays intact otherwise (anything reaching it runs correct, uninstrumented code and comes back at
- * the next function entry). Relative jump tables, and absolute ones in position-dependent files, are
- * retargeted in place.
- *
- * <p>Not yet: unwind information for the moved code (.eh_frame / LSDA), so C++ exceptions and
- * backtraces through relocated functions do not work; absolute jump tables in PIE (their slots are
- * set by relocations) keep sending control to the old code.
+ * the next function entry). Resolved jump tables are retargeted in place (absolute ones in PIE through
+ * their RELATIVE relocations). Unwind information and .symtab describe the moved code.
  */
 public final class Rewriter {
     private Rewriter() {
@@ -43,9 +41,11 @@ public final class Rewriter {
      * @param tablesRetargeted jump tables now reaching the new code
      * @param tablesKept jump tables still reaching the old code
      * @param unwind what was written for unwinding, in one line
+     * @param instructionMap old instruction address -> new address of the code emitted for it
+     * @param layoutPasses measuring passes branch relaxation took
      */
     public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
-            String unwind) {
+            String unwind, Map<Long, Long> instructionMap, int layoutPasses) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -73,6 +73,7 @@ public final class Rewriter {
         byte[] code = layout.emit();
         image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
         String unwind = writeUnwindInfo(elf, image, layout);
+        moveSymbols(elf, image, layout);
 
         for (Function f : moved) {
             long at = trampolineAddress(f);
@@ -80,8 +81,9 @@ public final class Rewriter {
         }
         int retargeted = 0;
         int kept = 0;
+        RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
         for (JumpTable t : program.jumpTables()) {
-            if (retarget(elf, image, layout, t)) {
+            if (retarget(elf, image, layout, t, relative)) {
                 retargeted++;
             } else {
                 kept++;
@@ -91,7 +93,20 @@ public final class Rewriter {
         if (entry != null) {
             image.setEntry(entry);
         }
-        return new Result(image.build(), placements, retargeted, kept, unwind);
+        return new Result(image.build(), placements, retargeted, kept, unwind, Map.copyOf(layout.instructionMap()),
+                layout.passes());
+    }
+
+    /** Points the .symtab FUNC symbols of relocated functions at their new code. */
+    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+        Map<Long, Long> entries = new HashMap<>();
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            entries.put(f.entryAddress(), layout.newAddressOfBlock(f.entryAddress()));
+            ranges.put(f, layout.newRange(f));
+        }
+        SymbolTableRewriter.patches(elf, layout.functions(), entries, ranges, image.sectionIndex(".ykrw.text"))
+                .forEach(image::patchFile);
     }
 
     /**
@@ -130,11 +145,16 @@ public final class Rewriter {
         return String.format("%d FDEs and %d LSDAs for moved code", u.newFdes(), u.newLsdas());
     }
 
-    private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t) {
-        boolean pieAbsolute = t.kind() == JumpTable.Kind.ABSOLUTE && !elf.isExecutable();
-        if (pieAbsolute) {
-            return false;  // slots are written by R_X86_64_RELATIVE at load time: needs relocation rewriting
-        }
+    /**
+     * Points a resolved jump table's entries at the new code, in place: relative entries directly,
+     * absolute ones directly in position-dependent files and through their R_X86_64_RELATIVE
+     * relocation in PIE (the slot's value is the relocation's addend).
+     *
+     * @param relative the file's RELATIVE relocations (null for position-dependent files)
+     * @return true when some entry was retargeted
+     */
+    private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t,
+            RelativeRelocations relative) {
         boolean any = false;
         for (int i = 0; i < t.entryCount(); i++) {
             Long target = layout.newAddressOfBlock(t.targets().get(i));
@@ -148,6 +168,12 @@ public final class Rewriter {
                     continue;
                 }
                 image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
+            } else if (relative != null) {
+                RelativeRelocations.FilePatch p = relative.set(slot, target);
+                if (p == null) {
+                    continue;  // no RELATIVE relocation sets this slot: leave it reaching the old code
+                }
+                image.patchFile(p.fileOffset(), p.bytes());
             } else {
                 byte[] v = new byte[8];
                 for (int k = 0; k < 8; k++) {
