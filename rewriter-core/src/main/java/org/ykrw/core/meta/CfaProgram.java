@@ -3,7 +3,6 @@ package org.ykrw.core.meta;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.ykrw.core.diag.MalformedElfException;
 
 /**
  * An FDE's CFA program cut at its location changes: row k starts at {@code loc(k)} and is reached from
@@ -90,7 +89,7 @@ final class CfaProgram {
                             r.uleb();
                             r.bytes((int) r.uleb());
                         }
-                        default -> throw new MalformedElfException(String.format(
+                        default -> throw new UnwindRewriteException(String.format(
                                 "CFA instruction 0x%x in the FDE of 0x%x is unknown", op, fde.pcBegin()));
                     }
                 }

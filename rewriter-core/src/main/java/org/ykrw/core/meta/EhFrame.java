@@ -127,6 +127,11 @@ public final class EhFrame {
         return new EhFrame(address, size, parse(elf.data(), off, size, address));
     }
 
+    /** @return the FDEs of .eh_frame bytes loaded at {@code address} (for round-trip tests) */
+    static List<Fde> parseForTest(byte[] bytes, long address) {
+        return new EhFrame(address, bytes.length, parse(bytes, 0, bytes.length, address)).fdes();
+    }
+
     private static List<Object> parse(byte[] data, long start, long size, long address) {
         List<Object> out = new ArrayList<>();
         Map<Long, Cie> cies = new HashMap<>();
@@ -140,7 +145,7 @@ public final class EhFrame {
                 continue;
             }
             if (length == 0xFFFF_FFFFL) {
-                throw new MalformedElfException(".eh_frame: 64-bit DWARF entries are not supported");
+                throw new UnwindRewriteException(".eh_frame: 64-bit DWARF entries are not supported");
             }
             long body = r.pos;
             if (length < 4 || length > end - body) {
@@ -169,7 +174,7 @@ public final class EhFrame {
         long bodyStart = r.pos;
         int version = r.u8();
         if (version != 1 && version != 3) {
-            throw new MalformedElfException(String.format(".eh_frame CIE at +0x%x has version %d", offset, version));
+            throw new UnwindRewriteException(String.format(".eh_frame CIE at +0x%x has version %d", offset, version));
         }
         StringBuilder aug = new StringBuilder();
         for (int ch = r.u8(); ch != 0; ch = r.u8()) {
@@ -188,8 +193,8 @@ public final class EhFrame {
         int personalityOffset = -1;
         long personality = 0;
         boolean z = aug.length() > 0 && aug.charAt(0) == 'z';
-        if (aug.length() > 0 && !z && !aug.toString().equals("eh")) {
-            throw new MalformedElfException(String.format(".eh_frame CIE at +0x%x: augmentation \"%s\" is not supported",
+        if (aug.length() > 0 && !z) {
+            throw new UnwindRewriteException(String.format(".eh_frame CIE at +0x%x: augmentation \"%s\" is not supported",
                     offset, aug));
         }
         long instructionsStart;
@@ -206,7 +211,7 @@ public final class EhFrame {
                         personality = readPointer(r, personalityEnc, r.pos + bias);
                     }
                     case 'S', 'B', 'G' -> { }
-                    default -> throw new MalformedElfException(String.format(
+                    default -> throw new UnwindRewriteException(String.format(
                             ".eh_frame CIE at +0x%x: augmentation letter '%c' is not supported", offset, aug.charAt(i)));
                 }
             }
@@ -245,7 +250,7 @@ public final class EhFrame {
         }
         int application = enc & 0x70;
         if (application != 0 && application != 0x10) {
-            throw new MalformedElfException(String.format("pointer encoding 0x%x is not supported", enc));
+            throw new UnwindRewriteException(String.format("pointer encoding 0x%x is not supported", enc));
         }
         long raw = r.pointer(enc & 0x0F, 0);
         return raw == 0 ? 0 : application == 0x10 ? raw + fieldAddress : raw;
