@@ -1,6 +1,7 @@
 package org.ykrw.core.meta;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -219,8 +220,8 @@ public final class EhFrame {
         } else {
             instructionsStart = r.pos;
         }
-        byte[] body = java.util.Arrays.copyOfRange(data, (int) bodyStart, (int) end);
-        byte[] initial = java.util.Arrays.copyOfRange(data, (int) instructionsStart, (int) end);
+        byte[] body = Arrays.copyOfRange(data, (int) bodyStart, (int) end);
+        byte[] initial = Arrays.copyOfRange(data, (int) instructionsStart, (int) end);
         return new Cie(offset, body, personalityOffset, personalityEnc, personality, fdeEnc, lsdaEnc, z, codeAlign,
                 initial);
     }
@@ -236,10 +237,10 @@ public final class EhFrame {
             if (c.lsdaEncoding() != OMIT) {
                 lsda = readPointer(r, c.lsdaEncoding(), r.pos + bias);
             }
-            extra = java.util.Arrays.copyOfRange(data, (int) r.pos, (int) augEnd);
+            extra = Arrays.copyOfRange(data, (int) r.pos, (int) augEnd);
             r.pos = augEnd;
         }
-        byte[] instructions = java.util.Arrays.copyOfRange(data, (int) r.pos, (int) end);
+        byte[] instructions = Arrays.copyOfRange(data, (int) r.pos, (int) end);
         return new Fde(offset, c, pcBegin, pcRange, lsda, extra, instructions);
     }
 

@@ -1,8 +1,11 @@
 package org.ykrw.core.meta;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
 import org.ykrw.core.diag.MalformedElfException;
@@ -118,11 +121,17 @@ final class LsdaRemapper {
                     + " call sites (end 0x%x)", oldAddress, oldTtypeBase, maxTypeIndex, addressOf(callSitesEnd)));
         }
         this.maxTypeIndex = maxTypeIndex;
+        if (maxTypeIndex > 0 && (ttypeEncoding & 0x70) == 0 && !elf.isExecutable()) {
+            // absolute type entries in a position-independent file are set by load-time relocations,
+            // which a copy would not get (gcc and clang write pc-relative indirect entries instead)
+            throw new UnwindRewriteException(String.format("LSDA at 0x%x: absolute type-table entries need relocations",
+                    oldAddress));
+        }
     }
 
     /** @return the call sites as {start, length, landing pad, action} (offsets as stored) */
-    private java.util.List<long[]> callSites() {
-        java.util.List<long[]> out = new java.util.ArrayList<>();
+    private List<long[]> callSites() {
+        List<long[]> out = new ArrayList<>();
         DwarfReader r = reader(callSitesStart);
         while (r.pos < callSitesEnd) {
             long start = EhFrame.readPointer(r, callSiteEncoding & 0x0F, 0);
@@ -148,7 +157,7 @@ final class LsdaRemapper {
     byte[] write(long newAddress, long newRegionStart, long newRegionEnd, LongUnaryOperator siteMap,
             LongUnaryOperator padMap) {
         // 1. call sites in new addresses; empty ones (code not in this FDE's piece) are dropped
-        java.util.List<long[]> sites = new java.util.ArrayList<>();
+        List<long[]> sites = new ArrayList<>();
         long lowestPad = Long.MAX_VALUE;
         for (long[] cs : callSites()) {
             long oldStart = oldRegionStart + cs[0];
@@ -204,7 +213,7 @@ final class LsdaRemapper {
         out.bytes(siteBytes);
         // 4. action table, type table, exception specifications: one block; type entries re-encoded
         long newBlockAddress = newAddress + out.size();
-        byte[] block = java.util.Arrays.copyOfRange(elf.data(), (int) blockStart, (int) blockEnd);
+        byte[] block = Arrays.copyOfRange(elf.data(), (int) blockStart, (int) blockEnd);
         if (ttypeEncoding != EhFrame.OMIT && (ttypeEncoding & 0x70) == 0x10) {
             int size = EhFrame.pointerSize(ttypeEncoding);
             long baseInBlock = offsetOf(oldTtypeBase) - blockStart;
