@@ -18,8 +18,19 @@ final class Inputs {
     /** @return the lifted program of {@code path} */
     static Program lift(Path path) {
         ElfFile elf = ElfFile.read(path);
+        return withProgress(options -> CfgBuilder.lift(elf, options));
+    }
+
+    /**
+     * Runs a job that lifts, with lifting options that draw a progress bar on stderr when it is a
+     * terminal (and no bar otherwise, so logs and pipes stay clean).
+     *
+     * @param job what to run with the options
+     * @return what the job returns
+     */
+    static <T> T withProgress(java.util.function.Function<LiftOptions, T> job) {
         if (System.console() == null) {
-            return CfgBuilder.lift(elf, LiftOptions.defaults());
+            return job.apply(LiftOptions.defaults());
         }
         ProgressBar[] bar = new ProgressBar[1];
         String[] phase = new String[1];
@@ -37,7 +48,7 @@ final class Inputs {
             bar[0].stepTo(done);
         };
         try {
-            return CfgBuilder.lift(elf, LiftOptions.defaults().withProgress(listener));
+            return job.apply(LiftOptions.defaults().withProgress(listener));
         } finally {
             if (bar[0] != null) {
                 bar[0].close();

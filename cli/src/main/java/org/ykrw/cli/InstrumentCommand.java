@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.ykrw.core.Rewriter;
-import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
 import org.ykrw.core.pass.Pass;
@@ -88,7 +87,7 @@ final class InstrumentCommand implements Callable<Integer> {
         BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
         Pass pass = pass(filter);
         ElfFile elf = ElfFile.read(files.input);
-        Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults(), List.of(pass));
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass)));
         OutputFile.writeAtomically(out, r.output(), files.input);
         if (map != null) {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.ykrw.core.Rewriter;
-import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
 import org.ykrw.core.layout.FunctionPlacement;
@@ -28,7 +27,7 @@ final class RewriteCommand implements Callable<Integer> {
     public Integer call() {
         Path out = files.destination();
         ElfFile elf = ElfFile.read(files.input);
-        Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults());
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options));
         OutputFile.writeAtomically(out, r.output(), files.input);
         Map<String, Integer> reasons = new TreeMap<>();
         for (FunctionPlacement p : r.placements()) {

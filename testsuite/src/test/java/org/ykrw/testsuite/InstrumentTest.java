@@ -42,9 +42,6 @@ class InstrumentTest {
     static Stream<Arguments> matrix() {
         List<Arguments> cases = new ArrayList<>();
         for (Variant v : ProgramMatrix.all()) {
-            if (v.program().equals("exceptions")) {
-                continue;  // C++ unwinding through moved code: issue 3
-            }
             cases.add(Arguments.of(v, CoveragePass.Mode.COVERAGE.name()));
             cases.add(Arguments.of(v, "TRACE"));
             if (v.opt().equals("O2")) {
