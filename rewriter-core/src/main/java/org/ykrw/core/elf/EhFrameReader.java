@@ -80,7 +80,7 @@ final class EhFrameReader {
                 if (enc == null) {
                     throw new MalformedElfException(String.format(".eh_frame FDE at +0x%x refers to no CIE", pos - start));
                 }
-                DwarfCursor c = new DwarfCursor(in, body + 4, next);
+                DwarfCursor c = new DwarfCursor(in.data(), body + 4, next, ".eh_frame");
                 long pcBegin = c.pointer(enc[0], address + (c.pos - start));
                 long pcRange = c.pointer(enc[0] & 0x0F, 0);
                 long lsda = 0;
@@ -101,7 +101,7 @@ final class EhFrameReader {
 
     /** @return {fde pointer encoding, lsda encoding, has 'z' augmentation} */
     private static int[] readCie(ByteReader in, long p, long end, long where) {
-        DwarfCursor c = new DwarfCursor(in, p, end);
+        DwarfCursor c = new DwarfCursor(in.data(), p, end, ".eh_frame");
         int version = c.u8();
         if (version != 1 && version != 3 && version != 4) {
             throw new MalformedElfException(String.format(".eh_frame CIE at +0x%x has version %d", where, version));

@@ -21,7 +21,7 @@ final class LsdaReader {
         }
         Segment seg = elf.loadSegmentContaining(fde.lsda());
         long end = seg.offset() + seg.filesz();
-        DwarfCursor c = new DwarfCursor(elf.reader(), off, end);
+        DwarfCursor c = new DwarfCursor(elf.data(), off, end, "LSDA");
         long lpStart = fde.pcBegin();
         int lpStartEnc = c.u8();
         if (lpStartEnc != OMIT) {

@@ -1,5 +1,7 @@
 package org.ykrw.core.meta;
 
+import org.ykrw.core.elf.DwarfCursor;
+
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +53,7 @@ final class CfaProgram {
             throw new UnwindRewriteException("code alignment factor " + fde.cie().codeAlignment() + " is not supported");
         }
         byte[] p = fde.instructions();
-        DwarfReader r = new DwarfReader(p, 0, p.length);
+        DwarfCursor r = new DwarfCursor(p, 0, p.length, "call frame instructions");
         List<Row> rows = new ArrayList<>();
         ByteArrayOutputStream ops = new ByteArrayOutputStream();
         long loc = fde.pcBegin();

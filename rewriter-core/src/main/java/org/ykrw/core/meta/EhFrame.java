@@ -1,5 +1,7 @@
 package org.ykrw.core.meta;
 
+import org.ykrw.core.elf.DwarfCursor;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -139,7 +141,7 @@ public final class EhFrame {
         long end = start + size;
         long pos = start;
         while (pos + 4 <= end) {
-            DwarfReader r = new DwarfReader(data, pos, end);
+            DwarfCursor r = new DwarfCursor(data, pos, end, "unwind information");
             long length = r.u32();
             if (length == 0) {
                 pos += 4;  // a terminator; static links may hold several (crt objects)
@@ -171,7 +173,7 @@ public final class EhFrame {
     }
 
     /** {@code bias} turns a file offset into a virtual address. */
-    private static Cie readCie(byte[] data, DwarfReader r, long end, long offset, long bias) {
+    private static Cie readCie(byte[] data, DwarfCursor r, long end, long offset, long bias) {
         long bodyStart = r.pos;
         int version = r.u8();
         if (version != 1 && version != 3) {
@@ -226,7 +228,7 @@ public final class EhFrame {
                 initial);
     }
 
-    private static Fde readFde(byte[] data, DwarfReader r, long end, long offset, long bias, Cie c) {
+    private static Fde readFde(byte[] data, DwarfCursor r, long end, long offset, long bias, Cie c) {
         long pcBegin = readPointer(r, c.fdeEncoding(), r.pos + bias);
         long pcRange = readPointer(r, c.fdeEncoding() & 0x0F, 0);
         long lsda = 0;
@@ -245,7 +247,7 @@ public final class EhFrame {
     }
 
     /** @return the pointer's absolute value, 0 when its raw value is 0 */
-    static long readPointer(DwarfReader r, int enc, long fieldAddress) {
+    static long readPointer(DwarfCursor r, int enc, long fieldAddress) {
         if (enc == OMIT) {
             return 0;
         }

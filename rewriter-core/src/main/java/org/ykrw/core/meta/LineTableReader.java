@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ykrw.core.diag.MalformedElfException;
+import org.ykrw.core.elf.DwarfCursor;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.meta.LineTable.Row;
@@ -76,7 +77,7 @@ public final class LineTableReader {
         LineTableReader r = new LineTableReader(debugLineStr, debugStr);
         long pos = 0;
         while (pos < debugLine.length) {
-            pos = r.unit(new Cursor(debugLine, pos, debugLine.length, pos));
+            pos = r.unit(cursor(debugLine, pos, debugLine.length, pos));
         }
         return new LineTable(r.rows, r.maxVersion);
     }
@@ -100,7 +101,7 @@ public final class LineTableReader {
             return out;
         }
         // Elf64_Chdr: type, reserved, uncompressed size, alignment; then the zlib stream.
-        Cursor c = new Cursor(data, off, off + size, off);
+        DwarfCursor c = cursor(data, off, off + size, off);
         long type = c.u32();
         c.u32();
         long inflatedSize = c.u64();
@@ -134,7 +135,7 @@ public final class LineTableReader {
     }
 
     /** Reads one unit at the cursor and runs its program; returns the offset of the next unit. */
-    private long unit(Cursor c) {
+    private long unit(DwarfCursor c) {
         long unitStart = c.pos;
         // 1. Unit header: length (32- or 64-bit DWARF), version, header length.
         long length = c.u32();
@@ -144,11 +145,11 @@ public final class LineTableReader {
         } else if (length >= 0xFFFF_FFF0L) {
             throw c.error("reserved unit length 0x" + Long.toHexString(length));
         }
-        if (length < 0 || length > c.end - c.pos) {
+        if (length < 0 || length > c.remaining()) {
             throw c.error("unit length " + length + " runs past the end of .debug_line");
         }
         long unitEnd = c.pos + length;
-        Cursor u = new Cursor(c.data, c.pos, unitEnd, unitStart);
+        DwarfCursor u = cursor(c.data(), c.pos, unitEnd, unitStart);
         int version = u.u16();
         if (version < 2 || version > 5) {
             throw u.error("line table version " + version + " is not supported");
@@ -263,7 +264,7 @@ public final class LineTableReader {
         return unitEnd;
     }
 
-    private void emit(Cursor u, State s, List<String> files, boolean endSequence) {
+    private void emit(DwarfCursor u, State s, List<String> files, boolean endSequence) {
         if (s.file < 0 || s.file >= files.size()) {
             throw u.error("file index " + s.file + " is not in the unit's file table (" + files.size() + " entries)");
         }
@@ -271,7 +272,7 @@ public final class LineTableReader {
         rows.add(new Row(s.address, files.get((int) s.file), line, endSequence));
     }
 
-    private static long parseIndex(Cursor u, String text) {
+    private static long parseIndex(DwarfCursor u, String text) {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
@@ -292,7 +293,7 @@ public final class LineTableReader {
      *
      * @return per entry {path, directory index as text}
      */
-    private List<String[]> entryTable(Cursor u, boolean dwarf64) {
+    private List<String[]> entryTable(DwarfCursor u, boolean dwarf64) {
         int formatCount = u.u8();
         long[][] formats = new long[formatCount][2];
         for (int i = 0; i < formatCount; i++) {
@@ -300,7 +301,7 @@ public final class LineTableReader {
             formats[i][1] = u.uleb();
         }
         long count = u.uleb();
-        if (count > u.end - u.pos) {
+        if (count > u.remaining()) {
             throw u.error(count + " table entries cannot fit in the unit");
         }
         List<String[]> out = new ArrayList<>();
@@ -320,7 +321,7 @@ public final class LineTableReader {
     }
 
     /** Reads one attribute value; strings are resolved, numbers returned as decimal text, the rest skipped. */
-    private String formValue(Cursor u, int form, boolean dwarf64) {
+    private String formValue(DwarfCursor u, int form, boolean dwarf64) {
         switch (form) {
             case FORM_STRING -> {
                 return u.cString();
@@ -332,7 +333,7 @@ public final class LineTableReader {
                 if (table == null || off < 0 || off >= table.length) {
                     throw u.error("string offset 0x" + Long.toHexString(off) + " is outside " + tableName);
                 }
-                return new Cursor(table, off, table.length, off).cString();
+                return cursor(table, off, table.length, off).cString();
             }
             case FORM_UDATA -> {
                 return Long.toString(u.uleb());
@@ -374,95 +375,8 @@ public final class LineTableReader {
         }
     }
 
-    /** Bounded little-endian reads inside one unit (or string table). */
-    private static final class Cursor {
-        final byte[] data;
-        final long end;
-        final long unitOffset;
-        long pos;
-
-        Cursor(byte[] data, long pos, long end, long unitOffset) {
-            this.data = data;
-            this.pos = pos;
-            this.end = Math.min(end, data.length);
-            this.unitOffset = unitOffset;
-        }
-
-        MalformedElfException error(String what) {
-            return new MalformedElfException(String.format(".debug_line unit at 0x%x: %s", unitOffset, what));
-        }
-
-        private void need(long n) {
-            if (n < 0 || pos < 0 || pos + n > end) {
-                throw error("truncated at offset 0x" + Long.toHexString(pos));
-            }
-        }
-
-        void skip(long n) {
-            need(n);
-            pos += n;
-        }
-
-        int u8() {
-            need(1);
-            return data[(int) pos++] & 0xFF;
-        }
-
-        int u16() {
-            return u8() | u8() << 8;
-        }
-
-        long u32() {
-            need(4);
-            long v = 0;
-            for (int i = 3; i >= 0; i--) {
-                v = v << 8 | (data[(int) pos + i] & 0xFF);
-            }
-            pos += 4;
-            return v;
-        }
-
-        long u64() {
-            return u32() | u32() << 32;
-        }
-
-        long uleb() {
-            long v = 0;
-            for (int shift = 0; ; shift += 7) {
-                int b = u8();
-                if (shift < 64) {
-                    v |= (long) (b & 0x7F) << shift;
-                }
-                if ((b & 0x80) == 0) {
-                    return v;
-                }
-            }
-        }
-
-        long sleb() {
-            long v = 0;
-            int shift = 0;
-            int b;
-            do {
-                b = u8();
-                if (shift < 64) {
-                    v |= (long) (b & 0x7F) << shift;
-                }
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            return shift < 64 && (b & 0x40) != 0 ? v | -1L << shift : v;
-        }
-
-        String cString() {
-            long start = pos;
-            while (true) {
-                if (pos >= end) {
-                    throw error("string at 0x" + Long.toHexString(start) + " is not terminated");
-                }
-                if (data[(int) pos++] == 0) {
-                    return new String(data, (int) start, (int) (pos - 1 - start), StandardCharsets.UTF_8);
-                }
-            }
-        }
+    /** @return a cursor over one unit (or string table) whose errors name the unit */
+    private static DwarfCursor cursor(byte[] data, long pos, long end, long unitOffset) {
+        return new DwarfCursor(data, pos, end, String.format(".debug_line unit at 0x%x", unitOffset));
     }
 }

@@ -1,5 +1,7 @@
 package org.ykrw.core.meta;
 
+import org.ykrw.core.elf.DwarfCursor;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,9 +61,9 @@ final class LsdaRemapper {
         return oldAddress + (fileOffset - elf.fileOffset(oldAddress));
     }
 
-    private DwarfReader reader(long fileOffset) {
+    private DwarfCursor reader(long fileOffset) {
         Segment seg = elf.loadSegmentContaining(oldAddress);
-        return new DwarfReader(elf.data(), fileOffset, seg.offset() + seg.filesz());
+        return new DwarfCursor(elf.data(), fileOffset, seg.offset() + seg.filesz(), "unwind information");
     }
 
     private void parse() {
@@ -69,7 +71,7 @@ final class LsdaRemapper {
         if (off < 0) {
             throw new MalformedElfException(String.format("LSDA at 0x%x is not in the file", oldAddress));
         }
-        DwarfReader r = reader(off);
+        DwarfCursor r = reader(off);
         int lpStartEncoding = r.u8();
         oldLpStart = lpStartEncoding == EhFrame.OMIT ? oldRegionStart
                 : EhFrame.readPointer(r, lpStartEncoding, addressOf(r.pos));
@@ -96,7 +98,7 @@ final class LsdaRemapper {
         Deque<Long> work = new ArrayDeque<>(actions);
         while (!work.isEmpty()) {
             long at = work.pop();
-            DwarfReader a = reader(at);
+            DwarfCursor a = reader(at);
             long filter = a.sleb();
             long nextField = a.pos;
             long next = a.sleb();
@@ -104,7 +106,7 @@ final class LsdaRemapper {
             if (filter > 0) {
                 maxTypeIndex = Math.max(maxTypeIndex, filter);
             } else if (filter < 0 && ttypeEncoding != EhFrame.OMIT) {
-                DwarfReader s = reader(offsetOf(oldTtypeBase) + (-filter - 1));
+                DwarfCursor s = reader(offsetOf(oldTtypeBase) + (-filter - 1));
                 for (long index = s.uleb(); index != 0; index = s.uleb()) {
                     maxTypeIndex = Math.max(maxTypeIndex, index);
                 }
@@ -132,7 +134,7 @@ final class LsdaRemapper {
     /** @return the call sites as {start, length, landing pad, action} (offsets as stored) */
     private List<long[]> callSites() {
         List<long[]> out = new ArrayList<>();
-        DwarfReader r = reader(callSitesStart);
+        DwarfCursor r = reader(callSitesStart);
         while (r.pos < callSitesEnd) {
             long start = EhFrame.readPointer(r, callSiteEncoding & 0x0F, 0);
             long len = EhFrame.readPointer(r, callSiteEncoding & 0x0F, 0);
