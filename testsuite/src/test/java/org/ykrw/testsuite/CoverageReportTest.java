@@ -54,9 +54,7 @@ class CoverageReportTest {
     }
 
     private static Tools.Result ykrw(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", BadInputTest.JAR.toString()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, 120);
+        return YkrwJar.run(args);
     }
 
     private static Tools.Result ok(String... args) {

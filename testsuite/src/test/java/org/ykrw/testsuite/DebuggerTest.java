@@ -34,8 +34,7 @@ class DebuggerTest {
     @MethodSource("variants")
     void gdbBacktraceThroughMovedCode(Variant v) throws IOException {
         Path out = dir.resolve(v.name() + ".rw");
-        Tools.Result rw = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "rewrite",
-                v.binary().toString(), "-o", out.toString()), 120);
+        Tools.Result rw = YkrwJar.run("rewrite", v.binary().toString(), "-o", out.toString());
         assertEquals(0, rw.exit(), rw.stderr());
         List<String> cmd = new ArrayList<>(List.of("gdb", "-nx", "-batch", "-ex", "break level3", "-ex", "run",
                 "-ex", "bt"));

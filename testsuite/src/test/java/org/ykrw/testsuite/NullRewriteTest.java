@@ -32,8 +32,7 @@ class NullRewriteTest {
     @MethodSource("variants")
     void rewrittenStrippedCopyBehavesTheSame(Variant v) throws IOException {
         Path out = dir.resolve(v.name() + ".rw");
-        Tools.Result rw = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "rewrite",
-                v.stripped().toString(), "-o", out.toString()), 120);
+        Tools.Result rw = YkrwJar.run("rewrite", v.stripped().toString(), "-o", out.toString());
         assertEquals(0, rw.exit(), rw.stderr());
         assertTrue(rw.stderr().matches("(?s)ykrw: relocated [1-9]\\d* of \\d+ functions.*"), rw.stderr());
         Tools.Result r = Tools.run(List.of(out.toString()), 60);

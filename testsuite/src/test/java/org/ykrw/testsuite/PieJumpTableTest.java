@@ -35,8 +35,7 @@ class PieJumpTableTest {
         }
         Tools.output(cc);
         Path out = dir.resolve(bin.getFileName() + ".rw");
-        Tools.Result rw = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "rewrite", bin.toString(),
-                "-o", out.toString()), 120);
+        Tools.Result rw = YkrwJar.run("rewrite", bin.toString(), "-o", out.toString());
         assertEquals(0, rw.exit(), rw.stderr());
         assertTrue(rw.stderr().contains("retargeted 1 jump tables (0 kept)"), rw.stderr());
         Tools.Result before = Tools.run(List.of(bin.toString()), 30);

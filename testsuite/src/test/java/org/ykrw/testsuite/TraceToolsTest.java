@@ -42,9 +42,7 @@ class TraceToolsTest {
     }
 
     private static Tools.Result ykrw(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", BadInputTest.JAR.toString()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, 120);
+        return YkrwJar.run(args);
     }
 
     private static String run(Path bin) {
