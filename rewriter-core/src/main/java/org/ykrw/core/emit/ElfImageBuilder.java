@@ -32,6 +32,7 @@ public final class ElfImageBuilder {
     private long nextAddress;
     private long entry;
     private final List<long[]> redirects = new ArrayList<>();
+    private final List<long[]> sectionRedirects = new ArrayList<>();
     private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
     /** A segment to add. */
@@ -98,6 +99,33 @@ public final class ElfImageBuilder {
      */
     public void redirectSegment(int type, long vaddr, long size) {
         redirects.add(new long[] {type, vaddr, size});
+    }
+
+    /**
+     * Makes an input section header describe a range inside an added segment (a table copied and
+     * extended there, e.g. .dynsym), keeping its name, type and links.
+     *
+     * @param index the section's index
+     * @param vaddr where the copy is
+     * @param size the copy's size
+     */
+    public void redirectSection(int index, long vaddr, long size) {
+        sectionRedirects.add(new long[] {index, vaddr, size});
+    }
+
+    /**
+     * @param vaddr an address inside a segment added so far
+     * @return the index of the section header that will describe that segment (1 when the file has no
+     *     section headers: symbols then only need an index that is neither SHN_UNDEF nor SHN_ABS)
+     */
+    public int sectionIndexOf(long vaddr) {
+        for (int i = 0; i < segments.size(); i++) {
+            NewSegment s = segments.get(i);
+            if (vaddr >= s.address() && vaddr < s.address() + Math.max(s.memSize(), 1)) {
+                return elf.header().shnum() > 0 ? elf.header().shnum() + i : 1;
+            }
+        }
+        throw new IllegalArgumentException(String.format("0x%x is in no added segment", vaddr));
     }
 
     /**
@@ -226,6 +254,10 @@ public final class ElfImageBuilder {
         if (withSections) {
             System.arraycopy(names, 0, result, (int) namesOffset, names.length);
             System.arraycopy(image, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
+            for (long[] r : sectionRedirects) {
+                int at = (int) shoff + (int) r[0] * ElfHeader.SHENT_SIZE;
+                b.putLong(at + 16, r[1]).putLong(at + 24, fileOffsetOfNew(placed, r[1])).putLong(at + 32, r[2]);
+            }
             int namesHeader = (int) shoff + h.shstrndx() * ElfHeader.SHENT_SIZE;
             b.putLong(namesHeader + 24, namesOffset).putLong(namesHeader + 32, names.length);
             int nameOffset = (int) elf.sections().get(h.shstrndx()).size();
