@@ -310,8 +310,34 @@ public final class DynamicEditor {
         }
     }
 
-    /** The number of dynamic symbols as ld.so sees it: through the hash table, else the section. */
+    /**
+     * The number of dynamic symbols. No single source is enough: a GNU hash table only bounds the
+     * hashed ones (with none hashed, ld sets symoffset to 1 whatever the count), and section headers
+     * may be missing; so the largest of the hash table's count, the .dynsym section's and the highest
+     * symbol index a relocation names, plus one.
+     */
     private int symbolCount() {
+        int count = hashSymbolCount();
+        java.util.Set<String> dynamicRelocationSections = new java.util.HashSet<>();
+        for (Section s : elf.sections()) {
+            if (s.type() == Section.SHT_DYNSYM && s.address() == old.get(DT_SYMTAB)) {
+                count = Math.max(count, (int) (s.size() / SYM_SIZE));
+                for (Section r : elf.sections()) {
+                    if (r.type() == Section.SHT_RELA && r.isAlloc() && r.link() == s.index()) {
+                        dynamicRelocationSections.add(r.name());
+                    }
+                }
+            }
+        }
+        for (org.ykrw.core.elf.Relocation r : elf.relocations()) {
+            if (dynamicRelocationSections.contains(r.section())) {
+                count = Math.max(count, r.symbolIndex() + 1);
+            }
+        }
+        return count;
+    }
+
+    private int hashSymbolCount() {
         if (old.containsKey(DT_HASH)) {
             return elf.readI32(old.get(DT_HASH) + 4);   // nchain
         }
