@@ -41,14 +41,16 @@ import org.ykrw.core.elf.Segment;
  * <li>The new .dynamic is writable: ld.so writes DT_DEBUG and, on x86-64, relocates the pointers of
  *     its entries in place.
  * </ul>
- * The link-time {@code _DYNAMIC} (GOT[0]) still names the old .dynamic. glibc's ld.so finds a
- * program's and a library's dynamic section through PT_DYNAMIC only; GOT[0] is read by ld.so for
- * itself and by static-pie start-up, which is why statically linked inputs are refused. Programs
- * that walk {@code _DYNAMIC} themselves see the old table (without DT_DEBUG filled in).
+ * GOT[0] (the link-time {@code _DYNAMIC}) is set to the new .dynamic. glibc's ld.so (Debian 12,
+ * 2.36) finds a program's and a library's dynamic section through PT_DYNAMIC only; it reads GOT[0]
+ * for itself, and static-pie start-up reads {@code _DYNAMIC}, which is why statically linked inputs
+ * are refused. Code that takes {@code _DYNAMIC}'s address directly (rip-relative) still sees the old
+ * table, without DT_DEBUG filled in. Unstripped files also get the exports in .symtab, where gdb
+ * looks instead of .dynsym.
  */
 public final class DynamicEditor {
     static final long DT_NULL = 0, DT_NEEDED = 1, DT_HASH = 4, DT_STRTAB = 5, DT_SYMTAB = 6, DT_RELA = 7,
-            DT_RELASZ = 8, DT_RELAENT = 9, DT_STRSZ = 10, DT_INIT = 12, DT_JMPREL = 23, DT_PLTRELSZ = 2,
+            DT_RELASZ = 8, DT_RELAENT = 9, DT_STRSZ = 10, DT_INIT = 12, DT_JMPREL = 23, DT_PLTRELSZ = 2, DT_PLTGOT = 3,
             DT_GNU_HASH = 0x6ffffef5L, DT_VERSYM = 0x6ffffff0L;
     private static final int SHT_GNU_VERSYM = 0x6fffffff;
     private static final int SYM_SIZE = 24;
@@ -299,6 +301,44 @@ public final class DynamicEditor {
         if (relaAddress != 0 && old.containsKey(DT_RELA)) {
             redirect(image, Section.SHT_RELA, old.get(DT_RELA), relaAddress, rela.size());
         }
+
+        // 6. GOT[0] holds the link-time _DYNAMIC for code that looks for it there; keep it true.
+        long oldDynamic = elf.segmentOfType(Segment.PT_DYNAMIC).vaddr();
+        Long pltgot = old.get(DT_PLTGOT);
+        if (pltgot != null && elf.fileOffset(pltgot) >= 0 && elf.fileOffset(pltgot + 7) == elf.fileOffset(pltgot) + 7
+                && elf.readU64(pltgot) == oldDynamic) {
+            image.patch(pltgot, le(8).putLong(base).array());
+        }
+        addExportsToSymtab(image, exports.entrySet().stream()
+                .map(x -> symbol(0, STB_GLOBAL << 4 | STT_FUNC, image.sectionIndexOf(x.getValue()), x.getValue())).toList());
+    }
+
+    /**
+     * Unstripped files: debuggers read .symtab and then ignore .dynsym (gdb does), so the exports go
+     * into .symtab too: appended (globals may follow the last local), names appended to its string table.
+     */
+    private void addExportsToSymtab(ElfImageBuilder image, List<byte[]> symbols) {
+        Section symtab = elf.sections().stream().filter(s -> s.type() == Section.SHT_SYMTAB).findFirst().orElse(null);
+        if (symtab == null || symbols.isEmpty() || symtab.link() <= 0 || symtab.link() >= elf.sections().size()) {
+            return;
+        }
+        Section strtab = elf.sections().get(symtab.link());
+        byte[] data = elf.data();
+        if (symtab.offset() + symtab.size() > data.length || strtab.offset() + strtab.size() > data.length) {
+            return;
+        }
+        ByteArrayOutputStream str = new ByteArrayOutputStream();
+        str.write(data, (int) strtab.offset(), (int) strtab.size());
+        ByteArrayOutputStream sym = new ByteArrayOutputStream();
+        sym.write(data, (int) symtab.offset(), (int) symtab.size());
+        List<String> names = new ArrayList<>(exports.keySet());
+        for (int i = 0; i < symbols.size(); i++) {
+            byte[] e = symbols.get(i).clone();
+            ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).putInt(0, addString(str, names.get(i)));
+            sym.writeBytes(e);
+        }
+        image.replaceUnloadedSection(symtab.index(), sym.toByteArray());
+        image.replaceUnloadedSection(strtab.index(), str.toByteArray());
     }
 
     private void redirect(ElfImageBuilder image, int type, long oldAddress, long address, long size) {

@@ -33,6 +33,7 @@ public final class ElfImageBuilder {
     private long entry;
     private final List<long[]> redirects = new ArrayList<>();
     private final List<long[]> sectionRedirects = new ArrayList<>();
+    private final Map<Integer, byte[]> replacedUnloaded = new java.util.LinkedHashMap<>();
     private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
     /** A segment to add. */
@@ -114,6 +115,17 @@ public final class ElfImageBuilder {
     }
 
     /**
+     * Gives an input section that is not loaded (.symtab, .strtab) new contents, written after the
+     * input's bytes; its header keeps its name, type and links.
+     *
+     * @param index the section's index
+     * @param contents the new contents
+     */
+    public void replaceUnloadedSection(int index, byte[] contents) {
+        replacedUnloaded.put(index, contents.clone());
+    }
+
+    /**
      * @param vaddr an address inside a segment added so far
      * @return the index of the section header that will describe that segment (1 when the file has no
      *     section headers: symbols then only need an index that is neither SHN_UNDEF nor SHN_ABS)
@@ -176,6 +188,12 @@ public final class ElfImageBuilder {
             unloadedOffsets.add(offset);
             offset += u.getValue().length;
         }
+        Map<Integer, Long> replacedOffsets = new java.util.HashMap<>();
+        for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+            offset = alignUp(offset, 8);
+            replacedOffsets.put(u.getKey(), offset);
+            offset += u.getValue().length;
+        }
 
         // 2. section headers
         boolean withSections = h.shnum() > 0;
@@ -209,6 +227,9 @@ public final class ElfImageBuilder {
         for (int i = 0; i < unloaded.size(); i++) {
             byte[] u = unloaded.get(i).getValue();
             System.arraycopy(u, 0, result, unloadedOffsets.get(i).intValue(), u.length);
+        }
+        for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+            System.arraycopy(u.getValue(), 0, result, replacedOffsets.get(u.getKey()).intValue(), u.getValue().length);
         }
         ByteBuffer b = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -254,6 +275,10 @@ public final class ElfImageBuilder {
         if (withSections) {
             System.arraycopy(names, 0, result, (int) namesOffset, names.length);
             System.arraycopy(image, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
+            for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+                int at = (int) shoff + u.getKey() * ElfHeader.SHENT_SIZE;
+                b.putLong(at + 24, replacedOffsets.get(u.getKey())).putLong(at + 32, u.getValue().length);
+            }
             for (long[] r : sectionRedirects) {
                 int at = (int) shoff + (int) r[0] * ElfHeader.SHENT_SIZE;
                 b.putLong(at + 16, r[1]).putLong(at + 24, fileOffsetOfNew(placed, r[1])).putLong(at + 32, r[2]);
