@@ -179,6 +179,31 @@ class DynamicLinkingTest {
         return Stream.of("gcc", "clang").flatMap(cc -> Stream.of(Arguments.of(cc, "coverage"), Arguments.of(cc, "trace")));
     }
 
+    /**
+     * Exports rebuild the hash tables: libtracer.so linked with each hash style, instrumented with
+     * --trace --toggle (tracing off), still gives traced.c its yk_trace_basicblock (looked up through
+     * the new tables), and exports the switches.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gnu", "sysv", "both"})
+    void rebuiltHashTablesResolve(String style) throws Exception {
+        Path libDir = dir.resolve("orig");
+        Files.createDirectories(libDir);
+        Path lib = libDir.resolve("libtracer.so");
+        Tools.output("gcc", "-O2", "-shared", "-fPIC", "-Wl,--hash-style=" + style, "-Wl,-soname,libtracer.so", "-o",
+                lib.toString(), ProgramMatrix.sources().resolve("tracer.c").toString());
+        Path bin = dir.resolve("traced");
+        Tools.output("gcc", "-O2", "-o", bin.toString(), ProgramMatrix.sources().resolve("traced.c").toString(),
+                "-L" + libDir, "-ltracer");
+        String original = Tools.output("env", "LD_LIBRARY_PATH=" + libDir, bin.toString());
+        InstrumentedRun r = InstrumentedRun.instrument(lib,
+                new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false), dir.resolve("out"));
+        assertEquals(original, Tools.output("env", "LD_LIBRARY_PATH=" + r.dir, "YKRW_TRACE_DIR=" + r.dir, bin.toString()));
+        String nm = Tools.output("nm", "-D", "--defined-only", r.binary.toString());
+        assertTrue(nm.contains(" T ykrw_trace_enable") && nm.contains(" T yk_trace_basicblock"), nm);
+        assertCleanReadelf(r.binary);
+    }
+
     /** A copy of Debian's liblzma under xz: coverage of a real library, output byte for byte. */
     @Test
     void realLibraryCoverage() throws Exception {
