@@ -23,8 +23,7 @@ final class DynamicLinking {
             return elf.dynamic().isEmpty() ? PassContext.Linking.OTHER : PassContext.Linking.SHARED_LIBRARY;
         }
         if (elf.isStatic()) {
-            return elf.isExecutable() || elf.isPie() || elf.header().type() == org.ykrw.core.elf.ElfHeader.ET_DYN
-                    ? PassContext.Linking.STATIC : PassContext.Linking.OTHER;
+            return PassContext.Linking.STATIC;   // ET_EXEC or static-pie: not a library, no interpreter
         }
         return elf.isExecutable() || elf.isPie() ? PassContext.Linking.DYNAMIC_EXECUTABLE : PassContext.Linking.OTHER;
     }
