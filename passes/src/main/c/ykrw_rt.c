@@ -172,13 +172,69 @@ static void run_file_path(char *path, size_t cap, const char *dir, long pid, con
     append(path, cap, &at, suffix);
 }
 
+static unsigned long parse_hex(const char **s) {
+    unsigned long v = 0;
+    for (;; (*s)++) {
+        char c = **s;
+        if (c >= '0' && c <= '9') v = v * 16 + (unsigned long)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = v * 16 + (unsigned long)(c - 'a' + 10);
+        else return v;
+    }
+}
+
+/*
+ * The path of the file mapped at address (a shared library finding itself: /proc/self/exe names
+ * the program), from /proc/self/maps: "start-end perms offset dev inode   path". Returns its
+ * length, 0 when not found.
+ */
+static long mapped_file_path(uint64_t address, char *out, size_t cap) {
+    long fd = sys3(SYS_OPEN, (long)"/proc/self/maps", O_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    char buf[4096], line[1024];
+    size_t used = 0;
+    long found = 0;
+    for (;;) {
+        long n = sys3(0 /* read */, fd, (long)buf, sizeof buf);
+        if (n <= 0) break;
+        for (long i = 0; i < n && !found; i++) {
+            if (buf[i] != '\n') {
+                if (used + 1 < sizeof line) line[used++] = buf[i];
+                continue;
+            }
+            line[used] = 0;
+            used = 0;
+            const char *p = line;
+            unsigned long lo = parse_hex(&p);
+            if (*p++ != '-') continue;
+            unsigned long hi = parse_hex(&p);
+            if (address < lo || address >= hi) continue;
+            for (int field = 0; field < 4; field++) {   /* perms, offset, dev, inode */
+                while (*p == ' ') p++;
+                while (*p && *p != ' ') p++;
+            }
+            while (*p == ' ') p++;
+            size_t at = 0;
+            out[0] = 0;
+            append(out, cap, &at, p);
+            found = (long)at;
+        }
+        if (found) break;
+    }
+    sys3(SYS_CLOSE, fd, 0, 0);
+    return found;
+}
+
+static int in_library;
+
 /* ---- coverage and count runs: the counter region becomes a shared mapping of the run file ---- */
 static void start_run_file(char **envp, long pid) {
     unsigned char *region = runtime_address(ykrw_config.region);
     uint64_t bytes = ykrw_config.region_bytes;
     *(uint64_t *)(region + 24) = (uint64_t)bias();
     *(uint32_t *)(region + 40) = (uint32_t)pid;
-    long n = sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
+    /* The instrumented file, which reports find the block map in: the library itself in a library. */
+    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(region + 64), 448)
+                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
     region[64 + (n > 0 ? n : 0)] = 0;
 
     char path[1024];
@@ -484,6 +540,7 @@ __attribute__((used)) uint64_t ykrw_rt_library_init(char **envp) {
         auxv[n / 8] = 0;
     }
     static char *no_env[1];
+    in_library = 1;
     start(envp ? envp : no_env, auxv);
     return ykrw_config.entry ? (uint64_t)runtime_address(ykrw_config.entry) : 0;
 }

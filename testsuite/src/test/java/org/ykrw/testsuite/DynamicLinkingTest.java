@@ -171,6 +171,9 @@ class DynamicLinkingTest {
             long covered = java.util.Arrays.stream(InstrumentedRun.Coverage.read(files.get(0)).counters())
                     .filter(x -> x != 0).count();
             assertTrue(covered >= 2, "demo_scale and demo_apply ran: " + covered);
+            byte[] header = Files.readAllBytes(files.get(0));
+            String recorded = new String(header, 64, 448, java.nio.charset.StandardCharsets.UTF_8).replaceAll("\u0000.*", "");
+            assertEquals(r.binary.toRealPath().toString(), recorded, "the run names the library, not the program");
         }
         assertCleanReadelf(r.binary);
     }
