@@ -42,6 +42,7 @@ class DynamicLinkingTest {
                 cases.add(Arguments.of(cc, link));
             }
         }
+        cases.add(Arguments.of("gcc", "relr"));   // RELATIVE relocations packed in DT_RELR, left alone
         return cases.stream();
     }
 
@@ -207,6 +208,35 @@ class DynamicLinkingTest {
         assertCleanReadelf(r.binary);
     }
 
+    /**
+     * A library with no DT_RELA, DT_INIT or DT_NEEDED of its own (no start files, no data
+     * relocations): --trace-lib adds all three tags, and the tracer is called from its blocks.
+     */
+    @Test
+    void libraryWithoutRelocationsGetsTheTagsAdded() throws Exception {
+        Path tracer = compileLibrary("tracer.c", "gcc", "libtracer.so");
+        Path src = dir.resolve("plain.c");
+        Files.writeString(src, "int plain_add(int x) { int s = 0; for (int i = 0; i < x; i++) s += i; return s; }\n");
+        Path libDir = dir.resolve("plain");
+        Files.createDirectories(libDir);
+        Path lib = libDir.resolve("libplain.so");
+        Tools.output("gcc", "-O0", "-shared", "-fPIC", "-nostartfiles", "-Wl,-soname,libplain.so", "-o", lib.toString(),
+                src.toString());
+        String tags = Tools.output("readelf", "-dW", lib.toString());
+        assertFalse(tags.contains("(RELA)") || tags.contains("(INIT)") || tags.contains("(NEEDED)"), tags);
+        Path use = dir.resolve("useplain.c");
+        Files.writeString(use, "#include <stdio.h>\nint plain_add(int);\n"
+                + "int main(void) { printf(\"%d\\n\", plain_add(10)); return 0; }\n");
+        Path bin = dir.resolve("useplain");
+        Tools.output("gcc", "-o", bin.toString(), use.toString(), "-L" + libDir, "-lplain");
+        InstrumentedRun r = InstrumentedRun.instrument(lib,
+                new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false, "libtracer.so"), dir.resolve("out"));
+        String out = Tools.output("env", "LD_LIBRARY_PATH=" + r.dir + ":" + tracer.getParent(), bin.toString());
+        assertTrue(out.endsWith("45\n"), out);
+        assertTrue(out.lines().filter(l -> l.startsWith("trace 0 ")).count() > 10, out);
+        assertCleanReadelf(r.binary);
+    }
+
     /** A copy of Debian's liblzma under xz: coverage of a real library, output byte for byte. */
     @Test
     void realLibraryCoverage() throws Exception {
@@ -271,6 +301,7 @@ class DynamicLinkingTest {
         cmd.addAll(switch (link) {
             case "pie" -> List.of("-fPIE", "-pie");
             case "nopie" -> List.of("-fno-pie", "-no-pie");
+            case "relr" -> List.of("-fPIE", "-pie", "-Wl,-z,pack-relative-relocs");
             default -> List.of("-static");
         });
         Tools.output(cmd);
