@@ -108,6 +108,9 @@ public final class TracePass implements Pass {
             context.addNeeded(traceLibrary);
             context.importFunction(RuntimeConfig.tracerSlot(traceFunction));
         }
+        if (tracer.isPresent() && traceLibrary != null) {
+            context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
+        }
         boolean calls = tracer.isPresent() || imported;
         String stub = calls ? "ykrw_tracer_stub" : "ykrw_trace_stub";
         int probes = 0;
