@@ -25,7 +25,9 @@ struct ykrw_config {
     uint64_t site_count;   /* 40 */
     uint64_t code_start;   /* 48: link-time range of the instrumented code (made writable to patch) */
     uint64_t code_end;     /* 56 */
-    uint64_t tracer;       /* 64: link-time address of the program's own tracing function, or 0 */
+    uint64_t tracer;       /* 64: link-time address of the program's own tracing function, or 0; with
+                              FLAG_TRACER_SLOT a slot ld.so fills with the run-time address of an
+                              imported tracer (a GLOB_DAT relocation ykrw added) */
     uint64_t map_id;       /* 72 */
     uint32_t flags;        /* 80: see FLAG_* */
     uint32_t reserved;     /* 84 */
@@ -39,6 +41,7 @@ enum {
     FLAG_ONCE = 8,        /* sites are coverage probes that turn themselves off */
     FLAG_TRACE_DEFAULT_ON = 16,
     FLAG_TRACER_GUARD = 32, /* the tracer may reach traced code: never re-enter it on one thread */
+    FLAG_TRACER_SLOT = 64,  /* `tracer` holds a run-time address (imported): add no bias */
 };
 
 __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
@@ -169,13 +172,69 @@ static void run_file_path(char *path, size_t cap, const char *dir, long pid, con
     append(path, cap, &at, suffix);
 }
 
+static unsigned long parse_hex(const char **s) {
+    unsigned long v = 0;
+    for (;; (*s)++) {
+        char c = **s;
+        if (c >= '0' && c <= '9') v = v * 16 + (unsigned long)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = v * 16 + (unsigned long)(c - 'a' + 10);
+        else return v;
+    }
+}
+
+/*
+ * The path of the file mapped at address (a shared library finding itself: /proc/self/exe names
+ * the program), from /proc/self/maps: "start-end perms offset dev inode   path". Returns its
+ * length, 0 when not found.
+ */
+static long mapped_file_path(uint64_t address, char *out, size_t cap) {
+    long fd = sys3(SYS_OPEN, (long)"/proc/self/maps", O_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    char buf[4096], line[1024];
+    size_t used = 0;
+    long found = 0;
+    for (;;) {
+        long n = sys3(0 /* read */, fd, (long)buf, sizeof buf);
+        if (n <= 0) break;
+        for (long i = 0; i < n && !found; i++) {
+            if (buf[i] != '\n') {
+                if (used + 1 < sizeof line) line[used++] = buf[i];
+                continue;
+            }
+            line[used] = 0;
+            used = 0;
+            const char *p = line;
+            unsigned long lo = parse_hex(&p);
+            if (*p++ != '-') continue;
+            unsigned long hi = parse_hex(&p);
+            if (address < lo || address >= hi) continue;
+            for (int field = 0; field < 4; field++) {   /* perms, offset, dev, inode */
+                while (*p == ' ') p++;
+                while (*p && *p != ' ') p++;
+            }
+            while (*p == ' ') p++;
+            size_t at = 0;
+            out[0] = 0;
+            append(out, cap, &at, p);
+            found = (long)at;
+        }
+        if (found) break;
+    }
+    sys3(SYS_CLOSE, fd, 0, 0);
+    return found;
+}
+
+static int in_library;
+
 /* ---- coverage and count runs: the counter region becomes a shared mapping of the run file ---- */
 static void start_run_file(char **envp, long pid) {
     unsigned char *region = runtime_address(ykrw_config.region);
     uint64_t bytes = ykrw_config.region_bytes;
     *(uint64_t *)(region + 24) = (uint64_t)bias();
     *(uint32_t *)(region + 40) = (uint32_t)pid;
-    long n = sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
+    /* The instrumented file, which reports find the block map in: the library itself in a library. */
+    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(region + 64), 448)
+                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
     region[64 + (n > 0 ? n : 0)] = 0;
 
     char path[1024];
@@ -399,8 +458,12 @@ static uint64_t thread_tag(void) {
  * the fs base is set, blocks go untraced; after that it stays set on every thread.
  */
 static int tls_ready;
+/* Set once start-up ran: a shared library's code may run before its DT_INIT (IFUNC resolvers,
+ * other objects' constructors), when ykrw_tracer_bias is not set yet. */
+static int started;
 
 __attribute__((used)) int ykrw_tracer_enter(void) {
+    if (!started) return 0;
     if (!tls_ready) {
         uint64_t fs = 0;
         sys3(158 /* arch_prctl */, 0x1003 /* ARCH_GET_FS */, (long)&fs, 0);
@@ -432,16 +495,12 @@ __attribute__((used)) void ykrw_tracer_leave(void) {
 __attribute__((used)) long ykrw_tracer_bias;
 
 /* ---- start-up ---- */
-__attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
-    uint64_t argc = initial_stack[0];
-    char **envp = (char **)(initial_stack + argc + 2);
-    char **e = envp;
-    while (*e) e++;
-    for (uint64_t *aux = (uint64_t *)(e + 1); aux[0]; aux += 2)
+static void start(char **envp, uint64_t *auxv) {
+    for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
         if (aux[0] == 26 /* AT_HWCAP2 */ && (aux[1] & 2) /* HWCAP2_FSGSBASE */) have_fsgsbase = 1;
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     uint32_t flags = ykrw_config.flags;
-    ykrw_tracer_bias = bias();
+    ykrw_tracer_bias = (flags & FLAG_TRACER_SLOT) ? 0 : bias();
     if (flags & FLAG_RUN_FILE) start_run_file(envp, pid);
     if (flags & FLAG_TRACE_FILE) start_trace_file(envp, pid);
     if (flags & FLAG_TOGGLE) {
@@ -452,7 +511,38 @@ __attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
         const char *flip = env(envp, "YKRW_TRACE_FLIP_SIGNAL");
         if (flip) install_flip_signal((long)parse_number(flip, 0));
     }
+    __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+}
+
+/* An executable's start-up, from its entry point: argc, argv, envp and auxv are on the initial stack. */
+__attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
+    uint64_t argc = initial_stack[0];
+    char **envp = (char **)(initial_stack + argc + 2);
+    char **e = envp;
+    while (*e) e++;
+    start(envp, (uint64_t *)(e + 1));
     return (uint64_t)runtime_address(ykrw_config.entry);
+}
+
+/*
+ * A shared library's start-up, from DT_INIT: glibc's ld.so calls DT_INIT (before DT_INIT_ARRAY)
+ * with (argc, argv, environ), for libraries loaded at start and by dlopen alike. environ may have
+ * been rebuilt by setenv before a dlopen, so auxv is read from /proc/self/auxv, not after envp.
+ * Returns the old DT_INIT to continue at, or 0.
+ */
+__attribute__((used)) uint64_t ykrw_rt_library_init(char **envp) {
+    static uint64_t auxv[128];
+    long fd = sys3(SYS_OPEN, (long)"/proc/self/auxv", O_CLOEXEC, 0);
+    if (fd >= 0) {
+        long n = sys3(0 /* read */, fd, (long)auxv, sizeof auxv - 16);
+        sys3(SYS_CLOSE, fd, 0, 0);
+        if (n < 0) n = 0;
+        auxv[n / 8] = 0;
+    }
+    static char *no_env[1];
+    in_library = 1;
+    start(envp ? envp : no_env, auxv);
+    return ykrw_config.entry ? (uint64_t)runtime_address(ykrw_config.entry) : 0;
 }
 
 /*
@@ -474,6 +564,20 @@ __asm__(
     "  add $8, %rsp\n"
     "  pop %rdx\n"
     "  jmp *%rax\n"
+
+    /* DT_INIT of an instrumented shared library: edi = argc, rsi = argv, rdx = envp, which the old
+       DT_INIT receives too. Entered with rsp = 8 mod 16; three pushes align it for the call. */
+    ".globl ykrw_rt_library_entry\n"
+    "ykrw_rt_library_entry:\n"
+    "  push %rdi\n push %rsi\n push %rdx\n"
+    "  mov %rdx, %rdi\n"
+    "  call ykrw_rt_library_init\n"
+    "  pop %rdx\n pop %rsi\n pop %rdi\n"
+    "  test %rax, %rax\n"
+    "  jz 2f\n"
+    "  jmp *%rax\n"
+    "2:\n"
+    "  ret\n"
 
     /* Saves what a C function of this runtime may clobber, aligns the stack, calls %rax's target. */
     "ykrw_save_and_call:\n"

@@ -58,6 +58,11 @@ final class InstrumentCommand implements Callable<Integer> {
     @Option(names = "--trace-fn", paramLabel = "NAME", description = "Tracing function to call (default by ABI).")
     String traceFunction;
 
+    @Option(names = "--trace-lib", paramLabel = "LIB.so", description = "With --trace, when IN neither defines"
+            + " nor imports the tracing function: load LIB.so (DT_NEEDED, found as ld.so finds libraries) and call"
+            + " its tracing function.")
+    String traceLibrary;
+
     @Option(names = "--toggle", description = "With --trace: NOP sleds the runtime flips; YKRW_TRACE=1|0 sets"
             + " the start state (default: --toggle-start).")
     boolean toggle;
@@ -114,10 +119,10 @@ final class InstrumentCommand implements Callable<Integer> {
             if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
                 throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
             }
-            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"));
+            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary);
         }
-        if (toggle || traceFunction != null) {
-            throw new ParameterException(spec.commandLine(), "--toggle and --trace-fn go with --trace");
+        if (toggle || traceFunction != null || traceLibrary != null) {
+            throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");
         }
         CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
                 : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;

@@ -13,6 +13,7 @@ import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Segment;
+import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
@@ -96,7 +97,7 @@ public final class Rewriter {
                 moved.add(f);
             }
         }
-        PassContext context = new PassContext(program, new HashSet<>(moved), elf.isExecutable() || elf.isPie(),
+        PassContext context = new PassContext(program, new HashSet<>(moved), DynamicLinking.of(elf),
                 java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
         for (Pass p : passes) {
             p.run(context);
@@ -109,8 +110,14 @@ public final class Rewriter {
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
         image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
+        boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
         if (runtime != null) {
-            addRuntime(image, runtime, placed, layout, codeAddress, code.length, programEntryAfterRewrite(elf, layout));
+            addRuntime(image, runtime, placed, layout, codeAddress, code.length,
+                    fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout), !fromInit);
+        }
+        if (dynamic != null) {
+            DynamicLinking.apply(dynamic, image, context, runtime, name -> placed.symbol(runtime, name));
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
         String unwind = writeUnwindInfo(elf, image, layout);
@@ -130,7 +137,7 @@ public final class Rewriter {
                 kept++;
             }
         }
-        if (runtime == null) {
+        if (runtime == null || fromInit) {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
         return new Result(image.build(), placements, retargeted, kept, unwind, Map.copyOf(layout.instructionMap()),
@@ -162,7 +169,7 @@ public final class Rewriter {
      * memory reproduces them), fills its configuration, and makes its entry the program's.
      */
     private static void addRuntime(ElfImageBuilder image, EmbeddedRuntime runtime, RuntimeAddresses at,
-            CodeLayout layout, long codeAddress, int codeSize, long programEntry) {
+            CodeLayout layout, long codeAddress, int codeSize, long programEntry, boolean startAtEntry) {
         if (runtime.code().length > runtime.dataOffset()) {
             throw new IllegalStateException("runtime code overlaps its data");
         }
@@ -184,7 +191,7 @@ public final class Rewriter {
         if (placedCode != at.code() || placedData != at.data() || placedRegion != region) {
             throw new IllegalStateException("runtime placed elsewhere than its code was linked for");
         }
-        if (runtime.entrySymbol() != null) {
+        if (startAtEntry && runtime.entrySymbol() != null) {
             image.setEntry(at.symbol(runtime, runtime.entrySymbol()));
         }
     }

@@ -27,6 +27,7 @@ public final class ProgramMatrix {
     static final String[] LINKS = {"pie", "nopie", "static"};
 
     private static List<Variant> cached;
+    private static final Object LIBRARY_LOCK = new Object();
 
     private ProgramMatrix() {
     }
@@ -123,9 +124,11 @@ public final class ProgramMatrix {
         }
         if (program.equals("uselib")) {
             Path lib = outputDir().resolve("libykrwdemo-" + cc + "-" + opt + ".so");
-            if (!Files.exists(lib)) {
-                Tools.output(List.of(cc, "-" + opt, "-shared", "-fPIC", "-o", lib.toString(),
-                        sources().resolve("demolib.c").toString()));
+            synchronized (LIBRARY_LOCK) {   // the PIE and non-PIE jobs share the library: build it once
+                if (!Files.exists(lib)) {
+                    Tools.output(List.of(cc, "-" + opt, "-shared", "-fPIC", "-o", lib.toString(),
+                            sources().resolve("demolib.c").toString()));
+                }
             }
             cmd.addAll(List.of(lib.toString(), "-Wl,-rpath," + outputDir()));
         }

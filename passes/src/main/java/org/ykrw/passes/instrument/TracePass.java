@@ -59,6 +59,7 @@ public final class TracePass implements Pass {
     private final BlockFilter filter;
     private final boolean toggle;
     private final boolean startOn;
+    private final String traceLibrary;
     private final Map<Block, Integer> probeOf = new HashMap<>();
 
     /**
@@ -69,6 +70,21 @@ public final class TracePass implements Pass {
      * @param startOn with toggle: tracing starts on when YKRW_TRACE is unset
      */
     public TracePass(Abi abi, String traceFunction, BlockFilter filter, boolean toggle, boolean startOn) {
+        this(abi, traceFunction, filter, toggle, startOn, null);
+    }
+
+    /**
+     * @param abi how indices are passed to the tracing function
+     * @param traceFunction the tracing function's name (null: the ABI's)
+     * @param filter which functions to trace
+     * @param toggle emit NOP sleds the runtime flips
+     * @param startOn with toggle: tracing starts on when YKRW_TRACE is unset
+     * @param traceLibrary when the program neither defines nor imports the tracing function, a shared
+     *     library (as DT_NEEDED names it) to import it from; null: use the embedded recorder then
+     */
+    public TracePass(Abi abi, String traceFunction, BlockFilter filter, boolean toggle, boolean startOn,
+            String traceLibrary) {
+        this.traceLibrary = traceLibrary;
         this.abi = abi;
         this.traceFunction = traceFunction != null ? traceFunction : abi.defaultFunction();
         this.filter = filter;
@@ -86,27 +102,45 @@ public final class TracePass implements Pass {
         Program program = context.program();
         Optional<Function> tracer = findTracer(program);
         Set<Function> excluded = tracer.map(t -> calledFrom(program, t)).orElse(Set.of());
-        String stub = tracer.isPresent() ? "ykrw_tracer_stub" : "ykrw_trace_stub";
+        boolean imported = tracer.isEmpty() && traceLibrary != null;
+        if (imported) {
+            // ld.so loads the library and writes the tracer's address into the runtime's config.
+            context.addNeeded(traceLibrary);
+            context.importFunction(RuntimeConfig.tracerSlot(traceFunction));
+        }
+        if (tracer.isPresent() && traceLibrary != null) {
+            context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
+        }
+        boolean calls = tracer.isPresent() || imported;
+        String stub = calls ? "ykrw_tracer_stub" : "ykrw_trace_stub";
         int probes = 0;
         for (Function f : program.functions()) {
             if (!filter.accepts(context, f) || excluded.contains(f)) {
                 continue;
             }
             for (Block b : f.blocks()) {
-                long[] args = arguments(f.index(), b.index(), tracer.isPresent());
+                long[] args = arguments(f.index(), b.index(), calls);
                 b.insertBefore(0, probe(stub, args));
                 probeOf.put(b, probes++);
             }
         }
         boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
-        int flags = (tracer.isPresent() ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
-                | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0);
+        int flags = (calls ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
+                | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName());
         context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
+        boolean dynamic = context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
+                || context.linking() == PassContext.Linking.SHARED_LIBRARY;
+        if (toggle && dynamic) {
+            // Other libraries, the program itself (dlsym) and debuggers can then flip tracing.
+            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
+            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+        }
         BlockMapSection.add(context, name(), probeOf, List.of());
         context.note(String.format("trace: %,d blocks call %s%s%s", probes,
-                tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress())).orElse("the embedded recorder"),
+                tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress()))
+                        .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
     }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.ykrw.core.pass.EmbeddedRuntime;
 import org.ykrw.core.pass.EmbeddedRuntime.RuntimePlacement;
+import org.ykrw.core.pass.PassContext;
 
 /**
  * What a pass tells the embedded runtime, written into its {@code ykrw_config} structure (the field
@@ -29,6 +30,12 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
     /** The program's tracer may reach traced code: the runtime keeps it from re-entering itself. */
     public static final int TRACER_GUARD = 32;
 
+    /** {@code tracer} is a slot ld.so fills with an imported tracer's run-time address. */
+    public static final int TRACER_SLOT = 64;
+
+    /** The runtime symbol a shared library's DT_INIT moves to. */
+    public static final String LIBRARY_ENTRY = "ykrw_rt_library_entry";
+
     private static final int SELF = 0;
     private static final int ENTRY = 8;
     private static final int REGION = 16;
@@ -53,7 +60,15 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
         int config = blob.dataOffsetOf("ykrw_config");
         long pageRounded = (regionBytes + 0xFFF) & ~0xFFFL;
         return new EmbeddedRuntime(blob.code(), blob.dataOffset(), blob.data(), blob.symbols(), "ykrw_rt_entry",
-                regionHeader, pageRounded, (placement, data) -> write(data, config, placement, regionBytes));
+                regionHeader, pageRounded, (placement, data) -> write(data, config, placement, regionBytes), LIBRARY_ENTRY);
+    }
+
+    /**
+     * @param symbol an imported tracing function
+     * @return the request that has ld.so write its address into the config's {@code tracer} field
+     */
+    public static PassContext.Import tracerSlot(String symbol) {
+        return new PassContext.Import(symbol, "ykrw_config", TRACER);
     }
 
     private void write(ByteBuffer data, int at, RuntimePlacement p, long regionBytes) {

@@ -34,6 +34,8 @@ public final class ElfImageBuilder {
     private final List<long[]> redirects = new ArrayList<>();
     private final List<NewSection> newSections = new ArrayList<>();
     private final List<String[]> renames = new ArrayList<>();   // {old section index, new name}
+    private final List<long[]> sectionRedirects = new ArrayList<>();
+    private final Map<Integer, byte[]> replacedUnloaded = new java.util.LinkedHashMap<>();
     private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
     /** A segment to add. */
@@ -154,6 +156,44 @@ public final class ElfImageBuilder {
     }
 
     /**
+     * Makes an input section header describe a range inside an added segment (a table copied and
+     * extended there, e.g. .dynsym), keeping its name, type and links.
+     *
+     * @param index the section's index
+     * @param vaddr where the copy is
+     * @param size the copy's size
+     */
+    public void redirectSection(int index, long vaddr, long size) {
+        sectionRedirects.add(new long[] {index, vaddr, size});
+    }
+
+    /**
+     * Gives an input section that is not loaded (.symtab, .strtab) new contents, written after the
+     * input's bytes; its header keeps its name, type and links.
+     *
+     * @param index the section's index
+     * @param contents the new contents
+     */
+    public void replaceUnloadedSection(int index, byte[] contents) {
+        replacedUnloaded.put(index, contents.clone());
+    }
+
+    /**
+     * @param vaddr an address inside a segment added so far
+     * @return the index of the section header that will describe that segment (1 when the file has no
+     *     section headers: symbols then only need an index that is neither SHN_UNDEF nor SHN_ABS)
+     */
+    public int sectionIndexOf(long vaddr) {
+        for (int i = 0; i < segments.size(); i++) {
+            NewSegment s = segments.get(i);
+            if (vaddr >= s.address() && vaddr < s.address() + Math.max(s.memSize(), 1)) {
+                return elf.header().shnum() > 0 ? elf.header().shnum() + i : 1;
+            }
+        }
+        throw new IllegalArgumentException(String.format("0x%x is in no added segment", vaddr));
+    }
+
+    /**
      * Adds a section that is not loaded (SHT_PROGBITS, no SHF_ALLOC), e.g. a block map for tools.
      *
      * @param name the section's name
@@ -207,6 +247,12 @@ public final class ElfImageBuilder {
             unloadedOffsets.add(offset);
             offset += u.getValue().length;
         }
+        Map<Integer, Long> replacedOffsets = new java.util.HashMap<>();
+        for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+            offset = alignUp(offset, 8);
+            replacedOffsets.put(u.getKey(), offset);
+            offset += u.getValue().length;
+        }
 
         // 2. section headers
         boolean withSections = h.shnum() > 0;
@@ -243,6 +289,9 @@ public final class ElfImageBuilder {
         for (int i = 0; i < unloaded.size(); i++) {
             byte[] u = unloaded.get(i).getValue();
             System.arraycopy(u, 0, result, unloadedOffsets.get(i).intValue(), u.length);
+        }
+        for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+            System.arraycopy(u.getValue(), 0, result, replacedOffsets.get(u.getKey()).intValue(), u.getValue().length);
         }
         ByteBuffer b = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -293,6 +342,14 @@ public final class ElfImageBuilder {
         if (withSections) {
             System.arraycopy(names, 0, result, (int) namesOffset, names.length);
             System.arraycopy(image, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
+            for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
+                int at = (int) shoff + u.getKey() * ElfHeader.SHENT_SIZE;
+                b.putLong(at + 24, replacedOffsets.get(u.getKey())).putLong(at + 32, u.getValue().length);
+            }
+            for (long[] r : sectionRedirects) {
+                int at = (int) shoff + (int) r[0] * ElfHeader.SHENT_SIZE;
+                b.putLong(at + 16, r[1]).putLong(at + 24, fileOffsetOfNew(placed, r[1])).putLong(at + 32, r[2]);
+            }
             int namesHeader = (int) shoff + h.shstrndx() * ElfHeader.SHENT_SIZE;
             b.putLong(namesHeader + 24, namesOffset).putLong(namesHeader + 32, names.length);
             int nameOffset = (int) elf.sections().get(h.shstrndx()).size();

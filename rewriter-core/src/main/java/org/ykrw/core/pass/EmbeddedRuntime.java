@@ -16,9 +16,17 @@ import java.util.Map;
  * @param regionHeader initial bytes of the run-file region (empty: no region)
  * @param regionSize size of the region in bytes
  * @param configurer fills the runtime's data once every address is known
+ * @param initSymbol in a shared library, the symbol DT_INIT moves to (it continues at the old DT_INIT
+ *     given as {@code programEntry}, 0 when there was none), or null
  */
 public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
-        String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer) {
+        String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer, String initSymbol) {
+
+    /** A runtime that executables start from their entry point only. */
+    public EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
+            String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer) {
+        this(code, dataOffset, data, symbols, entrySymbol, regionHeader, regionSize, configurer, null);
+    }
 
     /** Writes the runtime's configuration into its data, given the final addresses. */
     @FunctionalInterface
@@ -40,7 +48,7 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
      * @param siteCount number of patch sites
      * @param instrumentedStart start of the relocated code
      * @param instrumentedEnd end of the relocated code
-     * @param programEntry where the program's own entry point is now
+     * @param programEntry where the program's own entry point is now (a shared library: its old DT_INIT, or 0)
      */
     public record RuntimePlacement(long codeAddress, long dataAddress, long regionAddress, long sitesAddress,
             int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry) {

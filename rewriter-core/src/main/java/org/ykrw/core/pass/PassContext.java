@@ -11,9 +11,34 @@ import org.ykrw.core.ir.Program;
 
 /** What passes see: the program, which functions move, and requests for the output. */
 public final class PassContext {
+    /** How the input is linked: decides where a runtime starts and whether dynamic tables exist. */
+    public enum Linking {
+        /** No dynamic linker (static, static-pie): the runtime starts at the entry point. */
+        STATIC,
+        /** A dynamically linked executable: the runtime starts at the entry point. */
+        DYNAMIC_EXECUTABLE,
+        /** A shared library: the runtime starts from DT_INIT, before the library's constructors. */
+        SHARED_LIBRARY,
+        /** Neither an executable nor a library ld.so can initialise: no runtime. */
+        OTHER
+    }
+
+    /**
+     * A symbol ld.so resolves into the runtime's data: an 8-byte slot at {@code runtimeSymbol + offset}.
+     *
+     * @param symbol the imported function
+     * @param runtimeSymbol a data symbol of the runtime
+     * @param offset bytes from it to the slot
+     */
+    public record Import(String symbol, String runtimeSymbol, int offset) {
+    }
+
     private final Program program;
     private final Set<Function> relocated;
-    private final boolean hasEntryPoint;
+    private final Linking linking;
+    private final List<String> needed = new ArrayList<>();
+    private final List<Import> imports = new ArrayList<>();
+    private final Map<String, String> exports = new LinkedHashMap<>();
     private final String inputName;
     private final byte[] inputDigest;
     private final Map<String, byte[]> unloadedSections = new LinkedHashMap<>();
@@ -24,15 +49,15 @@ public final class PassContext {
     /**
      * @param program the lifted program
      * @param relocated the functions that move to the new code (only their blocks run probes)
-     * @param hasEntryPoint true for executables (a runtime can start before the program's entry)
+     * @param linking how the input is linked
      * @param inputName the input's file name
      * @param inputDigest SHA-256 of the input file
      */
-    public PassContext(Program program, Set<Function> relocated, boolean hasEntryPoint, String inputName,
+    public PassContext(Program program, Set<Function> relocated, Linking linking, String inputName,
             byte[] inputDigest) {
         this.program = program;
         this.relocated = Set.copyOf(relocated);
-        this.hasEntryPoint = hasEntryPoint;
+        this.linking = linking;
         this.inputName = inputName;
         this.inputDigest = inputDigest.clone();
     }
@@ -65,12 +90,12 @@ public final class PassContext {
      * Asks for the embedded runtime; one per output.
      *
      * @param r the runtime, configured by the pass
-     * @throws UnsupportedInputException when the input has no entry point to start it from
+     * @throws UnsupportedInputException when the input has nothing to start it from
      */
     public void useRuntime(EmbeddedRuntime r) {
-        if (!hasEntryPoint) {
+        if (linking == Linking.OTHER) {
             throw new UnsupportedInputException(inputName
-                    + ": the embedded runtime needs an executable (shared libraries have no entry point to start it from)");
+                    + ": the embedded runtime needs an executable or a shared library with a dynamic section");
         }
         if (runtime != null && runtime != r) {
             throw new IllegalStateException("two passes want an embedded runtime");
@@ -81,6 +106,69 @@ public final class PassContext {
     /** @return the runtime a pass asked for, or null */
     public EmbeddedRuntime runtime() {
         return runtime;
+    }
+
+    /** @return how the input is linked */
+    public Linking linking() {
+        return linking;
+    }
+
+    /**
+     * Asks for a DT_NEEDED entry.
+     *
+     * @param library file name or path, as ld.so should look it up
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void addNeeded(String library) {
+        requireDynamic("load " + library);
+        if (!needed.contains(library)) {
+            needed.add(library);
+        }
+    }
+
+    /**
+     * Asks ld.so to resolve a function into a slot of the runtime's data at load time.
+     *
+     * @param i what to import and where it goes
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void importFunction(Import i) {
+        requireDynamic("import " + i.symbol());
+        imports.add(i);
+    }
+
+    /**
+     * Exports a runtime function in the output's .dynsym (dlsym, debuggers).
+     *
+     * @param symbol the exported name
+     * @param runtimeSymbol the runtime function it names
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void exportFunction(String symbol, String runtimeSymbol) {
+        requireDynamic("export " + symbol);
+        exports.put(symbol, runtimeSymbol);
+    }
+
+    /** @return DT_NEEDED entries to add */
+    public List<String> needed() {
+        return needed;
+    }
+
+    /** @return functions to import */
+    public List<Import> imports() {
+        return imports;
+    }
+
+    /** @return exported name -> runtime symbol */
+    public Map<String, String> exports() {
+        return exports;
+    }
+
+    private void requireDynamic(String what) {
+        if (linking != Linking.DYNAMIC_EXECUTABLE && linking != Linking.SHARED_LIBRARY) {
+            throw new UnsupportedInputException(inputName + ": statically linked: cannot " + what
+                    + " (no dynamic linker)");
+        }
     }
 
     /** Adds a section that is not loaded (a map for tools that read the output later). */

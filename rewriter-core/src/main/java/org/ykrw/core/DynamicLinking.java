@@ -1,0 +1,71 @@
+package org.ykrw.core;
+
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.emit.DynamicEditor;
+import org.ykrw.core.emit.ElfImageBuilder;
+import org.ykrw.core.pass.EmbeddedRuntime;
+import org.ykrw.core.pass.PassContext;
+
+/**
+ * The rewriter's side of the dynamic-linking requests passes make (DT_NEEDED, imports into the
+ * runtime's data, exports of runtime functions) and of starting a shared library's runtime from
+ * DT_INIT: it turns runtime symbols into addresses and hands them to {@link DynamicEditor}.
+ */
+final class DynamicLinking {
+    private DynamicLinking() {
+    }
+
+    /** @return how {@code elf} is linked, as passes see it */
+    static PassContext.Linking of(ElfFile elf) {
+        if (elf.isSharedLibrary()) {
+            return elf.dynamic().isEmpty() ? PassContext.Linking.OTHER : PassContext.Linking.SHARED_LIBRARY;
+        }
+        if (elf.isStatic()) {
+            return PassContext.Linking.STATIC;   // ET_EXEC or static-pie: not a library, no interpreter
+        }
+        return elf.isExecutable() || elf.isPie() ? PassContext.Linking.DYNAMIC_EXECUTABLE : PassContext.Linking.OTHER;
+    }
+
+    /** @return true when the runtime starts from DT_INIT instead of the entry point */
+    static boolean startsFromInit(PassContext context, EmbeddedRuntime runtime) {
+        return runtime != null && context.linking() == PassContext.Linking.SHARED_LIBRARY;
+    }
+
+    /**
+     * @return an editor when the passes asked for dynamic changes or a library's runtime needs DT_INIT,
+     *     else null (the output's dynamic tables stay the input's)
+     */
+    static DynamicEditor editor(ElfFile elf, PassContext context, EmbeddedRuntime runtime) {
+        boolean asked = !context.needed().isEmpty() || !context.imports().isEmpty() || !context.exports().isEmpty();
+        return asked || startsFromInit(context, runtime) ? new DynamicEditor(elf) : null;
+    }
+
+    /**
+     * Adds the requests to the editor and writes the new tables. Call after the runtime is placed.
+     *
+     * @param editor from {@link #editor}
+     * @param image the output
+     * @param context what the passes asked for
+     * @param runtime the runtime, or null
+     * @param runtimeAddress runtime symbol -> its link-time address in the output
+     */
+    static void apply(DynamicEditor editor, ElfImageBuilder image, PassContext context, EmbeddedRuntime runtime,
+            ToLongFunction<String> runtimeAddress) {
+        context.needed().forEach(editor::addNeeded);
+        for (PassContext.Import i : context.imports()) {
+            editor.importFunction(i.symbol(), runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset());
+        }
+        for (Map.Entry<String, String> e : context.exports().entrySet()) {
+            editor.exportFunction(e.getKey(), runtimeAddress.applyAsLong(e.getValue()));
+        }
+        if (startsFromInit(context, runtime)) {
+            if (runtime.initSymbol() == null) {
+                throw new IllegalStateException("the runtime has no initializer for shared libraries");
+            }
+            editor.setInit(runtimeAddress.applyAsLong(runtime.initSymbol()));
+        }
+        editor.apply(image);
+    }
+}
