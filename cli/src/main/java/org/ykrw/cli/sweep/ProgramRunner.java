@@ -1,0 +1,92 @@
+package org.ykrw.cli.sweep;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a program the way the sweep compares it: standard input from /dev/null, the caller's
+ * environment, a given working directory, argv[0] the program's full path, output to files (a pipe
+ * that nobody reads would stall a chatty program), a time limit after which the process and its
+ * children are killed.
+ */
+public final class ProgramRunner {
+    /** Bytes of each stream kept for comparison; --help of the largest programs is far smaller. */
+    private static final int MAX_OUTPUT = 1 << 20;
+
+    private final Duration timeout;
+
+    /** @param timeout how long one run may take */
+    public ProgramRunner(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /**
+     * @param program the executable
+     * @param args arguments after argv[0]
+     * @param cwd working directory (also where the output files go)
+     * @return how it ended, with {@code program}'s directory written as {@code <dir>} in its output
+     * @throws IOException when the program cannot be started at all
+     */
+    public RunResult run(Path program, List<String> args, Path cwd) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(program.toString());
+        command.addAll(args);
+        Path out = Files.createTempFile(cwd, ".ykrw-sweep", ".out");
+        Path err = Files.createTempFile(cwd, ".ykrw-sweep", ".err");
+        try {
+            Process p = new ProcessBuilder(command).directory(cwd.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            boolean finished;
+            try {
+                finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                kill(p);
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (!finished) {
+                kill(p);
+            }
+            String dir = program.getParent().toString();
+            return new RunResult(finished ? p.exitValue() : -1, !finished, normalise(read(out), dir),
+                    normalise(read(err), dir));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static void kill(Process p) {
+        // Children first: a killed shell-like parent would leave them running and holding the files.
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static byte[] read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(MAX_OUTPUT);
+        }
+    }
+
+    /** Replaces every occurrence of the program's directory, so the two copies print alike. */
+    static byte[] normalise(byte[] output, String dir) {
+        // ISO-8859-1 maps bytes to chars one to one, so arbitrary (non-UTF-8) output survives the round trip.
+        String s = new String(output, StandardCharsets.ISO_8859_1);
+        String d = new String(dir.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        return s.replace(d, "<dir>").getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
