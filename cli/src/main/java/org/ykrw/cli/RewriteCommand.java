@@ -27,7 +27,7 @@ final class RewriteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path out = files.destination();
-        ElfFile elf = ElfFile.read(files.input);
+        ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults());
         OutputFile.writeAtomically(out, r.output(), files.input);
         Map<String, Integer> reasons = new TreeMap<>();

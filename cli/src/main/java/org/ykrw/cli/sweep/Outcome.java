@@ -4,7 +4,7 @@ package org.ykrw.cli.sweep;
 public enum Outcome {
     /** Transformed, and every probe printed and ended the same. */
     IDENTICAL("identical"),
-    /** Transformed, probes differ, but so do two runs of the original (time, PIDs, randomness). */
+    /** Transformed, probes differ, but so do runs of the original (children, time, PIDs, randomness). */
     UNSTABLE("unstable"),
     /** The pass refused the program with a one-line reason (ykrw's bad-input path). */
     REFUSED("refused"),

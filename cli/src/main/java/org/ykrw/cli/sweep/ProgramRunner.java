@@ -42,9 +42,9 @@ public final class ProgramRunner {
         Path out = Files.createTempFile(cwd, ".ykrw-sweep", ".out");
         Path err = Files.createTempFile(cwd, ".ykrw-sweep", ".err");
         try {
-            Process p = new ProcessBuilder(command).directory(cwd.toFile())
+            Process p = start(new ProcessBuilder(command).directory(cwd.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()));
             boolean finished;
             try {
                 finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -62,6 +62,30 @@ public final class ProgramRunner {
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
+        }
+    }
+
+    /**
+     * Starts the process, retrying while exec fails with ETXTBSY: a program file just written by one
+     * worker can still be open for writing in a child another worker is forking at that moment (the
+     * descriptor is inherited until the child's exec closes it), and Linux refuses to execute a file
+     * open for writing.
+     */
+    private static Process start(ProcessBuilder pb) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return pb.start();
+            } catch (IOException e) {
+                if (attempt >= 20 || e.getMessage() == null || !e.getMessage().contains("error=26")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50L * (attempt + 1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.ykrw.cli.sweep;
 
 import java.nio.file.Path;
+import org.ykrw.cli.RewriteInput;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
@@ -15,7 +16,7 @@ public final class RewritePass implements SweepPass {
 
     @Override
     public void apply(Path input, Path output) {
-        ElfFile elf = ElfFile.read(input);
+        ElfFile elf = RewriteInput.read(input);
         Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults());
         OutputFile.writeAtomically(output, r.output(), input);
     }

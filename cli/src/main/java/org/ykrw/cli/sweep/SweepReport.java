@@ -74,7 +74,7 @@ public final class SweepReport {
         int transformed = verdicts.stream().mapToInt(v -> v.outcome().transformed() ? 1 : 0).sum();
         Map<String, Integer> parts = new LinkedHashMap<>();
         parts.put(passName + " and identical", c.get(Outcome.IDENTICAL));
-        parts.put("unstable (the original differs from itself)", c.get(Outcome.UNSTABLE));
+        parts.put("unstable (output varies from run to run)", c.get(Outcome.UNSTABLE));
         parts.put("differing", c.get(Outcome.DIFFERING));
         parts.put("crashing", c.get(Outcome.CRASHING));
         parts.put("refused", c.get(Outcome.REFUSED));
