@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.emit.OutputFile;
 import org.ykrw.core.layout.FunctionPlacement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +28,7 @@ final class RewriteCommand implements Callable<Integer> {
         Path out = files.destination();
         ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults());
-        OutputFile.writeAtomically(out, r.output(), files.input);
+        files.write(r.output());
         Map<String, Integer> reasons = new TreeMap<>();
         for (FunctionPlacement p : r.placements()) {
             if (!p.relocated()) {
