@@ -3,7 +3,6 @@ package org.ykrw.cli.sweep;
 import java.io.PrintStream;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,18 +71,13 @@ public final class SweepReport {
         Map<Outcome, Integer> c = counts();
         int total = verdicts.size();
         int transformed = verdicts.stream().mapToInt(v -> v.outcome().transformed() ? 1 : 0).sum();
-        Map<String, Integer> parts = new LinkedHashMap<>();
-        parts.put(passName + " and identical", c.get(Outcome.IDENTICAL));
-        parts.put("unstable (output varies from run to run)", c.get(Outcome.UNSTABLE));
-        parts.put("differing", c.get(Outcome.DIFFERING));
-        parts.put("crashing", c.get(Outcome.CRASHING));
-        parts.put("refused", c.get(Outcome.REFUSED));
-        parts.put("ykrw errors", c.get(Outcome.ERROR));
         String skip = skipped.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                 .collect(Collectors.joining(", "));
-        return String.format("sweep: %d programs, %d transformed by %s (%.1f%%): %s; skipped %d files%s",
-                total, transformed, passName, total == 0 ? 0.0 : 100.0 * transformed / total,
-                parts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")),
-                skipped.values().stream().mapToInt(Integer::intValue).sum(), skip.isEmpty() ? "" : " (" + skip + ")");
+        return String.format("sweep: %d programs, %d transformed by %s (%.1f%%): %d identical, %d unstable (output varies"
+                + " from run to run), %d differing, %d crashing; %d refused, %d ykrw errors; skipped %d files%s",
+                total, transformed, passName, total == 0 ? 0.0 : 100.0 * transformed / total, c.get(Outcome.IDENTICAL),
+                c.get(Outcome.UNSTABLE), c.get(Outcome.DIFFERING), c.get(Outcome.CRASHING), c.get(Outcome.REFUSED),
+                c.get(Outcome.ERROR), skipped.values().stream().mapToInt(Integer::intValue).sum(),
+                skip.isEmpty() ? "" : " (" + skip + ")");
     }
 }
