@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Runs a program the way the sweep compares it: standard input from /dev/null, the caller's
@@ -57,8 +58,8 @@ public final class ProgramRunner {
                 kill(p);
             }
             String dir = program.getParent().toString();
-            return new RunResult(finished ? p.exitValue() : -1, !finished, normalise(read(out), dir),
-                    normalise(read(err), dir));
+            return new RunResult(finished ? p.exitValue() : -1, !finished, normalise(read(out), dir, p.pid()),
+                    normalise(read(err), dir, p.pid()));
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
@@ -106,11 +107,18 @@ public final class ProgramRunner {
         }
     }
 
-    /** Replaces every occurrence of the program's directory, so the two copies print alike. */
-    static byte[] normalise(byte[] output, String dir) {
+    /** A GLib log line's time stamp ("08:51:01.103"), printed by every GTK/GLib program's warnings. */
+    private static final Pattern LOG_TIME = Pattern.compile("\\b\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\b");
+
+    /**
+     * Makes the two copies' output comparable: the program's directory becomes {@code <dir>}, its process
+     * id {@code <pid>} (GLib warnings start with "(name:PID)"), GLib log time stamps {@code <time>}.
+     */
+    static byte[] normalise(byte[] output, String dir, long pid) {
         // ISO-8859-1 maps bytes to chars one to one, so arbitrary (non-UTF-8) output survives the round trip.
         String s = new String(output, StandardCharsets.ISO_8859_1);
         String d = new String(dir.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-        return s.replace(d, "<dir>").getBytes(StandardCharsets.ISO_8859_1);
+        s = s.replace(d, "<dir>").replaceAll("\\b" + pid + "\\b", "<pid>");
+        return LOG_TIME.matcher(s).replaceAll("<time>").getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * How one run of a program ended: exit status (128 + N after signal N, as Java reports it), whether it
- * was stopped by the time limit, and what it printed (capped, with the program's directory replaced by
- * {@code <dir>} so two copies in different directories print the same).
+ * was stopped by the time limit, and what it printed (capped, and normalised by
+ * {@link ProgramRunner#normalise} so two copies in different directories and processes print the same).
  *
  * @param status exit status, meaningless when {@code timedOut}
  * @param timedOut the time limit was hit and the process killed
