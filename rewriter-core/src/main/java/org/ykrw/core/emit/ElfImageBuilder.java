@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfHeader;
@@ -31,6 +32,7 @@ public final class ElfImageBuilder {
     private long nextAddress;
     private long entry;
     private final List<long[]> redirects = new ArrayList<>();
+    private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
     /** A segment to add. */
     private record NewSegment(String sectionName, int flags, long address, byte[] contents, long memSize,
@@ -98,6 +100,16 @@ public final class ElfImageBuilder {
         redirects.add(new long[] {type, vaddr, size});
     }
 
+    /**
+     * Adds a section that is not loaded (SHT_PROGBITS, no SHF_ALLOC), e.g. a block map for tools.
+     *
+     * @param name the section's name
+     * @param contents its bytes
+     */
+    public void addUnloadedSection(String name, byte[] contents) {
+        unloaded.add(Map.entry(name, contents.clone()));
+    }
+
     /** @param newEntry the output's entry point */
     public void setEntry(long newEntry) {
         this.entry = newEntry;
@@ -130,6 +142,12 @@ public final class ElfImageBuilder {
         }
         long phdrOffset = offset;
         offset += phdrSize;
+        List<Long> unloadedOffsets = new ArrayList<>();
+        for (Map.Entry<String, byte[]> u : unloaded) {
+            offset = alignUp(offset, 8);
+            unloadedOffsets.add(offset);
+            offset += u.getValue().length;
+        }
 
         // 2. section headers
         boolean withSections = h.shnum() > 0;
@@ -145,17 +163,24 @@ public final class ElfImageBuilder {
                 extra.append(s.sectionName()).append('\0');
             }
             extra.append(".ykrw.phdr").append('\0');
+            for (Map.Entry<String, byte[]> u : unloaded) {
+                extra.append(u.getKey()).append('\0');
+            }
             byte[] extraBytes = extra.toString().getBytes(StandardCharsets.US_ASCII);
             names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
             System.arraycopy(extraBytes, 0, names, oldNameBytes.length, extraBytes.length);
             shoff = alignUp(namesOffset + names.length, 8);
-            shnum = h.shnum() + segments.size() + 1;
+            shnum = h.shnum() + segments.size() + 1 + unloaded.size();
             offset = shoff + (long) shnum * ElfHeader.SHENT_SIZE;
         }
 
         byte[] result = Arrays.copyOf(image, (int) offset);
         for (int i = 0; i < blocks.size(); i++) {
             System.arraycopy(blocks.get(i), 0, result, (int) placed.get(i)[0], blocks.get(i).length);
+        }
+        for (int i = 0; i < unloaded.size(); i++) {
+            byte[] u = unloaded.get(i).getValue();
+            System.arraycopy(u, 0, result, unloadedOffsets.get(i).intValue(), u.length);
         }
         ByteBuffer b = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -212,8 +237,14 @@ public final class ElfImageBuilder {
                         p[3] > p[2] && p[2] == 0 ? Section.SHT_NOBITS : Section.SHT_PROGBITS, s.sectionFlags(), p[1], p[0],
                         p[2] == 0 ? p[3] : p[2]);
             }
-            sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, ".ykrw.phdr", Section.SHT_PROGBITS,
-                    Section.SHF_ALLOC, phdrAddress, phdrOffset, phdrSize);
+            nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, ".ykrw.phdr",
+                    Section.SHT_PROGBITS, Section.SHF_ALLOC, phdrAddress, phdrOffset, phdrSize);
+            for (int i = 0; i < unloaded.size(); i++) {
+                k++;
+                Map.Entry<String, byte[]> u = unloaded.get(i);
+                nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, u.getKey(),
+                        Section.SHT_PROGBITS, 0, 0, unloadedOffsets.get(i), u.getValue().length);
+            }
         }
 
         // 3. the ELF header

@@ -3,6 +3,8 @@ package org.ykrw.core.ir;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.ykrw.core.x86.Insn;
 
 /**
@@ -10,14 +12,14 @@ import org.ykrw.core.x86.Insn;
  * compiler IR); a call to a function that never returns does, with no fall-through edge.
  *
  * <p>Blocks are created and connected only by their {@link Function} (and the CFG builder in the
- * same module); passes read them and attach instrumentation through {@link #prologue()}.
+ * same module); passes read them and attach instrumentation through {@link #insertBefore(int, Probe)}.
  */
 public final class Block {
     private final Function function;
     private final List<Insn> instructions;
     private final List<Edge> successors = new ArrayList<>();
     private final List<Edge> predecessors = new ArrayList<>();
-    private final List<Object> prologue = new ArrayList<>();
+    private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
 
@@ -88,13 +90,34 @@ public final class Block {
     }
 
     /**
-     * Code a pass wants to run before the block's first instruction. The list holds pass-specific
-     * instrumentation descriptions that the layout engine knows how to emit; the block owns it.
+     * Asks for {@code probe} to run right before instruction {@code index} (0: at the block's start,
+     * so every branch to the block runs it). Probes at one position run in the order they were added.
      *
-     * @return the mutable prologue list
+     * @param index instruction position in this block
+     * @param probe the code to insert
      */
-    public List<Object> prologue() {
-        return prologue;
+    public void insertBefore(int index, Probe probe) {
+        if (index < 0 || index >= instructions.size()) {
+            throw new IndexOutOfBoundsException("no instruction " + index + " in " + label());
+        }
+        if (probes == null) {
+            probes = new TreeMap<>();
+        }
+        probes.computeIfAbsent(index, k -> new ArrayList<>()).add(probe);
+    }
+
+    /**
+     * @param index instruction position in this block
+     * @return the probes to run before that instruction, in order (empty when none)
+     */
+    public List<Probe> probesBefore(int index) {
+        List<Probe> at = probes == null ? null : probes.get(index);
+        return at == null ? List.of() : Collections.unmodifiableList(at);
+    }
+
+    /** @return true when some pass inserted code into this block */
+    public boolean hasProbes() {
+        return probes != null;
     }
 
     void addSuccessor(Edge e) {

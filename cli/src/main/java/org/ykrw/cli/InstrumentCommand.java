@@ -1,0 +1,122 @@
+package org.ykrw.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.ykrw.core.Rewriter;
+import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.emit.OutputFile;
+import org.ykrw.core.pass.Pass;
+import org.ykrw.passes.instrument.BlockFilter;
+import org.ykrw.passes.instrument.BlockMapSection;
+import org.ykrw.passes.instrument.CoveragePass;
+import org.ykrw.passes.instrument.TracePass;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ykrw instrument (--trace | --coverage | --counts | --once) IN -o OUT}. */
+@Command(name = "instrument", description = "Rewrite IN with a probe at the start of every basic block:"
+        + " yk tracing calls (--trace) or coverage counters (--coverage, --counts, --once).")
+final class InstrumentCommand implements Callable<Integer> {
+    @Mixin
+    Outputs files;
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    What what;
+
+    /** The one thing a run instruments for. */
+    static final class What {
+        @Option(names = "--trace", description = "Call the tracing function with (function index, block index)"
+                + " at every block; without one in IN, an embedded recorder writes ykrw-trace.PID.bin.")
+        boolean trace;
+
+        @Option(names = "--coverage", description = "Mark a byte per block (one instruction, no call).")
+        boolean coverage;
+
+        @Option(names = "--counts", description = "Count executions of every block (64-bit counters).")
+        boolean counts;
+
+        @Option(names = "--once", description = "Coverage whose probes turn themselves off after the first hit.")
+        boolean once;
+    }
+
+    @Option(names = "--abi", paramLabel = "args2|packed32", description = "Tracing ABI: args2 (default)"
+            + " yk_trace_basicblock(size_t fn, size_t bb); packed32 __yk_trace_basicblock(uint32_t fn<<16|bb).")
+    String abi = "args2";
+
+    @Option(names = "--trace-fn", paramLabel = "NAME", description = "Tracing function to call (default by ABI).")
+    String traceFunction;
+
+    @Option(names = "--toggle", description = "With --trace: NOP sleds the runtime flips; YKRW_TRACE=1|0 sets"
+            + " the start state (default: --toggle-start).")
+    boolean toggle;
+
+    @Option(names = "--toggle-start", paramLabel = "on|off", description = "Tracing state at start when"
+            + " YKRW_TRACE is unset (default off).")
+    String toggleStart = "off";
+
+    @Option(names = "--functions", paramLabel = "REGEX", description = "Instrument only functions whose name matches.")
+    String only;
+
+    @Option(names = "--skip-functions", paramLabel = "REGEX", description = "Leave functions whose name matches alone.")
+    String skip;
+
+    @Option(names = "--map", paramLabel = "FILE.json", description = "Also write the block map (fn, bb) ->"
+            + " address, size, function (always embedded in OUT as section .ykrw.map).")
+    Path map;
+
+    @Override
+    public Integer call() {
+        Path out = files.destination();
+        BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
+        Pass pass = pass(filter);
+        ElfFile elf = ElfFile.read(files.input);
+        Rewriter.Result r = Rewriter.rewrite(elf, LiftOptions.defaults(), List.of(pass));
+        OutputFile.writeAtomically(out, r.output(), files.input);
+        if (map != null) {
+            OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);
+        }
+        r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
+        System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
+        return 0;
+    }
+
+    private Pass pass(BlockFilter filter) {
+        if (what.trace) {
+            TracePass.Abi a = switch (abi) {
+                case "args2" -> TracePass.Abi.ARGS2;
+                case "packed32" -> TracePass.Abi.PACKED32;
+                default -> throw new ParameterException(spec.commandLine(), "--abi must be args2 or packed32");
+            };
+            if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
+                throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
+            }
+            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"));
+        }
+        if (toggle || traceFunction != null) {
+            throw new ParameterException(spec.commandLine(), "--toggle and --trace-fn go with --trace");
+        }
+        CoveragePass.Mode mode = what.coverage ? CoveragePass.Mode.COVERAGE
+                : what.counts ? CoveragePass.Mode.COUNTS : CoveragePass.Mode.ONCE;
+        return new CoveragePass(mode, filter);
+    }
+
+    private Pattern pattern(String option, String regex) {
+        try {
+            return regex == null ? null : Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getDescription());
+        }
+    }
+}

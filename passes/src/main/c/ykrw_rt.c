@@ -1,0 +1,497 @@
+/*
+ * The ykrw embedded runtime: code that `ykrw instrument` writes into the output binary beside the
+ * relocated program. It has no libc (the program's libc may not be set up when it runs, and a
+ * static binary has no loader to bind us to it): raw system calls only, no global constructors,
+ * only rip-relative addressing (the build script refuses a blob that needs relocations), and no
+ * vector registers (-mgeneral-regs-only), so the stubs below need to save general registers only.
+ *
+ * ykrw fills `ykrw_config` at rewrite time with link-time addresses; the difference between the
+ * config's run-time address and its recorded link-time address is the load bias (PIE, static-pie).
+ *
+ * Run-file formats: docs/FORMATS.md. Every entry point called from instrumented code goes through
+ * an assembly stub that preserves all registers and flags (the probes only save what they clobber
+ * themselves: rdi/rsi and the red zone).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- what ykrw writes at rewrite time (layout mirrored by org.ykrw.passes.runtime.RuntimeConfig) ---- */
+struct ykrw_config {
+    uint64_t self;         /* 0: link-time address of this struct */
+    uint64_t entry;        /* 8: link-time address to continue at after start-up */
+    uint64_t region;       /* 16: link-time address of the page-aligned run-file region (0: none) */
+    uint64_t region_bytes; /* 24: bytes of that region that make up the run file */
+    uint64_t sites;        /* 32: link-time address of the patch-site table: pairs (site, trampoline) */
+    uint64_t site_count;   /* 40 */
+    uint64_t code_start;   /* 48: link-time range of the instrumented code (made writable to patch) */
+    uint64_t code_end;     /* 56 */
+    uint64_t tracer;       /* 64: link-time address of the program's own tracing function, or 0 */
+    uint64_t map_id;       /* 72 */
+    uint32_t flags;        /* 80: see FLAG_* */
+    uint32_t reserved;     /* 84 */
+    char name[64];         /* 88: run-file name prefix (the input's file name) */
+};
+
+enum {
+    FLAG_RUN_FILE = 1,    /* region is a .ykcov image to map from a file */
+    FLAG_TRACE_FILE = 2,  /* embedded trace recorder: ykrw-trace.<pid>.bin */
+    FLAG_TOGGLE = 4,      /* sites are trace sleds, flipped by ykrw_trace_enable/disable */
+    FLAG_ONCE = 8,        /* sites are coverage probes that turn themselves off */
+    FLAG_TRACE_DEFAULT_ON = 16,
+    FLAG_TRACER_GUARD = 32, /* the tracer may reach traced code: never re-enter it on one thread */
+};
+
+__attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
+
+/* ---- system calls ---- */
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    long r;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+#define SYS_WRITE 1
+#define SYS_OPEN 2
+#define SYS_CLOSE 3
+#define SYS_MMAP 9
+#define SYS_MPROTECT 10
+#define SYS_GETPID 39
+#define SYS_FTRUNCATE 77
+#define SYS_READLINK 89
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define O_CLOEXEC 02000000
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 1
+#define MAP_FIXED 0x10
+#define PAGE 4096UL
+
+/* gcc may turn loops into calls to these even when freestanding */
+void *memset(void *d, int c, size_t n) {
+    unsigned char *p = d;
+    while (n--) *p++ = (unsigned char)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n) {
+    unsigned char *p = d;
+    const unsigned char *q = s;
+    while (n--) *p++ = *q++;
+    return d;
+}
+
+static size_t str_len(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+/* Appends s to buf at *at, never past cap - 1; buf stays NUL-terminated. */
+static void append(char *buf, size_t cap, size_t *at, const char *s) {
+    while (*s && *at + 1 < cap) buf[(*at)++] = *s++;
+    buf[*at] = 0;
+}
+
+static void append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char out[24];
+    for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+    out[n] = 0;
+    append(buf, cap, at, out);
+}
+
+static void say(const char *a, const char *b) {
+    char line[512];
+    size_t at = 0;
+    append(line, sizeof line, &at, "ykrw runtime: ");
+    append(line, sizeof line, &at, a);
+    append(line, sizeof line, &at, b);
+    append(line, sizeof line, &at, "\n");
+    sys3(SYS_WRITE, 2, (long)line, (long)at);
+}
+
+/* Value of NAME in the initial environment, or 0. */
+static const char *env(char **envp, const char *name) {
+    size_t n = str_len(name);
+    for (char **e = envp; *e; e++) {
+        size_t i = 0;
+        while (i < n && (*e)[i] == name[i]) i++;
+        if (i == n && (*e)[n] == '=') return *e + n + 1;
+    }
+    return 0;
+}
+
+static unsigned long parse_number(const char *s, unsigned long fallback) {
+    if (!s || !*s) return fallback;
+    unsigned long v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return fallback;
+        v = v * 10 + (unsigned long)(*s - '0');
+    }
+    return v;
+}
+
+static long bias(void) {
+    return (long)((uint64_t)&ykrw_config - ykrw_config.self);
+}
+
+static void *runtime_address(uint64_t link_time) {
+    return (void *)(link_time + (uint64_t)bias());
+}
+
+/* Builds DIR/NAME.PID.SUFFIX in path. */
+static void run_file_path(char *path, size_t cap, const char *dir, long pid, const char *suffix) {
+    size_t at = 0;
+    path[0] = 0;
+    append(path, cap, &at, dir && *dir ? dir : ".");
+    append(path, cap, &at, "/");
+    append(path, cap, &at, ykrw_config.name);
+    append(path, cap, &at, ".");
+    append_number(path, cap, &at, (unsigned long)pid);
+    append(path, cap, &at, suffix);
+}
+
+/* ---- coverage and count runs: the counter region becomes a shared mapping of the run file ---- */
+static void start_run_file(char **envp, long pid) {
+    unsigned char *region = runtime_address(ykrw_config.region);
+    uint64_t bytes = ykrw_config.region_bytes;
+    *(uint64_t *)(region + 24) = (uint64_t)bias();
+    *(uint32_t *)(region + 40) = (uint32_t)pid;
+    long n = sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
+    region[64 + (n > 0 ? n : 0)] = 0;
+
+    char path[1024];
+    run_file_path(path, sizeof path, env(envp, "YKRW_COVERAGE_DIR"), pid, ".ykcov");
+    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        say("cannot create ", path);
+        return;
+    }
+    /* The file takes what the counters hold now (constructors may have run), then replaces them. */
+    for (uint64_t done = 0; done < bytes;) {
+        long w = sys3(SYS_WRITE, fd, (long)(region + done), (long)(bytes - done));
+        if (w <= 0) {
+            say("cannot write ", path);
+            sys3(SYS_CLOSE, fd, 0, 0);
+            return;
+        }
+        done += (uint64_t)w;
+    }
+    uint64_t mapped = (bytes + PAGE - 1) & ~(PAGE - 1);
+    long at = sys6(SYS_MMAP, (long)region, (long)mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (at != (long)region) say("cannot map ", path);
+    sys3(SYS_CLOSE, fd, 0, 0);
+}
+
+/* ---- trace runs ---- */
+struct trace_header {
+    char magic[8];
+    uint32_t header_size, record_size;
+    uint64_t reserved, capacity, map_id, load_bias;
+    uint32_t pid;
+    uint32_t pad[3];
+};
+
+static struct trace_header *trace;
+static uint64_t *trace_records;
+
+static void start_trace_file(char **envp, long pid) {
+    uint64_t capacity = parse_number(env(envp, "YKRW_TRACE_CAPACITY"), 16UL << 20);
+    char path[1024];
+    size_t at = 0;
+    const char *dir = env(envp, "YKRW_TRACE_DIR");
+    append(path, sizeof path, &at, dir && *dir ? dir : ".");
+    append(path, sizeof path, &at, "/ykrw-trace.");
+    append_number(path, sizeof path, &at, (unsigned long)pid);
+    append(path, sizeof path, &at, ".bin");
+    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        say("cannot create ", path);
+        return;
+    }
+    uint64_t size = sizeof(struct trace_header) + capacity * 8;
+    long p = -1;
+    if (sys3(SYS_FTRUNCATE, fd, (long)size, 0) == 0) p = sys6(SYS_MMAP, 0, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    sys3(SYS_CLOSE, fd, 0, 0);
+    if (p < 0 && p > -4096) {
+        say("cannot map ", path);
+        return;
+    }
+    struct trace_header *h = (struct trace_header *)p;
+    memcpy(h->magic, "YKRWTRC1", 8);
+    h->header_size = sizeof(struct trace_header);
+    h->record_size = 8;
+    h->capacity = capacity;
+    h->map_id = ykrw_config.map_id;
+    h->load_bias = (uint64_t)bias();
+    h->pid = (uint32_t)pid;
+    trace_records = (uint64_t *)(h + 1);
+    trace = h;
+}
+
+/* Called (through ykrw_trace_stub) at the start of every traced block. */
+__attribute__((used)) void ykrw_trace_record(uint32_t fn, uint32_t bb) {
+    struct trace_header *h = trace;
+    if (!h) return;
+    uint64_t i = __atomic_fetch_add(&h->reserved, 1, __ATOMIC_RELAXED);
+    if (i < h->capacity) trace_records[i] = (uint64_t)fn | ((uint64_t)bb << 32);
+}
+
+/* ---- patch sites: toggled trace sleds and self-removing coverage probes ---- */
+static volatile int patch_lock;
+
+static void lock_patching(void) {
+    while (__atomic_exchange_n(&patch_lock, 1, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+}
+
+static void unlock_patching(void) {
+    __atomic_store_n(&patch_lock, 0, __ATOMIC_RELEASE);
+}
+
+static int make_writable(uint64_t from, uint64_t to, int writable) {
+    uint64_t start = from & ~(PAGE - 1);
+    uint64_t end = (to + PAGE - 1) & ~(PAGE - 1);
+    return sys3(SYS_MPROTECT, (long)start, (long)(end - start), PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0)) == 0;
+}
+
+/*
+ * Writes the 5 bytes at site with one aligned 8-byte store: ykrw places every site so that it
+ * does not cross an 8-byte boundary, so a thread running the code sees the old or the new
+ * instruction, never half of each (NOTES section 2).
+ */
+static void write_site(uint64_t site, const unsigned char *bytes) {
+    uint64_t *word = (uint64_t *)(site & ~7UL);
+    unsigned shift = (unsigned)(site & 7) * 8;
+    uint64_t v = *word;
+    for (int i = 0; i < 5; i++) {
+        v &= ~(0xFFUL << (shift + 8 * i));
+        v |= (uint64_t)bytes[i] << (shift + 8 * i);
+    }
+    __atomic_store_n(word, v, __ATOMIC_RELEASE);
+}
+
+static const unsigned char NOP5[5] = {0x0F, 0x1F, 0x44, 0x00, 0x00};
+
+static void site_bytes(uint64_t site, uint64_t target, int on, unsigned char *out) {
+    if (!on) {
+        memcpy(out, NOP5, 5);
+        return;
+    }
+    int32_t rel = (int32_t)(target - (site + 5));
+    out[0] = 0xE9;
+    memcpy(out + 1, &rel, 4);
+}
+
+static int trace_state = -1;
+
+/* Flips every trace sled: one lock, one mprotect each way for the whole code range. */
+static void set_all_sites(int on) {
+    if (!ykrw_config.site_count) return;
+    lock_patching();
+    if (trace_state != on) {
+        uint64_t *pairs = runtime_address(ykrw_config.sites);
+        uint64_t lo = (uint64_t)runtime_address(ykrw_config.code_start);
+        uint64_t hi = (uint64_t)runtime_address(ykrw_config.code_end);
+        if (make_writable(lo, hi, 1)) {
+            for (uint64_t i = 0; i < ykrw_config.site_count; i++) {
+                uint64_t site = (uint64_t)runtime_address(pairs[2 * i]);
+                unsigned char b[5];
+                site_bytes(site, (uint64_t)runtime_address(pairs[2 * i + 1]), on, b);
+                write_site(site, b);
+            }
+            make_writable(lo, hi, 0);
+            trace_state = on;
+        } else {
+            say("cannot make the code writable to flip tracing", "");
+        }
+    }
+    unlock_patching();
+}
+
+__attribute__((used)) void ykrw_trace_enable(void) {
+    set_all_sites(1);
+}
+
+__attribute__((used)) void ykrw_trace_disable(void) {
+    set_all_sites(0);
+}
+
+/* --once: the first hit of probe k marks it and turns its site into a NOP. */
+__attribute__((used)) void ykrw_once_hit(uint64_t k) {
+    unsigned char *counters = runtime_address(ykrw_config.region);
+    counters[512 + k] = 1;
+    uint64_t *pairs = runtime_address(ykrw_config.sites);
+    uint64_t site = (uint64_t)runtime_address(pairs[2 * k]);
+    lock_patching();
+    if (make_writable(site, site + 5, 1)) {
+        write_site(site, NOP5);
+        make_writable(site, site + 5, 0);
+    }
+    unlock_patching();
+}
+
+/*
+ * Re-entry guard of the program's tracing function. When the tracer reaches instrumented code (a
+ * static binary's printf reaches its stream functions through pointers ykrw cannot follow), that
+ * code's probes must not call the tracer again on the same thread. A thread is told apart by its fs
+ * base (read with rdfsbase where the kernel allows it, AT_HWCAP2 bit 1); without it every thread
+ * shares tag 1 and the guard becomes global: blocks other threads run meanwhile go untraced.
+ */
+#define GUARD_SLOTS 64
+static uint64_t guard_slots[GUARD_SLOTS];
+static int have_fsgsbase;
+
+static uint64_t thread_tag(void) {
+    uint64_t base = 0;
+    if (have_fsgsbase) __asm__ volatile("rdfsbase %0" : "=r"(base));
+    return base | 1;
+}
+
+__attribute__((used)) int ykrw_tracer_enter(void) {
+    if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return 1;
+    uint64_t tag = thread_tag();
+    for (int i = 0; i < GUARD_SLOTS; i++)
+        if (__atomic_load_n(&guard_slots[i], __ATOMIC_ACQUIRE) == tag) return 0;
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        uint64_t free_slot = 0;
+        if (__atomic_compare_exchange_n(&guard_slots[i], &free_slot, tag, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 1;
+    }
+    return 0; /* more threads inside the tracer than slots: skip this block rather than risk recursion */
+}
+
+__attribute__((used)) void ykrw_tracer_leave(void) {
+    if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return;
+    uint64_t tag = thread_tag();
+    for (int i = 0; i < GUARD_SLOTS; i++)
+        if (guard_slots[i] == tag) {
+            __atomic_store_n(&guard_slots[i], 0, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
+/* Set at start-up so the tracer stub adds the bias with one instruction. */
+__attribute__((used)) long ykrw_tracer_bias;
+
+/* ---- start-up ---- */
+__attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
+    uint64_t argc = initial_stack[0];
+    char **envp = (char **)(initial_stack + argc + 2);
+    char **e = envp;
+    while (*e) e++;
+    for (uint64_t *aux = (uint64_t *)(e + 1); aux[0]; aux += 2)
+        if (aux[0] == 26 /* AT_HWCAP2 */ && (aux[1] & 2) /* HWCAP2_FSGSBASE */) have_fsgsbase = 1;
+    long pid = sys3(SYS_GETPID, 0, 0, 0);
+    uint32_t flags = ykrw_config.flags;
+    ykrw_tracer_bias = bias();
+    if (flags & FLAG_RUN_FILE) start_run_file(envp, pid);
+    if (flags & FLAG_TRACE_FILE) start_trace_file(envp, pid);
+    if (flags & FLAG_TOGGLE) {
+        const char *want = env(envp, "YKRW_TRACE");
+        int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
+        if (on) set_all_sites(1);
+        else trace_state = 0;
+    }
+    return (uint64_t)runtime_address(ykrw_config.entry);
+}
+
+/*
+ * The stubs. ykrw_rt_entry becomes the program's entry point: the kernel (or ld.so) left argc at
+ * [rsp] and the dynamic linker's termination function in rdx, which must reach the real entry.
+ * The *_stub entries are what probes call; they keep every general register and the flags.
+ */
+__asm__(
+    ".text\n"
+    ".globl ykrw_rt_entry\n"
+    "ykrw_rt_entry:\n"
+    "  mov %rsp, %rdi\n"
+    "  push %rdx\n"
+    "  sub $8, %rsp\n"
+    "  call ykrw_rt_init\n"
+    "  add $8, %rsp\n"
+    "  pop %rdx\n"
+    "  jmp *%rax\n"
+
+    /* Saves what a C function of this runtime may clobber, aligns the stack, calls %rax's target. */
+    "ykrw_save_and_call:\n"
+    "  pushfq\n"
+    "  push %rcx\n push %rdx\n push %rsi\n push %rdi\n push %r8\n push %r9\n push %r10\n push %r11\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  and $-16, %rsp\n"
+    "  call *%rax\n"
+    "  mov %rbp, %rsp\n"
+    "  pop %rbp\n"
+    "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n"
+    "  popfq\n"
+    "  ret\n"
+
+    /* edi = function index, esi = block index (the probe saved rdi, rsi) */
+    ".globl ykrw_trace_stub\n"
+    "ykrw_trace_stub:\n"
+    "  push %rax\n"
+    "  lea ykrw_trace_record(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  pop %rax\n"
+    "  ret\n"
+
+    /* edi = probe index */
+    ".globl ykrw_once_stub\n"
+    "ykrw_once_stub:\n"
+    "  push %rax\n"
+    "  lea ykrw_once_hit(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  pop %rax\n"
+    "  ret\n"
+
+    /*
+     * Calls the program's own tracing function (it may use any register, vector ones included, as
+     * the ABI allows): every caller-saved general register, the flags and the whole extended state
+     * (xsave with every component, header zeroed first as xrstor requires) are kept.
+     */
+    ".globl ykrw_tracer_stub\n"
+    "ykrw_tracer_stub:\n"
+    "  pushfq\n"
+    "  push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n push %r8\n push %r9\n push %r10\n push %r11\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  sub $4096, %rsp\n"
+    "  and $-64, %rsp\n"
+    "  xor %eax, %eax\n"
+    "  mov %rax, 512(%rsp)\n mov %rax, 520(%rsp)\n mov %rax, 528(%rsp)\n mov %rax, 536(%rsp)\n"
+    "  mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n mov %rax, 568(%rsp)\n"
+    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  xsave (%rsp)\n"
+    "  call ykrw_tracer_enter\n"
+    "  test %eax, %eax\n"
+    "  jz 1f\n"
+    "  mov 40(%rbp), %rdi\n mov 48(%rbp), %rsi\n" /* the arguments, as the probe set them */
+    "  mov ykrw_config+64(%rip), %rax\n"
+    "  add ykrw_tracer_bias(%rip), %rax\n"
+    "  call *%rax\n"
+    "  call ykrw_tracer_leave\n"
+    "1:\n"
+    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  xrstor (%rsp)\n"
+    "  mov %rbp, %rsp\n"
+    "  pop %rbp\n"
+    "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+    "  popfq\n"
+    "  ret\n");

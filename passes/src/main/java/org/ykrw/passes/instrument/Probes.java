@@ -1,0 +1,88 @@
+package org.ykrw.passes.instrument;
+
+import org.ykrw.core.ir.Probe;
+import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.x86.Reg;
+import org.ykrw.core.x86.encode.CodeWriter;
+import org.ykrw.core.x86.encode.Mem;
+
+/**
+ * The probes the instrumentation passes insert. Each keeps the program's state: it touches only
+ * memory of its own, or saves what it clobbers below the 128-byte red zone.
+ */
+final class Probes {
+    /** Bytes below rsp a leaf function may use without moving rsp (SysV red zone). */
+    static final int RED_ZONE = 128;
+    /** Where counters start in the run-file region (after its header, docs/FORMATS.md). */
+    static final int COUNTERS = 512;
+
+    private Probes() {
+    }
+
+    /** {@code mov byte [counter k], 1}: no register, no flag, and threads racing on it agree. */
+    static Probe coverageByte(int k) {
+        return (w, c) -> w.movMemImm8(Mem.rip(c.symbol(ProbeContext.RUN_FILE_REGION) + COUNTERS + k), 1);
+    }
+
+    /**
+     * {@code inc qword [counter k]}; when the flags may be live, between pushfq and popfq below the
+     * red zone.
+     */
+    static Probe count(int k, boolean flagsLive) {
+        return (w, c) -> {
+            Mem counter = Mem.rip(c.symbol(ProbeContext.RUN_FILE_REGION) + COUNTERS + 8L * k);
+            if (flagsLive) {
+                w.leaRsp(-RED_ZONE).pushfq();
+                w.incMem(counter, 8);
+                w.popfq().leaRsp(RED_ZONE);
+            } else {
+                w.incMem(counter, 8);
+            }
+        };
+    }
+
+    /**
+     * Calls a runtime stub that keeps every other register: rdi and rsi carry the arguments and are
+     * saved here, below the red zone.
+     */
+    static void callStub(CodeWriter w, ProbeContext c, String stub, long rdi, Long rsi) {
+        w.leaRsp(-RED_ZONE).push(Reg.RDI);
+        if (rsi != null) {
+            w.push(Reg.RSI);
+        }
+        w.movImm(Reg.RDI, rdi);
+        if (rsi != null) {
+            w.movImm(Reg.RSI, rsi);
+        }
+        w.call(c.symbol(stub));
+        if (rsi != null) {
+            w.pop(Reg.RSI);
+        }
+        w.pop(Reg.RDI).leaRsp(RED_ZONE);
+    }
+
+    /**
+     * A 5-byte site the runtime patches, placed so that it does not cross an 8-byte boundary, with an
+     * out-of-line trampoline that runs {@code body} and comes back after the site.
+     *
+     * @param enabled the site starts as {@code jmp trampoline} (else as a 5-byte NOP)
+     * @return the site's number
+     */
+    static int patchSite(CodeWriter w, ProbeContext c, boolean enabled, java.util.function.BiConsumer<CodeWriter, ProbeContext> body) {
+        int misalign = (int) (w.address() & 7);
+        if (misalign > 3) {
+            w.nop(8 - misalign);
+        }
+        long site = w.address();
+        long trampoline = c.trampoline(t -> {
+            body.accept(t, c);
+            t.jmp(site + 5);
+        });
+        if (enabled) {
+            w.jmp(trampoline);
+        } else {
+            w.nop(5);
+        }
+        return c.patchSite(site, trampoline);
+    }
+}

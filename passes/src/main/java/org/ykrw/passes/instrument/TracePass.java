@@ -1,0 +1,163 @@
+package org.ykrw.passes.instrument;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Edge;
+import org.ykrw.core.ir.EdgeKind;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Probe;
+import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.Pass;
+import org.ykrw.core.pass.PassContext;
+import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.passes.runtime.RuntimeConfig;
+
+/**
+ * yk's software tracing, inserted: at the start of every block a call with the block's
+ * (function index, block index), in one of the ABIs yk has used (NOTES section 1).
+ *
+ * <p>When the program defines or imports the tracing function, the probe calls it through the
+ * runtime's {@code ykrw_tracer_stub}, which keeps every register, the flags and the vector state, so
+ * the call is invisible to the program. Otherwise the runtime's own recorder writes the pairs to
+ * {@code ykrw-trace.<pid>.bin}. Functions the tracing function calls (directly, transitively) are not
+ * instrumented: their probes would call the tracer from inside itself.
+ *
+ * <p>With {@code toggle}, each probe is a 5-byte NOP the runtime flips to a jump into an out-of-line
+ * trampoline that makes the call, so a program pays one NOP per block while tracing is off.
+ */
+public final class TracePass implements Pass {
+    /** How the indices reach the tracing function. */
+    public enum Abi {
+        /** {@code yk_trace_basicblock(size_t fn, size_t bb)}. */
+        ARGS2("yk_trace_basicblock"),
+        /** {@code __yk_trace_basicblock(uint32_t fn << 16 | bb)}. */
+        PACKED32("__yk_trace_basicblock");
+
+        private final String defaultFunction;
+
+        Abi(String defaultFunction) {
+            this.defaultFunction = defaultFunction;
+        }
+
+        /** @return the tracing function's name in this ABI */
+        public String defaultFunction() {
+            return defaultFunction;
+        }
+    }
+
+    private final Abi abi;
+    private final String traceFunction;
+    private final BlockFilter filter;
+    private final boolean toggle;
+    private final boolean startOn;
+    private final Map<Block, Integer> probeOf = new HashMap<>();
+
+    /**
+     * @param abi how indices are passed to the program's tracing function
+     * @param traceFunction the tracing function's name (null: the ABI's)
+     * @param filter which functions to trace
+     * @param toggle emit NOP sleds the runtime flips
+     * @param startOn with toggle: tracing starts on when YKRW_TRACE is unset
+     */
+    public TracePass(Abi abi, String traceFunction, BlockFilter filter, boolean toggle, boolean startOn) {
+        this.abi = abi;
+        this.traceFunction = traceFunction != null ? traceFunction : abi.defaultFunction();
+        this.filter = filter;
+        this.toggle = toggle;
+        this.startOn = startOn;
+    }
+
+    @Override
+    public String name() {
+        return "trace";
+    }
+
+    @Override
+    public void run(PassContext context) {
+        Program program = context.program();
+        Optional<Function> tracer = findTracer(program);
+        Set<Function> excluded = tracer.map(t -> calledFrom(program, t)).orElse(Set.of());
+        String stub = tracer.isPresent() ? "ykrw_tracer_stub" : "ykrw_trace_stub";
+        int probes = 0;
+        for (Function f : program.functions()) {
+            if (!filter.accepts(context, f) || excluded.contains(f)) {
+                continue;
+            }
+            for (Block b : f.blocks()) {
+                long[] args = arguments(f.index(), b.index(), tracer.isPresent());
+                b.insertBefore(0, probe(stub, args));
+                probeOf.put(b, probes++);
+            }
+        }
+        int flags = (tracer.isPresent() ? 0 : RuntimeConfig.TRACE_FILE) | (toggle ? RuntimeConfig.TOGGLE : 0)
+                | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0);
+        RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
+                context.inputName());
+        context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
+        BlockMapSection.add(context, name(), probeOf);
+        context.note(String.format("trace: %,d blocks call %s%s%s", probes,
+                tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress())).orElse("the embedded recorder"),
+                toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
+                excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
+    }
+
+    /** @return the map the pass wrote (block -> probe slot), for --map */
+    public Map<Block, Integer> probes() {
+        return probeOf;
+    }
+
+    private Optional<Function> findTracer(Program program) {
+        Optional<Function> f = program.functionByName(traceFunction);
+        return f.isPresent() ? f : program.functionByName(traceFunction + "@plt");
+    }
+
+    /** rdi, rsi for the call: both indices, or for packed32 one 32-bit id (rsi unused then). */
+    private long[] arguments(int fn, int bb, boolean programTracer) {
+        if (abi == Abi.PACKED32 && programTracer) {
+            if (fn > 0xFFFF || bb > 0xFFFF) {
+                throw new UnsupportedInputException(String.format(
+                        "packed32: function %d block %d does not fit in 16 bits (use --abi args2 or --functions)", fn, bb));
+            }
+            return new long[] {(long) fn << 16 | bb};
+        }
+        return new long[] {fn, bb};
+    }
+
+    private Probe probe(String stub, long[] args) {
+        Long rsi = args.length > 1 ? args[1] : null;
+        if (!toggle) {
+            return (w, c) -> Probes.callStub(w, c, stub, args[0], rsi);
+        }
+        return (w, c) -> Probes.patchSite(w, c, false, (t, tc) -> Probes.callStub(t, tc, stub, args[0], rsi));
+    }
+
+    /** @return the tracer and every function it reaches through direct calls, jumps and tail calls */
+    private static Set<Function> calledFrom(Program program, Function tracer) {
+        Set<Function> seen = new HashSet<>();
+        Deque<Function> work = new ArrayDeque<>();
+        work.add(tracer);
+        while (!work.isEmpty()) {
+            Function f = work.pop();
+            if (!seen.add(f)) {
+                continue;
+            }
+            for (Block b : f.blocks()) {
+                for (Edge e : b.successors()) {
+                    Function callee = e.kind() == EdgeKind.CALL || e.kind() == EdgeKind.TAIL_CALL
+                            ? program.functionAt(e.targetAddress()) : null;
+                    if (callee != null) {
+                        work.add(callee);
+                    }
+                }
+            }
+        }
+        return seen;
+    }
+}

@@ -1,0 +1,74 @@
+package org.ykrw.passes.runtime;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.ykrw.core.pass.EmbeddedRuntime;
+import org.ykrw.core.pass.EmbeddedRuntime.RuntimePlacement;
+
+/**
+ * What a pass tells the embedded runtime, written into its {@code ykrw_config} structure (the field
+ * offsets mirror {@code struct ykrw_config} in ykrw_rt.c). Addresses are link-time addresses; the
+ * runtime adds the load bias itself.
+ *
+ * @param flags {@link #RUN_FILE} and the other flags
+ * @param tracer address of the program's own tracing function, or 0
+ * @param mapId the map id (docs/FORMATS.md)
+ * @param name run-file name prefix
+ */
+public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
+    /** The run-file region is a .ykcov image mapped from a file. */
+    public static final int RUN_FILE = 1;
+    /** Record trace records into ykrw-trace.PID.bin. */
+    public static final int TRACE_FILE = 2;
+    /** Patch sites are trace sleds flipped at run time. */
+    public static final int TOGGLE = 4;
+    /** Patch sites are coverage probes that turn themselves off. */
+    public static final int ONCE = 8;
+    /** With TOGGLE: tracing starts on when YKRW_TRACE is unset. */
+    public static final int TRACE_DEFAULT_ON = 16;
+
+    private static final int SELF = 0;
+    private static final int ENTRY = 8;
+    private static final int REGION = 16;
+    private static final int REGION_BYTES = 24;
+    private static final int SITES = 32;
+    private static final int SITE_COUNT = 40;
+    private static final int CODE_START = 48;
+    private static final int CODE_END = 56;
+    private static final int TRACER = 64;
+    private static final int MAP_ID = 72;
+    private static final int FLAGS = 80;
+    private static final int NAME = 88;
+    private static final int NAME_SIZE = 64;
+
+    /**
+     * @param blob the runtime
+     * @param regionHeader initial bytes of the run-file region (empty for none)
+     * @param regionBytes bytes of the region that form the run file
+     * @return the runtime, configured with these settings once placed
+     */
+    public EmbeddedRuntime embed(RuntimeBlob blob, byte[] regionHeader, long regionBytes) {
+        int config = blob.dataOffsetOf("ykrw_config");
+        long pageRounded = (regionBytes + 0xFFF) & ~0xFFFL;
+        return new EmbeddedRuntime(blob.code(), blob.dataOffset(), blob.data(), blob.symbols(), "ykrw_rt_entry",
+                regionHeader, pageRounded, (placement, data) -> write(data, config, placement, regionBytes));
+    }
+
+    private void write(ByteBuffer data, int at, RuntimePlacement p, long regionBytes) {
+        data.putLong(at + SELF, p.dataAddress() + at);
+        data.putLong(at + ENTRY, p.programEntry());
+        data.putLong(at + REGION, p.regionAddress());
+        data.putLong(at + REGION_BYTES, regionBytes);
+        data.putLong(at + SITES, p.sitesAddress());
+        data.putLong(at + SITE_COUNT, p.siteCount());
+        data.putLong(at + CODE_START, p.instrumentedStart());
+        data.putLong(at + CODE_END, p.instrumentedEnd());
+        data.putLong(at + TRACER, tracer);
+        data.putLong(at + MAP_ID, mapId);
+        data.putInt(at + FLAGS, flags);
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < NAME_SIZE; i++) {
+            data.put(at + NAME + i, i < Math.min(n.length, NAME_SIZE - 1) ? n[i] : 0);
+        }
+    }
+}

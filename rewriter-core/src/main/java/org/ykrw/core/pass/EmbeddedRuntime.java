@@ -1,0 +1,57 @@
+package org.ykrw.core.pass;
+
+import java.util.Map;
+
+/**
+ * Code and data a pass adds to the output beside the relocated program: a position-independent
+ * image (code at offset 0, data at {@code dataOffset}, both copied as they are), optionally a
+ * run-file region (its own page-aligned read-write segment, which the runtime maps from a file at
+ * start-up), and the symbol the output's entry point moves to.
+ *
+ * @param code the runtime's code (its text segment)
+ * @param dataOffset where the data starts relative to the code, a multiple of the page size
+ * @param data the runtime's initial data, bss included as zeros
+ * @param symbols symbol name -> offset from the start of the code
+ * @param entrySymbol the symbol the entry point moves to (it continues at the program's entry), or null
+ * @param regionHeader initial bytes of the run-file region (empty: no region)
+ * @param regionSize size of the region in bytes
+ * @param configurer fills the runtime's data once every address is known
+ */
+public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
+        String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer) {
+
+    /** Writes the runtime's configuration into its data, given the final addresses. */
+    @FunctionalInterface
+    public interface Configurer {
+        /**
+         * @param placement where everything went
+         * @param data the runtime's data bytes to fill (as laid out at {@code placement.dataAddress()})
+         */
+        void configure(RuntimePlacement placement, java.nio.ByteBuffer data);
+    }
+
+    /**
+     * Where the runtime and the code it serves ended up.
+     *
+     * @param codeAddress address of the runtime's code
+     * @param dataAddress address of the runtime's data
+     * @param regionAddress address of the run-file region (0: none)
+     * @param sitesAddress address of the patch-site table (pairs of u64: site, trampoline), in the data
+     * @param siteCount number of patch sites
+     * @param instrumentedStart start of the relocated code
+     * @param instrumentedEnd end of the relocated code
+     * @param programEntry where the program's own entry point is now
+     */
+    public record RuntimePlacement(long codeAddress, long dataAddress, long regionAddress, long sitesAddress,
+            int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry) {
+    }
+
+    /** @return the offset of a runtime symbol from the start of its code */
+    public int offsetOf(String symbol) {
+        Integer at = symbols.get(symbol);
+        if (at == null) {
+            throw new IllegalArgumentException("the runtime has no symbol " + symbol);
+        }
+        return at;
+    }
+}

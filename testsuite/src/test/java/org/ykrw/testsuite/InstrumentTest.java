@@ -1,0 +1,247 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Edge;
+import org.ykrw.core.ir.EdgeKind;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.testutil.Tools;
+import org.ykrw.passes.instrument.BlockFilter;
+import org.ykrw.passes.instrument.CoveragePass;
+import org.ykrw.passes.instrument.TracePass;
+
+/**
+ * instrument --coverage / --counts / --once / --trace (issues 4 and 5): instrumented copies of the
+ * test programs behave as the originals, counts are exact, traces follow the CFG, and the program's
+ * own tracing function is called invisibly, in both ABIs, and only while toggled on.
+ */
+class InstrumentTest {
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> matrix() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Variant v : ProgramMatrix.all()) {
+            if (v.program().equals("exceptions")) {
+                continue;  // C++ unwinding through moved code: issue 3
+            }
+            cases.add(Arguments.of(v, CoveragePass.Mode.COVERAGE.name()));
+            cases.add(Arguments.of(v, "TRACE"));
+            if (v.opt().equals("O2")) {
+                cases.add(Arguments.of(v, CoveragePass.Mode.COUNTS.name()));
+                cases.add(Arguments.of(v, CoveragePass.Mode.ONCE.name()));
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("matrix")
+    void instrumentedStrippedCopyBehavesTheSame(Variant v, String mode) throws Exception {
+        boolean trace = mode.equals("TRACE");
+        InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), trace
+                ? new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false)
+                : new CoveragePass(CoveragePass.Mode.valueOf(mode), BlockFilter.ALL), dir).run(Map.of());
+        assertEquals(0, r.exit, v + " " + mode + " exit status; stderr: " + r.stderr);
+        assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " " + mode + " output");
+        assertFalse(r.stderr.contains("ykrw runtime"), r.stderr);
+        if (trace) {
+            List<Path> files = r.files(".bin");
+            assertFalse(files.isEmpty(), "a trace file was written");
+            InstrumentedRun.Trace t = InstrumentedRun.Trace.read(files.get(0));
+            assertTrue(t.reserved() > 10, "records: " + t.reserved());
+        } else {
+            List<Path> files = r.files(".ykcov");
+            assertEquals(1, files.size(), "one run file: " + files);
+            InstrumentedRun.Coverage c = InstrumentedRun.Coverage.read(files.get(0));
+            long covered = Stream.of(c.counters()).flatMapToLong(java.util.Arrays::stream).filter(x -> x != 0).count();
+            assertTrue(covered > 10 && covered < c.counters().length, covered + " of " + c.counters().length);
+        }
+    }
+
+    static Stream<Arguments> counted() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String cc : List.of("gcc", "clang")) {
+            for (String link : List.of("pie", "nopie", "static")) {
+                cases.add(Arguments.of(cc, link));
+            }
+        }
+        return cases.stream();
+    }
+
+    /** counted.c: tick() 1000 times, classify()'s odd branch 500 times, main once. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("counted")
+    void countsAreExact(String cc, String link) throws Exception {
+        Path bin = compile("counted.c", cc, "-O2", link);
+        CoveragePass pass = new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
+        assertEquals("odd 500 sink 468944\n", r.stdout);
+        long[] counts = InstrumentedRun.Coverage.read(r.files(".ykcov").get(0)).counters();
+        Map<String, List<Long>> byFunction = new HashMap<>();
+        pass.probes().forEach((b, k) -> {
+            List<Long> l = byFunction.computeIfAbsent(b.function().name(), n -> new ArrayList<>());
+            while (l.size() <= b.index()) {
+                l.add(-1L);
+            }
+            l.set(b.index(), counts[k]);
+        });
+        assertEquals(1000, byFunction.get("tick").get(0), "tick entry " + byFunction.get("tick"));
+        assertEquals(1000, byFunction.get("classify").get(0), "classify entry " + byFunction.get("classify"));
+        assertTrue(byFunction.get("classify").contains(500L), "odd branch " + byFunction.get("classify"));
+        assertEquals(1, byFunction.get("main").get(0), "main entry " + byFunction.get("main"));
+    }
+
+    /** Every consecutive pair of traced blocks is an edge, a call or a return of the CFG. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gcc", "clang"})
+    void traceFollowsTheCfg(String cc) throws Exception {
+        Path bin = compile("counted.c", cc, "-O2", "pie");
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
+        assertEquals("odd 500 sink 468944\n", r.stdout);
+        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(r.files(".bin").get(0));
+        Map<Integer, Function> functions = new HashMap<>();
+        pass.probes().keySet().forEach(b -> functions.put(b.function().index(), b.function()));
+        Deque<Block> callers = new ArrayDeque<>();
+        Block previous = null;
+        int ticks = 0;
+        for (int[] rec : t.records()) {
+            Function f = functions.get(rec[0]);
+            Block b = f.blocks().get(rec[1]);
+            if (f.name().equals("tick") && b.index() == 0) {
+                ticks++;
+            }
+            if (previous != null && !successors(previous).contains(b)) {
+                if (b.index() == 0) {
+                    callers.push(previous);
+                } else {
+                    boolean returned = false;
+                    while (!callers.isEmpty() && !returned) {
+                        returned = successors(callers.pop()).contains(b);
+                    }
+                    assertTrue(returned, previous + " -> " + b + " is no edge, call or return");
+                }
+            }
+            previous = b;
+        }
+        assertEquals(1000, ticks, "tick's entry block traced once per call");
+        assertTrue(functions.values().stream().anyMatch(f -> f.name().equals("main")));
+    }
+
+    private static List<Block> successors(Block b) {
+        List<Block> out = new ArrayList<>();
+        for (Edge e : b.successors()) {
+            if (e.to() != null && e.kind() != EdgeKind.CALL) {
+                out.add(e.to());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * examples/trace/trace.c defines yk_trace_basicblock and prints what it gets: the instrumented
+     * copy prints its own four lines unchanged, plus one line per block with the right indices.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("counted")
+    void programTracerIsCalledAtEveryBlock(String cc, String link) throws Exception {
+        Path bin = compile("../../../../../examples/trace/trace.c", cc, "-O2", link);
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
+        assertEquals(0, r.exit, r.stderr);
+        List<String> own = new ArrayList<>();
+        int traced = 0;
+        Pattern line = Pattern.compile("trace (\\d+) (\\d+)");
+        for (String l : r.stdout.split("\n")) {
+            Matcher m = line.matcher(l);
+            if (m.matches() && isProbe(pass, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)))) {
+                traced++;
+            } else {
+                own.add(l);
+            }
+        }
+        assertEquals(original, String.join("\n", own) + "\n", "the program's own output is unchanged");
+        assertTrue(traced > 10000, "blocks traced: " + traced);
+    }
+
+    private static boolean isProbe(TracePass pass, int fn, int bb) {
+        return pass.probes().keySet().stream().anyMatch(b -> b.function().index() == fn && b.index() == bb);
+    }
+
+    /** --abi packed32: one 32-bit argument, fn << 16 | bb. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gcc", "clang"})
+    void packed32PassesOneWord(String cc) throws Exception {
+        Path src = dir.resolve("packed.c");
+        Files.writeString(src, """
+                #include <stdint.h>
+                #include <stdio.h>
+                __attribute__((noinline)) void __yk_trace_basicblock(uint32_t id) {
+                    printf("id %u %u\\n", id >> 16, id & 0xffff);
+                }
+                int main(void) { for (int i = 0; i < 3; i++) puts("body"); return 0; }
+                """);
+        Path bin = compile(src.toString(), cc, "-O1", "pie");
+        TracePass pass = new TracePass(TracePass.Abi.PACKED32, null, BlockFilter.ALL, false, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir.resolve("out")).run(Map.of());
+        assertEquals(0, r.exit, r.stderr);
+        long bodies = r.stdout.lines().filter(l -> l.equals("body")).count();
+        List<String> ids = r.stdout.lines().filter(l -> l.startsWith("id ")).toList();
+        assertEquals(3, bodies);
+        assertFalse(ids.isEmpty());
+        for (String id : ids) {
+            String[] f = id.split(" ");
+            assertTrue(isProbe(pass, Integer.parseInt(f[1]), Integer.parseInt(f[2])), id);
+        }
+    }
+
+    /** --toggle: NOP sleds while off (output as the original), calls when YKRW_TRACE=1. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gcc", "clang"})
+    void toggledSledsTraceOnlyWhenOn(String cc) throws Exception {
+        Path bin = compile("../../../../../examples/trace/trace.c", cc, "-O2", "pie");
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
+        InstrumentedRun off = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
+        assertEquals(original, off.stdout, "tracing off: the original output");
+        InstrumentedRun on = off.run(Map.of("YKRW_TRACE", "1"));
+        assertEquals(0, on.exit, on.stderr);
+        assertTrue(on.stdout.lines().count() > original.lines().count() + 10000, "tracing on: one line per block");
+    }
+
+    private Path compile(String source, String cc, String opt, String link) throws IOException {
+        Path src = source.startsWith("/") ? Path.of(source) : ProgramMatrix.sources().resolve(source).normalize();
+        String name = src.getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;
+        Path bin = dir.resolve(name);
+        List<String> cmd = new ArrayList<>(List.of(cc, opt, "-o", bin.toString(), src.toString()));
+        cmd.addAll(switch (link) {
+            case "pie" -> List.of("-fPIE", "-pie");
+            case "nopie" -> List.of("-fno-pie", "-no-pie");
+            default -> List.of("-static");
+        });
+        Tools.output(cmd);
+        return bin;
+    }
+}

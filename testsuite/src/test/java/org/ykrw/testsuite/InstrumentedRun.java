@@ -1,0 +1,123 @@
+package org.ykrw.testsuite;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.ykrw.core.Rewriter;
+import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.pass.Pass;
+
+/**
+ * Instruments a binary in-process, runs the result in a directory of its own with the run-file
+ * directories pointed there, and reads back what the runtime wrote (an independent reader of
+ * docs/FORMATS.md, so the tests do not trust ykrw's own).
+ */
+final class InstrumentedRun {
+    final Path binary;
+    final Path dir;
+    final Rewriter.Result rewrite;
+    int exit;
+    String stdout;
+    String stderr;
+
+    private InstrumentedRun(Path binary, Path dir, Rewriter.Result rewrite) {
+        this.binary = binary;
+        this.dir = dir;
+        this.rewrite = rewrite;
+    }
+
+    /** Instruments {@code input} with {@code pass} into {@code dir}. */
+    static InstrumentedRun instrument(Path input, Pass pass, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), List.of(pass));
+        Path out = dir.resolve(input.getFileName());
+        Files.write(out, r.output());
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return new InstrumentedRun(out, dir, r);
+    }
+
+    /** Runs the instrumented binary with extra environment variables. */
+    InstrumentedRun run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().put("YKRW_COVERAGE_DIR", dir.toString());
+        pb.environment().put("YKRW_TRACE_DIR", dir.toString());
+        pb.environment().put("YKRW_TRACE_CAPACITY", String.valueOf(1 << 21));
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(binary + " timed out");
+        }
+        exit = p.exitValue();
+        stdout = Files.readString(out, StandardCharsets.ISO_8859_1);
+        stderr = Files.readString(err, StandardCharsets.ISO_8859_1);
+        return this;
+    }
+
+    /** @return the run files whose names end in {@code suffix} */
+    List<Path> files(String suffix) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        }
+    }
+
+    /** A .ykcov file: its counters as numbers. */
+    record Coverage(int width, long mapId, long[] counters) {
+        static Coverage read(Path f) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] magic = new byte[8];
+            b.get(magic);
+            if (!new String(magic, StandardCharsets.US_ASCII).equals("YKRWCOV1")) {
+                throw new IllegalStateException(f + ": bad magic");
+            }
+            int header = b.getInt(8);
+            int width = b.getInt(12);
+            int n = (int) b.getLong(16);
+            long[] counters = new long[n];
+            for (int i = 0; i < n; i++) {
+                counters[i] = width == 1 ? b.get(header + i) & 0xFF : b.getLong(header + 8 * i);
+            }
+            return new Coverage(width, b.getLong(32), counters);
+        }
+    }
+
+    /** A trace file: (function, block) records in order. */
+    record Trace(long reserved, long capacity, int[][] records) {
+        static Trace read(Path f) throws IOException {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+                ch.read(h, 0);
+                if (!new String(h.array(), 0, 8, StandardCharsets.US_ASCII).equals("YKRWTRC1")) {
+                    throw new IllegalStateException(f + ": bad magic");
+                }
+                int header = h.getInt(8);
+                long reserved = h.getLong(16);
+                long capacity = h.getLong(24);
+                int n = (int) Math.min(reserved, capacity);
+                ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
+                ch.read(b, header);
+                int[][] records = new int[n][];
+                for (int i = 0; i < n; i++) {
+                    records[i] = new int[] {b.getInt(8 * i), b.getInt(8 * i + 4)};
+                }
+                return new Trace(reserved, capacity, records);
+            }
+        }
+    }
+}
