@@ -36,7 +36,7 @@ final class SweepCommand implements Callable<Integer> {
     Integer jobs;
 
     @Option(names = "--pass", defaultValue = "rewrite", paramLabel = "PASS",
-            description = "What to apply: rewrite (trace and coverage are not available yet).")
+            description = "What to apply: rewrite (default), trace (instrument --trace) or coverage (instrument --coverage).")
     String passName;
 
     @Option(names = "--timeout", defaultValue = "10", paramLabel = "S",

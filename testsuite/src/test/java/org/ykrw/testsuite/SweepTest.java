@@ -62,13 +62,24 @@ class SweepTest {
     }
 
     @Test
-    void passesNotWrittenYetSaySo() {
-        for (String pass : List.of("trace", "coverage")) {
-            Tools.Result r = ykrw("sweep", dir.toString(), "--pass", pass);
-            assertEquals(64, r.exit(), r.stderr());
-            assertTrue(r.stderr().strip().startsWith("ykrw: --pass " + pass + " is not available yet"), r.stderr());
+    void coverageAndTracePasses() throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String p : List.of("true", "echo", "ls")) {
+            Files.copy(Path.of("/usr/bin", p), bin.resolve(p));
         }
+        for (String pass : List.of("coverage", "trace")) {
+            Tools.Result r = ykrw("sweep", bin.toString(), "--jobs", "2", "--pass", pass);
+            String summary = r.stdout().lines().filter(l -> l.startsWith("sweep: ")).findFirst().orElse("");
+            assertTrue(summary.startsWith("sweep: 3 programs, 3 transformed by " + pass + " (100.0%): 3 identical,"),
+                    r.stdout() + r.stderr());
+            assertEquals(0, r.exit(), r.stderr());
+        }
+    }
+
+    @Test
+    void unknownPass() {
         Tools.Result r = ykrw("sweep", dir.toString(), "--pass", "nonsense");
         assertEquals(64, r.exit(), r.stderr());
+        assertTrue(r.stderr().strip().startsWith("ykrw: --pass nonsense is unknown"), r.stderr());
     }
 }

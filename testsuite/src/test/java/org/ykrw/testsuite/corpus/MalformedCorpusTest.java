@@ -43,7 +43,9 @@ class MalformedCorpusTest {
             new Command("cfg", false, (in, out) -> List.of("cfg", in.toString(), "--function", "main")),
             new Command("rewrite", true, (in, out) -> List.of("rewrite", in.toString(), "-o", out.toString())),
             new Command("strip", true, (in, out) -> List.of("strip", in.toString(), "-o", out.toString())),
-            new Command("patch", true, (in, out) -> List.of("patch", in.toString(), "-o", out.toString(), "--disable", "main")));
+            new Command("patch", true, (in, out) -> List.of("patch", in.toString(), "-o", out.toString(), "--disable", "main")),
+            new Command("instrument --coverage", true, (in, out) -> List.of("instrument", "--coverage", in.toString(), "-o", out.toString())),
+            new Command("instrument --trace", true, (in, out) -> List.of("instrument", "--trace", in.toString(), "-o", out.toString())));
 
     private static Path dir;
     private static InProcessCli cli;
