@@ -116,6 +116,9 @@ public final class Sweeper {
             return new ProgramVerdict(name, v.outcome, v.detail, (System.nanoTime() - start) / 1e9);
         } catch (IOException e) {
             return new ProgramVerdict(name, Outcome.ERROR, "sweep I/O: " + e.getMessage(), (System.nanoTime() - start) / 1e9);
+        } catch (RuntimeException e) {
+            // One program must not end the sweep of the others: count it as a ykrw error and go on.
+            return new ProgramVerdict(name, Outcome.ERROR, "sweep: " + e, (System.nanoTime() - start) / 1e9);
         } finally {
             deleteTree(dir);
         }
