@@ -326,6 +326,34 @@ static void set_all_sites(int on) {
     unlock_patching();
 }
 
+/*
+ * Flipping from outside: with YKRW_TRACE_FLIP_SIGNAL=N the runtime handles signal N by flipping
+ * tracing (kill -N PID, or raise(N) in the program). A handler cannot wait for the patch lock (the
+ * thread it interrupted may hold it), so a flip that finds the lock taken is dropped.
+ */
+static void flip_on_signal(int sig) {
+    (void)sig;
+    if (__atomic_exchange_n(&patch_lock, 1, __ATOMIC_ACQUIRE)) return;
+    unlock_patching();
+    set_all_sites(trace_state != 1);
+}
+
+extern void ykrw_sigreturn(void);
+
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+static void install_flip_signal(long sig) {
+    struct kernel_sigaction sa = {flip_on_signal, 0x04000000UL /* SA_RESTORER */ | 0x10000000UL /* SA_RESTART */,
+                                  ykrw_sigreturn, 0};
+    if (sig <= 0 || sig >= 65 || sys6(13 /* rt_sigaction */, sig, (long)&sa, 0, 8, 0, 0) != 0)
+        say("cannot handle the signal named by YKRW_TRACE_FLIP_SIGNAL", "");
+}
+
 __attribute__((used)) void ykrw_trace_enable(void) {
     set_all_sites(1);
 }
@@ -365,7 +393,20 @@ static uint64_t thread_tag(void) {
     return base | 1;
 }
 
+/*
+ * The program's tracer is C code of the program: it may need thread-local storage (the stack
+ * protector reads %fs:0x28), which a static binary sets up only after its first blocks ran. Until
+ * the fs base is set, blocks go untraced; after that it stays set on every thread.
+ */
+static int tls_ready;
+
 __attribute__((used)) int ykrw_tracer_enter(void) {
+    if (!tls_ready) {
+        uint64_t fs = 0;
+        sys3(158 /* arch_prctl */, 0x1003 /* ARCH_GET_FS */, (long)&fs, 0);
+        if (!fs) return 0;
+        tls_ready = 1;
+    }
     if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return 1;
     uint64_t tag = thread_tag();
     for (int i = 0; i < GUARD_SLOTS; i++)
@@ -408,6 +449,8 @@ __attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
         int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
         if (on) set_all_sites(1);
         else trace_state = 0;
+        const char *flip = env(envp, "YKRW_TRACE_FLIP_SIGNAL");
+        if (flip) install_flip_signal((long)parse_number(flip, 0));
     }
     return (uint64_t)runtime_address(ykrw_config.entry);
 }
@@ -419,6 +462,9 @@ __attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
  */
 __asm__(
     ".text\n"
+    "ykrw_sigreturn:\n"
+    "  mov $15, %eax\n"
+    "  syscall\n"
     ".globl ykrw_rt_entry\n"
     "ykrw_rt_entry:\n"
     "  mov %rsp, %rdi\n"

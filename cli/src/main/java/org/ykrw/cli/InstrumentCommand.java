@@ -1,6 +1,7 @@
 package org.ykrw.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -32,8 +33,8 @@ final class InstrumentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    What what;
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    What what = new What();
 
     /** The one thing a run instruments for. */
     static final class What {
@@ -72,6 +73,11 @@ final class InstrumentCommand implements Callable<Integer> {
     @Option(names = "--skip-functions", paramLabel = "REGEX", description = "Leave functions whose name matches alone.")
     String skip;
 
+    @Option(names = "--hook-functions", paramLabel = "NAME", split = ",", description = "Count calls and the"
+            + " maximum recursion depth of these functions (with --coverage, --counts or --once; alone it implies"
+            + " --coverage).")
+    List<String> hooks = new ArrayList<>();
+
     @Option(names = "--map", paramLabel = "FILE.json", description = "Also write the block map (fn, bb) ->"
             + " address, size, function (always embedded in OUT as section .ykrw.map).")
     Path map;
@@ -93,7 +99,14 @@ final class InstrumentCommand implements Callable<Integer> {
     }
 
     private Pass pass(BlockFilter filter) {
+        if (!what.trace && !what.coverage && !what.counts && !what.once && hooks.isEmpty()) {
+            throw new ParameterException(spec.commandLine(),
+                    "say what to instrument for: --trace, --coverage, --counts, --once or --hook-functions");
+        }
         if (what.trace) {
+            if (!hooks.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
+            }
             TracePass.Abi a = switch (abi) {
                 case "args2" -> TracePass.Abi.ARGS2;
                 case "packed32" -> TracePass.Abi.PACKED32;
@@ -107,9 +120,9 @@ final class InstrumentCommand implements Callable<Integer> {
         if (toggle || traceFunction != null) {
             throw new ParameterException(spec.commandLine(), "--toggle and --trace-fn go with --trace");
         }
-        CoveragePass.Mode mode = what.coverage ? CoveragePass.Mode.COVERAGE
-                : what.counts ? CoveragePass.Mode.COUNTS : CoveragePass.Mode.ONCE;
-        return new CoveragePass(mode, filter);
+        CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
+                : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
+        return new CoveragePass(mode, filter, hooks);
     }
 
     private Pattern pattern(String option, String regex) {

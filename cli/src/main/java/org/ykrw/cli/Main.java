@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ykrw", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
-        subcommands = {StatsCommand.class, CfgCommand.class, RewriteCommand.class, InstrumentCommand.class, StripCommand.class, PatchCommand.class, SweepCommand.class,
+        subcommands = {StatsCommand.class, CfgCommand.class, RewriteCommand.class, InstrumentCommand.class,
+            StripCommand.class, PatchCommand.class, CoverageCommand.class, TraceCommand.class, SweepCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad or unsupported input. */

@@ -42,6 +42,7 @@ final class RewriteCommand implements Callable<Integer> {
         System.err.printf("ykrw: relocated %d of %d functions, retargeted %d jump tables (%d kept) -> %s%n",
                 r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
         reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
+        System.err.printf("ykrw:   %s%n", r.unwind());
         return 0;
     }
 }

@@ -31,8 +31,8 @@ final class StripCommand implements Callable<Integer> {
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
         CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
         files.write(CallStripper.apply(elf, r));
-        System.err.printf("ykrw: removed %d call sites and %d argument instructions -> %s%n", r.callSites(),
-                r.argumentInstructions(), out);
+        System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
+                r.callSites(), r.argumentInstructions(), r.guards(), out);
         return 0;
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,10 @@ import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.meta.RelativeRelocations;
+import org.ykrw.core.meta.SymbolTableRewriter;
+import org.ykrw.core.meta.UnwindRewriteException;
+import org.ykrw.core.meta.UnwindRewriter;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -30,12 +35,8 @@ import org.ykrw.core.x86.encode.CodeWriter;
  * The driver: read, lift, passes, layout, emit. Relocatable functions move to a new code
  * segment; their old entries jump there, so pointers the analysis never saw still work, and the old
  * code stays intact otherwise (anything reaching it runs correct, uninstrumented code and comes back at
- * the next function entry). Relative jump tables, and absolute ones in position-dependent files, are
- * retargeted in place.
- *
- * <p>Not yet: unwind information for the moved code (.eh_frame / LSDA), so C++ exceptions and
- * backtraces through relocated functions do not work; absolute jump tables in PIE (their slots are
- * set by relocations) keep sending control to the old code.
+ * the next function entry). Resolved jump tables are retargeted in place (absolute ones in PIE through
+ * their RELATIVE relocations). Unwind information and .symtab describe the moved code.
  */
 public final class Rewriter {
     private Rewriter() {
@@ -43,9 +44,22 @@ public final class Rewriter {
 
     private static final long PAGE = 0x1000;
 
-    /** What a rewrite did. */
+    /**
+     * What a rewrite did.
+     *
+     * @param output the output file
+     * @param placements where each function went and why
+     * @param tablesRetargeted jump tables now reaching the new code
+     * @param tablesKept jump tables still reaching the old code
+     * @param unwind what was written for unwinding, in one line
+     * @param instructionMap old instruction address -> new address of the code emitted for it
+     * @param layoutPasses measuring passes branch relaxation took
+     * @param passNotes what the passes report, a line each
+     * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
+     */
     public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
-            List<String> passNotes, Map<String, byte[]> artifacts) {
+            String unwind, Map<Long, Long> instructionMap, int layoutPasses, List<String> passNotes,
+            Map<String, byte[]> artifacts) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -83,7 +97,7 @@ public final class Rewriter {
             }
         }
         PassContext context = new PassContext(program, new HashSet<>(moved), elf.isExecutable() || elf.isPie(),
-                elf.name(), sha256(elf.data()));
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
         for (Pass p : passes) {
             p.run(context);
         }
@@ -99,15 +113,18 @@ public final class Rewriter {
             addRuntime(image, runtime, placed, layout, codeAddress, code.length, programEntryAfterRewrite(elf, layout));
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
+        String unwind = writeUnwindInfo(elf, image, layout);
+        moveSymbols(elf, image, layout);
 
         for (Function f : moved) {
             long at = trampolineAddress(f);
-            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfBlock(f.entryAddress())).toByteArray());
+            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
         }
         int retargeted = 0;
         int kept = 0;
+        RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
         for (JumpTable t : program.jumpTables()) {
-            if (retarget(elf, image, layout, t)) {
+            if (retarget(elf, image, layout, t, relative)) {
                 retargeted++;
             } else {
                 kept++;
@@ -116,11 +133,12 @@ public final class Rewriter {
         if (runtime == null) {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
-        return new Result(image.build(), placements, retargeted, kept, context.notes(), context.artifacts());
+        return new Result(image.build(), placements, retargeted, kept, unwind, Map.copyOf(layout.instructionMap()),
+                layout.passes(), context.notes(), context.artifacts());
     }
 
     private static long programEntryAfterRewrite(ElfFile elf, CodeLayout layout) {
-        Long moved = layout.newAddressOfBlock(elf.entry());
+        Long moved = layout.newAddressOfFunction(elf.entry());
         return moved != null ? moved : elf.entry();
     }
 
@@ -183,11 +201,64 @@ public final class Rewriter {
         return (v + a - 1) & -a;
     }
 
-    private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t) {
-        boolean pieAbsolute = t.kind() == JumpTable.Kind.ABSOLUTE && !elf.isExecutable();
-        if (pieAbsolute) {
-            return false;  // slots are written by R_X86_64_RELATIVE at load time: needs relocation rewriting
+    /** Points the .symtab FUNC symbols of relocated functions at their new code. */
+    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+        Map<Long, Long> entries = new HashMap<>();
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            entries.put(f.entryAddress(), layout.newAddressOfFunction(f.entryAddress()));
+            ranges.put(f, layout.newRange(f));
         }
+        SymbolTableRewriter.patches(elf, layout.functions(), entries, ranges, image.sectionIndex(".ykrw.text"))
+                .forEach(image::patchFile);
+    }
+
+    /**
+     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr), points PT_GNU_EH_FRAME at it (adding
+     * one to static links, which have none: libgcc's unwinder falls back to it, through
+     * _dl_find_object, for code the frames registered by crtbeginT.o do not cover) and renames the input's
+     * sections so tools read the new, complete ones.
+     *
+     * @return one line saying what was written, or why nothing was
+     */
+    private static String writeUnwindInfo(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            ranges.put(f, layout.newRange(f));
+        }
+        UnwindRewriter.Result u;
+        try {
+            u = UnwindRewriter.rewrite(elf, layout.functions(), layout.instructionMap(), ranges,
+                    image.nextSegmentAddress());
+        } catch (UnwindRewriteException e) {
+            return "unwind information not rewritten: " + e.getMessage();
+        }
+        if (u == null) {
+            return "no .eh_frame";
+        }
+        image.addSegment(null, Segment.PF_R, u.contents(), u.contents().length);
+        for (String name : List.of(".eh_frame", ".eh_frame_hdr", ".gcc_except_table")) {
+            elf.section(name).ifPresent(s -> image.renameSection(s.index(), ".ykrw.old" + name));
+        }
+        if (u.lsdaSize() > 0) {
+            image.addSection(".gcc_except_table", u.base(), u.lsdaSize());
+        }
+        image.addSection(".eh_frame", u.ehFrame(), u.ehFrameSize());
+        image.addSection(".eh_frame_hdr", u.hdr(), u.hdrSize());
+        image.redirectSegment(Segment.PT_GNU_EH_FRAME, u.hdr(), u.hdrSize());
+        return String.format("%d FDEs and %d LSDAs for moved code", u.newFdes(), u.newLsdas());
+    }
+
+    /**
+     * Points a resolved jump table's entries at the new code, in place: relative entries directly,
+     * absolute ones directly in position-dependent files and through their R_X86_64_RELATIVE
+     * relocation in PIE (the slot's value is the relocation's addend).
+     *
+     * @param relative the file's RELATIVE relocations (null for position-dependent files)
+     * @return true when some entry was retargeted
+     */
+    private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t,
+            RelativeRelocations relative) {
         boolean any = false;
         for (int i = 0; i < t.entryCount(); i++) {
             Long target = layout.newAddressOfBlock(t.targets().get(i));
@@ -201,6 +272,12 @@ public final class Rewriter {
                     continue;
                 }
                 image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
+            } else if (relative != null) {
+                RelativeRelocations.FilePatch p = relative.set(slot, target);
+                if (p == null) {
+                    continue;  // no RELATIVE relocation sets this slot: leave it reaching the old code
+                }
+                image.patchFile(p.fileOffset(), p.bytes());
             } else {
                 byte[] v = new byte[8];
                 for (int k = 0; k < 8; k++) {

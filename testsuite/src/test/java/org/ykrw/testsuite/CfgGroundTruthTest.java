@@ -46,8 +46,7 @@ class CfgGroundTruthTest {
         ElfFile full = ElfFile.read(v.binary());
         Program p = CfgBuilder.lift(ElfFile.read(v.stripped()), LiftOptions.defaults());
         Section text = full.section(".text").orElseThrow();
-        String source = Files.readString(ProgramMatrix.sources().resolve(v.program()
-                + (v.program().equals("exceptions") ? ".cpp" : ".c")));
+        String source = Files.readString(ProgramMatrix.source(v.program()));
 
         List<String> problems = new ArrayList<>();
         int checked = 0;

@@ -159,31 +159,41 @@ class InstrumentTest {
         return out;
     }
 
+    static Stream<Arguments> dynamic() {
+        return counted().filter(a -> !a.get()[1].equals("static"));
+    }
+
     /**
      * examples/trace/trace.c defines yk_trace_basicblock and prints what it gets: the instrumented
      * copy prints its own four lines unchanged, plus one line per block with the right indices.
+     * (Not static: there the tracer's printf reaches traced stream functions through pointers and
+     * prints from inside the program's own printf; see README, Known limits.)
      */
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("counted")
+    @MethodSource("dynamic")
     void programTracerIsCalledAtEveryBlock(String cc, String link) throws Exception {
         Path bin = compile("../../../../../examples/trace/trace.c", cc, "-O2", link);
         String original = Tools.run(List.of(bin.toString()), 60).stdout();
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
         assertEquals(0, r.exit, r.stderr);
-        List<String> own = new ArrayList<>();
-        int traced = 0;
         Pattern line = Pattern.compile("trace (\\d+) (\\d+)");
+        long originalTraceLines = original.lines().filter(l -> line.matcher(l).matches()).count();
+        long traced = 0;
         for (String l : r.stdout.split("\n")) {
             Matcher m = line.matcher(l);
-            if (m.matches() && isProbe(pass, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)))) {
+            if (m.matches() && !original.contains(l + "\n")) {
+                assertTrue(isProbe(pass, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))), l);
                 traced++;
-            } else {
-                own.add(l);
             }
         }
-        assertEquals(original, String.join("\n", own) + "\n", "the program's own output is unchanged");
-        assertTrue(traced > 10000, "blocks traced: " + traced);
+        assertEquals(withoutTraceLines(original, line), withoutTraceLines(r.stdout, line),
+                "the program's own output is unchanged");
+        assertTrue(traced > originalTraceLines + 10000, "blocks traced: " + traced);
+    }
+
+    private static List<String> withoutTraceLines(String out, Pattern line) {
+        return out.lines().filter(l -> !line.matcher(l).matches()).toList();
     }
 
     private static boolean isProbe(TracePass pass, int fn, int bb) {
@@ -231,7 +241,50 @@ class InstrumentTest {
         assertTrue(on.stdout.lines().count() > original.lines().count() + 10000, "tracing on: one line per block");
     }
 
-    private Path compile(String source, String cc, String opt, String link) throws IOException {
+    /**
+     * --toggle with threads running: the main thread has the runtime flip tracing 40 times (through
+     * YKRW_TRACE_FLIP_SIGNAL) while four threads run traced code; results stay the same, some blocks
+     * are recorded, and with no flip none are.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gcc", "clang"})
+    void togglingWhileThreadsRun(String cc) throws Exception {
+        Path bin = compile("flipper.c", cc, "-O2", "pie", "-pthread");
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir);
+        for (int round = 0; round < 5; round++) {
+            r.run(Map.of("YKRW_TRACE_FLIP_SIGNAL", "28"));
+            assertEquals(0, r.exit, r.stderr);
+            assertEquals(original, r.stdout);
+        }
+        for (Path f : r.files(".bin")) {
+            assertTrue(InstrumentedRun.Trace.read(f).reserved() > 0, f + " recorded while on");
+            Files.delete(f);
+        }
+        r.run(Map.of());
+        assertEquals(original, r.stdout);
+        assertEquals(0, InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved(), "off: nothing recorded");
+    }
+
+    /** --hook-functions: the calls and maximum depth the solver counts itself. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("counted")
+    void hooksCountCallsAndDepth(String cc, String link) throws Exception {
+        Path bin = compile("sudoku.c", cc, "-O2", link);
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        Matcher m = Pattern.compile("solved 1 calls (\\d+) max depth (\\d+) .*\n").matcher(original);
+        assertTrue(m.matches(), original);
+        InstrumentedRun r = InstrumentedRun.instrument(bin,
+                new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL, List.of("solve")), dir).run(Map.of());
+        assertEquals(original, r.stdout);
+        long[] solve = InstrumentedRun.Coverage.read(r.files(".ykcov").get(0)).hooks()[0];
+        assertEquals(Long.parseLong(m.group(1)), solve[0], "calls");
+        assertEquals(0, solve[1], "depth back to 0 after the last return");
+        assertEquals(Long.parseLong(m.group(2)), solve[2], "maximum depth");
+    }
+
+    private Path compile(String source, String cc, String opt, String link, String... extra) throws IOException {
         Path src = source.startsWith("/") ? Path.of(source) : ProgramMatrix.sources().resolve(source).normalize();
         String name = src.getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;
         Path bin = dir.resolve(name);
@@ -241,6 +294,7 @@ class InstrumentTest {
             case "nopie" -> List.of("-fno-pie", "-no-pie");
             default -> List.of("-static");
         });
+        cmd.addAll(List.of(extra));
         Tools.output(cmd);
         return bin;
     }

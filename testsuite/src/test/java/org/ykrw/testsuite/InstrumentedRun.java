@@ -78,7 +78,7 @@ final class InstrumentedRun {
     }
 
     /** A .ykcov file: its counters as numbers. */
-    record Coverage(int width, long mapId, long[] counters) {
+    record Coverage(int width, long mapId, long[] counters, long[][] hooks) {
         static Coverage read(Path f) throws IOException {
             ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
             byte[] magic = new byte[8];
@@ -93,7 +93,13 @@ final class InstrumentedRun {
             for (int i = 0; i < n; i++) {
                 counters[i] = width == 1 ? b.get(header + i) & 0xFF : b.getLong(header + 8 * i);
             }
-            return new Coverage(width, b.getLong(32), counters);
+            int k = b.getInt(44);
+            int at = (header + n * width + 7) & ~7;
+            long[][] hooks = new long[k][];
+            for (int i = 0; i < k; i++) {
+                hooks[i] = new long[] {b.getLong(at + 24 * i), b.getLong(at + 24 * i + 8), b.getLong(at + 24 * i + 16)};
+            }
+            return new Coverage(width, b.getLong(32), counters, hooks);
         }
     }
 

@@ -11,19 +11,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.Segment;
 import org.ykrw.core.testutil.Tools;
 
 /**
- * The null rewrite (issue 3, first version) of every stripped C variant of the matrix: output and exit
- * status as the original, most functions relocated, the entry point in the new code. C++ variants are
- * left out until unwind information describes the moved code (exceptions would terminate).
+ * The null rewrite (issue 3) of every stripped variant of the matrix, C and C++: output and exit status
+ * as the original, most functions relocated, the entry point in the new code, and for the C++ programs
+ * (exceptions thrown, caught and rethrown through moved code, destructors run while unwinding)
+ * PT_GNU_EH_FRAME pointing at the new unwind information, static links included.
  */
 class NullRewriteTest {
     @TempDir
     Path dir;
 
     static List<Variant> variants() {
-        return ProgramMatrix.all().stream().filter(v -> !v.program().equals("exceptions")).toList();
+        return ProgramMatrix.all();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,6 +45,11 @@ class NullRewriteTest {
         long oldEnd = original.segments().stream().filter(s -> s.isLoad()).mapToLong(s -> s.vaddr() + s.memsz()).max()
                 .orElseThrow();
         assertTrue(rewritten.entry() > oldEnd, "entry point moved to the new code segment");
+        if (ProgramMatrix.isCpp(v.program())) {
+            Segment hdr = rewritten.segmentOfType(Segment.PT_GNU_EH_FRAME);
+            assertTrue(hdr != null && hdr.vaddr() > oldEnd, "PT_GNU_EH_FRAME points at the new .eh_frame_hdr");
+            assertTrue(rw.stderr().matches("(?s).* [1-9]\\d* FDEs and [1-9]\\d* LSDAs for moved code.*"), rw.stderr());
+        }
         assertEquals(Files.getPosixFilePermissions(v.stripped()), Files.getPosixFilePermissions(out));
     }
 }

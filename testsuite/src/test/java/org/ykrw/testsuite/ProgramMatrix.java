@@ -20,7 +20,8 @@ import java.util.concurrent.Future;
 public final class ProgramMatrix {
     /** Programs and whether they are C++. */
     static final String[][] PROGRAMS = {
-        {"switch", "c"}, {"control", "c"}, {"runtime", "c"}, {"exceptions", "cpp"}, {"uselib", "c"}};
+        {"switch", "c"}, {"control", "c"}, {"runtime", "c"}, {"exceptions", "cpp"}, {"unwinding", "cpp"},
+        {"uselib", "c"}};
     static final String[] COMPILERS = {"gcc", "clang"};
     static final String[] OPTS = {"O0", "O2", "O3"};
     static final String[] LINKS = {"pie", "nopie", "static"};
@@ -28,6 +29,21 @@ public final class ProgramMatrix {
     private static List<Variant> cached;
 
     private ProgramMatrix() {
+    }
+
+    /** @return the source file of a program */
+    public static Path source(String program) {
+        for (String[] p : PROGRAMS) {
+            if (p[0].equals(program)) {
+                return sources().resolve(program + "." + p[1]);
+            }
+        }
+        throw new IllegalArgumentException(program);
+    }
+
+    /** @return true for the C++ programs */
+    public static boolean isCpp(String program) {
+        return source(program).toString().endsWith(".cpp");
     }
 
     /** @return directory of the program sources */

@@ -4,8 +4,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.ykrw.core.analysis.Liveness;
+import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.EdgeKind;
+import org.ykrw.core.ir.Probe;
+import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Insn;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
@@ -20,8 +28,8 @@ import org.ykrw.passes.runtime.RuntimeConfig;
  * <ul>
  *   <li>{@link Mode#COVERAGE}: {@code mov byte [counter], 1}, one instruction that needs no register
  *       and leaves the flags alone;</li>
- *   <li>{@link Mode#COUNTS}: a 64-bit {@code inc}, wrapped in pushfq/popfq only where the flags may be
- *       live (increments from threads racing on one block may be lost);</li>
+ *   <li>{@link Mode#COUNTS}: a 64-bit {@code inc}, wrapped in pushfq/popfq only where liveness says the
+ *       flags may be live (increments from threads racing on one block may be lost);</li>
  *   <li>{@link Mode#ONCE}: a 5-byte jump to a trampoline that marks the block and turns the jump into
  *       a NOP, so code that ran once runs at native speed after.</li>
  * </ul>
@@ -38,16 +46,28 @@ public final class CoveragePass implements Pass {
 
     private final Mode mode;
     private final BlockFilter filter;
+    private final List<String> hooks;
     private final Map<Block, Integer> probeOf = new HashMap<>();
     private int flagSaves;
+    private Liveness liveness;
 
     /**
      * @param mode coverage, counts or once
      * @param filter which functions to instrument
      */
     public CoveragePass(Mode mode, BlockFilter filter) {
+        this(mode, filter, List.of());
+    }
+
+    /**
+     * @param mode coverage, counts or once
+     * @param filter which functions to instrument
+     * @param hooks functions whose calls and maximum recursion depth are recorded
+     */
+    public CoveragePass(Mode mode, BlockFilter filter, List<String> hooks) {
         this.mode = mode;
         this.filter = filter;
+        this.hooks = List.copyOf(hooks);
     }
 
     @Override
@@ -57,6 +77,7 @@ public final class CoveragePass implements Pass {
 
     @Override
     public void run(PassContext context) {
+        liveness = mode == Mode.COUNTS ? Liveness.of(context.program()) : null;
         int k = 0;
         for (Function f : context.program().functions()) {
             if (!filter.accepts(context, f)) {
@@ -69,13 +90,43 @@ public final class CoveragePass implements Pass {
             }
         }
         int counters = k;
-        long bytes = Probes.COUNTERS + (long) counters * mode.counterWidth();
+        long hookRecords = (Probes.COUNTERS + (long) counters * mode.counterWidth() + 7) & ~7L;
+        for (int h = 0; h < hooks.size(); h++) {
+            hook(context, hooks.get(h), hookRecords + 24L * h);
+        }
+        long bytes = hookRecords + 24L * hooks.size();
         int flags = RuntimeConfig.RUN_FILE | (mode == Mode.ONCE ? RuntimeConfig.ONCE : 0);
         RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName());
         context.useRuntime(config.embed(RuntimeBlob.load(), header(counters, context.mapId()), bytes));
-        BlockMapSection.add(context, name(), probeOf);
+        BlockMapSection.add(context, name(), probeOf, hooks);
         context.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s", name(), counters, counters,
                 mode.counterWidth(), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
+    }
+
+    /**
+     * Hooks a function: entry probe (calls, depth, maximum depth) and an exit probe before every
+     * return and every unconditional jump that leaves it. Exits by longjmp or exceptions are not seen.
+     */
+    private static void hook(PassContext context, String name, long offsetInRegion) {
+        Function f = context.program().functionByName(name).orElseThrow(() -> new UnsupportedInputException(
+                "--hook-functions: " + context.inputName() + " has no function named " + name));
+        if (!context.isRelocated(f)) {
+            throw new UnsupportedInputException("--hook-functions: " + name + " stays in place (see rewrite --report)"
+                    + " and cannot be hooked");
+        }
+        f.insertAtEntry((w, c) -> Probes.hookEntry(w, c.symbol(ProbeContext.RUN_FILE_REGION) + offsetInRegion));
+        Probe exit = (w, c) -> Probes.hookExit(w, c.symbol(ProbeContext.RUN_FILE_REGION) + offsetInRegion);
+        for (Block b : f.blocks()) {
+            Insn last = b.lastInstruction();
+            // A conditional tail call (jcc to another function) is not hooked: the probe would run on
+            // both paths. Its exits go uncounted and the depth drifts up by one each time.
+            boolean unconditionalJump = last.flow() == FlowKind.JUMP || last.flow() == FlowKind.INDIRECT_JUMP;
+            boolean leaves = last.flow() == FlowKind.RETURN || unconditionalJump && b.successors().stream()
+                    .anyMatch(e -> e.kind() == EdgeKind.TAIL_CALL);
+            if (leaves) {
+                b.insertBefore(b.instructions().size() - 1, exit);
+            }
+        }
     }
 
     /** @return block -> counter slot, after the pass ran */
@@ -87,7 +138,7 @@ public final class CoveragePass implements Pass {
         return switch (mode) {
             case COVERAGE -> Probes.coverageByte(k);
             case COUNTS -> {
-                boolean live = !FlagsAtBlockStart.dead(b);
+                boolean live = liveness.isFlagsLiveIn(b);
                 if (live) {
                     flagSaves++;
                 }
@@ -107,7 +158,7 @@ public final class CoveragePass implements Pass {
         ByteBuffer h = ByteBuffer.allocate(Probes.COUNTERS).order(ByteOrder.LITTLE_ENDIAN);
         h.put("YKRWCOV1".getBytes(StandardCharsets.US_ASCII));
         h.putInt(Probes.COUNTERS).putInt(mode.counterWidth()).putLong(counters).putLong(0).putLong(mapId);
-        h.putInt(0).putInt(0);
+        h.putInt(0).putInt(hooks.size());
         return h.array();
     }
 }

@@ -42,6 +42,35 @@ final class Probes {
     }
 
     /**
+     * A hooked function's entry: calls += 1 and depth += 1 atomically, maximum depth raised to the new
+     * depth (that store may race with another thread's: depth counts all threads together). rax and
+     * the flags are saved below the red zone.
+     *
+     * @param record address of the function's hook record {calls, depth, max}
+     */
+    static void hookEntry(CodeWriter w, long record) {
+        w.leaRsp(-RED_ZONE).pushfq().push(Reg.RAX);
+        w.lock().incMem(Mem.rip(record), 8);
+        w.movImm(Reg.RAX, 1);
+        w.lock().xaddMemReg(Mem.rip(record + 8), Reg.RAX);
+        w.lea(Reg.RAX, Mem.base(Reg.RAX, 1));
+        w.cmpRegMem(Reg.RAX, Mem.rip(record + 16));
+        long store = w.address() + 2;
+        CodeWriter measure = CodeWriter.measuring(store).movMemReg(Mem.rip(record + 16), Reg.RAX);
+        w.jccShort(org.ykrw.core.x86.encode.Condition.BE, store + measure.size());
+        w.movMemReg(Mem.rip(record + 16), Reg.RAX);
+        w.pop(Reg.RAX).popfq().leaRsp(RED_ZONE);
+    }
+
+    /**
+     * A hooked function's exit (before a return or a tail call, where the ABI leaves the flags dead):
+     * depth -= 1 atomically.
+     */
+    static void hookExit(CodeWriter w, long record) {
+        w.lock().addMemImm(Mem.rip(record + 8), -1, 8);
+    }
+
+    /**
      * Calls a runtime stub that keeps every other register: rdi and rsi carry the arguments and are
      * saved here, below the red zone.
      */

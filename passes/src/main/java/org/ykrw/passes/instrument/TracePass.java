@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,6 +17,7 @@ import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.x86.FlowKind;
 import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
@@ -96,12 +98,13 @@ public final class TracePass implements Pass {
                 probeOf.put(b, probes++);
             }
         }
-        int flags = (tracer.isPresent() ? 0 : RuntimeConfig.TRACE_FILE) | (toggle ? RuntimeConfig.TOGGLE : 0)
+        boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
+        int flags = (tracer.isPresent() ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName());
         context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
-        BlockMapSection.add(context, name(), probeOf);
+        BlockMapSection.add(context, name(), probeOf, List.of());
         context.note(String.format("trace: %,d blocks call %s%s%s", probes,
                 tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress())).orElse("the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
@@ -136,6 +139,12 @@ public final class TracePass implements Pass {
             return (w, c) -> Probes.callStub(w, c, stub, args[0], rsi);
         }
         return (w, c) -> Probes.patchSite(w, c, false, (t, tc) -> Probes.callStub(t, tc, stub, args[0], rsi));
+    }
+
+    /** @return true when f calls or jumps through a pointer: the tracer may then reach traced code */
+    private static boolean leavesThroughPointers(Function f) {
+        return f.blocks().stream().flatMap(b -> b.instructions().stream())
+                .anyMatch(i -> i.flow() == FlowKind.INDIRECT_CALL || i.flow() == FlowKind.INDIRECT_JUMP);
     }
 
     /** @return the tracer and every function it reaches through direct calls, jumps and tail calls */

@@ -26,6 +26,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
     public static final int ONCE = 8;
     /** With TOGGLE: tracing starts on when YKRW_TRACE is unset. */
     public static final int TRACE_DEFAULT_ON = 16;
+    /** The program's tracer may reach traced code: the runtime keeps it from re-entering itself. */
+    public static final int TRACER_GUARD = 32;
 
     private static final int SELF = 0;
     private static final int ENTRY = 8;

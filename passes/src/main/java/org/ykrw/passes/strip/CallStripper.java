@@ -21,7 +21,7 @@ import org.ykrw.core.x86.encode.CodeWriter;
  * Removes calls to tracing functions that a compiler inserted: each call (direct, through the PLT, or
  * through the GOT) becomes NOPs of the same length, and so does the argument set-up that only fed it
  * ({@code mov edi, imm} / {@code mov esi, imm} / {@code xor edi, edi} in the same block, with nothing in
- * between reading those registers). Code does not move, so nothing else needs fixing: the argument
+ * between reading those registers) and the test that guarded it ({@link GuardRemover}). Code does not move, so nothing else needs fixing: the argument
  * registers and flags are dead after a call anyway (the ABI lets the callee clobber them).
  */
 public final class CallStripper {
@@ -39,8 +39,11 @@ public final class CallStripper {
     public record Nop(long address, int length) {
     }
 
-    /** What stripping found: the call sites and all ranges to NOP (calls and argument set-up). */
-    public record Result(int callSites, int argumentInstructions, List<Nop> nops) {
+    /**
+     * What stripping found: the call sites, their argument set-up, the tests that guarded them, and
+     * all ranges to NOP.
+     */
+    public record Result(int callSites, int argumentInstructions, int guards, List<Nop> nops) {
     }
 
     /**
@@ -92,7 +95,10 @@ public final class CallStripper {
                 }
             }
         }
-        return new Result(calls, args, nops);
+        Set<Long> removed = new HashSet<>();
+        nops.forEach(n -> removed.add(n.address()));
+        int guards = new GuardRemover(program, removed).removeGuards(targets, nops);
+        return new Result(calls, args, guards, nops);
     }
 
     /** Adds NOPs for the instructions before {@code insns[call]} that only set its arguments. */

@@ -32,11 +32,17 @@ public final class ElfImageBuilder {
     private long nextAddress;
     private long entry;
     private final List<long[]> redirects = new ArrayList<>();
+    private final List<NewSection> newSections = new ArrayList<>();
+    private final List<String[]> renames = new ArrayList<>();   // {old section index, new name}
     private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
     /** A segment to add. */
     private record NewSegment(String sectionName, int flags, long address, byte[] contents, long memSize,
             long sectionFlags) {
+    }
+
+    /** A section header to add, describing a range of an added segment. */
+    private record NewSection(String name, int type, long flags, long address, long size) {
     }
 
     /** @param elf the input; it is never modified */
@@ -65,7 +71,8 @@ public final class ElfImageBuilder {
     /**
      * Adds a loadable segment.
      *
-     * @param sectionName name of the section describing it (".ykrw.text")
+     * @param sectionName name of the section header describing it (".ykrw.text"), or null for none (its
+     *     parts get headers through {@link #addSection})
      * @param flags PF_R / PF_W / PF_X
      * @param contents its initialised bytes
      * @param memSize its size in memory (at least contents.length; the rest is zero-filled)
@@ -79,8 +86,53 @@ public final class ElfImageBuilder {
         long sectionFlags = Section.SHF_ALLOC | ((flags & Segment.PF_W) != 0 ? Section.SHF_WRITE : 0)
                 | ((flags & Segment.PF_X) != 0 ? Section.SHF_EXECINSTR : 0);
         segments.add(new NewSegment(sectionName, flags, address, contents.clone(), memSize, sectionFlags));
+        if (sectionName != null) {
+            newSections.add(new NewSection(sectionName, memSize > contents.length && contents.length == 0
+                    ? Section.SHT_NOBITS : Section.SHT_PROGBITS, sectionFlags, address,
+                    contents.length == 0 ? memSize : contents.length));
+        }
         nextAddress = alignUp(address + Math.max(memSize, 1), PAGE);
         return address;
+    }
+
+    /**
+     * Adds a section header for a range of an added segment (several sections sharing one segment, as
+     * .eh_frame, .eh_frame_hdr and .gcc_except_table do), with the segment's flags.
+     *
+     * @return the index the section will have in the output's section header table
+     */
+    public int addSection(String name, long vaddr, long size) {
+        for (NewSegment s : segments) {
+            if (vaddr >= s.address() && vaddr + size <= s.address() + s.contents().length) {
+                newSections.add(new NewSection(name, Section.SHT_PROGBITS, s.sectionFlags(), vaddr, size));
+                return elf.header().shnum() + newSections.size() - 1;
+            }
+        }
+        throw new IllegalArgumentException(String.format("0x%x+%d is in no added segment", vaddr, size));
+    }
+
+    /** @return the output index of the added section named {@code name}, or -1 */
+    public int sectionIndex(String name) {
+        for (int i = 0; i < newSections.size(); i++) {
+            if (newSections.get(i).name().equals(name)) {
+                return elf.header().shnum() + i;
+            }
+        }
+        return -1;
+    }
+
+    /** Gives an input section header another name (the bytes stay). */
+    public void renameSection(int index, String newName) {
+        renames.add(new String[] {Integer.toString(index), newName});
+    }
+
+    /** Overwrites bytes of the input file that no segment loads (e.g. .symtab entries). */
+    public void patchFile(long fileOffset, byte[] bytes) {
+        if (fileOffset < 0 || fileOffset + bytes.length > image.length) {
+            throw new IllegalArgumentException(String.format("file offset 0x%x+%d is outside the file", fileOffset,
+                    bytes.length));
+        }
+        System.arraycopy(bytes, 0, image, (int) fileOffset, bytes.length);
     }
 
     /** Overwrites file-backed bytes of the input's image at a virtual address. */
@@ -93,8 +145,9 @@ public final class ElfImageBuilder {
     }
 
     /**
-     * Makes the (first) program header of {@code type} describe a range inside an added segment, e.g.
-     * PT_GNU_EH_FRAME pointing at a new .eh_frame_hdr.
+     * Makes the program header of {@code type} describe a range inside an added segment, e.g.
+     * PT_GNU_EH_FRAME pointing at a new .eh_frame_hdr. When the input has none (static links have no
+     * PT_GNU_EH_FRAME), one is added at the end of the table.
      */
     public void redirectSegment(int type, long vaddr, long size) {
         redirects.add(new long[] {type, vaddr, size});
@@ -129,7 +182,13 @@ public final class ElfImageBuilder {
         ElfHeader h = elf.header();
         List<Segment> old = elf.segments();
         long phdrAddress = nextAddress;
-        int phnum = old.size() + segments.size() + 1;
+        int added = 0;
+        for (long[] r : redirects) {
+            if (old.stream().noneMatch(s -> s.type() == r[0])) {
+                added++;
+            }
+        }
+        int phnum = old.size() + segments.size() + 1 + added;
         long phdrSize = (long) phnum * ElfHeader.PHENT_SIZE;
 
         List<byte[]> blocks = new ArrayList<>();
@@ -159,10 +218,13 @@ public final class ElfImageBuilder {
             Section oldNames = elf.sections().get(h.shstrndx());
             byte[] oldNameBytes = Arrays.copyOfRange(image, (int) oldNames.offset(), (int) (oldNames.offset() + oldNames.size()));
             StringBuilder extra = new StringBuilder();
-            for (NewSegment s : segments) {
-                extra.append(s.sectionName()).append('\0');
+            for (NewSection s : newSections) {
+                extra.append(s.name()).append('\0');
             }
             extra.append(".ykrw.phdr").append('\0');
+            for (String[] r : renames) {
+                extra.append(r[1]).append('\0');
+            }
             for (Map.Entry<String, byte[]> u : unloaded) {
                 extra.append(u.getKey()).append('\0');
             }
@@ -170,7 +232,7 @@ public final class ElfImageBuilder {
             names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
             System.arraycopy(extraBytes, 0, names, oldNameBytes.length, extraBytes.length);
             shoff = alignUp(namesOffset + names.length, 8);
-            shnum = h.shnum() + segments.size() + 1 + unloaded.size();
+            shnum = h.shnum() + newSections.size() + 1 + unloaded.size();
             offset = shoff + (long) shnum * ElfHeader.SHENT_SIZE;
         }
 
@@ -216,6 +278,11 @@ public final class ElfImageBuilder {
                     phdrSize, PAGE});
             }
         }
+        for (long[] r : redirects) {
+            if (old.stream().noneMatch(s -> s.type() == r[0])) {
+                phdrs.add(new long[] {r[0], Segment.PF_R, fileOffsetOfNew(placed, r[1]), r[1], r[1], r[2], r[2], 4});
+            }
+        }
         for (int i = 0; i < phdrs.size(); i++) {
             long[] p = phdrs.get(i);
             int at = (int) phdrOffset + i * ElfHeader.PHENT_SIZE;
@@ -230,15 +297,17 @@ public final class ElfImageBuilder {
             b.putLong(namesHeader + 24, namesOffset).putLong(namesHeader + 32, names.length);
             int nameOffset = (int) elf.sections().get(h.shstrndx()).size();
             int k = h.shnum();
-            for (int i = 0; i < segments.size(); i++, k++) {
-                NewSegment s = segments.get(i);
-                long[] p = placed.get(i);
-                nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, s.sectionName(),
-                        p[3] > p[2] && p[2] == 0 ? Section.SHT_NOBITS : Section.SHT_PROGBITS, s.sectionFlags(), p[1], p[0],
-                        p[2] == 0 ? p[3] : p[2]);
+            for (NewSection s : newSections) {
+                nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, s.name(), s.type(),
+                        s.flags(), s.address(), fileOffsetOfSegmentStart(placed, s.address()), s.size());
+                k++;
             }
             nameOffset = sectionHeader(b, (int) shoff + k * ElfHeader.SHENT_SIZE, nameOffset, ".ykrw.phdr",
                     Section.SHT_PROGBITS, Section.SHF_ALLOC, phdrAddress, phdrOffset, phdrSize);
+            for (String[] r : renames) {
+                b.putInt((int) shoff + Integer.parseInt(r[0]) * ElfHeader.SHENT_SIZE, nameOffset);
+                nameOffset += r[1].length() + 1;
+            }
             for (int i = 0; i < unloaded.size(); i++) {
                 k++;
                 Map.Entry<String, byte[]> u = unloaded.get(i);
@@ -257,6 +326,16 @@ public final class ElfImageBuilder {
             b.putShort(62, (short) 0);
         }
         return result;
+    }
+
+    /** @return the file offset of {@code vaddr} in an added segment, which may lie in its zero-filled part */
+    private static long fileOffsetOfSegmentStart(List<long[]> placed, long vaddr) {
+        for (long[] p : placed) {
+            if (vaddr >= p[1] && vaddr < p[1] + Math.max(p[3], 1)) {
+                return p[0] + Math.min(vaddr - p[1], p[2]);
+            }
+        }
+        throw new IllegalArgumentException(String.format("0x%x is in no added segment", vaddr));
     }
 
     private static long fileOffsetOfNew(List<long[]> placed, long vaddr) {

@@ -24,6 +24,7 @@ public final class Function {
     private SkipReason skipReason;
     private boolean noReturn;
     private boolean plt;
+    private final List<Probe> entryProbes = new ArrayList<>();
 
     /**
      * @param entryAddress input address of the first instruction
@@ -187,6 +188,22 @@ public final class Function {
             n += b.instructions().size();
         }
         return n;
+    }
+
+    /**
+     * Asks for {@code probe} to run when the function is entered from outside (calls, jumps from other
+     * functions, the old entry): unlike a probe at the entry block's start, it does not run when the
+     * function's own loops branch back to that block.
+     *
+     * @param probe the code to insert
+     */
+    public void insertAtEntry(Probe probe) {
+        entryProbes.add(probe);
+    }
+
+    /** @return the entry probes, in order */
+    public List<Probe> entryProbes() {
+        return Collections.unmodifiableList(entryProbes);
     }
 
     private void requireCfg() {

@@ -320,6 +320,22 @@ public final class CodeWriter {
         return memOp(false, new int[] {0xC6}, 0, m, value, 1);
     }
 
+    /** {@code lock}: the next instruction's memory access is atomic (it must be a lockable one). */
+    public CodeWriter lock() {
+        u8(0xF0);
+        return this;
+    }
+
+    /** {@code xadd qword [mem], reg}: reg gets the old value, memory the sum (atomic after {@link #lock()}). */
+    public CodeWriter xaddMemReg(Mem m, int reg) {
+        return memOp(true, new int[] {0x0F, 0xC1}, reg, m, 0, 0);
+    }
+
+    /** {@code cmp reg, qword [mem]}. */
+    public CodeWriter cmpRegMem(int reg, Mem m) {
+        return memOp(true, new int[] {0x3B}, reg, m, 0, 0);
+    }
+
     /** {@code cmp byte [mem], imm8}. */
     public CodeWriter cmpMemImm8(Mem m, int value) {
         return memOp(false, new int[] {0x80}, 7, m, value, 1);

@@ -103,6 +103,21 @@ public final class Relocator {
         return i;
     }
 
+    /** @return true for a jmp or jcc that has a rel8 form (loop and jrcxz have nothing else, and expand) */
+    public static boolean hasShortForm(Insn insn) {
+        if (insn.flow() != FlowKind.JUMP && insn.flow() != FlowKind.COND_JUMP) {
+            return false;
+        }
+        int op = insn.byteAt(opcodeIndex(insn));
+        return op < 0xE0 || op > 0xE3;
+    }
+
+    /** @return true when the instruction is encoded with a rel8 displacement (jmp short, jcc short) */
+    public static boolean isShortEncoded(Insn insn) {
+        int op = insn.byteAt(opcodeIndex(insn));
+        return op == 0xEB || op >= 0x70 && op <= 0x7F;
+    }
+
     /** @return true when the instruction is a direct branch the relocator re-encodes */
     public static boolean isBranch(Insn insn) {
         return insn.flow() == FlowKind.JUMP || insn.flow() == FlowKind.COND_JUMP || insn.flow() == FlowKind.CALL;

@@ -113,6 +113,12 @@ class CodeWriterTest {
         c.add(new Case("lea rdi, [rip + ykrw_data]", w -> w.lea(Reg.RDI, Mem.rip(DATA))));
         c.add(new Case("mov byte ptr [rip + ykrw_data + 7], 1", w -> w.movMemImm8(Mem.rip(DATA + 7), 1)));
         c.add(new Case("cmp byte ptr [rip + ykrw_data + 9], 0", w -> w.cmpMemImm8(Mem.rip(DATA + 9), 0)));
+        c.add(new Case("lock xadd qword ptr [rip + ykrw_data + 16], rax", w -> w.lock().xaddMemReg(Mem.rip(DATA + 16), Reg.RAX)));
+        c.add(new Case("lock xadd qword ptr [r12 + 8], r9", w -> w.lock().xaddMemReg(Mem.base(Reg.R12, 8), Reg.R9)));
+        c.add(new Case("cmp rax, qword ptr [rip + ykrw_data + 24]", w -> w.cmpRegMem(Reg.RAX, Mem.rip(DATA + 24))));
+        c.add(new Case("cmp r13, qword ptr [rsp + 8]", w -> w.cmpRegMem(Reg.R13, Mem.base(Reg.RSP, 8))));
+        c.add(new Case("lock inc qword ptr [rip + ykrw_data + 32]", w -> w.lock().incMem(Mem.rip(DATA + 32), 8)));
+        c.add(new Case("lock add qword ptr [rip + ykrw_data + 32], -1", w -> w.lock().addMemImm(Mem.rip(DATA + 32), -1, 8)));
         c.add(new Case("cmp byte ptr fs:[0x28], 0", w -> w.cmpMemImm8(Mem.absolute(0x28).withSegment(MemOperand.SEG_FS), 0)));
         c.add(new Case("mov rax, qword ptr fs:[0x10]", w -> w.movRegMem(Reg.RAX, Mem.absolute(0x10).withSegment(MemOperand.SEG_FS))));
         c.add(new Case("mov rax, qword ptr gs:[rbx + 8]", w -> w.movRegMem(Reg.RAX, Mem.base(Reg.RBX, 8).withSegment(MemOperand.SEG_GS))));

@@ -1,0 +1,94 @@
+package org.ykrw.cli;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.ykrw.core.coverage.BlockMap;
+import org.ykrw.core.coverage.BlockMap.MappedBlock;
+import org.ykrw.core.coverage.BlockMap.MappedFunction;
+import org.ykrw.core.coverage.TraceRun;
+import org.ykrw.core.diag.MapMismatchException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ykrw trace dump FILE}: the records of a trace run, one {@code fn bb name+0xoffset} line each
+ * (just {@code fn bb} without a map); a summary with the number of dropped records goes to stderr,
+ * so stdout stays one record per line.
+ */
+@Command(name = "dump", description = "Print the (function, block) records of a trace run.")
+final class TraceDumpCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "ykrw-trace.<pid>.bin written by a --trace binary")
+    Path file;
+
+    @Option(names = "--map", paramLabel = "FILE.json", description = "The block map written by instrument --map.")
+    Path map;
+
+    @Option(names = "--binary", paramLabel = "BIN", description = "The instrumented binary (its .ykrw.map).")
+    Path binary;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Print at most the first N records.")
+    Long limit;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (limit != null && limit < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must not be negative");
+        }
+        TraceRun run = TraceRun.open(file);
+        BlockMap blockMap = null;
+        String mapName = null;
+        if (map != null || binary != null) {
+            RunInputs in = RunInputs.locate(map, binary, null, run.mapId(), file.toString());
+            blockMap = in.map();
+            mapName = in.mapName();
+            run.checkMatches(blockMap, mapName);
+        }
+        BlockMap m = blockMap;
+        String where = mapName;
+        Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        try {
+            run.forEachRecord(limit == null ? -1 : limit, (ordinal, fn, bb) -> {
+                try {
+                    out.write(line(m, where, ordinal, fn, bb));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long shown = limit == null ? run.recordCount() : Math.min(limit, run.recordCount());
+        System.err.printf("%s: pid %d, %d records%s, %d dropped%s%n", file, run.pid(), run.recordCount(),
+                shown < run.recordCount() ? " (first " + shown + " shown)" : "", run.dropped(),
+                run.dropped() > 0 ? " (the trace outgrew its capacity of " + run.capacity()
+                        + " records: raise YKRW_TRACE_CAPACITY)" : "");
+        return 0;
+    }
+
+    private String line(BlockMap m, String where, long ordinal, long fn, long bb) {
+        if (m == null) {
+            return fn + " " + bb + "\n";
+        }
+        List<MappedFunction> fns = m.functions();
+        if (fn >= fns.size() || bb >= fns.get((int) fn).blocks().size()) {
+            throw new MapMismatchException(file.toString(), where, "record " + ordinal + " is function " + fn
+                    + " block " + bb + ", which the map does not have");
+        }
+        MappedFunction f = fns.get((int) fn);
+        MappedBlock b = f.blocks().get((int) bb);
+        return fn + " " + bb + " " + f.name() + "+0x" + Long.toHexString(b.address() - f.address()) + "\n";
+    }
+}

@@ -1,0 +1,227 @@
+package org.ykrw.core.meta;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.x86.Insn;
+
+/**
+ * Unwind information for moved code (issue 3, design step 7): one read-only segment holding new LSDAs,
+ * a new .eh_frame (every input CIE and FDE, since old code may still run, plus FDEs for the moved code)
+ * and a new .eh_frame_hdr.
+ *
+ * <p>Moved code keeps its instructions in their original order, so inside one input FDE the unwind
+ * rows are met in increasing order; a moved instruction gets the row its old address had, and bytes
+ * the layout adds (the jump after a block whose fall-through successor is not next, probes inserted
+ * before an instruction) belong to the instruction before them or to the one they precede, as the
+ * instruction map says. Each maximal stretch of moved code whose old instructions come from one input
+ * FDE in non-decreasing order becomes one new FDE; its program replays the input rows up to the
+ * first instruction's (no advance), then advances to each new address where the row changes.
+ */
+public final class UnwindRewriter {
+    /**
+     * The new segment and where its parts are.
+     *
+     * @param contents the segment's bytes (loaded at {@code base})
+     * @param base its address
+     * @param ehFrame address of the new .eh_frame
+     * @param ehFrameSize its size
+     * @param hdr address of the new .eh_frame_hdr
+     * @param hdrSize its size
+     * @param lsdaSize size of the new LSDAs, at {@code base}
+     * @param newFdes FDEs written for moved code
+     * @param newLsdas LSDAs written for moved code
+     */
+    public record Result(byte[] contents, long base, long ehFrame, long ehFrameSize, long hdr, long hdrSize,
+            long lsdaSize, int newFdes, int newLsdas) {
+    }
+
+    /** A stretch of moved code described by one input FDE. */
+    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, long newEnd) {
+    }
+
+    private UnwindRewriter() {
+    }
+
+    /**
+     * @param elf the input
+     * @param moved the relocated functions, in layout order
+     * @param instructionMap old instruction address -> new address of the first byte emitted for it
+     * @param newRanges the new [start, end) of each moved function
+     * @param base where the unwind segment will be loaded
+     * @return the segment, or null when the input has no .eh_frame
+     * @throws UnwindRewriteException when some unwind information cannot be re-encoded
+     */
+    public static Result rewrite(ElfFile elf, List<Function> moved, Map<Long, Long> instructionMap,
+            Map<Function, long[]> newRanges, long base) {
+        EhFrame frame = EhFrame.read(elf);
+        if (frame == null) {
+            return null;
+        }
+        // 1. runs of moved code, each under one input FDE
+        List<EhFrame.Fde> byStart = new ArrayList<>(frame.fdes());
+        byStart.removeIf(f -> f.pcRange() <= 0 || f.pcBegin() == 0);
+        byStart.sort((a, b) -> Long.compareUnsigned(a.pcBegin(), b.pcBegin()));
+        Map<EhFrame.Fde, CfaProgram> programs = new HashMap<>();
+        List<Run> runs = new ArrayList<>();
+        for (Function f : moved) {
+            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), byStart, programs));
+        }
+        // 2. LSDAs first, at the segment start: their content depends on their own address
+        DwarfBytes segment = new DwarfBytes();
+        Map<Long, LsdaRemapper> remappers = new HashMap<>();
+        long[] newLsda = new long[runs.size()];
+        int lsdas = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            if (run.fde().lsda() == 0) {
+                continue;
+            }
+            while (segment.size() % 4 != 0) {
+                segment.u8(0);
+            }
+            LsdaRemapper remapper = remappers.computeIfAbsent(run.fde().lsda(),
+                    a -> new LsdaRemapper(elf, a, run.fde().pcBegin()));
+            long at = base + segment.size();
+            segment.bytes(remapper.write(at, run.newAddresses()[0], run.newEnd(), old -> siteMap(run, old),
+                    old -> {
+                        Long n = instructionMap.get(old);
+                        return n != null ? n : old;
+                    }));
+            newLsda[i] = at;
+            lsdas++;
+        }
+        long lsdaSize = segment.size();
+        // 3. .eh_frame: the input's entries, then one FDE per run
+        while (segment.size() % 8 != 0) {
+            segment.u8(0);
+        }
+        long ehFrame = base + segment.size();
+        EhFrameWriter w = new EhFrameWriter(ehFrame);
+        w.copy(frame);
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            long start = run.newAddresses()[0];
+            w.fde(run.fde().cie(), start, run.newEnd() - start, newLsda[i], run.fde().extraAugmentation(),
+                    program(run, programs.get(run.fde())), true);
+        }
+        byte[] ehBytes = w.finish();
+        segment.bytes(ehBytes);
+        // 4. .eh_frame_hdr
+        while (segment.size() % 4 != 0) {
+            segment.u8(0);
+        }
+        long hdr = base + segment.size();
+        byte[] hdrBytes = EhFrameHdrWriter.write(hdr, ehFrame, w.table());
+        segment.bytes(hdrBytes);
+        return new Result(segment.toByteArray(), base, ehFrame, ehBytes.length, hdr, hdrBytes.length, lsdaSize,
+                runs.size(), lsdas);
+    }
+
+    /** Cuts a moved function into runs; instructions outside every FDE are left uncovered, as they were. */
+    private static List<Run> runsOf(Function f, Map<Long, Long> instructionMap, long[] range,
+            List<EhFrame.Fde> byStart, Map<EhFrame.Fde, CfaProgram> programs) {
+        // old/new address pairs in emission order; a repeated old instruction (overlapping blocks) is
+        // part of what precedes it
+        List<long[]> pairs = new ArrayList<>();
+        long lastNew = Long.MIN_VALUE;
+        for (Block b : f.blocks()) {
+            for (Insn i : b.instructions()) {
+                Long n = instructionMap.get(i.address());
+                if (n != null && n > lastNew) {
+                    pairs.add(new long[] {i.address(), n});
+                    lastNew = n;
+                }
+            }
+        }
+        List<Run> runs = new ArrayList<>();
+        int k = 0;
+        while (k < pairs.size()) {
+            EhFrame.Fde fde = fdeAt(byStart, pairs.get(k)[0]);
+            if (fde == null) {
+                k++;
+                continue;
+            }
+            CfaProgram program = programs.computeIfAbsent(fde, CfaProgram::of);
+            int first = k;
+            int row = program.rowAt(pairs.get(k)[0]);
+            k++;
+            while (k < pairs.size()) {
+                long old = pairs.get(k)[0];
+                if (old < pairs.get(k - 1)[0] || old >= fde.pcEnd() || old < fde.pcBegin()) {
+                    break;
+                }
+                int r = program.rowAt(old);
+                if (r < row) {
+                    break;
+                }
+                row = r;
+                k++;
+            }
+            long[] olds = new long[k - first];
+            long[] news = new long[k - first];
+            for (int j = first; j < k; j++) {
+                olds[j - first] = pairs.get(j)[0];
+                news[j - first] = pairs.get(j)[1];
+            }
+            long end = k < pairs.size() ? pairs.get(k)[1] : range[1];
+            runs.add(new Run(fde, olds, news, end));
+        }
+        return runs;
+    }
+
+    private static EhFrame.Fde fdeAt(List<EhFrame.Fde> byStart, long address) {
+        int lo = 0;
+        int hi = byStart.size() - 1;
+        EhFrame.Fde found = null;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            EhFrame.Fde f = byStart.get(mid);
+            if (Long.compareUnsigned(f.pcBegin(), address) <= 0) {
+                found = f;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found != null && Long.compareUnsigned(address, found.pcEnd()) < 0 ? found : null;
+    }
+
+    /** @return new address of the run's first instruction at or after {@code old}, or the run's end */
+    private static long siteMap(Run run, long old) {
+        int i = Arrays.binarySearch(run.oldAddresses(), old);
+        if (i < 0) {
+            i = -i - 1;
+        }
+        return i < run.oldAddresses().length ? run.newAddresses()[i] : run.newEnd();
+    }
+
+    /** @return the new FDE's CFA program: rows up to the first instruction's, then advances and rows */
+    private static byte[] program(Run run, CfaProgram program) {
+        DwarfBytes out = new DwarfBytes();
+        List<CfaProgram.Row> rows = program.rows();
+        int row = program.rowAt(run.oldAddresses()[0]);
+        for (int r = 0; r <= row; r++) {
+            out.bytes(rows.get(r).ops());
+        }
+        long loc = run.newAddresses()[0];
+        for (int i = 1; i < run.oldAddresses().length; i++) {
+            int r = program.rowAt(run.oldAddresses()[i]);
+            if (r == row) {
+                continue;
+            }
+            CfaProgram.advance(out, run.newAddresses()[i] - loc);
+            loc = run.newAddresses()[i];
+            for (int j = row + 1; j <= r; j++) {
+                out.bytes(rows.get(j).ops());
+            }
+            row = r;
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,263 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.ykrw.core.coverage.BlockMap;
+import org.ykrw.core.coverage.BlockMapReader;
+import org.ykrw.core.testutil.RunFiles;
+import org.ykrw.core.testutil.Tools;
+
+/**
+ * Issue 5's reports end to end through the real jar, on programs/covered.c built with -O0 -g: the
+ * source lines ykrw's lcov marks covered equal those gcov reports for the same source and input;
+ * runs merge; every format is written; map discovery and bad runs give one-line errors. Issue 4's
+ * {@code trace dump} on a trace run built from the spec.
+ *
+ * <p>The runs come from the program instrumented by {@code instrument --coverage} (through the real
+ * jar), so the comparison with gcov covers the whole path: probes, runtime, run file, report.
+ */
+class CoverageReportTest {
+    @TempDir
+    static Path dir;
+
+    static Path source;
+    static Path binary;
+    static BlockMap map;
+    static Path mapJson;
+    static Path instrumented;
+
+    @BeforeAll
+    static void build() throws IOException {
+        source = ProgramMatrix.sources().resolve("covered.c");
+        binary = dir.resolve("covered");
+        Tools.output("gcc", "-O0", "-g", "-fno-pie", "-no-pie", "-o", binary.toString(), source.toString());
+        instrumented = dir.resolve("covered.instrumented");
+        mapJson = dir.resolve("covered.map.json");
+        ok("instrument", "--coverage", binary.toString(), "-o", instrumented.toString(), "--map", mapJson.toString());
+        map = BlockMapReader.read(instrumented);
+        assertEquals(BlockMap.mapIdOf(Files.readAllBytes(binary)), map.mapId(), "the map names the input");
+    }
+
+    private static Tools.Result ykrw(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("java", "-jar", BadInputTest.JAR.toString()));
+        cmd.addAll(List.of(args));
+        return Tools.run(cmd, 120);
+    }
+
+    private static Tools.Result ok(String... args) {
+        Tools.Result r = ykrw(args);
+        assertEquals(0, r.exit(), Arrays.toString(args) + ": " + r.stderr());
+        return r;
+    }
+
+    /** Runs the instrumented program; its runtime writes the .ykcov run file this returns. */
+    private static Path run(String name, String... args) throws IOException {
+        Path runDir = Files.createDirectories(dir.resolve("run-" + name));
+        List<String> cmd = new ArrayList<>(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, instrumented.toString()));
+        cmd.addAll(List.of(args));
+        Tools.run(cmd, 60);
+        try (var files = Files.list(runDir)) {
+            List<Path> runs = files.toList();
+            assertEquals(1, runs.size(), "one run file: " + runs);
+            return Files.move(runs.get(0), dir.resolve(name + ".ykcov"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** @return lines of covered.c with a non-zero DA count in an lcov file */
+    private static Set<Integer> lcovCovered(Path info) throws IOException {
+        Set<Integer> out = new TreeSet<>();
+        boolean inSource = false;
+        for (String l : Files.readAllLines(info)) {
+            if (l.startsWith("SF:")) {
+                inSource = l.endsWith("/covered.c");
+            } else if (inSource && l.startsWith("DA:") && !l.endsWith(",0")) {
+                out.add(Integer.parseInt(l.substring(3, l.indexOf(','))));
+            }
+        }
+        return out;
+    }
+
+    /** @return lines gcov reports as executed, for a --coverage build of the same source run with {@code args} */
+    private static Set<Integer> gcovCovered(String name, String... args) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("gcov-" + name));
+        String script = String.format("cd %s && gcc -O0 --coverage -c %s -o covered.o && gcc --coverage covered.o -o prog"
+                + " && { ./prog %s >/dev/null 2>&1; true; } && gcov -t covered.c", d, source, String.join(" ", args));
+        Set<Integer> out = new TreeSet<>();
+        for (String l : Tools.output("sh", "-c", script).split("\n")) {
+            String[] f = l.split(":", 3);
+            if (f.length == 3 && f[0].trim().matches("\\d+\\*?") && !f[0].trim().startsWith("0")) {
+                out.add(Integer.parseInt(f[1].trim()));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "covered {0}")
+    @ValueSource(strings = {"banana 5", "sky 25", "stop 1", "x"})
+    void coveredLinesEqualGcov(String input) throws IOException {
+        String[] args = input.split(" ");
+        String name = input.replace(' ', '-');
+        Path run = run(name, args);
+        Path info = dir.resolve(name + ".info");
+        ok("coverage", "report", run.toString(), "--map", mapJson.toString(), "--format", "lcov", "-o", info.toString());
+        assertSameAsGcov(info, gcovCovered(name, args));
+    }
+
+    /**
+     * ykrw's covered lines equal gcov's executed lines, with the two differences that come from what
+     * the binary can know: a line with no row in the line table (a {@code case} or {@code default}
+     * label: at -O0 the jump goes straight to the statement after it) has no DA record at all, never
+     * a zero; and a function's closing brace has a row for the epilogue, which gcov counts under the
+     * return statement before it.
+     */
+    private static void assertSameAsGcov(Path info, Set<Integer> gcov) throws IOException {
+        Set<Integer> ykrw = lcovCovered(info);
+        Set<Integer> listed = lcovListed(info);
+        List<String> text = Files.readAllLines(source);
+        ykrw.removeIf(line -> text.get(line - 1).equals("}") && !gcov.contains(line));
+        Set<Integer> gcovWithRows = new TreeSet<>(gcov);
+        gcovWithRows.removeIf(line -> !listed.contains(line));
+        assertEquals(gcovWithRows, ykrw);
+        for (int line : gcov) {
+            if (!listed.contains(line)) {
+                assertTrue(text.get(line - 1).trim().matches("(case .*|default):.*"), "no row for line " + line + ": "
+                        + text.get(line - 1));
+            }
+        }
+        assertFalse(gcov.isEmpty());
+    }
+
+    /** @return lines of covered.c with a DA record, covered or not */
+    private static Set<Integer> lcovListed(Path info) throws IOException {
+        Set<Integer> out = new TreeSet<>();
+        boolean inSource = false;
+        for (String l : Files.readAllLines(info)) {
+            if (l.startsWith("SF:")) {
+                inSource = l.endsWith("/covered.c");
+            } else if (inSource && l.startsWith("DA:")) {
+                out.add(Integer.parseInt(l.substring(3, l.indexOf(','))));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void runsMergeAndEveryFormatIsWritten() throws IOException {
+        Path a = run("merge-a", "banana", "5");
+        Path b = run("merge-b", "sky", "25");
+        Path info = dir.resolve("merged.info");
+        ok("coverage", "report", a.toString(), b.toString(), "--merge", "--map", mapJson.toString(), "--format", "lcov",
+                "-o", info.toString());
+        Set<Integer> union = new TreeSet<>(gcovCovered("merge-a", "banana", "5"));
+        union.addAll(gcovCovered("merge-b", "sky", "25"));
+        assertSameAsGcov(info, union);
+        Tools.Result genhtml = Tools.run(List.of("genhtml", "-q", "-o", dir.resolve("genhtml").toString(),
+                info.toString()), 120);
+        assertEquals(0, genhtml.exit(), genhtml.stderr());
+
+        String textReport = ok("coverage", "report", a.toString(), b.toString(), "--merge", "--map",
+                mapJson.toString()).stdout();
+        assertTrue(textReport.contains("2 runs merged"), textReport);
+        assertTrue(textReport.lines().anyMatch(l -> l.matches("\\s+\\d+\\s+\\d+\\s+100\\.0\\s+rare")), textReport);
+
+        Path html = dir.resolve("report.html");
+        ok("coverage", "report", a.toString(), "--map", mapJson.toString(), "--format", "html", "-o", html.toString());
+        String page = Files.readString(html);
+        assertTrue(page.contains("class=\"block covered\"") && page.contains("class=\"block uncovered\""));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(html)));
+        Path shot = Path.of("target/coverage-covered.png").toAbsolutePath();
+        Tools.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--screenshot=" + shot, "--window-size=1200,1600", html.toUri().toString()), 120);
+
+        Path drcov = dir.resolve("covered.drcov");
+        ok("coverage", "report", a.toString(), "--map", mapJson.toString(), "--format", "drcov", "-o", drcov.toString());
+        String head = new String(Files.readAllBytes(drcov), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(head.startsWith("DRCOV VERSION: 2\nDRCOV FLAVOR: drcov-64\nModule Table: version 2, count 1\n"), head);
+        assertTrue(head.contains(" 0, 0x0000000000400000, "), "non-PIE module base");
+    }
+
+    @Test
+    void mapIsFoundThroughTheRecordedExecutable() throws IOException {
+        // The run records the instrumented executable, which carries its map in .ykrw.map.
+        Path run = run("found", "banana", "5");
+        assertTrue(ok("coverage", "report", run.toString()).stdout().contains("coverage of covered"));
+        long[] counters = new long[map.probeSlots()];
+        counters[0] = 1;
+
+        // The original binary recorded in the header has no map: the message says what to give.
+        Path plainRun = dir.resolve("plain.ykcov");
+        Files.write(plainRun, RunFiles.coverage(1, counters, 0, map.mapId(), 6, binary.toString(), new long[0][]));
+        Tools.Result r = ykrw("coverage", "report", plainRun.toString());
+        assertEquals(2, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("has no .ykrw.map section): give --map FILE.json or --binary BIN"), r.stderr());
+        assertTrue(ok("coverage", "report", plainRun.toString(), "--binary", instrumented.toString()).stdout()
+                .contains("covered"));
+    }
+
+    @Test
+    void badRunsAreOneLineErrors() throws IOException {
+        long[] counters = new long[map.probeSlots()];
+        byte[] good = RunFiles.coverage(1, counters, 0, map.mapId(), 7, "", new long[0][]);
+        Path cut = dir.resolve("cut.ykcov");
+        Files.write(cut, Arrays.copyOf(good, 512 + map.probeSlots() - 1));  // one counter byte short
+        Path other = dir.resolve("other.ykcov");
+        Files.write(other, RunFiles.coverage(1, counters, 0, map.mapId() ^ 1, 7, "", new long[0][]));
+        Path out = dir.resolve("never-written.txt");
+        for (List<String> args : List.of(
+                List.of("coverage", "report", cut.toString(), "--map", mapJson.toString(), "-o", out.toString()),
+                List.of("coverage", "report", other.toString(), "--map", mapJson.toString(), "-o", out.toString()),
+                List.of("coverage", "report", binary.toString(), "--map", mapJson.toString(), "-o", out.toString()),
+                List.of("coverage", "report", cut.toString(), "--map", binary.toString(), "-o", out.toString()),
+                List.of("trace", "dump", cut.toString()))) {
+            Tools.Result r = ykrw(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), args + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().startsWith("ykrw: "), r.stderr());
+            assertFalse(Files.exists(out));
+        }
+        Tools.Result twoRuns = ykrw("coverage", "report", other.toString(), other.toString(), "--map", mapJson.toString());
+        assertEquals(64, twoRuns.exit(), twoRuns.stderr());
+        assertTrue(twoRuns.stderr().contains("--merge"), twoRuns.stderr());
+    }
+
+    @Test
+    void traceDumpNamesRecordsAndCountsDropped() throws IOException {
+        BlockMap.MappedFunction main = map.functions().stream().filter(f -> f.name().equals("main")).findFirst()
+                .orElseThrow();
+        int[][] records = {{main.index(), 0}, {main.index(), 1}, {main.index(), 0}};
+        Path trace = dir.resolve("ykrw-trace.77.bin");
+        Files.write(trace, RunFiles.trace(5, 3, map.mapId(), 0, 77, records));
+        Tools.Result r = ok("trace", "dump", trace.toString(), "--map", mapJson.toString());
+        long second = main.blocks().get(1).address() - main.address();
+        assertEquals(String.format("%1$d 0 main+0x0%n%1$d 1 main+0x%2$x%n%1$d 0 main+0x0%n", main.index(), second),
+                r.stdout());
+        assertTrue(r.stderr().contains("3 records, 2 dropped"), r.stderr());
+        assertTrue(r.stderr().contains("YKRW_TRACE_CAPACITY"), r.stderr());
+
+        Tools.Result limited = ok("trace", "dump", trace.toString(), "--limit", "1");
+        assertEquals(main.index() + " 0\n", limited.stdout());
+        assertTrue(limited.stderr().contains("first 1 shown"), limited.stderr());
+
+        Path foreign = dir.resolve("ykrw-trace.78.bin");
+        Files.write(foreign, RunFiles.trace(1, 1, map.mapId(), 0, 78, new int[][] {{99999, 0}}));
+        Tools.Result bad = ykrw("trace", "dump", foreign.toString(), "--map", mapJson.toString());
+        assertEquals(2, bad.exit(), bad.stderr());
+        assertTrue(bad.stderr().contains("record 0 is function 99999"), bad.stderr());
+    }
+}
