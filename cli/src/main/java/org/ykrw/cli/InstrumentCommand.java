@@ -91,9 +91,9 @@ final class InstrumentCommand implements Callable<Integer> {
         Path out = files.destination();
         BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
         Pass pass = pass(filter);
-        ElfFile elf = ElfFile.read(files.input);
+        ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass)));
-        OutputFile.writeAtomically(out, r.output(), files.input);
+        files.write(r.output());
         if (map != null) {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);
         }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         versionProvider = Main.Version.class,
         description = "Static binary rewriter and instrumentation compiler for x86-64 Linux ELF files.",
         subcommands = {StatsCommand.class, CfgCommand.class, RewriteCommand.class, InstrumentCommand.class,
-            StripCommand.class, PatchCommand.class, CoverageCommand.class, TraceCommand.class,
+            StripCommand.class, PatchCommand.class, CoverageCommand.class, TraceCommand.class, SweepCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad or unsupported input. */
@@ -66,7 +66,19 @@ public final class Main implements Runnable {
             ex.getCommandLine().getErr().println("ykrw: " + oneLine(ex.getMessage()) + " (see ykrw --help)");
             return EXIT_USAGE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler above; these Errors would otherwise end the
+            // JVM with a stack trace. Both mean ykrw met an input beyond what it was built for: a bug.
+            cl.getErr().println("ykrw: internal error: " + e.getClass().getSimpleName()
+                    + (e instanceof StackOverflowError ? " (run java with a larger -Xss)" : " (run java with a larger -Xmx)"));
+            if (main.debug) {
+                e.printStackTrace(cl.getErr());
+            }
+            cl.getErr().flush();
+            return EXIT_INTERNAL;
+        }
     }
 
     private static String oneLine(String s) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.emit.OutputFile;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,8 +19,38 @@ final class Outputs {
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the result.")
     Path output;
 
-    @Option(names = "--in-place", description = "Replace IN (written atomically; IN is never half-written).")
+    @Option(names = "--in-place", description = "Replace IN (written atomically; IN is never half-written)."
+            + " The original is kept as IN.orig unless that file already exists.")
     boolean inPlace;
+
+    /** Suffix of the copy --in-place keeps of the original. */
+    static final String BACKUP_SUFFIX = ".orig";
+
+    /**
+     * Writes the result where the options say, atomically and with IN's permissions. With --in-place,
+     * IN is first copied to IN.orig (itself written atomically), unless IN.orig exists: then it holds an
+     * earlier original (a file patched in place, then enabled in place) and is worth more than IN.
+     *
+     * @param bytes the new file
+     * @return where it was written
+     */
+    Path write(byte[] bytes) {
+        Path out = destination();
+        if (inPlace) {
+            Path backup = input.resolveSibling(input.getFileName() + BACKUP_SUFFIX);
+            if (!Files.exists(backup)) {
+                byte[] original;
+                try {
+                    original = Files.readAllBytes(input);
+                } catch (IOException e) {
+                    throw new YkrwException(input + ": cannot read: " + e.getMessage(), e);
+                }
+                OutputFile.writeAtomically(backup, original, input);
+            }
+        }
+        OutputFile.writeAtomically(out, bytes, input);
+        return out;
+    }
 
     /** @return where to write */
     Path destination() {

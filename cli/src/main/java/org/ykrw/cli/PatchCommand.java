@@ -3,7 +3,6 @@ package org.ykrw.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.emit.OutputFile;
 import org.ykrw.passes.patch.ReturnPatcher;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,7 +34,7 @@ final class PatchCommand implements Callable<Integer> {
         ElfFile elf = ElfFile.read(files.input);
         byte[] result = action.disable != null ? ReturnPatcher.disable(elf, action.disable)
                 : ReturnPatcher.enable(elf, action.enable);
-        OutputFile.writeAtomically(out, result, files.input);
+        files.write(result);
         System.err.printf("ykrw: %s %s -> %s%n", action.disable != null ? "disabled" : "enabled",
                 action.disable != null ? action.disable : action.enable, out);
         return 0;

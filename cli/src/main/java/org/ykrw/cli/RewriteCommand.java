@@ -6,7 +6,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.emit.OutputFile;
 import org.ykrw.core.layout.FunctionPlacement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,9 +25,9 @@ final class RewriteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path out = files.destination();
-        ElfFile elf = ElfFile.read(files.input);
+        ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options));
-        OutputFile.writeAtomically(out, r.output(), files.input);
+        files.write(r.output());
         Map<String, Integer> reasons = new TreeMap<>();
         for (FunctionPlacement p : r.placements()) {
             if (!p.relocated()) {

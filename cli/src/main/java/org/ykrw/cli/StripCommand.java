@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.emit.OutputFile;
 import org.ykrw.passes.strip.CallStripper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +30,7 @@ final class StripCommand implements Callable<Integer> {
         ElfFile elf = ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
         CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
-        OutputFile.writeAtomically(out, CallStripper.apply(elf, r), files.input);
+        files.write(CallStripper.apply(elf, r));
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
                 r.callSites(), r.argumentInstructions(), r.guards(), out);
         return 0;

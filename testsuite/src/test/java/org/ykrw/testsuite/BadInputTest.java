@@ -91,7 +91,7 @@ class BadInputTest {
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : corpus().entrySet()) {
-            for (String command : List.of("stats", "cfg", "strip", "patch")) {
+            for (String command : List.of("stats", "cfg", "rewrite", "strip", "patch")) {
                 out.add(Arguments.of(e.getKey(), e.getValue(), command));
             }
         }
@@ -107,7 +107,7 @@ class BadInputTest {
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(), command, input.toString()));
         switch (command) {
             case "cfg" -> cmd.addAll(List.of("--function", "main", "-o", output.toString()));
-            case "strip" -> cmd.addAll(List.of("-o", output.toString()));
+            case "strip", "rewrite" -> cmd.addAll(List.of("-o", output.toString()));
             case "patch" -> cmd.addAll(List.of("-o", output.toString(), "--disable", "main"));
             default -> { }
         }

@@ -83,7 +83,9 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
         data.putLong(at + TRACER, tracer);
         data.putLong(at + MAP_ID, mapId);
         data.putInt(at + FLAGS, flags);
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
+        // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
+        byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < NAME_SIZE; i++) {
             data.put(at + NAME + i, i < Math.min(n.length, NAME_SIZE - 1) ? n[i] : 0);
         }

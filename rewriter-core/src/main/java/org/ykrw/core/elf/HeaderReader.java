@@ -33,6 +33,11 @@ final class HeaderReader {
         if (encoding != 1) {
             throw new MalformedElfException("EI_DATA " + encoding + " is not a valid data encoding");
         }
+        // The kernel ignores the two version fields but ld.so refuses objects whose versions are not
+        // EV_CURRENT (1); a file no loader accepts is not worth rewriting.
+        if (in.length() > 6 && in.u8(6) != 1) {
+            throw new MalformedElfException("EI_VERSION " + in.u8(6) + " is not EV_CURRENT (1)");
+        }
         if (in.length() < ElfHeader.SIZE) {
             throw new MalformedElfException("file of " + in.length() + " bytes is shorter than the 64-byte ELF header");
         }
@@ -49,6 +54,10 @@ final class HeaderReader {
         }
         if (type != ElfHeader.ET_EXEC && type != ElfHeader.ET_DYN) {
             throw new MalformedElfException("e_type " + type + " is not an executable or shared object");
+        }
+        long version = in.u32(20);
+        if (version != 1) {
+            throw new MalformedElfException("e_version " + version + " is not EV_CURRENT (1)");
         }
         ElfHeader h = new ElfHeader(type, machine, in.u64(24), in.u64(32), in.u64(40), in.u16(54), in.u16(56),
                 in.u16(58), in.u16(60), in.u16(62), in.i32(48));

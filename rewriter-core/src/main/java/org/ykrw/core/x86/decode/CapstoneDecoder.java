@@ -35,8 +35,12 @@ public final class CapstoneDecoder implements AutoCloseable {
     /** Longest x86 instruction. */
     private static final int MAX_INSN = 15;
 
-    private static final CapstoneLibrary LIB = CapstoneLibrary.load();
-
+    /**
+     * First field: loading capstone (and JNA's own native stub) can fail, and must fail here with a
+     * one-line YkrwException, before any other JNA class is touched. A static initializer would turn the
+     * failure into ExceptionInInitializerError, which no command handler catches.
+     */
+    private final CapstoneLibrary lib = CapstoneLibrary.shared();
     private final NativeLongByReference handleRef = new NativeLongByReference();
     private final NativeLong handle;
     private final Memory codeBuffer = new Memory(WINDOW);
@@ -48,17 +52,17 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     /** Opens a capstone handle for x86-64 with instruction details on (Intel syntax). */
     public CapstoneDecoder() {
-        int err = LIB.cs_open(CS_ARCH_X86, CS_MODE_64, handleRef);
+        int err = lib.cs_open(CS_ARCH_X86, CS_MODE_64, handleRef);
         if (err != 0) {
             throw new YkrwException("capstone cs_open failed with error " + err);
         }
         handle = handleRef.getValue();
-        LIB.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
+        lib.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
         regMap = new int[256];
         segMap = new int[256];
         Arrays.fill(regMap, Reg.NONE);
         for (int id = 1; id < 256; id++) {
-            String name = LIB.cs_reg_name(handle, id);
+            String name = lib.cs_reg_name(handle, id);
             if (name != null) {
                 regMap[id] = RegisterNames.toReg(name);
                 if (RegisterNames.isFlags(name)) {
@@ -147,7 +151,7 @@ public final class CapstoneDecoder implements AutoCloseable {
     private int decodeWindow(byte[] code, int offset, int length, long address, int count, List<Insn> out) {
         codeBuffer.write(0, code, offset, length);
         PointerByReference insnRef = new PointerByReference();
-        long n = LIB.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
+        long n = lib.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
                 .longValue();
         if (n <= 0) {
             return 0;
@@ -162,7 +166,7 @@ public final class CapstoneDecoder implements AutoCloseable {
                 out.add(insn);
             }
         } finally {
-            LIB.cs_free(insns, new NativeLong(n));
+            lib.cs_free(insns, new NativeLong(n));
         }
         return consumed;
     }
@@ -218,7 +222,7 @@ public final class CapstoneDecoder implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            LIB.cs_close(handleRef);
+            lib.cs_close(handleRef);
         }
     }
 }

@@ -28,16 +28,63 @@ interface CapstoneLibrary extends Library {
 
     String cs_reg_name(NativeLong handle, int regId);
 
+    /**
+     * @return the library, loaded on first use
+     * @throws YkrwException (one line, every time it is asked) when capstone or JNA cannot be loaded
+     */
+    static CapstoneLibrary shared() {
+        return Holder.get();
+    }
+
+    /** Loads once and remembers the outcome, success or the failure's message. */
+    final class Holder {
+        private static CapstoneLibrary loaded;
+        private static String failure;
+
+        private Holder() {
+        }
+
+        static synchronized CapstoneLibrary get() {
+            if (loaded == null && failure == null) {
+                try {
+                    loaded = load();
+                } catch (YkrwException e) {
+                    failure = e.getMessage();
+                }
+            }
+            if (loaded == null) {
+                throw new YkrwException(failure);
+            }
+            return loaded;
+        }
+    }
+
     /** @return the loaded library, or a one-line YkrwException naming the package to install */
-    static CapstoneLibrary load() {
+    private static CapstoneLibrary load() {
         Throwable last = null;
         for (String name : new String[] {"libcapstone.so.4", "capstone"}) {
             try {
                 return Native.load(name, CapstoneLibrary.class);
             } catch (UnsatisfiedLinkError e) {
+                if (String.valueOf(e.getMessage()).contains("jnidispatch")) {
+                    return jnaFailed(e);
+                }
                 last = e;
+            } catch (LinkageError e) {
+                // JNA extracts its native stub to a temporary file first: a full /tmp or a file-size limit
+                // (ulimit -f) makes its class initialisation fail, reported as one of these errors.
+                return jnaFailed(e);
             }
         }
         throw new YkrwException("libcapstone4 is not installed (apt-get install libcapstone4)", last);
+    }
+
+    private static CapstoneLibrary jnaFailed(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        throw new YkrwException("cannot load JNA's native library (needed for capstone): "
+                + String.valueOf(root.getMessage()).replace('\n', ' '), e);
     }
 }

@@ -1,0 +1,29 @@
+package org.ykrw.cli;
+
+import java.nio.file.Path;
+import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.AddressKeyedRuntime;
+
+/**
+ * Reads an input for a command that moves code ({@code rewrite}, the sweep's rewrite pass) and refuses
+ * the kinds of program whose runtime finds its own code by address, which a relocating rewrite
+ * breaks however correct it is ({@link AddressKeyedRuntime}: Go, V8).
+ */
+public final class RewriteInput {
+    private RewriteInput() {
+    }
+
+    /**
+     * @param path the input
+     * @return the parsed file
+     * @throws UnsupportedInputException for programs of such runtimes
+     */
+    public static ElfFile read(Path path) {
+        ElfFile elf = ElfFile.read(path);
+        AddressKeyedRuntime.detect(elf).ifPresent(why -> {
+            throw new UnsupportedInputException(path + ": " + why + ", so moved code breaks it");
+        });
+        return elf;
+    }
+}
