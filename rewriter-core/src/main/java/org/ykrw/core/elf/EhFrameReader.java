@@ -18,29 +18,12 @@ final class EhFrameReader {
     }
 
     static List<FrameDescription> read(ElfFile elf) {
-        long address;
-        long size;
-        Section s = elf.section(".eh_frame").orElse(null);
-        if (s != null && s.type() == Section.SHT_PROGBITS) {
-            address = s.address();
-            size = s.size();
-        } else {
-            Segment hdr = elf.segmentOfType(Segment.PT_GNU_EH_FRAME);
-            if (hdr == null) {
-                return List.of();
-            }
-            // .eh_frame_hdr: version, eh_frame_ptr encoding, fde count encoding, table encoding, eh_frame_ptr.
-            int enc = elf.readU8(hdr.vaddr() + 1);
-            if (enc != 0x1B) {
-                return List.of();
-            }
-            address = hdr.vaddr() + 4 + elf.readI32(hdr.vaddr() + 4);
-            Segment seg = elf.loadSegmentContaining(address);
-            if (seg == null) {
-                throw new MalformedElfException(String.format(".eh_frame_hdr points at unmapped 0x%x", address));
-            }
-            size = seg.vaddr() + seg.filesz() - address;
+        EhFrameLocation where = EhFrameLocation.find(elf);
+        if (where == null) {
+            return List.of();
         }
+        long address = where.address();
+        long size = where.size();
         long off = elf.fileOffset(address);
         if (off < 0) {
             return List.of();

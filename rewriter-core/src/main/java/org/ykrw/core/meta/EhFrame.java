@@ -1,13 +1,13 @@
 package org.ykrw.core.meta;
 
-import org.ykrw.core.elf.DwarfCursor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.ykrw.core.diag.MalformedElfException;
+import org.ykrw.core.elf.DwarfCursor;
+import org.ykrw.core.elf.EhFrameLocation;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
@@ -99,30 +99,17 @@ public final class EhFrame {
     }
 
     /**
-     * Finds and parses the input's .eh_frame: the section of that name, or without section headers the
-     * one PT_GNU_EH_FRAME's header points at (up to the end of its segment's file bytes).
+     * Finds ({@link EhFrameLocation}) and parses the input's .eh_frame.
      *
      * @return the parsed frame, or null when the input has none
      */
     public static EhFrame read(ElfFile elf) {
-        long address;
-        long size;
-        Section s = elf.section(".eh_frame").orElse(null);
-        if (s != null && s.type() == Section.SHT_PROGBITS && s.size() > 0) {
-            address = s.address();
-            size = s.size();
-        } else {
-            Segment hdr = elf.segmentOfType(Segment.PT_GNU_EH_FRAME);
-            if (hdr == null || elf.readU8(hdr.vaddr() + 1) != 0x1B) {
-                return null;
-            }
-            address = hdr.vaddr() + 4 + elf.readI32(hdr.vaddr() + 4);
-            Segment seg = elf.loadSegmentContaining(address);
-            if (seg == null) {
-                throw new MalformedElfException(String.format(".eh_frame_hdr points at unmapped 0x%x", address));
-            }
-            size = seg.vaddr() + seg.filesz() - address;
+        EhFrameLocation where = EhFrameLocation.find(elf);
+        if (where == null) {
+            return null;
         }
+        long address = where.address();
+        long size = where.size();
         long off = elf.fileOffset(address);
         if (off < 0 || off + size > elf.data().length) {
             return null;
