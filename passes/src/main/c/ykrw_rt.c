@@ -269,11 +269,17 @@ struct trace_header {
     uint32_t pad[3];
 };
 
-static struct trace_header *trace;
-static uint64_t *trace_records;
-
+/*
+ * The records are written by the probes themselves (inline: an atomic add on `reserved`, then a
+ * store); the run-file region ykrw placed in the binary is the run, mapped shared from
+ * ykrw-trace.<pid>.bin here. Capacity is fixed at rewrite time (instrument --trace-capacity).
+ */
 static void start_trace_file(char **envp, long pid) {
-    uint64_t capacity = parse_number(env(envp, "YKRW_TRACE_CAPACITY"), 16UL << 20);
+    unsigned char *region = runtime_address(ykrw_config.region);
+    uint64_t bytes = ykrw_config.region_bytes;
+    struct trace_header *h = (struct trace_header *)region;
+    h->load_bias = (uint64_t)bias();
+    h->pid = (uint32_t)pid;
     char path[1024];
     size_t at = 0;
     const char *dir = env(envp, "YKRW_TRACE_DIR");
@@ -286,32 +292,15 @@ static void start_trace_file(char **envp, long pid) {
         say("cannot create ", path);
         return;
     }
-    uint64_t size = sizeof(struct trace_header) + capacity * 8;
-    long p = -1;
-    if (sys3(SYS_FTRUNCATE, fd, (long)size, 0) == 0) p = sys6(SYS_MMAP, 0, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    sys3(SYS_CLOSE, fd, 0, 0);
-    if (p < 0 && p > -4096) {
-        say("cannot map ", path);
-        return;
+    /* The header (with whatever count blocks before start-up reserved), then a sparse file. */
+    long mapped = -1;
+    if (sys3(SYS_WRITE, fd, (long)region, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
+        && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) == 0) {
+        uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
+        mapped = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
     }
-    struct trace_header *h = (struct trace_header *)p;
-    memcpy(h->magic, "YKRWTRC1", 8);
-    h->header_size = sizeof(struct trace_header);
-    h->record_size = 8;
-    h->capacity = capacity;
-    h->map_id = ykrw_config.map_id;
-    h->load_bias = (uint64_t)bias();
-    h->pid = (uint32_t)pid;
-    trace_records = (uint64_t *)(h + 1);
-    trace = h;
-}
-
-/* Called (through ykrw_trace_stub) at the start of every traced block. */
-__attribute__((used)) void ykrw_trace_record(uint32_t fn, uint32_t bb) {
-    struct trace_header *h = trace;
-    if (!h) return;
-    uint64_t i = __atomic_fetch_add(&h->reserved, 1, __ATOMIC_RELAXED);
-    if (i < h->capacity) trace_records[i] = (uint64_t)fn | ((uint64_t)bb << 32);
+    if (mapped != (long)region) say("cannot map ", path);
+    sys3(SYS_CLOSE, fd, 0, 0);
 }
 
 /* ---- patch sites: toggled trace sleds and self-removing coverage probes ---- */
@@ -591,15 +580,6 @@ __asm__(
     "  pop %rbp\n"
     "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n"
     "  popfq\n"
-    "  ret\n"
-
-    /* edi = function index, esi = block index (the probe saved rdi, rsi) */
-    ".globl ykrw_trace_stub\n"
-    "ykrw_trace_stub:\n"
-    "  push %rax\n"
-    "  lea ykrw_trace_record(%rip), %rax\n"
-    "  call ykrw_save_and_call\n"
-    "  pop %rax\n"
     "  ret\n"
 
     /* edi = probe index */

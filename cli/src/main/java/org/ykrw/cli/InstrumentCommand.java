@@ -71,6 +71,10 @@ final class InstrumentCommand implements Callable<Integer> {
             + " YKRW_TRACE is unset (default off).")
     String toggleStart = "off";
 
+    @Option(names = "--trace-capacity", paramLabel = "N", description = "Records the embedded trace recorder"
+            + " keeps (default 16777216, a 128 MiB sparse file); later ones are counted, not kept.")
+    int traceCapacity = TracePass.DEFAULT_CAPACITY;
+
     @Option(names = "--functions", paramLabel = "REGEX", description = "Instrument only functions whose name matches.")
     String only;
 
@@ -119,7 +123,11 @@ final class InstrumentCommand implements Callable<Integer> {
             if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
                 throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
             }
-            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary);
+            if (traceCapacity <= 0) {
+                throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
+            }
+            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
+                    .withCapacity(traceCapacity);
         }
         if (toggle || traceFunction != null || traceLibrary != null) {
             throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");

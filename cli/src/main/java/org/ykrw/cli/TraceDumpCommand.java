@@ -74,7 +74,7 @@ final class TraceDumpCommand implements Callable<Integer> {
         System.err.printf("%s: pid %d, %d records%s, %d dropped%s%n", file, run.pid(), run.recordCount(),
                 shown < run.recordCount() ? " (first " + shown + " shown)" : "", run.dropped(),
                 run.dropped() > 0 ? " (the trace outgrew its capacity of " + run.capacity()
-                        + " records: raise YKRW_TRACE_CAPACITY)" : "");
+                        + " records: instrument again with a larger --trace-capacity)" : "");
         return 0;
     }
 

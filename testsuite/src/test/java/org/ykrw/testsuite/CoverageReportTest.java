@@ -246,7 +246,7 @@ class CoverageReportTest {
         assertEquals(String.format("%1$d 0 main+0x0%n%1$d 1 main+0x%2$x%n%1$d 0 main+0x0%n", main.index(), second),
                 r.stdout());
         assertTrue(r.stderr().contains("3 records, 2 dropped"), r.stderr());
-        assertTrue(r.stderr().contains("YKRW_TRACE_CAPACITY"), r.stderr());
+        assertTrue(r.stderr().contains("--trace-capacity"), r.stderr());
 
         Tools.Result limited = ok("trace", "dump", trace.toString(), "--limit", "1");
         assertEquals(main.index() + " 0\n", limited.stdout());

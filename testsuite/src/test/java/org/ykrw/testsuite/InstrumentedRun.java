@@ -53,7 +53,6 @@ final class InstrumentedRun {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("YKRW_COVERAGE_DIR", dir.toString());
         pb.environment().put("YKRW_TRACE_DIR", dir.toString());
-        pb.environment().put("YKRW_TRACE_CAPACITY", String.valueOf(1 << 21));
         pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Path out = dir.resolve("stdout.txt");

@@ -70,6 +70,45 @@ final class Probes {
         w.lock().addMemImm(Mem.rip(record + 8), -1, 8);
     }
 
+    /** Size of a trace run's header (docs/FORMATS.md section 3); records follow it. */
+    static final int TRACE_HEADER = 64;
+
+    /**
+     * The embedded trace recorder, inline: reserve a record with an atomic add on the run's count and,
+     * when it is below the capacity, write (fn, bb) into it. No call: rax and rdx are saved below the
+     * red zone, the flags only where they may be live.
+     *
+     * @param w the writer
+     * @param region address of the trace run (mapped from ykrw-trace.PID.bin at start-up)
+     * @param capacity records the run holds
+     */
+    static void recordTrace(CodeWriter w, long region, int capacity, int fn, int bb, boolean flagsLive) {
+        w.leaRsp(-RED_ZONE);
+        if (flagsLive) {
+            w.pushfq();
+        }
+        w.push(Reg.RAX).push(Reg.RDX);
+        w.movImm(Reg.RAX, 1);
+        w.lock().xaddMemReg(Mem.rip(region + 16), Reg.RAX);
+        w.cmpRegImm(Reg.RAX, capacity);
+        long store = w.address() + 2;
+        CodeWriter m = CodeWriter.measuring(store);
+        writeRecord(m, region, fn, bb);
+        w.jccShort(org.ykrw.core.x86.encode.Condition.AE, store + m.size());
+        writeRecord(w, region, fn, bb);
+        w.pop(Reg.RDX).pop(Reg.RAX);
+        if (flagsLive) {
+            w.popfq();
+        }
+        w.leaRsp(RED_ZONE);
+    }
+
+    private static void writeRecord(CodeWriter w, long region, int fn, int bb) {
+        w.lea(Reg.RDX, Mem.rip(region + TRACE_HEADER));
+        w.movMemImm32(Mem.sib(Reg.RDX, Reg.RAX, 8, 0), fn);
+        w.movMemImm32(Mem.sib(Reg.RDX, Reg.RAX, 8, 4), bb);
+    }
+
     /**
      * Calls a runtime stub that keeps every other register: rdi and rsi carry the arguments and are
      * saved here, below the red zone.

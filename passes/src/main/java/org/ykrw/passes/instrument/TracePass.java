@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.analysis.Liveness;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Edge;
 import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
+import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
@@ -61,6 +63,22 @@ public final class TracePass implements Pass {
     private final boolean startOn;
     private final String traceLibrary;
     private final Map<Block, Integer> probeOf = new HashMap<>();
+    private int capacity = DEFAULT_CAPACITY;
+
+    /** Records an embedded trace run holds unless {@link #withCapacity} says otherwise (128 MiB of file). */
+    public static final int DEFAULT_CAPACITY = 16 << 20;
+
+    /**
+     * @param records how many records the embedded recorder's run holds (later ones are counted, not kept)
+     * @return this pass
+     */
+    public TracePass withCapacity(int records) {
+        if (records <= 0) {
+            throw new IllegalArgumentException("trace capacity must be positive");
+        }
+        this.capacity = records;
+        return this;
+    }
 
     /**
      * @param abi how indices are passed to the program's tracing function
@@ -112,15 +130,15 @@ public final class TracePass implements Pass {
             context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
-        String stub = calls ? "ykrw_tracer_stub" : "ykrw_trace_stub";
+        Liveness liveness = calls ? null : Liveness.of(program);
         int probes = 0;
         for (Function f : program.functions()) {
             if (!filter.accepts(context, f) || excluded.contains(f)) {
                 continue;
             }
             for (Block b : f.blocks()) {
-                long[] args = arguments(f.index(), b.index(), calls);
-                b.insertBefore(0, probe(stub, args));
+                b.insertBefore(0, calls ? probe(arguments(f.index(), b.index(), true))
+                        : recorder(f.index(), b.index(), liveness.isFlagsLiveIn(b)));
                 probeOf.put(b, probes++);
             }
         }
@@ -129,7 +147,8 @@ public final class TracePass implements Pass {
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName());
-        context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
+        context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
+                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId()), Probes.TRACE_HEADER + 8L * capacity));
         boolean dynamic = context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
                 || context.linking() == PassContext.Linking.SHARED_LIBRARY;
         if (toggle && dynamic) {
@@ -167,12 +186,31 @@ public final class TracePass implements Pass {
         return new long[] {fn, bb};
     }
 
-    private Probe probe(String stub, long[] args) {
+    /** A call of the program's (or the library's) tracing function through the runtime's stub. */
+    private Probe probe(long[] args) {
+        String stub = "ykrw_tracer_stub";
         Long rsi = args.length > 1 ? args[1] : null;
         if (!toggle) {
             return (w, c) -> Probes.callStub(w, c, stub, args[0], rsi);
         }
         return (w, c) -> Probes.patchSite(w, c, false, (t, tc) -> Probes.callStub(t, tc, stub, args[0], rsi));
+    }
+
+    /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
+    private Probe recorder(int fn, int bb, boolean flagsLive) {
+        if (!toggle) {
+            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, flagsLive);
+        }
+        return (w, c) -> Probes.patchSite(w, c, false,
+                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, true));
+    }
+
+    /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */
+    private byte[] traceHeader(long mapId) {
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        h.put("YKRWTRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        h.putInt(Probes.TRACE_HEADER).putInt(8).putLong(0).putLong(capacity).putLong(mapId);
+        return h.array();
     }
 
     /** @return true when f calls or jumps through a pointer: the tracer may then reach traced code */

@@ -331,6 +331,26 @@ public final class CodeWriter {
         return memOp(true, new int[] {0x0F, 0xC1}, reg, m, 0, 0);
     }
 
+    /** {@code cmp reg, simm32} (64-bit register; the 8-bit immediate form when it fits). */
+    public CodeWriter cmpRegImm(int reg, int imm) {
+        rex(true, 0, -1, reg, false);
+        if (fitsInt8(imm)) {
+            u8(0x83);
+            u8(0xC0 | 7 << 3 | (reg & 7));
+            u8(imm);
+        } else {
+            u8(0x81);
+            u8(0xC0 | 7 << 3 | (reg & 7));
+            u32(imm);
+        }
+        return this;
+    }
+
+    /** {@code mov dword [mem], imm32}. */
+    public CodeWriter movMemImm32(Mem m, int value) {
+        return memOp(false, new int[] {0xC7}, 0, m, value, 4);
+    }
+
     /** {@code cmp reg, qword [mem]}. */
     public CodeWriter cmpRegMem(int reg, Mem m) {
         return memOp(true, new int[] {0x3B}, reg, m, 0, 0);

@@ -115,6 +115,10 @@ class CodeWriterTest {
         c.add(new Case("cmp byte ptr [rip + ykrw_data + 9], 0", w -> w.cmpMemImm8(Mem.rip(DATA + 9), 0)));
         c.add(new Case("lock xadd qword ptr [rip + ykrw_data + 16], rax", w -> w.lock().xaddMemReg(Mem.rip(DATA + 16), Reg.RAX)));
         c.add(new Case("lock xadd qword ptr [r12 + 8], r9", w -> w.lock().xaddMemReg(Mem.base(Reg.R12, 8), Reg.R9)));
+        c.add(new Case("cmp rax, 16777216", w -> w.cmpRegImm(Reg.RAX, 1 << 24)));
+        c.add(new Case("cmp r11, 5", w -> w.cmpRegImm(Reg.R11, 5)));
+        c.add(new Case("mov dword ptr [rdx + rax*8], 70000", w -> w.movMemImm32(Mem.sib(Reg.RDX, Reg.RAX, 8, 0), 70000)));
+        c.add(new Case("mov dword ptr [r13 + r9*8 + 4], 3", w -> w.movMemImm32(Mem.sib(Reg.R13, Reg.R9, 8, 4), 3)));
         c.add(new Case("cmp rax, qword ptr [rip + ykrw_data + 24]", w -> w.cmpRegMem(Reg.RAX, Mem.rip(DATA + 24))));
         c.add(new Case("cmp r13, qword ptr [rsp + 8]", w -> w.cmpRegMem(Reg.R13, Mem.base(Reg.RSP, 8))));
         c.add(new Case("lock inc qword ptr [rip + ykrw_data + 32]", w -> w.lock().incMem(Mem.rip(DATA + 32), 8)));
