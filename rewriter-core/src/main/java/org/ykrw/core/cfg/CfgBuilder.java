@@ -39,7 +39,9 @@ public final class CfgBuilder {
     public static Program lift(ElfFile elf, LiftOptions options) {
         long t0 = System.nanoTime();
         try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder()) {
+            Timing.mark("read (" + elf.name() + ")");
             CodeImage image = new CodeImage(elf, decoder);
+            Timing.mark("decode (" + image.decodedInsns + " insns)");
             FunctionStarts starts = new FunctionStarts(elf, image);
             Map<Long, String> plt = new LinkedHashMap<>();
             for (PltEntry e : elf.pltEntries()) {
@@ -48,7 +50,7 @@ public final class CfgBuilder {
             Set<Long> forced = knownNoReturn(elf, plt, starts);
             TableReader tables = new TableReader(elf);
 
-            Timing.mark("start (" + elf.name() + ")");
+            Timing.mark("function starts");
             Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, 1);
             Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());

@@ -21,8 +21,8 @@ final class LiftedFunction {
     final long rangeEnd;
     /** Start of the function's own range: its entry, or the start of the FDE the entry lies in. */
     final long rangeStart;
-    final TreeMap<Long, Insn> insns = new TreeMap<>();
-    final TreeSet<Long> leaders = new TreeSet<>();
+    final InsnMap insns = new InsnMap();
+    final LongSet leaders = new LongSet();
     /** branch target -> addresses of the branches reaching it (inside this function) */
     final Map<Long, List<Long>> incoming = new HashMap<>();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
@@ -56,16 +56,15 @@ final class LiftedFunction {
 
     /** @return end of the last reachable instruction */
     long reachedEnd() {
-        return insns.isEmpty() ? entry : insns.lastEntry().getValue().end();
+        return insns.isEmpty() ? entry : insns.last().end();
     }
 
     /** @return the instruction that falls through into {@code address}, or null */
     Insn fallThroughPredecessor(long address) {
-        Map.Entry<Long, Insn> e = insns.lowerEntry(address);
-        if (e == null || e.getValue().end() != address) {
+        Insn prev = insns.below(address);
+        if (prev == null || prev.end() != address) {
             return null;
         }
-        Insn prev = e.getValue();
         boolean falls = prev.flow().fallsThrough() && !noReturnCalls.contains(prev.address());
         return falls ? prev : null;
     }

@@ -40,6 +40,11 @@ public final class CapstoneDecoder implements AutoCloseable {
     private final NativeLongByReference handleRef = new NativeLongByReference();
     private final NativeLong handle;
     private final Memory codeBuffer = new Memory(WINDOW);
+    /**
+     * Reused for every cs_disasm call: a PointerByReference is a JNA Memory, i.e. a native allocation
+     * with a cleaner, and one per 256-byte window made tens of thousands of them on large programs.
+     */
+    private final PointerByReference insnRef = new PointerByReference();
     private final int[] regMap;
     private final int[] segMap;
     private int flagsRegId = -1;
@@ -81,13 +86,35 @@ public final class CapstoneDecoder implements AutoCloseable {
      * @return instructions in order; stops early at the first undecodable byte
      */
     public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount) {
+        return decode(code, offset, length, address, maxCount, length);
+    }
+
+    /**
+     * Decodes consecutive instructions that start in the first {@code startLimit} bytes; the last one
+     * may read on up to {@code length} bytes. Lets a caller decode a piece of a larger range and get,
+     * for the instruction crossing the piece's end, what a decode of the whole range gives.
+     *
+     * @param code buffer holding the machine code
+     * @param offset where decoding starts in {@code code}
+     * @param length bytes available from {@code offset}
+     * @param address virtual address of {@code code[offset]}
+     * @param maxCount stop after this many instructions (0: no limit)
+     * @param startLimit decode only instructions starting before {@code offset + startLimit}
+     * @return instructions in order; stops early at the first undecodable byte
+     */
+    public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit) {
         checkOpen();
         List<Insn> out = new ArrayList<>();
         int pos = 0;
-        while (pos < length && (maxCount == 0 || out.size() < maxCount)) {
+        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() < maxCount)) {
             int window = Math.min(WINDOW, length - pos);
             int want = maxCount == 0 ? 0 : maxCount - out.size();
+            int before = out.size();
             int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
+            // Drop what starts past the limit: the caller did not ask for it (another thread may own it).
+            while (out.size() > before && out.get(out.size() - 1).address() >= address + startLimit) {
+                consumed -= out.remove(out.size() - 1).length();
+            }
             boolean moreBeyondWindow = length - pos > window;
             pos += consumed;
             if (consumed == 0) {
@@ -146,7 +173,6 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private int decodeWindow(byte[] code, int offset, int length, long address, int count, List<Insn> out) {
         codeBuffer.write(0, code, offset, length);
-        PointerByReference insnRef = new PointerByReference();
         long n = LIB.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
                 .longValue();
         if (n <= 0) {

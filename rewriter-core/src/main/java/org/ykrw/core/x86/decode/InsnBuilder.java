@@ -33,7 +33,7 @@ final class InsnBuilder {
             boolean isWritten = (access & AC_WRITE) != 0;
             if (type == OP_REG) {
                 int reg = dec.reg(NativeMemory.i32(o + OP_VALUE));
-                operands.add(Operand.reg(reg, size, isRead, isWritten));
+                operands.add(regOperand(reg, size, isRead, isWritten));
                 read |= isRead ? Reg.bit(reg) : 0;
                 written |= isWritten ? Reg.bit(reg) : 0;
             } else if (type == OP_IMM) {
@@ -88,6 +88,27 @@ final class InsnBuilder {
         }
         return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
                 dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
+    }
+
+    /**
+     * Register operands repeat endlessly (a few hundred distinct values over a whole program) and every
+     * decoded instruction stays alive in the IR: sharing one record per value keeps the heap, and the
+     * garbage collector's copying, small. Operands are immutable values, so sharing is invisible.
+     */
+    private static final Operand[] REG_OPERANDS = new Operand[(Reg.VEC0 + 32 + 1) * 65 * 4];
+
+    private static Operand regOperand(int reg, int size, boolean read, boolean written) {
+        int slot = ((reg + 1) * 65 + Math.min(size, 64)) * 4 + (read ? 2 : 0) + (written ? 1 : 0);
+        if (reg < Reg.NONE || reg >= Reg.VEC0 + 32 || size > 64) {
+            return Operand.reg(reg, size, read, written);
+        }
+        Operand shared = REG_OPERANDS[slot];
+        if (shared == null) {
+            // A race between two decoder threads only makes two equal records; either may stay.
+            shared = Operand.reg(reg, size, read, written);
+            REG_OPERANDS[slot] = shared;
+        }
+        return shared;
     }
 
     /** @return the offset of the last 4 bytes before the immediate equal to {@code disp}, or 0 */
