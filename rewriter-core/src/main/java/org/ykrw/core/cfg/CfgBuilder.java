@@ -191,7 +191,7 @@ public final class CfgBuilder {
         return out;
     }
 
-    private static void discover(long address, DiscoverySource source, Set<Long> known, Deque<Long> work,
+    private static void discover(long address, DiscoverySource source, LongSet known, Deque<Long> work,
             FunctionStarts starts, CodeImage image, int round) {
         if (!known.contains(address) && image.isCode(address)) {
             known.add(address);
@@ -210,9 +210,12 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             LongPredicate noReturn, TableReader tables, LiftOptions options, int round,
             Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
-        Set<Long> known = new HashSet<>(starts.starts.keySet());
-        known.addAll(plt.keySet());
-        known.addAll(done0.keySet());
+        LongSet known = new LongSet();
+        for (java.util.Collection<Long> c : List.of(starts.starts.keySet(), plt.keySet(), done0.keySet())) {
+            for (long address : c) {
+                known.add(address);
+            }
+        }
         Deque<Long> work = new ArrayDeque<>(todo);
         Map<Long, LiftedFunction> out = new TreeMap<>(done0);
         Map<Long, Set<Long>> extraRoots = new HashMap<>();
@@ -235,7 +238,7 @@ public final class CfgBuilder {
                 discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
             }
             for (long target : f.externalEntries) {
-                if (ctx.frameRange(target) == null) {
+                if (!ctx.inFrame(target)) {
                     discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
                 }
             }

@@ -101,7 +101,7 @@ final class FunctionLifter {
         }
         // Past the end of its FDE, code still belongs to the function while no other function claims it:
         // hand-written assembly (glibc's clone) ends its CFI before its last instructions.
-        return address < fn.rangeEnd || ctx.frameRange(address) == null && !ctx.functionStarts().contains(address);
+        return address < fn.rangeEnd || !ctx.inFrame(address) && !ctx.functionStarts().contains(address);
     }
 
     private void walk(long start) {

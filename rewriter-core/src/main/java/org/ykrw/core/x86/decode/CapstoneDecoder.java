@@ -10,9 +10,7 @@ import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
@@ -48,7 +46,6 @@ public final class CapstoneDecoder implements AutoCloseable {
     private final int[] regMap;
     private final int[] segMap;
     private int flagsRegId = -1;
-    private final Map<String, String> internedStrings = new HashMap<>();
     private boolean closed;
 
     /** Opens a capstone handle for x86-64 with instruction details on (Intel syntax). */
@@ -221,17 +218,69 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
+    /** Interned short strings, open addressing on {@link String#hashCode()}; see {@link #cString}. */
+    private String[] interned = new String[1 << 12];
+    private int internedCount;
 
+    /**
+     * Reads a NUL-terminated string of capstone's. Mnemonics and many operand strings repeat: those
+     * of up to 24 characters are shared, and found again without allocating (hashing the bytes where
+     * they were copied to), since one String per instruction was the largest allocation of a lift.
+     */
     private String cString(long at, int max) {
+        NativeMemory.copy(at, stringBuffer, max);
         int len = 0;
-        while (len < max && NativeMemory.u8(at + len) != 0) {
+        int hash = 0;
+        while (len < max && stringBuffer[len] != 0) {
+            hash = 31 * hash + (stringBuffer[len] & 0xFF);  // String.hashCode of a Latin-1 string
             len++;
         }
-        NativeMemory.copy(at, stringBuffer, len);
-        byte[] raw = java.util.Arrays.copyOf(stringBuffer, len);
-        String s = new String(raw, StandardCharsets.US_ASCII);
-        // Mnemonics and many operand strings repeat; sharing them keeps large programs small in memory.
-        return len <= 24 ? internedStrings.computeIfAbsent(s, k -> k) : s;
+        if (len > 24) {
+            return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
+        }
+        int mask = interned.length - 1;
+        for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
+            String s = interned[i];
+            if (s == null) {
+                s = new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
+                interned[i] = s;
+                if (2 * ++internedCount > interned.length) {
+                    growInterned();
+                }
+                return s;
+            }
+            if (s.length() == len && sameChars(s, len)) {
+                return s;
+            }
+        }
+    }
+
+    private boolean sameChars(String s, int len) {
+        for (int k = 0; k < len; k++) {
+            if (s.charAt(k) != (stringBuffer[k] & 0xFF)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void growInterned() {
+        String[] old = interned;
+        interned = new String[old.length * 2];
+        int mask = interned.length - 1;
+        for (String s : old) {
+            if (s != null) {
+                int i = spread(s.hashCode()) & mask;
+                while (interned[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                interned[i] = s;
+            }
+        }
+    }
+
+    private static int spread(int hash) {
+        return hash ^ (hash >>> 16);
     }
 
     private void checkOpen() {

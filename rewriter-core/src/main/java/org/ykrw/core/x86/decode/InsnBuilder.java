@@ -2,7 +2,6 @@ package org.ykrw.core.x86.decode;
 
 import static org.ykrw.core.x86.decode.CapstoneLayout.*;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
@@ -19,7 +18,8 @@ final class InsnBuilder {
             String opStr) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
-        List<Operand> operands = new ArrayList<>(opCount);
+        Operand[] ops = new Operand[Math.min(opCount, 8)];
+        int n = 0;
         long read = 0;
         long written = 0;
         boolean noMemoryAccess = mnemonic.equals("lea") || mnemonic.startsWith("nop");
@@ -33,11 +33,11 @@ final class InsnBuilder {
             boolean isWritten = (access & AC_WRITE) != 0;
             if (type == OP_REG) {
                 int reg = dec.reg(NativeMemory.i32(o + OP_VALUE));
-                operands.add(regOperand(reg, size, isRead, isWritten));
+                ops[n++] = regOperand(reg, size, isRead, isWritten);
                 read |= isRead ? Reg.bit(reg) : 0;
                 written |= isWritten ? Reg.bit(reg) : 0;
             } else if (type == OP_IMM) {
-                operands.add(Operand.imm(NativeMemory.i64(o + OP_VALUE), size));
+                ops[n++] = Operand.imm(NativeMemory.i64(o + OP_VALUE), size);
             } else if (type == OP_MEM) {
                 long m = o + OP_VALUE;
                 int base = dec.reg(NativeMemory.i32(m + MEM_BASE));
@@ -45,10 +45,17 @@ final class InsnBuilder {
                 int scale = NativeMemory.i32(m + MEM_SCALE);
                 MemOperand mem = new MemOperand(dec.segment(NativeMemory.i32(m + MEM_SEGMENT)), base, index,
                         scale == 0 ? 1 : scale, NativeMemory.i64(m + MEM_DISP), noMemoryAccess ? 0 : size);
-                operands.add(Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten));
+                ops[n++] = Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten);
                 read |= Reg.bit(base) | Reg.bit(index);
             }
         }
+        // An immutable list here is taken over by Insn as it is (List.copyOf does not copy it again).
+        List<Operand> operands = switch (n) {
+            case 0 -> List.of();
+            case 1 -> List.of(ops[0]);
+            case 2 -> List.of(ops[0], ops[1]);
+            default -> List.of(n == ops.length ? ops : java.util.Arrays.copyOf(ops, n));
+        };
         read |= implicitRegs(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
         written |= implicitRegs(dec, d + DETAIL_REGS_WRITE, NativeMemory.u8(d + DETAIL_REGS_WRITE_COUNT));
         boolean implicitFlagsRead = hasFlagsReg(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
