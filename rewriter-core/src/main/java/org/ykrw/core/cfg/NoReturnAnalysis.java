@@ -1,8 +1,8 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.ykrw.core.ir.JumpTable;
@@ -34,15 +34,26 @@ final class NoReturnAnalysis {
 
     /** @return entries of functions that never return */
     Set<Long> run() {
+        // Each round drops the functions found to return: later rounds only look at the undecided ones.
+        List<LiftedFunction> open = new ArrayList<>();
+        for (LiftedFunction f : lifted.values()) {
+            if (!forcedNoReturn.contains(f.entry)) {
+                open.add(f);
+            }
+        }
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (LiftedFunction f : lifted.values()) {
-                if (!mayReturn.contains(f.entry) && !forcedNoReturn.contains(f.entry) && reachesReturn(f)) {
+            List<LiftedFunction> still = new ArrayList<>(open.size());
+            for (LiftedFunction f : open) {
+                if (reachesReturn(f)) {
                     mayReturn.add(f.entry);
                     changed = true;
+                } else {
+                    still.add(f);
                 }
             }
+            open = still;
         }
         Set<Long> noReturn = new HashSet<>(forcedNoReturn);
         for (long entry : lifted.keySet()) {
@@ -61,8 +72,9 @@ final class NoReturnAnalysis {
     }
 
     private boolean reachesReturn(LiftedFunction f) {
-        Deque<Long> work = new ArrayDeque<>();
-        Set<Long> seen = new HashSet<>();
+        // Plain reachability: the order paths are followed in does not change the answer.
+        LongStack work = new LongStack();
+        LongSet seen = new LongSet();
         work.push(f.entry);
         f.landingPads.forEach(work::push);  // a catch handler may return normally
         f.extraRoots.forEach(work::push);   // entered from another function: its returns count too
@@ -112,5 +124,26 @@ final class NoReturnAnalysis {
             }
         }
         return false;
+    }
+
+    /** A stack of addresses on a growing long array. */
+    private static final class LongStack {
+        private long[] items = new long[32];
+        private int size;
+
+        void push(long value) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = value;
+        }
+
+        long pop() {
+            return items[--size];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
     }
 }
