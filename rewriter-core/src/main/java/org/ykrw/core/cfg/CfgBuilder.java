@@ -256,18 +256,29 @@ public final class CfgBuilder {
      * target an extra root of the function owning that FDE; re-lift owners until no root is new.
      */
     private static void relaxExtraRoots(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
+        // Per function with jumps into other functions' FDE ranges: {target, owner entry} pairs, in the
+        // order functions and targets are visited (address order), so roots grow in the same order.
+        TreeMap<Long, long[]> pairs = new TreeMap<>();
+        for (LiftedFunction f : out.values()) {
+            putPairs(ctx, out, f, pairs);
+        }
+        Set<Long> relifted = null;  // functions lifted again in the previous round; null in the first
         for (int round = 0; round < 16; round++) {
             Set<Long> dirty = new HashSet<>();
-            for (LiftedFunction f : out.values()) {
-                for (long t : f.externalEntries) {
-                    long[] range = ctx.frameRange(t);
-                    if (range == null) {
+            for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
+                boolean sourceNew = relifted == null || relifted.contains(e.getKey());
+                long[] p = e.getValue();
+                for (int i = 0; i < p.length; i += 2) {
+                    long t = p[i];
+                    long ownerEntry = p[i + 1];
+                    // A pair whose two functions are unchanged since it was last looked at gives the same
+                    // answer again: its target was a leader already, or already a root.
+                    if (!sourceNew && !relifted.contains(ownerEntry)) {
                         continue;
                     }
-                    LiftedFunction owner = out.get(range[0]);
-                    if (owner != null && !owner.leaders.contains(t)
-                            && roots.computeIfAbsent(owner.entry, k -> new HashSet<>()).add(t)) {
-                        dirty.add(owner.entry);
+                    LiftedFunction owner = out.get(ownerEntry);
+                    if (!owner.leaders.contains(t) && roots.computeIfAbsent(ownerEntry, k -> new HashSet<>()).add(t)) {
+                        dirty.add(ownerEntry);
                     }
                 }
             }
@@ -275,8 +286,29 @@ public final class CfgBuilder {
                 return;
             }
             for (long entry : dirty) {
-                out.put(entry, FunctionLifter.lift(ctx, entry));
+                LiftedFunction f = FunctionLifter.lift(ctx, entry);
+                out.put(entry, f);
+                pairs.remove(entry);
+                putPairs(ctx, out, f, pairs);
             }
+            relifted = dirty;
+        }
+    }
+
+    /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */
+    private static void putPairs(LiftContext ctx, Map<Long, LiftedFunction> out, LiftedFunction f,
+            TreeMap<Long, long[]> pairs) {
+        long[] p = new long[2 * f.externalEntries.size()];
+        int n = 0;
+        for (long t : f.externalEntries) {
+            long[] range = ctx.frameRange(t);
+            if (range != null && out.containsKey(range[0])) {
+                p[n++] = t;
+                p[n++] = range[0];
+            }
+        }
+        if (n > 0) {
+            pairs.put(f.entry, java.util.Arrays.copyOf(p, n));
         }
     }
 }

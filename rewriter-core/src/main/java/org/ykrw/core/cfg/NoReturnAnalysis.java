@@ -17,8 +17,11 @@ import org.ykrw.core.x86.Insn;
 final class NoReturnAnalysis {
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> forcedNoReturn;
-    private final Set<Long> functionStarts;
-    private final Set<Long> mayReturn = new HashSet<>();
+    /** The sets asked about at every call of every function in every round, on primitive longs. */
+    private final LongSet forced = new LongSet();
+    private final LongSet starts = new LongSet();
+    private final LongSet liftedEntries = new LongSet();
+    private final LongSet mayReturn = new LongSet();
 
     /**
      * @param lifted every lifted function by entry
@@ -29,7 +32,9 @@ final class NoReturnAnalysis {
     NoReturnAnalysis(Map<Long, LiftedFunction> lifted, Set<Long> forcedNoReturn, Set<Long> functionStarts) {
         this.lifted = lifted;
         this.forcedNoReturn = forcedNoReturn;
-        this.functionStarts = functionStarts;
+        forcedNoReturn.forEach(forced::add);
+        functionStarts.forEach(starts::add);
+        lifted.keySet().forEach(liftedEntries::add);
     }
 
     /** @return entries of functions that never return */
@@ -37,7 +42,7 @@ final class NoReturnAnalysis {
         // Each round drops the functions found to return: later rounds only look at the undecided ones.
         List<LiftedFunction> open = new ArrayList<>();
         for (LiftedFunction f : lifted.values()) {
-            if (!forcedNoReturn.contains(f.entry)) {
+            if (!forced.contains(f.entry)) {
                 open.add(f);
             }
         }
@@ -65,10 +70,10 @@ final class NoReturnAnalysis {
     }
 
     private boolean returns(long target) {
-        if (forcedNoReturn.contains(target)) {
+        if (forced.contains(target)) {
             return false;
         }
-        return !lifted.containsKey(target) || mayReturn.contains(target);
+        return !liftedEntries.contains(target) || mayReturn.contains(target);
     }
 
     private boolean reachesReturn(LiftedFunction f) {
@@ -84,7 +89,7 @@ final class NoReturnAnalysis {
                 Insn i = f.insns.get(addr);
                 if (i == null) {
                     // Falls off the lifted code: into the next function, or past the end of its range.
-                    if (functionStarts.contains(addr) ? returns(addr) : true) {
+                    if (starts.contains(addr) ? returns(addr) : true) {
                         return true;
                     }
                     break;
@@ -100,7 +105,7 @@ final class NoReturnAnalysis {
                         long t = i.target();
                         if (f.insns.containsKey(t)) {
                             work.push(t);
-                        } else if (functionStarts.contains(t) ? returns(t) : true) {
+                        } else if (starts.contains(t) ? returns(t) : true) {
                             return true;
                         }
                         goOn = i.flow() == org.ykrw.core.x86.FlowKind.COND_JUMP;

@@ -43,9 +43,10 @@ public final class CapstoneDecoder implements AutoCloseable {
      * with a cleaner, and one per 256-byte window made tens of thousands of them on large programs.
      */
     private final PointerByReference insnRef = new PointerByReference();
-    private final int[] regMap;
-    private final int[] segMap;
-    private int flagsRegId = -1;
+    /** capstone register id -> Reg number, segment constant; the same for every handle */
+    private static int[] regMap;
+    private static int[] segMap;
+    private static int flagsRegId = -1;
     private boolean closed;
 
     /** Opens a capstone handle for x86-64 with instruction details on (Intel syntax). */
@@ -56,18 +57,49 @@ public final class CapstoneDecoder implements AutoCloseable {
         }
         handle = handleRef.getValue();
         LIB.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
-        regMap = new int[256];
-        segMap = new int[256];
-        Arrays.fill(regMap, Reg.NONE);
+        warmUpSharedTables();
+    }
+
+    /** Maps capstone's register ids once per process: 255 native calls and name matching each time cost start-up. */
+    private void mapRegisters() {
+        int[] regs = new int[256];
+        int[] segs = new int[256];
+        Arrays.fill(regs, Reg.NONE);
         for (int id = 1; id < 256; id++) {
             String name = LIB.cs_reg_name(handle, id);
             if (name != null) {
-                regMap[id] = RegisterNames.toReg(name);
+                regs[id] = RegisterNames.toReg(name);
                 if (RegisterNames.isFlags(name)) {
                     flagsRegId = id;
                 }
-                segMap[id] = "fs".equals(name) ? MemOperand.SEG_FS : "gs".equals(name) ? MemOperand.SEG_GS
+                segs[id] = "fs".equals(name) ? MemOperand.SEG_FS : "gs".equals(name) ? MemOperand.SEG_GS
                         : MemOperand.SEG_NONE;
+            }
+        }
+        regMap = regs;
+        segMap = segs;
+    }
+
+    /**
+     * Set, under the class lock, once the register maps exist and capstone's shared table is sorted.
+     * Every decoder's constructor passes that lock after it, so every decoder sees both complete.
+     */
+    private static boolean sharedTablesReady;
+
+    /**
+     * Capstone 4 sorts a static table of implicit registers (X86_insn_reg_intel) on its first use,
+     * unsynchronised: two handles decoding on two threads at that moment can read it half sorted and
+     * get an instruction's registers wrong (capstone issues 1358 and 1647; seen here as a differing
+     * operand access of {@code test eax, imm32} once in a few runs). Decoding one such instruction
+     * under a lock, before any decoder is handed out, sorts it once; afterwards it is only read.
+     */
+    private void warmUpSharedTables() {
+        synchronized (CapstoneDecoder.class) {
+            if (!sharedTablesReady) {
+                mapRegisters();
+                byte[] testEaxImm32 = {(byte) 0xA9, 0, 0, 0, 0x10};
+                decode(testEaxImm32, 0, testEaxImm32.length, 0, 1);
+                sharedTablesReady = true;
             }
         }
     }
@@ -104,7 +136,8 @@ public final class CapstoneDecoder implements AutoCloseable {
         List<Insn> out = new ArrayList<>();
         int pos = 0;
         while (pos < startLimit && pos < length && (maxCount == 0 || out.size() < maxCount)) {
-            int window = Math.min(WINDOW, length - pos);
+            // Bytes past the last allowed start are needed only by an instruction crossing the limit.
+            int window = Math.min(Math.min(WINDOW, length - pos), startLimit - pos + MAX_INSN);
             int want = maxCount == 0 ? 0 : maxCount - out.size();
             int before = out.size();
             int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
