@@ -251,69 +251,107 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
-    /** Interned short strings, open addressing on {@link String#hashCode()}; see {@link #cString}. */
-    private String[] interned = new String[1 << 12];
+    /**
+     * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
+     * (zero past the end): open addressing over parallel arrays. See {@link #cString}.
+     */
+    private long[] internedWords = new long[3 << 14];
+    private String[] interned = new String[1 << 14];
     private int internedCount;
 
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+
     /**
-     * Reads a NUL-terminated string of capstone's. Mnemonics and many operand strings repeat: those
-     * of up to 24 characters are shared, and found again without allocating (hashing the bytes where
-     * they were copied to), since one String per instruction was the largest allocation of a lift.
+     * Reads a NUL-terminated string of capstone's. Mnemonics and most operand strings repeat, and one
+     * new String per instruction was the largest allocation of a lift: strings shorter than 24
+     * characters are read as three words straight from native memory, found again by comparing
+     * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)
      */
     private String cString(long at, int max) {
-        NativeMemory.copy(at, stringBuffer, max);
-        int len = 0;
-        int hash = 0;
-        while (len < max && stringBuffer[len] != 0) {
-            hash = 31 * hash + (stringBuffer[len] & 0xFF);  // String.hashCode of a Latin-1 string
-            len++;
-        }
-        if (len > 24) {
+        long w0 = NativeMemory.i64(at);
+        long w1 = NativeMemory.i64(at + 8);
+        long w2 = NativeMemory.i64(at + 16);
+        int len;
+        if (zeroByte(w0) < 8) {
+            len = zeroByte(w0);
+            w0 &= keepBelow(len);
+            w1 = 0;
+            w2 = 0;
+        } else if (zeroByte(w1) < 8) {
+            len = 8 + zeroByte(w1);
+            w1 &= keepBelow(len - 8);
+            w2 = 0;
+        } else if (zeroByte(w2) < 8) {
+            len = 16 + zeroByte(w2);
+            w2 &= keepBelow(len - 16);
+        } else {
+            NativeMemory.copy(at, stringBuffer, max);
+            len = 24;
+            while (len < max && stringBuffer[len] != 0) {
+                len++;
+            }
             return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
         }
         int mask = interned.length - 1;
-        for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
+        for (int i = hashWords(w0, w1, w2) & mask; ; i = (i + 1) & mask) {
             String s = interned[i];
             if (s == null) {
+                NativeMemory.copy(at, stringBuffer, len);
                 s = new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
                 interned[i] = s;
+                internedWords[3 * i] = w0;
+                internedWords[3 * i + 1] = w1;
+                internedWords[3 * i + 2] = w2;
                 if (2 * ++internedCount > interned.length) {
                     growInterned();
                 }
                 return s;
             }
-            if (s.length() == len && sameChars(s, len)) {
+            if (internedWords[3 * i] == w0 && internedWords[3 * i + 1] == w1 && internedWords[3 * i + 2] == w2) {
                 return s;
             }
         }
     }
 
-    private boolean sameChars(String s, int len) {
-        for (int k = 0; k < len; k++) {
-            if (s.charAt(k) != (stringBuffer[k] & 0xFF)) {
-                return false;
-            }
-        }
-        return true;
+    /** @return the index of the first zero byte of a little-endian word, 8 when there is none */
+    private static int zeroByte(long w) {
+        // The lowest flagged byte is always the first zero byte (borrows only run upwards).
+        long z = (w - ONES) & ~w & HIGHS;
+        return Long.numberOfTrailingZeros(z) >>> 3;
+    }
+
+    /** @return a mask keeping the low {@code bytes} bytes of a word */
+    private static long keepBelow(int bytes) {
+        return bytes == 0 ? 0 : -1L >>> (64 - 8 * bytes);
+    }
+
+    private static int hashWords(long w0, long w1, long w2) {
+        long h = (w0 * 0x9E37_79B9_7F4A_7C15L) ^ (w1 * 0xC2B2_AE3D_27D4_EB4FL) ^ (w2 * 0x1656_67B1_9E37_79F9L);
+        return (int) (h ^ (h >>> 31));
     }
 
     private void growInterned() {
-        String[] old = interned;
-        interned = new String[old.length * 2];
+        String[] oldStrings = interned;
+        long[] oldWords = internedWords;
+        interned = new String[oldStrings.length * 2];
+        internedWords = new long[oldWords.length * 2];
         int mask = interned.length - 1;
-        for (String s : old) {
-            if (s != null) {
-                int i = spread(s.hashCode()) & mask;
+        for (int j = 0; j < oldStrings.length; j++) {
+            if (oldStrings[j] != null) {
+                long w0 = oldWords[3 * j];
+                long w1 = oldWords[3 * j + 1];
+                long w2 = oldWords[3 * j + 2];
+                int i = hashWords(w0, w1, w2) & mask;
                 while (interned[i] != null) {
                     i = (i + 1) & mask;
                 }
-                interned[i] = s;
+                interned[i] = oldStrings[j];
+                internedWords[3 * i] = w0;
+                internedWords[3 * i + 1] = w1;
+                internedWords[3 * i + 2] = w2;
             }
         }
-    }
-
-    private static int spread(int hash) {
-        return hash ^ (hash >>> 16);
     }
 
     private void checkOpen() {
