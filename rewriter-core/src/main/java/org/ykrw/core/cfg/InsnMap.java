@@ -26,8 +26,13 @@ final class InsnMap {
     /** address-ordered values, or null after a change */
     private List<Insn> sorted;
 
-    InsnMap() {
-        allocate(64);
+    /** @param expected number of instructions to size the table for */
+    InsnMap(int expected) {
+        int capacity = 16;
+        while (capacity < 2 * expected) {
+            capacity <<= 1;
+        }
+        allocate(capacity);
     }
 
     private void allocate(int capacity) {

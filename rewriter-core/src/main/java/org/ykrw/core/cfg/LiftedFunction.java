@@ -21,8 +21,8 @@ final class LiftedFunction {
     final long rangeEnd;
     /** Start of the function's own range: its entry, or the start of the FDE the entry lies in. */
     final long rangeStart;
-    final InsnMap insns = new InsnMap();
-    final LongSet leaders = new LongSet();
+    final InsnMap insns;
+    final LongSet leaders;
     /** branch target -> addresses of the branches reaching it (inside this function) */
     final Map<Long, List<Long>> incoming = new HashMap<>();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
@@ -52,6 +52,11 @@ final class LiftedFunction {
         this.entry = entry;
         this.rangeStart = rangeStart;
         this.rangeEnd = rangeEnd;
+        // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
+        // the tables rarely grow: growing them was a large part of what lifting allocated.
+        int expected = rangeEnd == Long.MAX_VALUE ? 16 : (int) Math.min(Math.max((rangeEnd - rangeStart) / 4, 16), 1 << 20);
+        this.insns = new InsnMap(expected);
+        this.leaders = new LongSet(expected / 4);
     }
 
     /** @return end of the last reachable instruction */

@@ -13,7 +13,16 @@ final class LongSet {
     private int size;
 
     LongSet() {
-        keys = new long[16];
+        this(8);
+    }
+
+    /** @param expected number of elements to size the table for */
+    LongSet(int expected) {
+        int capacity = 16;
+        while (capacity < 2 * expected) {
+            capacity <<= 1;
+        }
+        keys = new long[capacity];
         Arrays.fill(keys, EMPTY);
     }
 
