@@ -28,7 +28,7 @@ import org.ykrw.core.x86.decode.CapstoneDecoder;
  */
 final class CodeImage {
     /** Bytes decoded on demand past an address the sweep missed; x86 resynchronises within a few instructions. */
-    private static final int ON_DEMAND_WINDOW = 64;
+    private static final int ON_DEMAND_WINDOW = 16;
     /** Below this many executable bytes a second thread costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 256 * 1024;
     /** Marks an address whose bytes do not decode, so asking again costs no native call. */
