@@ -37,6 +37,7 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private final NativeLongByReference handleRef = new NativeLongByReference();
     private final NativeLong handle;
+    private final long handleValue;
     private final Memory codeBuffer = new Memory(WINDOW);
     /**
      * Reused for every cs_disasm call: a PointerByReference is a JNA Memory, i.e. a native allocation
@@ -56,6 +57,7 @@ public final class CapstoneDecoder implements AutoCloseable {
             throw new YkrwException("capstone cs_open failed with error " + err);
         }
         handle = handleRef.getValue();
+        handleValue = handle.longValue();
         LIB.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
         warmUpSharedTables();
     }
@@ -203,8 +205,7 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private int decodeWindow(byte[] code, int offset, int length, long address, int count, List<Insn> out) {
         codeBuffer.write(0, code, offset, length);
-        long n = LIB.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
-                .longValue();
+        long n = CapstoneDirect.cs_disasm(handleValue, codeBuffer, length, address, count, insnRef.getPointer());
         if (n <= 0) {
             return 0;
         }
@@ -218,7 +219,7 @@ public final class CapstoneDecoder implements AutoCloseable {
                 out.add(insn);
             }
         } finally {
-            LIB.cs_free(insns, new NativeLong(n));
+            CapstoneDirect.cs_free(insns, n);
         }
         return consumed;
     }
