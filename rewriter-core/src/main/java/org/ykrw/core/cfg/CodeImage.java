@@ -84,7 +84,9 @@ final class CodeImage {
         long half = total / 2;
         long seen = 0;
         for (int r = 0; r < regions.size(); r++) {
-            long size = regions.get(r)[1] - regions.get(r)[0];
+            // Only bytes inside the file (a section can claim more than its segment maps): the rest,
+            // if ever asked for, is decoded on demand exactly as before.
+            long size = Math.max(0, Math.min(regions.get(r)[1] - regions.get(r)[0], elf.data().length - regions.get(r)[2]));
             if (total < PARALLEL_THRESHOLD || seen + size <= half) {
                 firstHalf.add(new long[] {r, 0, size});
             } else if (seen >= half) {
@@ -131,7 +133,7 @@ final class CodeImage {
             int r = (int) piece[0];
             long[] region = regions.get(r);
             Insn[] slots = insns[r];
-            int size = slots.length;
+            int size = (int) Math.min(slots.length, data.length - region[2]);
             int pos = (int) piece[1];
             int to = (int) piece[2];
             while (pos < to) {
@@ -186,7 +188,11 @@ final class CodeImage {
     private Insn decodeAt(long[] region, Insn[] slots, int offset) {
         decodeCalls++;
         long t0 = System.nanoTime();
-        int available = slots.length - offset;
+        int available = (int) Math.min(slots.length - offset, elf.data().length - (region[2] + offset));
+        if (available <= 0) {
+            slots[offset] = UNDECODABLE;  // past the end of the file: no bytes to decode
+            return UNDECODABLE;
+        }
         List<Insn> run = decoder.decode(elf.data(), (int) (region[2] + offset), available, region[0] + offset, 0,
                 Math.min(ON_DEMAND_WINDOW, available));
         decodeNanos += System.nanoTime() - t0;
