@@ -20,7 +20,7 @@ esac
 # Appends "wall cpu" of one run of the command to the file named first.
 measure() {
   local log=$1; shift
-  /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$@" >/dev/null
+  /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$@" >/dev/null 2>&1
   awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/t" >>"$log"
 }
 for ((i = 0; i < rounds; i++)); do
