@@ -100,8 +100,12 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
             Map<Long, LiftedFunction> first) {
-        Set<Long> learnt = new HashSet<>(noReturn);
-        learnt.removeAll(forced);
+        LongSet learnt = new LongSet();
+        for (long entry : noReturn) {
+            if (!forced.contains(entry)) {
+                learnt.add(entry);
+            }
+        }
         Map<Long, LiftedFunction> kept = new TreeMap<>();
         List<Long> todo = new java.util.ArrayList<>();
         for (LiftedFunction f : first.values()) {
@@ -122,7 +126,9 @@ public final class CfgBuilder {
         }
         Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.
-        Set<Long> reached = new HashSet<>();
+        LongSet reached = new LongSet();
+        LongSet liftedEntries = new LongSet(lifted.size());
+        lifted.keySet().forEach(liftedEntries::add);
         java.util.ArrayDeque<Long> work = new java.util.ArrayDeque<>(starts.starts.keySet());
         while (!work.isEmpty()) {
             long entry = work.pop();
@@ -132,7 +138,7 @@ public final class CfgBuilder {
             }
             for (Set<Long> targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
                 for (long t : targets) {
-                    if (lifted.containsKey(t) && !reached.contains(t)) {
+                    if (liftedEntries.contains(t) && !reached.contains(t)) {
                         if (!starts.starts.containsKey(t)) {
                             starts.add(t, DiscoverySource.CALL_TARGET, image);
                         }
@@ -141,7 +147,7 @@ public final class CfgBuilder {
                 }
             }
         }
-        lifted.keySet().retainAll(reached);
+        lifted.keySet().removeIf(entry -> !reached.contains(entry));
         return lifted;
     }
 
@@ -152,11 +158,11 @@ public final class CfgBuilder {
      * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
      */
     private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
-        Set<Long> referenced = new HashSet<>();
+        LongSet referenced = new LongSet();
         for (LiftedFunction f : lifted.values()) {
-            referenced.addAll(f.callTargets);
-            referenced.addAll(f.tailCallTargets);
-            referenced.addAll(f.externalEntries);
+            f.callTargets.forEach(referenced::add);
+            f.tailCallTargets.forEach(referenced::add);
+            f.externalEntries.forEach(referenced::add);
         }
         for (LiftedFunction f : lifted.values()) {
             long next = f.fallsInto;
