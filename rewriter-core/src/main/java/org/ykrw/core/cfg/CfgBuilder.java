@@ -39,7 +39,9 @@ public final class CfgBuilder {
     public static Program lift(ElfFile elf, LiftOptions options) {
         long t0 = System.nanoTime();
         try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder()) {
+            Timing.mark("read (" + elf.name() + ")");
             CodeImage image = new CodeImage(elf, decoder);
+            Timing.mark("decode (" + image.decodedInsns + " insns)");
             FunctionStarts starts = new FunctionStarts(elf, image);
             Map<Long, String> plt = new LinkedHashMap<>();
             for (PltEntry e : elf.pltEntries()) {
@@ -48,7 +50,7 @@ public final class CfgBuilder {
             Set<Long> forced = knownNoReturn(elf, plt, starts);
             TableReader tables = new TableReader(elf);
 
-            Timing.mark("start (" + elf.name() + ")");
+            Timing.mark("function starts");
             Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, 1);
             Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());
@@ -98,8 +100,12 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
             Map<Long, LiftedFunction> first) {
-        Set<Long> learnt = new HashSet<>(noReturn);
-        learnt.removeAll(forced);
+        LongSet learnt = new LongSet();
+        for (long entry : noReturn) {
+            if (!forced.contains(entry)) {
+                learnt.add(entry);
+            }
+        }
         Map<Long, LiftedFunction> kept = new TreeMap<>();
         List<Long> todo = new java.util.ArrayList<>();
         for (LiftedFunction f : first.values()) {
@@ -120,7 +126,9 @@ public final class CfgBuilder {
         }
         Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.
-        Set<Long> reached = new HashSet<>();
+        LongSet reached = new LongSet();
+        LongSet liftedEntries = new LongSet(lifted.size());
+        lifted.keySet().forEach(liftedEntries::add);
         java.util.ArrayDeque<Long> work = new java.util.ArrayDeque<>(starts.starts.keySet());
         while (!work.isEmpty()) {
             long entry = work.pop();
@@ -130,7 +138,7 @@ public final class CfgBuilder {
             }
             for (Set<Long> targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
                 for (long t : targets) {
-                    if (lifted.containsKey(t) && !reached.contains(t)) {
+                    if (liftedEntries.contains(t) && !reached.contains(t)) {
                         if (!starts.starts.containsKey(t)) {
                             starts.add(t, DiscoverySource.CALL_TARGET, image);
                         }
@@ -139,7 +147,7 @@ public final class CfgBuilder {
                 }
             }
         }
-        lifted.keySet().retainAll(reached);
+        lifted.keySet().removeIf(entry -> !reached.contains(entry));
         return lifted;
     }
 
@@ -150,11 +158,11 @@ public final class CfgBuilder {
      * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
      */
     private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
-        Set<Long> referenced = new HashSet<>();
+        LongSet referenced = new LongSet();
         for (LiftedFunction f : lifted.values()) {
-            referenced.addAll(f.callTargets);
-            referenced.addAll(f.tailCallTargets);
-            referenced.addAll(f.externalEntries);
+            f.callTargets.forEach(referenced::add);
+            f.tailCallTargets.forEach(referenced::add);
+            f.externalEntries.forEach(referenced::add);
         }
         for (LiftedFunction f : lifted.values()) {
             long next = f.fallsInto;
@@ -189,7 +197,7 @@ public final class CfgBuilder {
         return out;
     }
 
-    private static void discover(long address, DiscoverySource source, Set<Long> known, Deque<Long> work,
+    private static void discover(long address, DiscoverySource source, LongSet known, Deque<Long> work,
             FunctionStarts starts, CodeImage image, int round) {
         if (!known.contains(address) && image.isCode(address)) {
             known.add(address);
@@ -208,9 +216,12 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             LongPredicate noReturn, TableReader tables, LiftOptions options, int round,
             Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
-        Set<Long> known = new HashSet<>(starts.starts.keySet());
-        known.addAll(plt.keySet());
-        known.addAll(done0.keySet());
+        LongSet known = new LongSet();
+        for (java.util.Collection<Long> c : List.of(starts.starts.keySet(), plt.keySet(), done0.keySet())) {
+            for (long address : c) {
+                known.add(address);
+            }
+        }
         Deque<Long> work = new ArrayDeque<>(todo);
         Map<Long, LiftedFunction> out = new TreeMap<>(done0);
         Map<Long, Set<Long>> extraRoots = new HashMap<>();
@@ -233,7 +244,7 @@ public final class CfgBuilder {
                 discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
             }
             for (long target : f.externalEntries) {
-                if (ctx.frameRange(target) == null) {
+                if (!ctx.inFrame(target)) {
                     discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
                 }
             }
@@ -251,18 +262,29 @@ public final class CfgBuilder {
      * target an extra root of the function owning that FDE; re-lift owners until no root is new.
      */
     private static void relaxExtraRoots(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
+        // Per function with jumps into other functions' FDE ranges: {target, owner entry} pairs, in the
+        // order functions and targets are visited (address order), so roots grow in the same order.
+        TreeMap<Long, long[]> pairs = new TreeMap<>();
+        for (LiftedFunction f : out.values()) {
+            putPairs(ctx, out, f, pairs);
+        }
+        Set<Long> relifted = null;  // functions lifted again in the previous round; null in the first
         for (int round = 0; round < 16; round++) {
             Set<Long> dirty = new HashSet<>();
-            for (LiftedFunction f : out.values()) {
-                for (long t : f.externalEntries) {
-                    long[] range = ctx.frameRange(t);
-                    if (range == null) {
+            for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
+                boolean sourceNew = relifted == null || relifted.contains(e.getKey());
+                long[] p = e.getValue();
+                for (int i = 0; i < p.length; i += 2) {
+                    long t = p[i];
+                    long ownerEntry = p[i + 1];
+                    // A pair whose two functions are unchanged since it was last looked at gives the same
+                    // answer again: its target was a leader already, or already a root.
+                    if (!sourceNew && !relifted.contains(ownerEntry)) {
                         continue;
                     }
-                    LiftedFunction owner = out.get(range[0]);
-                    if (owner != null && !owner.leaders.contains(t)
-                            && roots.computeIfAbsent(owner.entry, k -> new HashSet<>()).add(t)) {
-                        dirty.add(owner.entry);
+                    LiftedFunction owner = out.get(ownerEntry);
+                    if (!owner.leaders.contains(t) && roots.computeIfAbsent(ownerEntry, k -> new HashSet<>()).add(t)) {
+                        dirty.add(ownerEntry);
                     }
                 }
             }
@@ -270,8 +292,29 @@ public final class CfgBuilder {
                 return;
             }
             for (long entry : dirty) {
-                out.put(entry, FunctionLifter.lift(ctx, entry));
+                LiftedFunction f = FunctionLifter.lift(ctx, entry);
+                out.put(entry, f);
+                pairs.remove(entry);
+                putPairs(ctx, out, f, pairs);
             }
+            relifted = dirty;
+        }
+    }
+
+    /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */
+    private static void putPairs(LiftContext ctx, Map<Long, LiftedFunction> out, LiftedFunction f,
+            TreeMap<Long, long[]> pairs) {
+        long[] p = new long[2 * f.externalEntries.size()];
+        int n = 0;
+        for (long t : f.externalEntries) {
+            long[] range = ctx.frameRange(t);
+            if (range != null && out.containsKey(range[0])) {
+                p[n++] = t;
+                p[n++] = range[0];
+            }
+        }
+        if (n > 0) {
+            pairs.put(f.entry, java.util.Arrays.copyOf(p, n));
         }
     }
 }

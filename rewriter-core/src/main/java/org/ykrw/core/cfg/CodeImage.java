@@ -1,31 +1,46 @@
 package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
 import org.ykrw.core.ir.AddressRange;
+import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.decode.CapstoneDecoder;
 
 /**
- * The executable bytes of the input and a cache of instructions decoded from them. Decoding happens
- * in windows (one capstone call decodes up to {@link #WINDOW} bytes ahead), so recursive descent pays
- * for a native call only when it reaches code not decoded yet.
+ * The executable bytes of the input and the instructions decoded from them, indexed by address.
+ *
+ * <p>Invariant: the instruction at an address depends only on the bytes from there to the end of its
+ * region, never on where decoding started. So every region is decoded once up front by a linear
+ * sweep (split across two threads, each with its own capstone handle), and an address the sweep did
+ * not land on (code reached only by jumping into the middle of what the sweep took for one
+ * instruction, or after data in the code) is decoded on demand; both give the same answer a decode
+ * starting at that address gives. Decoding each byte about once matters: recursive descent asks for
+ * ~700k instructions on large programs, and decoding windows per request decoded them four times over.
  */
 final class CodeImage {
-    private static final int WINDOW = 4096;
+    /** Bytes decoded on demand past an address the sweep missed; x86 resynchronises within a few instructions. */
+    private static final int ON_DEMAND_WINDOW = 16;
+    /** Below this many executable bytes a second thread costs more than it saves. */
+    private static final long PARALLEL_THRESHOLD = 256 * 1024;
+    /** Marks an address whose bytes do not decode, so asking again costs no native call. */
+    private static final Insn UNDECODABLE = new Insn(0, new byte[] {0}, 0, "(bad)", "", FlowKind.INVALID,
+            Insn.NO_TARGET, List.of(), 0, 0, false, 0, 0, 0, 0);
 
     private final ElfFile elf;
     private final CapstoneDecoder decoder;
     private final List<long[]> regions = new ArrayList<>();  // {start, end, file offset}
-    private final Map<Long, Insn> cache = new HashMap<>(1 << 16);
+    /** per region: the instruction decoded at each byte offset, UNDECODABLE, or null (not decoded yet) */
+    private Insn[][] insns;
     private long decodeCalls;
-    /** start -> end of each run decoded so far */
-    private final java.util.TreeMap<Long, Long> decodedRanges = new java.util.TreeMap<>();
     long decodeNanos;
     long decodedInsns;
 
@@ -48,52 +63,151 @@ final class CodeImage {
             }
         }
         regions.sort((a, b) -> Long.compare(a[0], b[0]));
+        insns = new Insn[regions.size()][];
+        for (int r = 0; r < regions.size(); r++) {
+            insns[r] = new Insn[(int) (regions.get(r)[1] - regions.get(r)[0])];
+        }
+        sweepAll();
+    }
+
+    /**
+     * Decodes every region linearly, the bytes split into two halves swept concurrently. A half may
+     * start inside an instruction; the few instructions decoded there before it falls into step are
+     * still exactly what a decode at those addresses gives, so the split needs no care beyond
+     * writing disjoint slots (each half writes only the offsets it starts instructions at).
+     */
+    private void sweepAll() {
+        long t0 = System.nanoTime();
+        long total = totalBytes();
+        List<long[]> firstHalf = new ArrayList<>();   // {region index, from offset, to offset}
+        List<long[]> secondHalf = new ArrayList<>();
+        long half = total / 2;
+        long seen = 0;
+        for (int r = 0; r < regions.size(); r++) {
+            // Only bytes inside the file (a section can claim more than its segment maps): the rest,
+            // if ever asked for, is decoded on demand exactly as before.
+            long size = Math.max(0, Math.min(regions.get(r)[1] - regions.get(r)[0], elf.data().length - regions.get(r)[2]));
+            if (total < PARALLEL_THRESHOLD || seen + size <= half) {
+                firstHalf.add(new long[] {r, 0, size});
+            } else if (seen >= half) {
+                secondHalf.add(new long[] {r, 0, size});
+            } else {
+                firstHalf.add(new long[] {r, 0, half - seen});
+                secondHalf.add(new long[] {r, half - seen, size});
+            }
+            seen += size;
+        }
+        if (secondHalf.isEmpty()) {
+            decodedInsns += sweep(decoder, firstHalf);
+        } else {
+            ExecutorService pool = Executors.newSingleThreadExecutor(runnable -> {
+                Thread t = new Thread(runnable, "ykrw-decode");
+                t.setDaemon(true);
+                return t;
+            });
+            try (CapstoneDecoder second = new CapstoneDecoder()) {
+                Future<Long> other = pool.submit(() -> sweep(second, secondHalf));
+                decodedInsns += sweep(decoder, firstHalf);
+                decodedInsns += other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new YkrwException("interrupted while decoding", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new YkrwException("decoding failed: " + cause, cause);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        decodeNanos += System.nanoTime() - t0;
+    }
+
+    /** @return instructions decoded over the given {region, from, to} pieces */
+    private long sweep(CapstoneDecoder dec, List<long[]> pieces) {
+        long count = 0;
+        byte[] data = elf.data();
+        for (long[] piece : pieces) {
+            int r = (int) piece[0];
+            long[] region = regions.get(r);
+            Insn[] slots = insns[r];
+            int size = (int) Math.min(slots.length, data.length - region[2]);
+            int pos = (int) piece[1];
+            int to = (int) piece[2];
+            while (pos < to) {
+                // Decode up to the piece's end; the last instruction may run on into the next piece
+                // (its bytes are still inside the region), which is what a decode at its address gives.
+                List<Insn> run = dec.decode(data, (int) (region[2] + pos), size - pos, region[0] + pos, 0, to - pos);
+                for (Insn i : run) {
+                    slots[(int) (i.address() - region[0])] = i;
+                    pos += i.length();
+                }
+                count += run.size();
+                if (pos < to) {
+                    // The sweep stopped early: the bytes at pos do not decode. Go on at the next byte.
+                    if (slots[pos] == null) {
+                        slots[pos] = UNDECODABLE;
+                    }
+                    pos++;
+                }
+            }
+        }
+        return count;
     }
 
     /** @return true when {@code address} holds file-backed executable bytes */
     boolean isCode(long address) {
-        return region(address) != null;
+        return regionIndex(address) >= 0;
     }
 
     /** @return true when both addresses lie in the same executable region */
     boolean sameRegion(long a, long b) {
-        long[] r = region(a);
-        return r != null && b >= r[0] && b < r[1];
+        int r = regionIndex(a);
+        return r >= 0 && b >= regions.get(r)[0] && b < regions.get(r)[1];
     }
 
     /** @return the instruction at {@code address}, or null when the bytes there do not decode */
     Insn insnAt(long address) {
-        Insn cached = cache.get(address);
-        if (cached != null) {
-            return cached;
-        }
-        long[] r = region(address);
-        if (r == null) {
+        int r = regionIndex(address);
+        if (r < 0) {
             return null;
         }
-        // Stop the window where already decoded code begins: decoding it again would only cost time.
-        long limit = Math.min(address + WINDOW, r[1]);
-        Long nextDecoded = decodedRanges.higherKey(address);
-        if (nextDecoded != null && nextDecoded < limit) {
-            // An earlier decode may have started in the middle of an instruction: never cut the window
-            // shorter than one whole instruction past that point.
-            limit = Math.min(Math.max(nextDecoded, address + 15), r[1]);
+        long[] region = regions.get(r);
+        Insn[] slots = insns[r];
+        int offset = (int) (address - region[0]);
+        Insn found = slots[offset];
+        if (found == null) {
+            found = decodeAt(region, slots, offset);
         }
-        int len = (int) (limit - address);
+        return found == UNDECODABLE ? null : found;
+    }
+
+    /** Decodes from an address the sweep did not land on, until the decode falls into step with it. */
+    private Insn decodeAt(long[] region, Insn[] slots, int offset) {
         decodeCalls++;
         long t0 = System.nanoTime();
-        List<Insn> run = decoder.decode(elf.data(), (int) (r[2] + address - r[0]), len, address, 0);
+        int available = (int) Math.min(slots.length - offset, elf.data().length - (region[2] + offset));
+        if (available <= 0) {
+            slots[offset] = UNDECODABLE;  // past the end of the file: no bytes to decode
+            return UNDECODABLE;
+        }
+        List<Insn> run = decoder.decode(elf.data(), (int) (region[2] + offset), available, region[0] + offset, 0,
+                Math.min(ON_DEMAND_WINDOW, available));
         decodeNanos += System.nanoTime() - t0;
         decodedInsns += run.size();
-        long end = address;
         for (Insn i : run) {
-            cache.putIfAbsent(i.address(), i);
-            end = i.end();
+            int at = (int) (i.address() - region[0]);
+            if (slots[at] != null) {
+                break;  // in step with code decoded before: the rest is known
+            }
+            slots[at] = i;
         }
-        if (end > address) {
-            decodedRanges.put(address, end);
+        if (slots[offset] == null) {
+            slots[offset] = UNDECODABLE;
         }
-        return cache.get(address);
+        return slots[offset];
     }
 
     /** @return the executable ranges, in address order */
@@ -114,16 +228,19 @@ final class CodeImage {
         return n;
     }
 
+    /** @return native decode calls made on demand after the sweep */
     long decodeCalls() {
         return decodeCalls;
     }
 
-    private long[] region(long address) {
-        for (long[] r : regions) {
-            if (address >= r[0] && address < r[1]) {
+    /** @return index of the region holding {@code address}, or -1 */
+    private int regionIndex(long address) {
+        for (int r = 0; r < regions.size(); r++) {
+            long[] region = regions.get(r);
+            if (address >= region[0] && address < region[1]) {
                 return r;
             }
         }
-        return null;
+        return -1;
     }
 }

@@ -101,7 +101,7 @@ final class FunctionLifter {
         }
         // Past the end of its FDE, code still belongs to the function while no other function claims it:
         // hand-written assembly (glibc's clone) ends its CFI before its last instructions.
-        return address < fn.rangeEnd || ctx.frameRange(address) == null && !ctx.functionStarts().contains(address);
+        return address < fn.rangeEnd || !ctx.inFrame(address) && !ctx.functionStarts().contains(address);
     }
 
     private void walk(long start) {
@@ -112,7 +112,7 @@ final class FunctionLifter {
                 return;
             }
             if (addr != fn.entry && ctx.functionStarts().contains(addr)) {
-                Insn before = fn.insns.get(fn.insns.lowerKey(addr) == null ? -1 : fn.insns.lowerKey(addr));
+                Insn before = fn.insns.below(addr);
                 if (before != null && before.end() == addr && before.flow() == org.ykrw.core.x86.FlowKind.SEQUENTIAL) {
                     fn.fallsInto = addr;  // plain code running on: the "next function" may be our own tail
                 }
@@ -133,7 +133,7 @@ final class FunctionLifter {
                 fn.problems.add(SkipReason.OVERLAPPING_CODE);
                 return;
             }
-            fn.insns.put(addr, insn);
+            fn.insns.put(insn);
             switch (insn.flow()) {
                 case SEQUENTIAL, INDIRECT_CALL -> addr = insn.end();
                 case CALL -> {
@@ -204,13 +204,13 @@ final class FunctionLifter {
     }
 
     private boolean overlaps(Insn insn) {
-        Map.Entry<Long, Insn> below = fn.insns.lowerEntry(insn.address());
-        if (below != null && below.getValue().end() > insn.address()) {
-            return !isLockSkip(below.getValue(), insn);
+        Insn below = fn.insns.below(insn.address());
+        if (below != null && below.end() > insn.address()) {
+            return !isLockSkip(below, insn);
         }
-        Map.Entry<Long, Insn> above = fn.insns.higherEntry(insn.address());
-        if (above != null && above.getKey() < insn.end()) {
-            return !isLockSkip(insn, above.getValue());
+        Insn above = fn.insns.above(insn.address(), insn.end());
+        if (above != null) {
+            return !isLockSkip(insn, above);
         }
         return false;
     }

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.ykrw.core.ir.AddressRange;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.DiscoverySource;
@@ -24,7 +23,7 @@ final class IrBuilder {
     private final Map<Long, String> plt;
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
-    private final Map<Long, Block> blockAt = new HashMap<>();
+    private final LongMap<Block> blockAt = new LongMap<>(1 << 16);
     private final Map<Long, Function> functionAt = new HashMap<>();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
@@ -157,26 +156,37 @@ final class IrBuilder {
     }
 
     private List<AddressRange> unreached(List<Function> functions) {
-        TreeMap<Long, Long> covered = new TreeMap<>();
+        // Covered ranges as {start, end} pairs sorted by start (then end); several with one start act as
+        // the longest of them, since the sweep below keeps the furthest end it has seen.
+        int n = plt.size();
+        for (Function f : functions) {
+            n += f.isPlt() ? 0 : f.blocks().size();
+        }
+        long[][] covered = new long[n][];
+        int k = 0;
         for (Function f : functions) {
             if (f.isPlt()) {
                 continue;
             }
             for (Block b : f.blocks()) {
-                covered.merge(b.address(), b.endAddress(), Math::max);
+                covered[k++] = new long[] {b.address(), b.endAddress()};
             }
         }
-        for (Map.Entry<Long, String> e : plt.entrySet()) {
-            covered.merge(e.getKey(), e.getKey() + 16, Math::max);
+        for (long address : plt.keySet()) {
+            covered[k++] = new long[] {address, address + 16};
         }
+        java.util.Arrays.sort(covered, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         List<AddressRange> gaps = new ArrayList<>();
         for (AddressRange region : image.ranges()) {
             long pos = region.start();
-            for (Map.Entry<Long, Long> c : covered.subMap(region.start(), true, region.end(), false).entrySet()) {
-                if (c.getKey() > pos) {
-                    gaps.add(new AddressRange(pos, c.getKey()));
+            for (long[] c : covered) {
+                if (c[0] < region.start() || c[0] >= region.end()) {
+                    continue;
                 }
-                pos = Math.max(pos, c.getValue());
+                if (c[0] > pos) {
+                    gaps.add(new AddressRange(pos, c[0]));
+                }
+                pos = Math.max(pos, c[1]);
             }
             if (pos < region.end()) {
                 gaps.add(new AddressRange(pos, region.end()));

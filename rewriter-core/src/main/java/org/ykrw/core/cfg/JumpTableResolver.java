@@ -88,7 +88,7 @@ final class JumpTableResolver {
         if (!ctx.image().isCode(target)) {
             return false;
         }
-        return ctx.functionStarts().contains(target) || ctx.frameRange(target) != null;
+        return ctx.functionStarts().contains(target) || ctx.inFrame(target);
     }
 
     /** What the table looks like, before its size is known. */

@@ -1,29 +1,100 @@
 package org.ykrw.core.cfg;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
- * What recursive descent of one function needs to know about the rest of the program.
- *
- * @param image decoded code
- * @param functionStarts every known function start (jumps there are tail calls)
- * @param frameRanges FDE ranges: pcBegin -> pcEnd
- * @param noReturn callee entry -> true when the call never returns
- * @param tables reads jump table entries
- * @param maxTableEntries largest acceptable table
- * @param landingPads FDE start -> landing pads of its LSDA (entered by the unwinder only)
- * @param extraRoots function entry -> addresses other functions jump to inside it (.cold fragments)
+ * What recursive descent of one function needs to know about the rest of the program. Asked once or
+ * more per instruction, so the sets are on primitive longs and the FDE ranges a sorted array.
  */
-record LiftContext(CodeImage image, Set<Long> functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
-        TableReader tables, int maxTableEntries,
-        Map<Long, java.util.List<Long>> landingPads, Map<Long, Set<Long>> extraRoots) {
+final class LiftContext {
+    private final CodeImage image;
+    private final LongSet functionStarts;
+    private final LongPredicate noReturn;
+    private final TableReader tables;
+    private final int maxTableEntries;
+    private final Map<Long, List<Long>> landingPads;
+    private final Map<Long, Set<Long>> extraRoots;
+    /** FDE starts in order and their ends: a snapshot, FDE ranges do not change while a context is in use */
+    private final long[] frameStarts;
+    private final long[] frameEnds;
+
+    /**
+     * @param image decoded code
+     * @param functionStarts every known function start (jumps there are tail calls); grows while lifting
+     * @param frameRanges FDE ranges: pcBegin -> pcEnd (copied)
+     * @param noReturn callee entry -> true when the call never returns
+     * @param tables reads jump table entries
+     * @param maxTableEntries largest acceptable table
+     * @param landingPads FDE start -> landing pads of its LSDA (entered by the unwinder only)
+     * @param extraRoots function entry -> addresses other functions jump to inside it (.cold fragments)
+     */
+    LiftContext(CodeImage image, LongSet functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
+            TableReader tables, int maxTableEntries, Map<Long, List<Long>> landingPads,
+            Map<Long, Set<Long>> extraRoots) {
+        this.image = image;
+        this.functionStarts = functionStarts;
+        this.noReturn = noReturn;
+        this.tables = tables;
+        this.maxTableEntries = maxTableEntries;
+        this.landingPads = landingPads;
+        this.extraRoots = extraRoots;
+        frameStarts = new long[frameRanges.size()];
+        frameEnds = new long[frameRanges.size()];
+        int i = 0;
+        for (Map.Entry<Long, Long> e : frameRanges.entrySet()) {
+            frameStarts[i] = e.getKey();
+            frameEnds[i] = e.getValue();
+            i++;
+        }
+    }
+
+    CodeImage image() {
+        return image;
+    }
+
+    LongSet functionStarts() {
+        return functionStarts;
+    }
+
+    LongPredicate noReturn() {
+        return noReturn;
+    }
+
+    TableReader tables() {
+        return tables;
+    }
+
+    int maxTableEntries() {
+        return maxTableEntries;
+    }
+
+    Map<Long, List<Long>> landingPads() {
+        return landingPads;
+    }
+
+    Map<Long, Set<Long>> extraRoots() {
+        return extraRoots;
+    }
 
     /** @return the FDE range [start, end) holding {@code address}, or null */
     long[] frameRange(long address) {
-        Map.Entry<Long, Long> e = frameRanges.floorEntry(address);
-        return e != null && address < e.getValue() ? new long[] {e.getKey(), e.getValue()} : null;
+        int i = floorIndex(address);
+        return i >= 0 && address < frameEnds[i] ? new long[] {frameStarts[i], frameEnds[i]} : null;
+    }
+
+    /** @return true when an FDE range holds {@code address} ({@link #frameRange} without allocating) */
+    boolean inFrame(long address) {
+        int i = floorIndex(address);
+        return i >= 0 && address < frameEnds[i];
+    }
+
+    /** @return the index of the last FDE starting at or below {@code address}, or -1 */
+    private int floorIndex(long address) {
+        int i = java.util.Arrays.binarySearch(frameStarts, address);
+        return i >= 0 ? i : -i - 2;
     }
 }

@@ -21,8 +21,8 @@ final class LiftedFunction {
     final long rangeEnd;
     /** Start of the function's own range: its entry, or the start of the FDE the entry lies in. */
     final long rangeStart;
-    final TreeMap<Long, Insn> insns = new TreeMap<>();
-    final TreeSet<Long> leaders = new TreeSet<>();
+    final InsnMap insns;
+    final LongSet leaders;
     /** branch target -> addresses of the branches reaching it (inside this function) */
     final Map<Long, List<Long>> incoming = new HashMap<>();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
@@ -52,20 +52,24 @@ final class LiftedFunction {
         this.entry = entry;
         this.rangeStart = rangeStart;
         this.rangeEnd = rangeEnd;
+        // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
+        // the tables rarely grow: growing them was a large part of what lifting allocated.
+        int expected = rangeEnd == Long.MAX_VALUE ? 16 : (int) Math.min(Math.max((rangeEnd - rangeStart) / 4, 16), 1 << 20);
+        this.insns = new InsnMap(expected);
+        this.leaders = new LongSet(expected / 4);
     }
 
     /** @return end of the last reachable instruction */
     long reachedEnd() {
-        return insns.isEmpty() ? entry : insns.lastEntry().getValue().end();
+        return insns.isEmpty() ? entry : insns.last().end();
     }
 
     /** @return the instruction that falls through into {@code address}, or null */
     Insn fallThroughPredecessor(long address) {
-        Map.Entry<Long, Insn> e = insns.lowerEntry(address);
-        if (e == null || e.getValue().end() != address) {
+        Insn prev = insns.below(address);
+        if (prev == null || prev.end() != address) {
             return null;
         }
-        Insn prev = e.getValue();
         boolean falls = prev.flow().fallsThrough() && !noReturnCalls.contains(prev.address());
         return falls ? prev : null;
     }

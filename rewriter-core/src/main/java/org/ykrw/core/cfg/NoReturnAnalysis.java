@@ -1,8 +1,8 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.ykrw.core.ir.JumpTable;
@@ -17,8 +17,11 @@ import org.ykrw.core.x86.Insn;
 final class NoReturnAnalysis {
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> forcedNoReturn;
-    private final Set<Long> functionStarts;
-    private final Set<Long> mayReturn = new HashSet<>();
+    /** The sets asked about at every call of every function in every round, on primitive longs. */
+    private final LongSet forced = new LongSet();
+    private final LongSet starts = new LongSet();
+    private final LongSet liftedEntries = new LongSet();
+    private final LongSet mayReturn = new LongSet();
 
     /**
      * @param lifted every lifted function by entry
@@ -29,20 +32,33 @@ final class NoReturnAnalysis {
     NoReturnAnalysis(Map<Long, LiftedFunction> lifted, Set<Long> forcedNoReturn, Set<Long> functionStarts) {
         this.lifted = lifted;
         this.forcedNoReturn = forcedNoReturn;
-        this.functionStarts = functionStarts;
+        forcedNoReturn.forEach(forced::add);
+        functionStarts.forEach(starts::add);
+        lifted.keySet().forEach(liftedEntries::add);
     }
 
     /** @return entries of functions that never return */
     Set<Long> run() {
+        // Each round drops the functions found to return: later rounds only look at the undecided ones.
+        List<LiftedFunction> open = new ArrayList<>();
+        for (LiftedFunction f : lifted.values()) {
+            if (!forced.contains(f.entry)) {
+                open.add(f);
+            }
+        }
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (LiftedFunction f : lifted.values()) {
-                if (!mayReturn.contains(f.entry) && !forcedNoReturn.contains(f.entry) && reachesReturn(f)) {
+            List<LiftedFunction> still = new ArrayList<>(open.size());
+            for (LiftedFunction f : open) {
+                if (reachesReturn(f)) {
                     mayReturn.add(f.entry);
                     changed = true;
+                } else {
+                    still.add(f);
                 }
             }
+            open = still;
         }
         Set<Long> noReturn = new HashSet<>(forcedNoReturn);
         for (long entry : lifted.keySet()) {
@@ -54,15 +70,16 @@ final class NoReturnAnalysis {
     }
 
     private boolean returns(long target) {
-        if (forcedNoReturn.contains(target)) {
+        if (forced.contains(target)) {
             return false;
         }
-        return !lifted.containsKey(target) || mayReturn.contains(target);
+        return !liftedEntries.contains(target) || mayReturn.contains(target);
     }
 
     private boolean reachesReturn(LiftedFunction f) {
-        Deque<Long> work = new ArrayDeque<>();
-        Set<Long> seen = new HashSet<>();
+        // Plain reachability: the order paths are followed in does not change the answer.
+        LongStack work = new LongStack();
+        LongSet seen = new LongSet();
         work.push(f.entry);
         f.landingPads.forEach(work::push);  // a catch handler may return normally
         f.extraRoots.forEach(work::push);   // entered from another function: its returns count too
@@ -72,7 +89,7 @@ final class NoReturnAnalysis {
                 Insn i = f.insns.get(addr);
                 if (i == null) {
                     // Falls off the lifted code: into the next function, or past the end of its range.
-                    if (functionStarts.contains(addr) ? returns(addr) : true) {
+                    if (starts.contains(addr) ? returns(addr) : true) {
                         return true;
                     }
                     break;
@@ -88,7 +105,7 @@ final class NoReturnAnalysis {
                         long t = i.target();
                         if (f.insns.containsKey(t)) {
                             work.push(t);
-                        } else if (functionStarts.contains(t) ? returns(t) : true) {
+                        } else if (starts.contains(t) ? returns(t) : true) {
                             return true;
                         }
                         goOn = i.flow() == org.ykrw.core.x86.FlowKind.COND_JUMP;
@@ -112,5 +129,26 @@ final class NoReturnAnalysis {
             }
         }
         return false;
+    }
+
+    /** A stack of addresses on a growing long array. */
+    private static final class LongStack {
+        private long[] items = new long[32];
+        private int size;
+
+        void push(long value) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = value;
+        }
+
+        long pop() {
+            return items[--size];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
     }
 }

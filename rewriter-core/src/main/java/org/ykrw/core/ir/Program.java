@@ -1,6 +1,7 @@
 package org.ykrw.core.ir;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +17,13 @@ public final class Program {
     private final List<Function> functions;
     private final Map<Long, Function> byEntry = new HashMap<>();
     private final Map<String, Function> byName = new HashMap<>();
-    private final TreeMap<Long, Block> blocksByAddress = new TreeMap<>();
+    /**
+     * Every block start in order, and the block there (the first function's, in address order of
+     * functions, where two share it): sorted arrays searched by bisection rather than a tree map,
+     * which cost a node and a boxed key per block of large programs.
+     */
+    private final long[] blockStarts;
+    private final Block[] blocksByStart;
     private final TreeMap<Long, Function> byRange = new TreeMap<>();
     private final List<JumpTable> jumpTables;
     private final List<UnresolvedJump> unresolvedJumps;
@@ -33,6 +40,7 @@ public final class Program {
     public Program(List<Function> functions, List<JumpTable> jumpTables, List<UnresolvedJump> unresolvedJumps,
             List<AddressRange> unreachedRanges, long liftMillis) {
         List<Function> sorted = new ArrayList<>(functions);
+        int blockCount = 0;
         sorted.sort((a, b) -> Long.compareUnsigned(a.entryAddress(), b.entryAddress()));
         this.functions = Collections.unmodifiableList(sorted);
         for (int i = 0; i < sorted.size(); i++) {
@@ -44,10 +52,27 @@ public final class Program {
                 byName.putIfAbsent(alias, f);
             }
             byRange.put(f.entryAddress(), f);
+            blockCount += f.blocks().size();
+        }
+        Block[] all = new Block[blockCount];
+        int k = 0;
+        for (Function f : sorted) {
             for (Block b : f.blocks()) {
-                blocksByAddress.putIfAbsent(b.address(), b);
+                all[k++] = b;
             }
         }
+        // Stable (and linear on the nearly sorted input): of blocks sharing a start, the first stays first.
+        Arrays.sort(all, (a, b) -> Long.compare(a.address(), b.address()));
+        long[] starts = new long[all.length];
+        int n = 0;
+        for (Block b : all) {
+            if (n == 0 || starts[n - 1] != b.address()) {
+                starts[n] = b.address();
+                all[n++] = b;
+            }
+        }
+        this.blockStarts = Arrays.copyOf(starts, n);
+        this.blocksByStart = Arrays.copyOf(all, n);
         this.jumpTables = List.copyOf(jumpTables);
         this.unresolvedJumps = List.copyOf(unresolvedJumps);
         this.unreachedRanges = List.copyOf(unreachedRanges);
@@ -80,13 +105,15 @@ public final class Program {
 
     /** @return the block starting at {@code address}, or null */
     public Block blockAt(long address) {
-        return blocksByAddress.get(address);
+        int i = Arrays.binarySearch(blockStarts, address);
+        return i >= 0 ? blocksByStart[i] : null;
     }
 
     /** @return the block whose range holds {@code address}, or null */
     public Block blockContaining(long address) {
-        Map.Entry<Long, Block> e = blocksByAddress.floorEntry(address);
-        return e != null && address < e.getValue().endAddress() ? e.getValue() : null;
+        int i = Arrays.binarySearch(blockStarts, address);
+        int floor = i >= 0 ? i : -i - 2;
+        return floor >= 0 && address < blocksByStart[floor].endAddress() ? blocksByStart[floor] : null;
     }
 
     /** @return resolved jump tables */

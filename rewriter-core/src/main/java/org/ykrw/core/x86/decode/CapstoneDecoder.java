@@ -10,9 +10,7 @@ import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
@@ -37,17 +35,24 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     /**
      * First field: loading capstone (and JNA's own native stub) can fail, and must fail here with a
-     * one-line YkrwException, before any other JNA class is touched. A static initializer would turn the
-     * failure into ExceptionInInitializerError, which no command handler catches.
+     * one-line YkrwException, before any other JNA class (CapstoneDirect included) is touched. A
+     * static initializer would turn the failure into ExceptionInInitializerError.
      */
     private final CapstoneLibrary lib = CapstoneLibrary.shared();
+
     private final NativeLongByReference handleRef = new NativeLongByReference();
     private final NativeLong handle;
+    private final long handleValue;
     private final Memory codeBuffer = new Memory(WINDOW);
-    private final int[] regMap;
-    private final int[] segMap;
-    private int flagsRegId = -1;
-    private final Map<String, String> internedStrings = new HashMap<>();
+    /**
+     * Reused for every cs_disasm call: a PointerByReference is a JNA Memory, i.e. a native allocation
+     * with a cleaner, and one per 256-byte window made tens of thousands of them on large programs.
+     */
+    private final PointerByReference insnRef = new PointerByReference();
+    /** capstone register id -> Reg number, segment constant; the same for every handle */
+    private static int[] regMap;
+    private static int[] segMap;
+    private static int flagsRegId = -1;
     private boolean closed;
 
     /** Opens a capstone handle for x86-64 with instruction details on (Intel syntax). */
@@ -57,19 +62,51 @@ public final class CapstoneDecoder implements AutoCloseable {
             throw new YkrwException("capstone cs_open failed with error " + err);
         }
         handle = handleRef.getValue();
+        handleValue = handle.longValue();
         lib.cs_option(handle, CS_OPT_DETAIL, new NativeLong(CS_OPT_ON));
-        regMap = new int[256];
-        segMap = new int[256];
-        Arrays.fill(regMap, Reg.NONE);
+        warmUpSharedTables();
+    }
+
+    /** Maps capstone's register ids once per process: 255 native calls and name matching each time cost start-up. */
+    private void mapRegisters() {
+        int[] regs = new int[256];
+        int[] segs = new int[256];
+        Arrays.fill(regs, Reg.NONE);
         for (int id = 1; id < 256; id++) {
             String name = lib.cs_reg_name(handle, id);
             if (name != null) {
-                regMap[id] = RegisterNames.toReg(name);
+                regs[id] = RegisterNames.toReg(name);
                 if (RegisterNames.isFlags(name)) {
                     flagsRegId = id;
                 }
-                segMap[id] = "fs".equals(name) ? MemOperand.SEG_FS : "gs".equals(name) ? MemOperand.SEG_GS
+                segs[id] = "fs".equals(name) ? MemOperand.SEG_FS : "gs".equals(name) ? MemOperand.SEG_GS
                         : MemOperand.SEG_NONE;
+            }
+        }
+        regMap = regs;
+        segMap = segs;
+    }
+
+    /**
+     * Set, under the class lock, once the register maps exist and capstone's shared table is sorted.
+     * Every decoder's constructor passes that lock after it, so every decoder sees both complete.
+     */
+    private static boolean sharedTablesReady;
+
+    /**
+     * Capstone 4 sorts a static table of implicit registers (X86_insn_reg_intel) on its first use,
+     * unsynchronised: two handles decoding on two threads at that moment can read it half sorted and
+     * get an instruction's registers wrong (capstone issues 1358 and 1647; seen here as a differing
+     * operand access of {@code test eax, imm32} once in a few runs). Decoding one such instruction
+     * under a lock, before any decoder is handed out, sorts it once; afterwards it is only read.
+     */
+    private void warmUpSharedTables() {
+        synchronized (CapstoneDecoder.class) {
+            if (!sharedTablesReady) {
+                mapRegisters();
+                byte[] testEaxImm32 = {(byte) 0xA9, 0, 0, 0, 0x10};
+                decode(testEaxImm32, 0, testEaxImm32.length, 0, 1);
+                sharedTablesReady = true;
             }
         }
     }
@@ -85,13 +122,36 @@ public final class CapstoneDecoder implements AutoCloseable {
      * @return instructions in order; stops early at the first undecodable byte
      */
     public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount) {
+        return decode(code, offset, length, address, maxCount, length);
+    }
+
+    /**
+     * Decodes consecutive instructions that start in the first {@code startLimit} bytes; the last one
+     * may read on up to {@code length} bytes. Lets a caller decode a piece of a larger range and get,
+     * for the instruction crossing the piece's end, what a decode of the whole range gives.
+     *
+     * @param code buffer holding the machine code
+     * @param offset where decoding starts in {@code code}
+     * @param length bytes available from {@code offset}
+     * @param address virtual address of {@code code[offset]}
+     * @param maxCount stop after this many instructions (0: no limit)
+     * @param startLimit decode only instructions starting before {@code offset + startLimit}
+     * @return instructions in order; stops early at the first undecodable byte
+     */
+    public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit) {
         checkOpen();
         List<Insn> out = new ArrayList<>();
         int pos = 0;
-        while (pos < length && (maxCount == 0 || out.size() < maxCount)) {
-            int window = Math.min(WINDOW, length - pos);
+        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() < maxCount)) {
+            // Bytes past the last allowed start are needed only by an instruction crossing the limit.
+            int window = Math.min(Math.min(WINDOW, length - pos), startLimit - pos + MAX_INSN);
             int want = maxCount == 0 ? 0 : maxCount - out.size();
+            int before = out.size();
             int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
+            // Drop what starts past the limit: the caller did not ask for it (another thread may own it).
+            while (out.size() > before && out.get(out.size() - 1).address() >= address + startLimit) {
+                consumed -= out.remove(out.size() - 1).length();
+            }
             boolean moreBeyondWindow = length - pos > window;
             pos += consumed;
             if (consumed == 0) {
@@ -150,9 +210,7 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private int decodeWindow(byte[] code, int offset, int length, long address, int count, List<Insn> out) {
         codeBuffer.write(0, code, offset, length);
-        PointerByReference insnRef = new PointerByReference();
-        long n = lib.cs_disasm(handle, codeBuffer, new NativeLong(length), address, new NativeLong(count), insnRef)
-                .longValue();
+        long n = CapstoneDirect.cs_disasm(handleValue, codeBuffer, length, address, count, insnRef.getPointer());
         if (n <= 0) {
             return 0;
         }
@@ -166,7 +224,7 @@ public final class CapstoneDecoder implements AutoCloseable {
                 out.add(insn);
             }
         } finally {
-            lib.cs_free(insns, new NativeLong(n));
+            CapstoneDirect.cs_free(insns, n);
         }
         return consumed;
     }
@@ -199,17 +257,107 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
+    /**
+     * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
+     * (zero past the end): open addressing over parallel arrays. See {@link #cString}.
+     */
+    private long[] internedWords = new long[3 << 14];
+    private String[] interned = new String[1 << 14];
+    private int internedCount;
 
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+
+    /**
+     * Reads a NUL-terminated string of capstone's. Mnemonics and most operand strings repeat, and one
+     * new String per instruction was the largest allocation of a lift: strings shorter than 24
+     * characters are read as three words straight from native memory, found again by comparing
+     * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)
+     */
     private String cString(long at, int max) {
-        int len = 0;
-        while (len < max && NativeMemory.u8(at + len) != 0) {
-            len++;
+        long w0 = NativeMemory.i64(at);
+        long w1 = NativeMemory.i64(at + 8);
+        long w2 = NativeMemory.i64(at + 16);
+        int len;
+        if (zeroByte(w0) < 8) {
+            len = zeroByte(w0);
+            w0 &= keepBelow(len);
+            w1 = 0;
+            w2 = 0;
+        } else if (zeroByte(w1) < 8) {
+            len = 8 + zeroByte(w1);
+            w1 &= keepBelow(len - 8);
+            w2 = 0;
+        } else if (zeroByte(w2) < 8) {
+            len = 16 + zeroByte(w2);
+            w2 &= keepBelow(len - 16);
+        } else {
+            NativeMemory.copy(at, stringBuffer, max);
+            len = 24;
+            while (len < max && stringBuffer[len] != 0) {
+                len++;
+            }
+            return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
         }
-        NativeMemory.copy(at, stringBuffer, len);
-        byte[] raw = java.util.Arrays.copyOf(stringBuffer, len);
-        String s = new String(raw, StandardCharsets.US_ASCII);
-        // Mnemonics and many operand strings repeat; sharing them keeps large programs small in memory.
-        return len <= 24 ? internedStrings.computeIfAbsent(s, k -> k) : s;
+        int mask = interned.length - 1;
+        for (int i = hashWords(w0, w1, w2) & mask; ; i = (i + 1) & mask) {
+            String s = interned[i];
+            if (s == null) {
+                NativeMemory.copy(at, stringBuffer, len);
+                s = new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
+                interned[i] = s;
+                internedWords[3 * i] = w0;
+                internedWords[3 * i + 1] = w1;
+                internedWords[3 * i + 2] = w2;
+                if (2 * ++internedCount > interned.length) {
+                    growInterned();
+                }
+                return s;
+            }
+            if (internedWords[3 * i] == w0 && internedWords[3 * i + 1] == w1 && internedWords[3 * i + 2] == w2) {
+                return s;
+            }
+        }
+    }
+
+    /** @return the index of the first zero byte of a little-endian word, 8 when there is none */
+    private static int zeroByte(long w) {
+        // The lowest flagged byte is always the first zero byte (borrows only run upwards).
+        long z = (w - ONES) & ~w & HIGHS;
+        return Long.numberOfTrailingZeros(z) >>> 3;
+    }
+
+    /** @return a mask keeping the low {@code bytes} bytes of a word */
+    private static long keepBelow(int bytes) {
+        return bytes == 0 ? 0 : -1L >>> (64 - 8 * bytes);
+    }
+
+    private static int hashWords(long w0, long w1, long w2) {
+        long h = (w0 * 0x9E37_79B9_7F4A_7C15L) ^ (w1 * 0xC2B2_AE3D_27D4_EB4FL) ^ (w2 * 0x1656_67B1_9E37_79F9L);
+        return (int) (h ^ (h >>> 31));
+    }
+
+    private void growInterned() {
+        String[] oldStrings = interned;
+        long[] oldWords = internedWords;
+        interned = new String[oldStrings.length * 2];
+        internedWords = new long[oldWords.length * 2];
+        int mask = interned.length - 1;
+        for (int j = 0; j < oldStrings.length; j++) {
+            if (oldStrings[j] != null) {
+                long w0 = oldWords[3 * j];
+                long w1 = oldWords[3 * j + 1];
+                long w2 = oldWords[3 * j + 2];
+                int i = hashWords(w0, w1, w2) & mask;
+                while (interned[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                interned[i] = oldStrings[j];
+                internedWords[3 * i] = w0;
+                internedWords[3 * i + 1] = w1;
+                internedWords[3 * i + 2] = w2;
+            }
+        }
     }
 
     private void checkOpen() {

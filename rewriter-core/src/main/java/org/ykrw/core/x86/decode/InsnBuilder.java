@@ -2,7 +2,6 @@ package org.ykrw.core.x86.decode;
 
 import static org.ykrw.core.x86.decode.CapstoneLayout.*;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
@@ -19,7 +18,8 @@ final class InsnBuilder {
             String opStr) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
-        List<Operand> operands = new ArrayList<>(opCount);
+        Operand[] ops = new Operand[Math.min(opCount, 8)];
+        int n = 0;
         long read = 0;
         long written = 0;
         boolean noMemoryAccess = mnemonic.equals("lea") || mnemonic.startsWith("nop");
@@ -33,11 +33,11 @@ final class InsnBuilder {
             boolean isWritten = (access & AC_WRITE) != 0;
             if (type == OP_REG) {
                 int reg = dec.reg(NativeMemory.i32(o + OP_VALUE));
-                operands.add(Operand.reg(reg, size, isRead, isWritten));
+                ops[n++] = regOperand(reg, size, isRead, isWritten);
                 read |= isRead ? Reg.bit(reg) : 0;
                 written |= isWritten ? Reg.bit(reg) : 0;
             } else if (type == OP_IMM) {
-                operands.add(Operand.imm(NativeMemory.i64(o + OP_VALUE), size));
+                ops[n++] = Operand.imm(NativeMemory.i64(o + OP_VALUE), size);
             } else if (type == OP_MEM) {
                 long m = o + OP_VALUE;
                 int base = dec.reg(NativeMemory.i32(m + MEM_BASE));
@@ -45,10 +45,17 @@ final class InsnBuilder {
                 int scale = NativeMemory.i32(m + MEM_SCALE);
                 MemOperand mem = new MemOperand(dec.segment(NativeMemory.i32(m + MEM_SEGMENT)), base, index,
                         scale == 0 ? 1 : scale, NativeMemory.i64(m + MEM_DISP), noMemoryAccess ? 0 : size);
-                operands.add(Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten));
+                ops[n++] = Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten);
                 read |= Reg.bit(base) | Reg.bit(index);
             }
         }
+        // An immutable list here is taken over by Insn as it is (List.copyOf does not copy it again).
+        List<Operand> operands = switch (n) {
+            case 0 -> List.of();
+            case 1 -> List.of(ops[0]);
+            case 2 -> List.of(ops[0], ops[1]);
+            default -> List.of(n == ops.length ? ops : java.util.Arrays.copyOf(ops, n));
+        };
         read |= implicitRegs(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
         written |= implicitRegs(dec, d + DETAIL_REGS_WRITE, NativeMemory.u8(d + DETAIL_REGS_WRITE_COUNT));
         boolean implicitFlagsRead = hasFlagsReg(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
@@ -88,6 +95,27 @@ final class InsnBuilder {
         }
         return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
                 dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
+    }
+
+    /**
+     * Register operands repeat endlessly (a few hundred distinct values over a whole program) and every
+     * decoded instruction stays alive in the IR: sharing one record per value keeps the heap, and the
+     * garbage collector's copying, small. Operands are immutable values, so sharing is invisible.
+     */
+    private static final Operand[] REG_OPERANDS = new Operand[(Reg.VEC0 + 32 + 1) * 65 * 4];
+
+    private static Operand regOperand(int reg, int size, boolean read, boolean written) {
+        int slot = ((reg + 1) * 65 + Math.min(size, 64)) * 4 + (read ? 2 : 0) + (written ? 1 : 0);
+        if (reg < Reg.NONE || reg >= Reg.VEC0 + 32 || size > 64) {
+            return Operand.reg(reg, size, read, written);
+        }
+        Operand shared = REG_OPERANDS[slot];
+        if (shared == null) {
+            // A race between two decoder threads only makes two equal records; either may stay.
+            shared = Operand.reg(reg, size, read, written);
+            REG_OPERANDS[slot] = shared;
+        }
+        return shared;
     }
 
     /** @return the offset of the last 4 bytes before the immediate equal to {@code disp}, or 0 */
