@@ -6,7 +6,7 @@
 set -euo pipefail
 mode=${1:-run}
 
-RUN_PACKAGES="libcapstone4"
+RUN_PACKAGES="libcapstone4 gcc binutils"   # gcc and binutils build the embedded runtime (passes/src/main/c)
 TEST_PACKAGES="libcapstone4 libcapstone-dev gcc g++ clang binutils graphviz gdb file busybox-static python3.11 perl git lcov chromium"
 
 need_cmd() {
