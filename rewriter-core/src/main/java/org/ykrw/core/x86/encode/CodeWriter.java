@@ -331,10 +331,13 @@ public final class CodeWriter {
         return memOp(true, new int[] {0x0F, 0xC1}, reg, m, 0, 0);
     }
 
-    /** {@code cmp reg, simm32} (64-bit register; the 8-bit immediate form when it fits). */
+    /** {@code cmp reg, simm32} (64-bit register; the 8-bit immediate form when it fits, rax's own form else). */
     public CodeWriter cmpRegImm(int reg, int imm) {
         rex(true, 0, -1, reg, false);
-        if (fitsInt8(imm)) {
+        if (!fitsInt8(imm) && reg == Reg.RAX) {
+            u8(0x3D);
+            u32(imm);
+        } else if (fitsInt8(imm)) {
             u8(0x83);
             u8(0xC0 | 7 << 3 | (reg & 7));
             u8(imm);
