@@ -227,26 +227,47 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
 static int in_library;
 
 /* ---- coverage and count runs: the counter region becomes a shared mapping of the run file ---- */
-static void start_run_file(char **envp, long pid) {
+static const char *coverage_dir, *trace_dir;
+
+/*
+ * Maps the run file over the counter region. fresh: a child after fork, whose file starts from zero
+ * counters (its parent's counts stay in the parent's file): the header goes out, the file is sized,
+ * and the mapping replaces the region (the parent's shared mapping included) in this process only.
+ */
+static void start_run_file(long pid, int fresh) {
     unsigned char *region = runtime_address(ykrw_config.region);
     uint64_t bytes = ykrw_config.region_bytes;
-    *(uint64_t *)(region + 24) = (uint64_t)bias();
-    *(uint32_t *)(region + 40) = (uint32_t)pid;
+    /* The header is built aside: in a child the region is still the parent's shared file. */
+    unsigned char header[512];
+    memcpy(header, region, sizeof header);
+    *(uint64_t *)(header + 24) = (uint64_t)bias();
+    *(uint32_t *)(header + 40) = (uint32_t)pid;
     /* The instrumented file, which reports find the block map in: the library itself in a library. */
-    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(region + 64), 448)
-                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(region + 64), 447);
-    region[64 + (n > 0 ? n : 0)] = 0;
+    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(header + 64), 448)
+                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(header + 64), 447);
+    header[64 + (n > 0 ? n : 0)] = 0;
+    if (!fresh) memcpy(region, header, sizeof header);
 
     char path[1024];
-    run_file_path(path, sizeof path, env(envp, "YKRW_COVERAGE_DIR"), pid, ".ykcov");
+    run_file_path(path, sizeof path, coverage_dir, pid, ".ykcov");
     long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         say("cannot create ", path);
         return;
     }
-    /* The file takes what the counters hold now (constructors may have run), then replaces them. */
-    for (uint64_t done = 0; done < bytes;) {
-        long w = sys3(SYS_WRITE, fd, (long)(region + done), (long)(bytes - done));
+    /*
+     * The file takes what the counters hold now (constructors may have run), then replaces them; a
+     * child's file takes the header and zeros (a sparse file of the right size).
+     */
+    const unsigned char *from = fresh ? header : region;
+    uint64_t keep = fresh ? sizeof header : bytes;
+    if (fresh && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) != 0) {
+        say("cannot size ", path);
+        sys3(SYS_CLOSE, fd, 0, 0);
+        return;
+    }
+    for (uint64_t done = 0; done < keep;) {
+        long w = sys3(SYS_WRITE, fd, (long)(from + done), (long)(keep - done));
         if (w <= 0) {
             say("cannot write ", path);
             sys3(SYS_CLOSE, fd, 0, 0);
@@ -274,15 +295,18 @@ struct trace_header {
  * store); the run-file region ykrw placed in the binary is the run, mapped shared from
  * ykrw-trace.<pid>.bin here. Capacity is fixed at rewrite time (instrument --trace-capacity).
  */
-static void start_trace_file(char **envp, long pid) {
+static void start_trace_file(long pid, int fresh) {
     unsigned char *region = runtime_address(ykrw_config.region);
     uint64_t bytes = ykrw_config.region_bytes;
     struct trace_header *h = (struct trace_header *)region;
-    h->load_bias = (uint64_t)bias();
-    h->pid = (uint32_t)pid;
+    struct trace_header copy = *h; /* a child must not touch its parent's shared header */
+    copy.load_bias = (uint64_t)bias();
+    copy.pid = (uint32_t)pid;
+    if (fresh) copy.reserved = 0;
+    else *h = copy;
     char path[1024];
     size_t at = 0;
-    const char *dir = env(envp, "YKRW_TRACE_DIR");
+    const char *dir = trace_dir;
     append(path, sizeof path, &at, dir && *dir ? dir : ".");
     append(path, sizeof path, &at, "/ykrw-trace.");
     append_number(path, sizeof path, &at, (unsigned long)pid);
@@ -294,7 +318,7 @@ static void start_trace_file(char **envp, long pid) {
     }
     /* The header (with whatever count blocks before start-up reserved), then a sparse file. */
     long mapped = -1;
-    if (sys3(SYS_WRITE, fd, (long)region, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
+    if (sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
         && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) == 0) {
         uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
         mapped = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
@@ -483,6 +507,19 @@ __attribute__((used)) void ykrw_tracer_leave(void) {
 /* Set at start-up so the tracer stub adds the bias with one instruction. */
 __attribute__((used)) long ykrw_tracer_bias;
 
+/*
+ * Children made by fork get run files of their own. The output imports pthread_atfork (weakly, from
+ * libc) into this slot when the program is dynamically linked; ld.so fills it. A static program has
+ * no such hook: its children keep adding to the parent's files.
+ */
+__attribute__((used)) uint64_t ykrw_atfork;
+
+static void after_fork_in_child(void) {
+    long pid = sys3(SYS_GETPID, 0, 0, 0);
+    if (ykrw_config.flags & FLAG_RUN_FILE) start_run_file(pid, 1);
+    if (ykrw_config.flags & FLAG_TRACE_FILE) start_trace_file(pid, 1);
+}
+
 /* ---- start-up ---- */
 static void start(char **envp, uint64_t *auxv) {
     for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
@@ -490,8 +527,14 @@ static void start(char **envp, uint64_t *auxv) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     uint32_t flags = ykrw_config.flags;
     ykrw_tracer_bias = (flags & FLAG_TRACER_SLOT) ? 0 : bias();
-    if (flags & FLAG_RUN_FILE) start_run_file(envp, pid);
-    if (flags & FLAG_TRACE_FILE) start_trace_file(envp, pid);
+    coverage_dir = env(envp, "YKRW_COVERAGE_DIR");
+    trace_dir = env(envp, "YKRW_TRACE_DIR");
+    if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
+    if (flags & FLAG_TRACE_FILE) start_trace_file(pid, 0);
+    if (ykrw_atfork && (flags & (FLAG_RUN_FILE | FLAG_TRACE_FILE))) {
+        typedef int (*atfork_fn)(void (*)(void), void (*)(void), void (*)(void));
+        ((atfork_fn)ykrw_atfork)(0, 0, after_fork_in_child);
+    }
     if (flags & FLAG_TOGGLE) {
         const char *want = env(envp, "YKRW_TRACE");
         int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;

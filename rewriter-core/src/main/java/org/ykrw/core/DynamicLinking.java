@@ -55,7 +55,7 @@ final class DynamicLinking {
             ToLongFunction<String> runtimeAddress) {
         context.needed().forEach(editor::addNeeded);
         for (PassContext.Import i : context.imports()) {
-            editor.importFunction(i.symbol(), runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset());
+            editor.importFunction(i.symbol(), runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset(), i.weak());
         }
         for (Map.Entry<String, String> e : context.exports().entrySet()) {
             editor.exportFunction(e.getKey(), runtimeAddress.applyAsLong(e.getValue()));

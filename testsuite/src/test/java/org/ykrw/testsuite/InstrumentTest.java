@@ -264,6 +264,49 @@ class InstrumentTest {
         assertEquals(0, InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved(), "off: nothing recorded");
     }
 
+    /**
+     * Children made by fork get run files of their own in dynamically linked programs (the runtime's
+     * pthread_atfork child handler): the parent's counts hold only the parent's work, each child's
+     * only its own. Static programs have no such hook: one file holds everything.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("counted")
+    void forkedChildrenWriteTheirOwnRuns(String cc, String link) throws Exception {
+        Path bin = compile("forker.c", cc, "-O2", link);
+        CoveragePass pass = new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
+        assertEquals("done 45\n", r.stdout);
+        List<Path> runs = r.files(".ykcov");
+        Map<String, Integer> entryOf = new HashMap<>();
+        pass.probes().forEach((b, k) -> {
+            if (b.index() == 0) {
+                entryOf.put(b.function().name(), k);
+            }
+        });
+        long parents = 0;
+        long children = 0;
+        long totalChildWork = 0;
+        for (Path f : runs) {
+            long[] c = InstrumentedRun.Coverage.read(f).counters();
+            long parentWork = c[entryOf.get("parent_work")];
+            long childWork = c[entryOf.get("child_work")];
+            totalChildWork += childWork;
+            if (parentWork == 10) {
+                parents++;
+            } else if (childWork == 7 && parentWork == 0) {
+                children++;
+            }
+        }
+        assertEquals(21, totalChildWork, "child_work ran 3 x 7 times in all");
+        if (link.equals("static")) {
+            assertEquals(1, runs.size(), "static: one run file for the whole process tree");
+        } else {
+            assertEquals(4, runs.size(), "a run file per process: " + runs);
+            assertEquals(1, parents, "the parent's file has the parent's work only");
+            assertEquals(3, children, "each child's file has its own work only");
+        }
+    }
+
     /** --hook-functions: the calls and maximum depth the solver counts itself. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("counted")

@@ -98,6 +98,7 @@ public final class CoveragePass implements Pass {
         int flags = RuntimeConfig.RUN_FILE | (mode == Mode.ONCE ? RuntimeConfig.ONCE : 0);
         RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName());
         context.useRuntime(config.embed(RuntimeBlob.load(), header(counters, context.mapId()), bytes));
+        RuntimeConfig.hookForks(context);
         BlockMapSection.add(context, name(), probeOf, hooks);
         context.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s", name(), counters, counters,
                 mode.counterWidth(), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));

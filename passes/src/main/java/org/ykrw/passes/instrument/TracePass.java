@@ -149,6 +149,9 @@ public final class TracePass implements Pass {
                 context.inputName());
         context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
                 : config.embed(RuntimeBlob.load(), traceHeader(context.mapId()), Probes.TRACE_HEADER + 8L * capacity));
+        if (!calls) {
+            RuntimeConfig.hookForks(context);
+        }
         boolean dynamic = context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
                 || context.linking() == PassContext.Linking.SHARED_LIBRARY;
         if (toggle && dynamic) {

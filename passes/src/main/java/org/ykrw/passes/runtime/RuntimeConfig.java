@@ -63,6 +63,24 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
                 regionHeader, pageRounded, (placement, data) -> write(data, config, placement, regionBytes), LIBRARY_ENTRY);
     }
 
+    /** @return the import of pthread_atfork (weak: a program without libc loads, and keeps one file) */
+    public static PassContext.Import forkHook() {
+        return new PassContext.Import("pthread_atfork", "ykrw_atfork", 0, true);
+    }
+
+    /**
+     * Asks for the fork hook when the output is dynamically linked, so children made by fork write run
+     * files of their own (the runtime registers a child handler through libc's pthread_atfork).
+     *
+     * @param context the pass context
+     */
+    public static void hookForks(PassContext context) {
+        if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
+                || context.linking() == PassContext.Linking.SHARED_LIBRARY) {
+            context.importFunction(forkHook());
+        }
+    }
+
     /**
      * @param symbol an imported tracing function
      * @return the request that has ld.so write its address into the config's {@code tracer} field

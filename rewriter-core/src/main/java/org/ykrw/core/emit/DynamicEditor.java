@@ -56,13 +56,14 @@ public final class DynamicEditor {
     private static final int SYM_SIZE = 24;
     private static final int RELA_SIZE = 24;
     private static final int R_X86_64_GLOB_DAT = 6;
-    private static final int STB_GLOBAL = 1, STT_FUNC = 2;
+    private static final int STB_GLOBAL = 1, STB_WEAK = 2, STT_FUNC = 2;
 
     private final ElfFile elf;
     private final Map<Long, Long> old = new LinkedHashMap<>();
     private final List<long[]> oldEntries = new ArrayList<>();
     private final List<String> needed = new ArrayList<>();
     private final Map<String, Long> imports = new LinkedHashMap<>();
+    private final java.util.Set<String> weakImports = new java.util.HashSet<>();
     private final Map<String, Long> exports = new LinkedHashMap<>();
     private Long init;
 
@@ -103,7 +104,19 @@ public final class DynamicEditor {
      * @param slotAddress link-time address of the slot, in a writable segment
      */
     public void importFunction(String name, long slotAddress) {
+        importFunction(name, slotAddress, false);
+    }
+
+    /**
+     * @param name the symbol
+     * @param slotAddress link-time address of the slot, in a writable segment
+     * @param weak when true, a symbol no loaded object defines leaves the slot 0 instead of failing the load
+     */
+    public void importFunction(String name, long slotAddress, boolean weak) {
         imports.put(name, slotAddress);
+        if (weak) {
+            weakImports.add(name);
+        }
     }
 
     /**
@@ -159,7 +172,8 @@ public final class DynamicEditor {
         Map<String, Integer> importIndex = new LinkedHashMap<>();
         for (String name : imports.keySet()) {
             importIndex.put(name, versions.size());
-            sym.writeBytes(symbol(addString(str, name), STB_GLOBAL << 4 | STT_FUNC, 0, 0));
+            int binding = weakImports.contains(name) ? STB_WEAK : STB_GLOBAL;
+            sym.writeBytes(symbol(addString(str, name), binding << 4 | STT_FUNC, 0, 0));
             versions.add(1);
         }
         // The hashed run: copies of the old hashed symbols, then the exports, grouped by bucket.

@@ -29,8 +29,13 @@ public final class PassContext {
      * @param symbol the imported function
      * @param runtimeSymbol a data symbol of the runtime
      * @param offset bytes from it to the slot
+     * @param weak a symbol no loaded object defines leaves the slot 0 instead of failing the load
      */
-    public record Import(String symbol, String runtimeSymbol, int offset) {
+    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+        /** A strong import: the program does not load without the symbol. */
+        public Import(String symbol, String runtimeSymbol, int offset) {
+            this(symbol, runtimeSymbol, offset, false);
+        }
     }
 
     private final Program program;
