@@ -435,16 +435,41 @@ __attribute__((used)) void ykrw_trace_disable(void) {
 }
 
 /* --once: the first hit of probe k marks it and turns its site into a NOP. */
+/*
+ * Turns an enabled once-site (jmp rel32) into a 5-byte NOP in three steps, each safe for a thread
+ * running it meanwhile: a 2-byte store of `jmp +3` (the site then skips its own tail), the tail of
+ * the NOP, then a 2-byte store of the NOP's first two bytes. ykrw places these sites so their first
+ * two bytes share an 8-byte word, which makes each 2-byte store atomic.
+ */
+static void turn_off_once(uint64_t site) {
+    volatile uint16_t *head = (volatile uint16_t *)site;
+    __atomic_store_n(head, (uint16_t)(0xEB | 0x03 << 8), __ATOMIC_RELEASE);
+    volatile unsigned char *tail = (volatile unsigned char *)site;
+    tail[2] = NOP5[2];
+    tail[3] = NOP5[3];
+    tail[4] = NOP5[4];
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(head, (uint16_t)(NOP5[0] | NOP5[1] << 8), __ATOMIC_RELEASE);
+}
+
+/*
+ * The instrumented code is made writable once, at the first hit, and stays so: an mprotect pair
+ * per block (a system call and a TLB shootdown each, for every block a run reaches) cost sqlite3 a
+ * tenth of its run time. The price is writable code for the rest of a coverage run.
+ */
+static int once_code_writable;
+
 __attribute__((used)) void ykrw_once_hit(uint64_t k) {
     unsigned char *counters = runtime_address(ykrw_config.region);
     counters[512 + k] = 1;
     uint64_t *pairs = runtime_address(ykrw_config.sites);
     uint64_t site = (uint64_t)runtime_address(pairs[2 * k]);
     lock_patching();
-    if (make_writable(site, site + 5, 1)) {
-        write_site(site, NOP5);
-        make_writable(site, site + 5, 0);
+    if (!once_code_writable) {
+        once_code_writable = make_writable((uint64_t)runtime_address(ykrw_config.code_start),
+                                           (uint64_t)runtime_address(ykrw_config.code_end), 1);
     }
+    if (once_code_writable) turn_off_once(site);
     unlock_patching();
 }
 

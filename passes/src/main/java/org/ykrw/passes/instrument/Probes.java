@@ -130,15 +130,20 @@ final class Probes {
     }
 
     /**
-     * A 5-byte site the runtime patches, placed so that it does not cross an 8-byte boundary, with an
-     * out-of-line trampoline that runs {@code body} and comes back after the site.
+     * A 5-byte site the runtime patches, with an out-of-line trampoline that runs {@code body} and
+     * comes back after the site. The runtime's stores decide the alignment: a site that flips both
+     * ways (a toggled sled) is rewritten with one 8-byte store, so all 5 bytes must sit in one 8-byte
+     * word; a site that only ever turns off (--once) is rewritten in three steps whose two 2-byte
+     * stores need only that its first two bytes share a word, which saves the padding NOP in most
+     * blocks.
      *
-     * @param enabled the site starts as {@code jmp trampoline} (else as a 5-byte NOP)
+     * @param enabled the site starts as {@code jmp trampoline} and only turns off (else it starts as a
+     *     5-byte NOP and may flip both ways)
      * @return the site's number
      */
     static int patchSite(CodeWriter w, ProbeContext c, boolean enabled, java.util.function.BiConsumer<CodeWriter, ProbeContext> body) {
         int misalign = (int) (w.address() & 7);
-        if (misalign > 3) {
+        if (enabled ? misalign == 7 : misalign > 3) {
             w.nop(8 - misalign);
         }
         long site = w.address();

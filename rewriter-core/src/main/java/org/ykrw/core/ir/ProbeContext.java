@@ -24,7 +24,8 @@ public interface ProbeContext {
 
     /**
      * Records a 5-byte patch site the runtime rewrites at run time (between a 5-byte NOP and a
-     * {@code jmp trampoline}); the probe must place it so that it does not cross an 8-byte boundary.
+     * {@code jmp trampoline}); the probe must place it so that at least its first two bytes share an
+     * 8-byte word (all five, when the runtime rewrites it with one 8-byte store).
      *
      * @param site address of the site's first byte
      * @param trampoline where the site jumps when enabled

@@ -198,8 +198,8 @@ public final class CodeLayout {
 
         @Override
         public int patchSite(long site, long trampoline) {
-            if ((site & 7) > 3) {
-                throw new IllegalStateException(String.format("patch site 0x%x crosses an 8-byte boundary", site));
+            if ((site & 7) == 7) {
+                throw new IllegalStateException(String.format("patch site 0x%x: its first two bytes cross an 8-byte word", site));
             }
             sites.add(new long[] {site, trampoline});
             return sites.size() - 1;

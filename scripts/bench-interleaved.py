@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Times commands interleaved: each round runs every variant once, in a rotated order, so drifts of a
+shared VM (CPU frequency, neighbours) fall on all variants alike instead of on whichever ran last.
+Prints medians of wall and CPU (user+sys of the child) time and their ratios to the first variant,
+as a Markdown table.
+
+Usage: bench-interleaved.py ROUNDS TITLE NAME=COMMAND...   (COMMAND runs through sh)
+"""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run(command):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main():
+    rounds = int(sys.argv[1])
+    title = sys.argv[2]
+    variants = [arg.split("=", 1) for arg in sys.argv[3:]]
+    walls = {name: [] for name, _ in variants}
+    cpus = {name: [] for name, _ in variants}
+    for name, command in variants:  # one warm-up run each (page cache, CDS, CPU frequency)
+        run(command)
+    for r in range(rounds):
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
+        for name, command in order:
+            wall, cpu = run(command)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    base = variants[0][0]
+    bw, bc = statistics.median(walls[base]), statistics.median(cpus[base])
+    print(f"\n{title}: medians of {rounds} interleaved rounds")
+    print("| variant | wall s | x | CPU s | x |")
+    print("|---|---:|---:|---:|---:|")
+    for name, _ in variants:
+        w, c = statistics.median(walls[name]), statistics.median(cpus[name])
+        print(f"| {name} | {w:.3f} | {w / bw:.2f} | {c:.3f} | {c / bc:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
