@@ -28,6 +28,29 @@ final class DynamicLinking {
         return elf.isExecutable() || elf.isPie() ? PassContext.Linking.DYNAMIC_EXECUTABLE : PassContext.Linking.OTHER;
     }
 
+    /**
+     * A dry run of the edit an optional request needs (a weak import into a scratch image, which is
+     * then read back): false when the input's dynamic tables are damaged in a way the editor or the
+     * output would trip on. Optional requests (the fork hook) are skipped then; the input is still
+     * rewritten, as it would be without them.
+     *
+     * @return true when the input's dynamic tables can be copied and extended safely
+     */
+    static boolean isEditable(ElfFile elf) {
+        try {
+            DynamicEditor editor = new DynamicEditor(elf);
+            ElfImageBuilder scratch = new ElfImageBuilder(elf);
+            long slot = scratch.addSegment(".ykrw.check", org.ykrw.core.elf.Segment.PF_R | org.ykrw.core.elf.Segment.PF_W,
+                    new byte[8], 8);
+            editor.importFunction("ykrw_check", slot, true);
+            editor.apply(scratch);
+            ElfFile.parse(scratch.build(), elf.name()).dynamicSymbols();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** @return true when the runtime starts from DT_INIT instead of the entry point */
     static boolean startsFromInit(PassContext context, EmbeddedRuntime runtime) {
         return runtime != null && context.linking() == PassContext.Linking.SHARED_LIBRARY;

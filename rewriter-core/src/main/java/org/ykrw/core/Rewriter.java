@@ -99,6 +99,7 @@ public final class Rewriter {
         }
         PassContext context = new PassContext(program, new HashSet<>(moved), DynamicLinking.of(elf),
                 java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
+        context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
         for (Pass p : passes) {
             p.run(context);
         }

@@ -75,9 +75,14 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
      * @param context the pass context
      */
     public static void hookForks(PassContext context) {
-        if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
-                || context.linking() == PassContext.Linking.SHARED_LIBRARY) {
+        if (context.linking() != PassContext.Linking.DYNAMIC_EXECUTABLE
+                && context.linking() != PassContext.Linking.SHARED_LIBRARY) {
+            return;
+        }
+        if (context.canEditDynamicTables()) {
             context.importFunction(forkHook());
+        } else {
+            context.note("forks add to the parent's run file: the input's dynamic tables cannot be extended safely");
         }
     }
 

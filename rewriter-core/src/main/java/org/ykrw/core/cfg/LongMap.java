@@ -62,6 +62,36 @@ final class LongMap<V> {
         }
     }
 
+    /** Maps {@code key} to {@code value}, replacing what it was mapped to (as {@code Map.put}). */
+    void put(long key, V value) {
+        putIfAbsent(key, value);
+        int mask = keys.length - 1;
+        for (int i = hash(key, mask); ; i = (i + 1) & mask) {
+            if (keys[i] == key) {
+                values[i] = value;
+                return;
+            }
+        }
+    }
+
+    /** @return number of mappings */
+    int size() {
+        return size;
+    }
+
+    /** @return the keys, in ascending order (a new array) */
+    long[] sortedKeys() {
+        long[] out = new long[size];
+        int n = 0;
+        for (long k : keys) {
+            if (k != EMPTY) {
+                out[n++] = k;
+            }
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
     private boolean insertIfAbsent(long key, Object value) {
         int mask = keys.length - 1;
         for (int i = hash(key, mask); ; i = (i + 1) & mask) {

@@ -39,6 +39,8 @@ public final class PassContext {
     }
 
     private final Program program;
+    private java.util.function.BooleanSupplier editCheck;
+    private Boolean editable;
     private final Set<Function> relocated;
     private final Linking linking;
     private final List<String> needed = new ArrayList<>();
@@ -65,6 +67,22 @@ public final class PassContext {
         this.linking = linking;
         this.inputName = inputName;
         this.inputDigest = inputDigest.clone();
+    }
+
+    /**
+     * @param check says whether the input's dynamic tables can be edited safely (run at most once,
+     *     when a pass first asks {@link #canEditDynamicTables()})
+     */
+    public void setDynamicEditCheck(java.util.function.BooleanSupplier check) {
+        this.editCheck = check;
+    }
+
+    /** @return true when optional dynamic-linking requests (a weak import) can be made safely */
+    public boolean canEditDynamicTables() {
+        if (editable == null) {
+            editable = editCheck != null && editCheck.getAsBoolean();
+        }
+        return editable;
     }
 
     /** @return the program */
