@@ -24,8 +24,15 @@ public record EhFrameLocation(long address, long size) {
             return new EhFrameLocation(s.address(), s.size());
         }
         Segment hdr = elf.segmentOfType(Segment.PT_GNU_EH_FRAME);
+        if (hdr == null) {
+            return null;
+        }
         // .eh_frame_hdr: version, eh_frame_ptr encoding (pc-relative sdata4 is all we read), ...
-        if (hdr == null || elf.readU8(hdr.vaddr() + 1) != 0x1B) {
+        if (hdr.filesz() < 8 || !elf.isMapped(hdr.vaddr()) || !elf.isMapped(hdr.vaddr() + 7)
+                || elf.fileOffset(hdr.vaddr()) < 0 || elf.fileOffset(hdr.vaddr() + 7) < 0) {
+            throw new MalformedElfException(String.format("PT_GNU_EH_FRAME at 0x%x is not in the file", hdr.vaddr()));
+        }
+        if (elf.readU8(hdr.vaddr() + 1) != 0x1B) {
             return null;
         }
         long address = hdr.vaddr() + 4 + elf.readI32(hdr.vaddr() + 4);
