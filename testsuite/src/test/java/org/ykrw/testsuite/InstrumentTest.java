@@ -95,6 +95,15 @@ class InstrumentTest {
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
         assertEquals("odd 500 sink 468944\n", r.stdout);
         long[] counts = InstrumentedRun.Coverage.read(r.files(".ykcov").get(0)).counters();
+        Map<String, List<Long>> byFunction = countsByFunction(pass, counts);
+        assertEquals(1000, byFunction.get("tick").get(0), "tick entry " + byFunction.get("tick"));
+        assertEquals(1000, byFunction.get("classify").get(0), "classify entry " + byFunction.get("classify"));
+        assertTrue(byFunction.get("classify").contains(500L), "odd branch " + byFunction.get("classify"));
+        assertEquals(1, byFunction.get("main").get(0), "main entry " + byFunction.get("main"));
+    }
+
+    /** @return function name -> its blocks' counts in block order (-1 for a block without a probe) */
+    private static Map<String, List<Long>> countsByFunction(CoveragePass pass, long[] counts) {
         Map<String, List<Long>> byFunction = new HashMap<>();
         pass.probes().forEach((b, k) -> {
             List<Long> l = byFunction.computeIfAbsent(b.function().name(), n -> new ArrayList<>());
@@ -103,10 +112,7 @@ class InstrumentTest {
             }
             l.set(b.index(), counts[k]);
         });
-        assertEquals(1000, byFunction.get("tick").get(0), "tick entry " + byFunction.get("tick"));
-        assertEquals(1000, byFunction.get("classify").get(0), "classify entry " + byFunction.get("classify"));
-        assertTrue(byFunction.get("classify").contains(500L), "odd branch " + byFunction.get("classify"));
-        assertEquals(1, byFunction.get("main").get(0), "main entry " + byFunction.get("main"));
+        return byFunction;
     }
 
     /** Every consecutive pair of traced blocks is an edge, a call or a return of the CFG. */
@@ -277,19 +283,13 @@ class InstrumentTest {
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
         assertEquals("done 45\n", r.stdout);
         List<Path> runs = r.files(".ykcov");
-        Map<String, Integer> entryOf = new HashMap<>();
-        pass.probes().forEach((b, k) -> {
-            if (b.index() == 0) {
-                entryOf.put(b.function().name(), k);
-            }
-        });
         long parents = 0;
         long children = 0;
         long totalChildWork = 0;
         for (Path f : runs) {
-            long[] c = InstrumentedRun.Coverage.read(f).counters();
-            long parentWork = c[entryOf.get("parent_work")];
-            long childWork = c[entryOf.get("child_work")];
+            Map<String, List<Long>> counts = countsByFunction(pass, InstrumentedRun.Coverage.read(f).counters());
+            long parentWork = counts.get("parent_work").get(0);
+            long childWork = counts.get("child_work").get(0);
             totalChildWork += childWork;
             if (parentWork == 10) {
                 parents++;

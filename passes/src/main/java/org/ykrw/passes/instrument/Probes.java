@@ -3,7 +3,9 @@ package org.ykrw.passes.instrument;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.x86.Reg;
+import java.util.function.Consumer;
 import org.ykrw.core.x86.encode.CodeWriter;
+import org.ykrw.core.x86.encode.Condition;
 import org.ykrw.core.x86.encode.Mem;
 
 /**
@@ -55,10 +57,7 @@ final class Probes {
         w.lock().xaddMemReg(Mem.rip(record + 8), Reg.RAX);
         w.lea(Reg.RAX, Mem.base(Reg.RAX, 1));
         w.cmpRegMem(Reg.RAX, Mem.rip(record + 16));
-        long store = w.address() + 2;
-        CodeWriter measure = CodeWriter.measuring(store).movMemReg(Mem.rip(record + 16), Reg.RAX);
-        w.jccShort(org.ykrw.core.x86.encode.Condition.BE, store + measure.size());
-        w.movMemReg(Mem.rip(record + 16), Reg.RAX);
+        unless(w, Condition.BE, t -> t.movMemReg(Mem.rip(record + 16), Reg.RAX));
         w.pop(Reg.RAX).popfq().leaRsp(RED_ZONE);
     }
 
@@ -91,16 +90,24 @@ final class Probes {
         w.movImm(Reg.RAX, 1);
         w.lock().xaddMemReg(Mem.rip(region + 16), Reg.RAX);
         w.cmpRegImm(Reg.RAX, capacity);
-        long store = w.address() + 2;
-        CodeWriter m = CodeWriter.measuring(store);
-        writeRecord(m, region, fn, bb);
-        w.jccShort(org.ykrw.core.x86.encode.Condition.AE, store + m.size());
-        writeRecord(w, region, fn, bb);
+        unless(w, Condition.AE, t -> writeRecord(t, region, fn, bb));
         w.pop(Reg.RDX).pop(Reg.RAX);
         if (flagsLive) {
             w.popfq();
         }
         w.leaRsp(RED_ZONE);
+    }
+
+    /**
+     * Writes {@code body} behind a short conditional jump over it: the body runs unless {@code skip}
+     * holds. The body is measured with the same code first, so the jump lands right after it.
+     */
+    private static void unless(CodeWriter w, Condition skip, Consumer<CodeWriter> body) {
+        long start = w.address() + 2;
+        CodeWriter measured = CodeWriter.measuring(start);
+        body.accept(measured);
+        w.jccShort(skip, start + measured.size());
+        body.accept(w);
     }
 
     private static void writeRecord(CodeWriter w, long region, int fn, int bb) {
