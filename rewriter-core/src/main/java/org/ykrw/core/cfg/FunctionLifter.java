@@ -52,6 +52,7 @@ final class FunctionLifter {
             }
         }
         JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
+        List<Long> provisional = new ArrayList<>();
         while (true) {
             while (!work.isEmpty()) {
                 walk(work.pop());
@@ -61,6 +62,9 @@ final class FunctionLifter {
             for (Insn jump : List.copyOf(pendingIndirectJumps())) {
                 JumpTable table = resolver.resolve(jump);
                 if (table != null) {
+                    if (resolver.takeUsedReachingDefs()) {
+                        provisional.add(jump.address());
+                    }
                     fn.tables.put(jump.address(), table);
                     for (long t : table.targets()) {
                         if (inOwnRange(t) && (t == fn.entry || !ctx.functionStarts().contains(t))) {
@@ -74,6 +78,16 @@ final class FunctionLifter {
             }
             if (!progress) {
                 break;
+            }
+        }
+        // A table base found through all definitions reaching the jump was judged on the CFG known
+        // then; code found later (through that very table) may bring other definitions back to the
+        // jump. Resolving again on the complete CFG must give the same table, else it is unresolved.
+        for (long at : provisional) {
+            JumpTable again = resolver.resolve(fn.insns.get(at));
+            if (again == null || !again.targets().equals(fn.tables.get(at).targets())) {
+                fn.unresolved.put(at, "table base register redefined on a path found later");
+                fn.unresolvedTables.add(at);
             }
         }
         for (Insn jump : pendingIndirectJumps()) {

@@ -27,9 +27,20 @@ import org.ykrw.core.x86.Reg;
  */
 final class JumpTableResolver {
     private static final int SEARCH_BUDGET = 256;
+    private static final int REACHING_BUDGET = 20_000;
 
     private final LiftContext ctx;
     private final LiftedFunction fn;
+    /**
+     * Set by {@link #bound} when the count came from the index's width ({@code and} with a mask, a
+     * zero-extended byte) rather than from a compare: then it only bounds the table from above.
+     */
+    private boolean widthBound;
+    private boolean usedReachingDefs;
+    /** Whether an index computed as {@code reg + k} is followed to reg, k moving into the table address. */
+    private boolean foldIndexOffsets = true;
+    /** Whether the last shape moved a constant from the index into the table address. */
+    private boolean offsetFolded;
 
     JumpTableResolver(LiftContext ctx, LiftedFunction fn) {
         this.ctx = ctx;
@@ -38,6 +49,25 @@ final class JumpTableResolver {
 
     /** @return the table behind {@code jump}, or null */
     JumpTable resolve(Insn jump) {
+        JumpTable folded = attempt(jump);
+        if (folded != null && !widthBound) {
+            return folded;
+        }
+        // `lea ecx, [r15+1]; cmp ecx, 0x7f; ja ...; movsxd rcx, [T + rcx*4]` (a switch with a case
+        // -1, as in lexers): the compare bounds the index as the load uses it, not the register it
+        // was computed from, so try again without folding the offset into the table address. A
+        // compare's exact bound wins over a bound from the index's width.
+        foldIndexOffsets = false;
+        try {
+            JumpTable direct = attempt(jump);
+            return direct != null && (!widthBound || folded == null) ? direct : folded;
+        } finally {
+            foldIndexOffsets = true;
+        }
+    }
+
+    private JumpTable attempt(Insn jump) {
+        offsetFolded = false;
         TableShape shape = shape(jump);
         if (shape == null) {
             return null;
@@ -49,12 +79,18 @@ final class JumpTableResolver {
         List<Long> targets = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             long slot = shape.table + (long) i * shape.entrySize;
-            if (!ctx.tables().isReadable(slot, shape.entrySize)) {
-                return null;
-            }
-            long target = shape.kind == JumpTable.Kind.RELATIVE ? shape.base + ctx.tables().relativeEntry(slot)
+            long target = !ctx.tables().isReadable(slot, shape.entrySize) ? -1
+                    : shape.kind == JumpTable.Kind.RELATIVE ? shape.base + ctx.tables().relativeEntry(slot)
                     : ctx.tables().absoluteEntry(slot);
-            if (!isInternal(target) && !isOtherFunctionCode(target)) {
+            if (target == -1 || !isInternal(target) && !isOtherFunctionCode(target)) {
+                if (widthBound && !offsetFolded && i > 0) {
+                    // A table indexed by a masked value (computed-goto dispatch: `op & 0x7f` into a
+                    // table of 83 labels) is often shorter than the mask allows; the program never
+                    // uses an index whose slot holds no code address of this function, so the
+                    // table ends at the first such slot. (Not when an offset was folded into the table
+                    // address: then slots before the real table would be read as its start.)
+                    break;
+                }
                 return null;
             }
             targets.add(target);
@@ -145,6 +181,21 @@ final class JumpTableResolver {
             Long unique = uniqueLeaConstant(reg);
             return unique != null ? new Sum(unique, null) : new Unknown("no definition");
         }
+        SymbolicValue v = evalDef(def, reg, seen);
+        if (!(v instanceof Sum s && s.isConstant()) && Reg.isCalleeSaved(reg)) {
+            // A table base kept in a callee-saved register for a whole loop (computed-goto dispatch,
+            // lexers) is set once before the loop, but other paths may reuse the register: the
+            // nearest definition on one path says nothing; all definitions reaching the jump must agree.
+            Long common = reachingLeaConstant(at, reg);
+            if (common != null) {
+                usedReachingDefs = true;
+                return new Sum(common, null);
+            }
+        }
+        return v;
+    }
+
+    private SymbolicValue evalDef(Insn def, int reg, Set<Long> seen) {
         String m = def.mnemonic();
         List<Operand> ops = def.operands();
         Operand src = ops.size() > 1 ? ops.get(1) : null;
@@ -199,7 +250,10 @@ final class JumpTableResolver {
             if (i instanceof Sum s && s.isConstant()) {
                 c += s.constant() * mem.scale();
                 scaled = null;
+            } else if (i instanceof Sum s && !foldIndexOffsets && s.constant() != 0) {
+                scaled = new Index(mem.index(), at.address(), mem.scale());
             } else if (i instanceof Sum s) {
+                offsetFolded |= s.constant() != 0;
                 c += s.constant() * mem.scale();
                 scaled = new Index(s.index().reg(), s.index().at(), s.index().scale() * mem.scale());
             } else {
@@ -215,11 +269,58 @@ final class JumpTableResolver {
         return new Sum(c, idx);
     }
 
+    /**
+     * @return X when every definition of {@code reg} reaching {@code at} along the lifted paths is
+     *     {@code lea reg, [rip+X]}, else null (also when a path reaches an entry point first)
+     */
+    private Long reachingLeaConstant(Insn at, int reg) {
+        Set<Long> visited = new HashSet<>();
+        List<Long> frontier = new ArrayList<>(List.of(at.address()));
+        Long found = null;
+        while (!frontier.isEmpty()) {
+            long pos = frontier.remove(frontier.size() - 1);
+            List<Insn> preds = predecessors(pos);
+            if (preds.isEmpty()) {
+                return null;  // an entry point: the caller's value
+            }
+            for (Insn p : preds) {
+                if (!visited.add(p.address())) {
+                    continue;
+                }
+                if (visited.size() > REACHING_BUDGET) {
+                    return null;
+                }
+                if ((p.regsWritten() & Reg.bit(reg)) == 0) {
+                    frontier.add(p.address());
+                    continue;
+                }
+                if (!p.mnemonic().equals("lea") || !p.memOperand().isRipRelative()
+                        || found != null && found != p.ripTarget()) {
+                    return null;
+                }
+                found = p.ripTarget();
+            }
+        }
+        return found;
+    }
+
+    /**
+     * @return whether a table resolved since the last call depended on all reaching definitions of
+     *     its base: such tables must be checked again once the function's CFG is complete
+     */
+    boolean takeUsedReachingDefs() {
+        boolean used = usedReachingDefs;
+        usedReachingDefs = false;
+        return used;
+    }
+
     /** @return the constant every {@code lea reg, [rip+X]} in the function loads, when reg has no other definition */
     private Long uniqueLeaConstant(int reg) {
         Long found = null;
         for (Insn i : fn.insns.values()) {
-            if ((i.regsWritten() & Reg.bit(reg)) == 0) {
+            if ((i.regsWritten() & Reg.bit(reg)) == 0 || i.mnemonic().equals("pop") && isPushed(reg)) {
+                // A callee-saved register the prologue pushes is popped only on the way out: that
+                // restores the caller's value and leads to a return, never back to the jump.
                 continue;
             }
             if (!i.mnemonic().equals("lea") || !i.memOperand().isRipRelative()) {
@@ -232,6 +333,16 @@ final class JumpTableResolver {
             found = v;
         }
         return found;
+    }
+
+    private boolean isPushed(int reg) {
+        for (Insn i : fn.insns.values()) {
+            if (i.mnemonic().equals("push") && i.operands().size() == 1
+                    && i.operands().get(0).kind() == Operand.Kind.REG && i.operands().get(0).reg() == reg) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the nearest instruction before {@code at} on some lifted path that writes {@code reg} */
@@ -275,6 +386,7 @@ final class JumpTableResolver {
      */
     private int bound(Index index) {
         Insn at = fn.insns.get(index.at());
+        widthBound = false;
         if (at == null) {
             return -1;
         }
@@ -357,11 +469,22 @@ final class JumpTableResolver {
                         return Math.min(tighter, 256);
                     }
                 }
+                widthBound = true;
                 return 256;
             }
             if (m.equals("and") && src != null && src.kind() == Operand.Kind.IMM && Long.bitCount(src.imm() + 1) == 1
                     && src.imm() > 0 && src.imm() < 65536) {
+                widthBound = true;
                 return (int) src.imm() + 1;
+            }
+            if ((m.equals("add") || m.equals("sub")) && src != null && src.kind() == Operand.Kind.IMM
+                    && Math.abs(src.imm()) < 65536) {
+                // `movzx ecx, byte [x]; add ecx, -5`: a tag byte shifted to a table index. Only a
+                // bound from the byte's width carries over (grown by the shift: an upper bound, the
+                // table is cut at its first slot that holds no code); a compare before the shift would
+                // need the shift applied, which we do not follow.
+                int before = boundSearch(p, aliases, laterBranch, visited, depth + 1, pending);
+                return before > 0 && widthBound ? before + (int) Math.abs(src.imm()) : -1;
             }
             if ((m.equals("mov") || m.equals("movsxd") || m.equals("movzx")) && src != null
                     && src.kind() != Operand.Kind.IMM && src.size() >= 4) {

@@ -29,6 +29,11 @@ public final class Reg {
         return reg < 0 ? 0L : 1L << reg;
     }
 
+    /** @return true for the registers the System V ABI has callees preserve (rbx, rbp, r12..r15) */
+    public static boolean isCalleeSaved(int reg) {
+        return reg == RBX || reg == RBP || reg >= R12 && reg <= R15;
+    }
+
     /** @return true for rax..r15 */
     public static boolean isGpr(int reg) {
         return reg >= RAX && reg <= R15;
