@@ -78,17 +78,16 @@ final class JumpTableResolver {
         }
         List<Long> targets = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            long slot = shape.table + (long) i * shape.entrySize;
-            long target = !ctx.tables().isReadable(slot, shape.entrySize) ? -1
-                    : shape.kind == JumpTable.Kind.RELATIVE ? shape.base + ctx.tables().relativeEntry(slot)
-                    : ctx.tables().absoluteEntry(slot);
+            long target = entry(shape, i);
             if (target == -1 || !isInternal(target) && !isOtherFunctionCode(target)) {
-                if (widthBound && !offsetFolded && i > 0) {
+                if (widthBound && !offsetFolded && i > 0 && target != fn.rangeEnd) {
                     // A table indexed by a masked value (computed-goto dispatch: `op & 0x7f` into a
                     // table of 83 labels) is often shorter than the mask allows; the program never
                     // uses an index whose slot holds no code address of this function, so the
-                    // table ends at the first such slot. (Not when an offset was folded into the table
-                    // address: then slots before the real table would be read as its start.)
+                    // table ends at the first such slot. Not at a slot reaching just past the
+                    // function's end: that is clang's unreachable default, a hole in a longer table.
+                    // Nor when an offset was folded into the table address: then slots before the
+                    // real table would be read as its start.
                     break;
                 }
                 return null;
@@ -97,6 +96,16 @@ final class JumpTableResolver {
         }
         return new JumpTable(shape.kind, shape.table, shape.entrySize, shape.base, List.copyOf(targets),
                 jump.address(), null);
+    }
+
+    /** @return the code address slot {@code i} of the table holds, or -1 when it cannot be read */
+    private long entry(TableShape shape, int i) {
+        long slot = shape.table + (long) i * shape.entrySize;
+        if (!ctx.tables().isReadable(slot, shape.entrySize)) {
+            return -1;
+        }
+        return shape.kind == JumpTable.Kind.RELATIVE ? shape.base + ctx.tables().relativeEntry(slot)
+                : ctx.tables().absoluteEntry(slot);
     }
 
     /** Records why an indirect jump stays unresolved, and whether it looked like a table. */
