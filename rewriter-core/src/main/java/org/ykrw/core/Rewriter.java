@@ -111,6 +111,18 @@ public final class Rewriter {
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
         image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        // Before the dynamic tables are edited: that copies .rela.dyn, whose addends retarget
+        // absolute jump tables in PIE.
+        int retargeted = 0;
+        int kept = 0;
+        RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
+        for (JumpTable t : program.jumpTables()) {
+            if (retarget(elf, image, layout, t, relative)) {
+                retargeted++;
+            } else {
+                kept++;
+            }
+        }
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
         if (runtime != null) {
@@ -127,16 +139,6 @@ public final class Rewriter {
         for (Function f : moved) {
             long at = trampolineAddress(f);
             image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
-        }
-        int retargeted = 0;
-        int kept = 0;
-        RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
-        for (JumpTable t : program.jumpTables()) {
-            if (retarget(elf, image, layout, t, relative)) {
-                retargeted++;
-            } else {
-                kept++;
-            }
         }
         if (runtime == null || fromInit) {
             image.setEntry(programEntryAfterRewrite(elf, layout));

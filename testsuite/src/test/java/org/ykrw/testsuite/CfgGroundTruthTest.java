@@ -109,7 +109,7 @@ class CfgGroundTruthTest {
                         default -> 2;
                     };
                     assertTrue(t.entryCount() >= minimum, s.name() + " table has " + t.entryCount() + " entries");
-                    for (long target : t.targets()) {
+                    for (long target : t.codeTargets()) {
                         assertNotNull(p.blockAt(target), String.format("table target 0x%x is a block", target));
                     }
                 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Relocation;
 import org.ykrw.core.testutil.Tools;
@@ -18,15 +18,16 @@ import org.ykrw.core.testutil.Tools;
 /**
  * Absolute jump tables in PIE (standalone/computedgoto.c): after the rewrite every table slot's
  * RELATIVE relocation (RELA addend, or RELR slot value) points into the new code, and the program
- * prints what the original printed.
+ * prints what the original printed. Also after `instrument --coverage`, whose runtime makes the
+ * rewriter copy .rela.dyn to add relocations: the copy must carry the retargeted addends.
  */
 class PieJumpTableTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"rela", "relr"})
-    void tableSlotsReachTheMovedCode(String relocations) {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"rela,rewrite", "relr,rewrite", "rela,instrument", "relr,instrument"})
+    void tableSlotsReachTheMovedCode(String relocations, String command) {
         Path bin = dir.resolve("computedgoto-" + relocations);
         List<String> cc = new ArrayList<>(List.of("gcc", "-O0", "-fPIE", "-pie", "-o", bin.toString(),
                 Path.of("src/test/resources/standalone/computedgoto.c").toAbsolutePath().toString()));
@@ -35,11 +36,14 @@ class PieJumpTableTest {
         }
         Tools.output(cc);
         Path out = dir.resolve(bin.getFileName() + ".rw");
-        Tools.Result rw = YkrwJar.run("rewrite", bin.toString(), "-o", out.toString());
+        Tools.Result rw = command.equals("rewrite") ? YkrwJar.run("rewrite", bin.toString(), "-o", out.toString())
+                : YkrwJar.run("instrument", "--coverage", bin.toString(), "-o", out.toString());
         assertEquals(0, rw.exit(), rw.stderr());
-        assertTrue(rw.stderr().contains("retargeted 1 jump tables (0 kept)"), rw.stderr());
+        if (command.equals("rewrite")) {
+            assertTrue(rw.stderr().contains("retargeted 1 jump tables (0 kept)"), rw.stderr());
+        }
         Tools.Result before = Tools.run(List.of(bin.toString()), 30);
-        Tools.Result after = Tools.run(List.of(out.toString()), 30);
+        Tools.Result after = Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + dir, out.toString()), 30);
         assertEquals(before.stdout(), after.stdout());
         assertEquals(before.exit(), after.exit());
 

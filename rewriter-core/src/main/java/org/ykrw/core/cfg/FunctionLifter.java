@@ -66,7 +66,7 @@ final class FunctionLifter {
                         provisional.add(jump.address());
                     }
                     fn.tables.put(jump.address(), table);
-                    for (long t : table.targets()) {
+                    for (long t : table.codeTargets()) {
                         if (inOwnRange(t) && (t == fn.entry || !ctx.functionStarts().contains(t))) {
                             addInternalTarget(jump.address(), t);
                         } else {

@@ -18,6 +18,25 @@ import org.ykrw.core.x86.Insn;
 
 /** Turns raw lifted functions into IR: blocks split at leaders, typed edges, tables and gaps. */
 final class IrBuilder {
+    /**
+     * A table sized by its index's width was read until its first slot without code; what follows
+     * a table is often the next one, whose slots can pass for code of the same function. Slots from
+     * another table's start on are that table's: rewriting them as ours would break its jump.
+     */
+    private static List<JumpTable> cutAtNextTable(List<JumpTable> tables) {
+        long[] starts = tables.stream().mapToLong(JumpTable::tableAddress).sorted().distinct().toArray();
+        List<JumpTable> out = new ArrayList<>(tables.size());
+        for (JumpTable t : tables) {
+            int next = java.util.Arrays.binarySearch(starts, t.tableAddress()) + 1;
+            long end = t.tableAddress() + (long) t.entryCount() * t.entrySize();
+            if (t.widthBound() && next < starts.length && starts[next] < end) {
+                t = t.cut((int) ((starts[next] - t.tableAddress()) / t.entrySize()));
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
     private final CodeImage image;
     private final FunctionStarts starts;
     private final Map<Long, String> plt;
@@ -69,13 +88,13 @@ final class IrBuilder {
             Function f = functionAt.get(lf.entry);
             for (JumpTable t : lf.tables.values()) {
                 tables.add(new JumpTable(t.kind(), t.tableAddress(), t.entrySize(), t.base(), t.targets(),
-                        t.jumpAddress(), f));
+                        t.jumpAddress(), f, t.widthBound()));
             }
             lf.unresolved.forEach((address, reason) -> unresolved.add(
                     new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
             connect(f, lf);
         }
-        return new Program(functions, tables, unresolved, unreached(functions), millis);
+        return new Program(functions, cutAtNextTable(tables), unresolved, unreached(functions), millis);
     }
 
     private void makeBlocks(Function f, LiftedFunction lf) {
@@ -135,7 +154,7 @@ final class IrBuilder {
                 case INDIRECT_JUMP -> {
                     JumpTable t = lf.tables.get(last.address());
                     if (t != null) {
-                        for (long target : new java.util.TreeSet<>(t.targets())) {
+                        for (long target : new java.util.TreeSet<>(t.codeTargets())) {
                             f.addEdge(b, blockAt.get(target), target, EdgeKind.JUMP_TABLE);
                         }
                     } else if (lf.pointerTailCalls.contains(last.address())) {

@@ -79,23 +79,37 @@ final class JumpTableResolver {
         List<Long> targets = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             long target = entry(shape, i);
+            if (target == fn.rangeEnd && !isOtherFunctionCode(target) && !widthBound) {
+                // clang's unreachable default: the slot points just past the function's last
+                // instruction, where no code of it is. No execution takes it; the slot stays as it is.
+                // (Only in a table whose size a compare gives: in one bounded by the index's width,
+                // holes would hide where the table ends.)
+                targets.add(JumpTable.HOLE);
+                continue;
+            }
             if (target == -1 || !isInternal(target) && !isOtherFunctionCode(target)) {
                 if (widthBound && !offsetFolded && i > 0 && target != fn.rangeEnd) {
                     // A table indexed by a masked value (computed-goto dispatch: `op & 0x7f` into a
                     // table of 83 labels) is often shorter than the mask allows; the program never
                     // uses an index whose slot holds no code address of this function, so the
                     // table ends at the first such slot. Not at a slot reaching just past the
-                    // function's end: that is clang's unreachable default, a hole in a longer table.
-                    // Nor when an offset was folded into the table address: then slots before the
-                    // real table would be read as its start.
+                    // function (a hole: clang's unreachable default, real slots may follow), nor when
+                    // an offset was folded into the table address (slots before the real table would
+                    // be read as its start).
                     break;
                 }
                 return null;
             }
             targets.add(target);
         }
+        while (!targets.isEmpty() && targets.get(targets.size() - 1) == JumpTable.HOLE) {
+            targets.remove(targets.size() - 1);  // trailing holes of a cut table are not its slots
+        }
+        if (targets.isEmpty()) {
+            return null;
+        }
         return new JumpTable(shape.kind, shape.table, shape.entrySize, shape.base, List.copyOf(targets),
-                jump.address(), null);
+                jump.address(), null, widthBound);
     }
 
     /** @return the code address slot {@code i} of the table holds, or -1 when it cannot be read */

@@ -115,7 +115,7 @@ final class NoReturnAnalysis {
                         if (table == null) {
                             return true;  // a pointer tail call or unknown target: assume it returns
                         }
-                        for (long t : table.targets()) {
+                        for (long t : table.codeTargets()) {
                             work.push(t);
                         }
                         goOn = false;

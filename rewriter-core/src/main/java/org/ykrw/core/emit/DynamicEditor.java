@@ -223,7 +223,8 @@ public final class DynamicEditor {
             if (jmprel != null && jmprel >= start && jmprel < end) {
                 end = jmprel;
             }
-            rela.writeBytes(elf.bytesAt(start, (int) (end - start)));
+            // From the image, not the input: jump tables in PIE were retargeted through these addends.
+            rela.writeBytes(image.patchedBytesAt(start, (int) (end - start)));
         }
         for (Map.Entry<String, Long> x : imports.entrySet()) {
             ByteBuffer r = le(RELA_SIZE);

@@ -137,6 +137,18 @@ public final class ElfImageBuilder {
         System.arraycopy(bytes, 0, image, (int) fileOffset, bytes.length);
     }
 
+    /**
+     * @return the input's file-backed bytes at a virtual address as patched so far (a copy of
+     *     relocations made after retargeting must carry the new addends)
+     */
+    public byte[] patchedBytesAt(long vaddr, int length) {
+        long off = elf.fileOffset(vaddr);
+        if (off < 0 || elf.fileOffset(vaddr + length - 1) != off + length - 1) {
+            throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, length));
+        }
+        return java.util.Arrays.copyOfRange(image, (int) off, (int) off + length);
+    }
+
     /** Overwrites file-backed bytes of the input's image at a virtual address. */
     public void patch(long vaddr, byte[] bytes) {
         long off = elf.fileOffset(vaddr);
