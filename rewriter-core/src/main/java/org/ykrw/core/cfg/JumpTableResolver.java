@@ -480,8 +480,10 @@ final class JumpTableResolver {
         String written = writtenLocation(p);
         if (written != null && aliases.contains(written)) {
             Operand src = ops.size() > 1 ? ops.get(1) : null;
-            if (m.equals("movzx") && src != null && src.size() == 1) {
-                // A byte index has at most 256 values; a compare on the byte register may say fewer.
+            if (m.equals("movzx") && src != null && src.size() <= 2) {
+                // A byte index has at most 256 values; a compare on the narrow register may say fewer.
+                // A 16-bit index (perl's op types: `cmp ax, 0x43; ja; movzx edx, ax`) needs that compare.
+                int width = src.size() == 1 ? 256 : 65536;
                 String from = location(src, p);
                 if (from != null && src.kind() == Operand.Kind.REG) {
                     Set<String> next = new HashSet<>(aliases);
@@ -489,8 +491,11 @@ final class JumpTableResolver {
                     next.add(from);
                     int tighter = boundSearch(p, next, laterBranch, visited, depth + 1, pending);
                     if (tighter > 0) {
-                        return Math.min(tighter, 256);
+                        return Math.min(tighter, width);
                     }
+                }
+                if (src.size() == 2) {
+                    return -1;
                 }
                 widthBound = true;
                 return 256;
