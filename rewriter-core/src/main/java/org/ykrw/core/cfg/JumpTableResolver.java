@@ -87,7 +87,14 @@ final class JumpTableResolver {
                 targets.add(JumpTable.HOLE);
                 continue;
             }
-            if (target == -1 || !isInternal(target) && !isOtherFunctionCode(target)) {
+            // A relative table read up to its index's width must stay inside its function: past its
+            // real end lie the next tables, whose offsets, added to this table's base, land in the
+            // functions around (sqlite3GetToken's 31 slots, bounded by a compare on memory, are
+            // followed by other tables). Absolute slots (python's 256 opcode targets, some in
+            // _PyEval_EvalFrameDefault.cold) are code pointers whoever's code they reach.
+            boolean acceptable = isInternal(target)
+                    || (!widthBound || shape.kind == JumpTable.Kind.ABSOLUTE) && isOtherFunctionCode(target);
+            if (target == -1 || !acceptable) {
                 if (widthBound && !offsetFolded && i > 0 && target != fn.rangeEnd) {
                     // A table indexed by a masked value (computed-goto dispatch: `op & 0x7f` into a
                     // table of 83 labels) is often shorter than the mask allows; the program never
