@@ -28,6 +28,9 @@ import org.ykrw.core.ir.Program;
  * </ol>
  */
 public final class CfgBuilder {
+    /** How far past its code a function's walk looks for function starts: 8 NOPs of at most 15 bytes. */
+    private static final int PADDING_LOOKAHEAD = 8 * 15 + 1;
+
     private CfgBuilder() {
     }
 
@@ -197,10 +200,10 @@ public final class CfgBuilder {
         return out;
     }
 
-    private static void discover(long address, DiscoverySource source, LongSet known, Deque<Long> work,
+    private static void discover(long address, DiscoverySource source, LiftContext ctx, Deque<Long> work,
             FunctionStarts starts, CodeImage image, int round) {
-        if (!known.contains(address) && image.isCode(address)) {
-            known.add(address);
+        if (!ctx.functionStarts().contains(address) && image.isCode(address)) {
+            ctx.learnStart(address);
             work.add(address);
             if (round == 2) {
                 starts.add(address, source, image);
@@ -238,14 +241,14 @@ public final class CfgBuilder {
             if (out.containsKey(entry) || plt.containsKey(entry)) {
                 continue;
             }
-            LiftedFunction f = FunctionLifter.lift(ctx, entry);
+            LiftedFunction f = lift(ctx, entry);
             out.put(entry, f);
             for (long callee : f.callTargets) {
-                discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
+                discover(callee, DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
             }
             for (long target : f.externalEntries) {
                 if (!ctx.inFrame(target)) {
-                    discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
+                    discover(target, DiscoverySource.CODE_POINTER, ctx, work, starts, image, round);
                 }
             }
             if ((++done & 255) == 0) {
@@ -292,13 +295,41 @@ public final class CfgBuilder {
                 return;
             }
             for (long entry : dirty) {
-                LiftedFunction f = FunctionLifter.lift(ctx, entry);
-                out.put(entry, f);
+                LiftedFunction f = out.get(entry);
+                // Most owners only gain a root to walk from; the few whose walk could come out
+                // different from a fresh lift's (see extendable) are lifted anew.
+                if (!extendable(ctx, f) || !FunctionLifter.extend(ctx, f)) {
+                    f = lift(ctx, entry);
+                    out.put(entry, f);
+                }
                 pairs.remove(entry);
                 putPairs(ctx, out, f, pairs);
             }
             relifted = dirty;
         }
+    }
+
+    /** Lifts the function at {@code entry}, noting the context and what it knew of function starts. */
+    private static LiftedFunction lift(LiftContext ctx, long entry) {
+        LiftedFunction f = FunctionLifter.lift(ctx, entry);
+        f.liftedIn = ctx;
+        f.startsKnown = ctx.startsLearnt();
+        return f;
+    }
+
+    /**
+     * Whether walking from new roots on top of f's lift gives exactly what lifting f anew gives. It
+     * does when f's instructions are the closure of its roots under "next and branch targets",
+     * whatever the order they are walked in: no overlapping or undecodable code (which of two
+     * overlapping instructions is kept depends on the order), no running into the next function
+     * (fallsInto keeps the last one seen), no indirect jump (tables are resolved from the code walked
+     * so far), and the same context, where no start learnt since f was lifted lies where its walk
+     * looked: its range, the padding after its code, the other functions' code it jumps into.
+     * {@link FunctionLifter#extend} checks the same of the code it adds.
+     */
+    private static boolean extendable(LiftContext ctx, LiftedFunction f) {
+        return f.liftedIn == ctx && f.problems.isEmpty() && f.fallsInto == -1 && !f.insns.hasIndirectJump()
+                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD, f.externalEntries);
     }
 
     /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */

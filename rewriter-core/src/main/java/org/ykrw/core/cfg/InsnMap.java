@@ -2,6 +2,7 @@ package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 
 /**
@@ -21,6 +22,7 @@ final class InsnMap {
     private Insn last;
     /** address-ordered values, or null after a change */
     private List<Insn> sorted;
+    private boolean hasIndirectJump;
 
     /** @param expected number of instructions to size the table for */
     InsnMap(int expected) {
@@ -44,6 +46,12 @@ final class InsnMap {
             last = insn;
         }
         sorted = null;
+        hasIndirectJump |= insn.flow() == FlowKind.INDIRECT_JUMP;
+    }
+
+    /** @return true when an indirect jump was ever put */
+    boolean hasIndirectJump() {
+        return hasIndirectJump;
     }
 
     /** @return number of instructions */

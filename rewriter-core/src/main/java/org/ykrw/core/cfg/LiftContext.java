@@ -21,6 +21,8 @@ final class LiftContext {
     /** FDE starts in order and their ends: a snapshot, FDE ranges do not change while a context is in use */
     private final long[] frameStarts;
     private final long[] frameEnds;
+    /** starts added while lifting, in order: what a function lifted earlier did not know yet */
+    private final LongList startsLearnt = new LongList();
 
     /**
      * @param image decoded code
@@ -58,6 +60,31 @@ final class LiftContext {
 
     LongSet functionStarts() {
         return functionStarts;
+    }
+
+    /** Adds a function start found while lifting (a call target, a code pointer). */
+    void learnStart(long address) {
+        functionStarts.add(address);
+        startsLearnt.add(address);
+    }
+
+    /** @return how many starts were learnt so far: a mark for {@link #learntSince} */
+    int startsLearnt() {
+        return startsLearnt.size();
+    }
+
+    /**
+     * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
+     *     of {@code addresses}
+     */
+    boolean learntSince(int mark, long from, long to, java.util.Collection<Long> addresses) {
+        for (int i = mark; i < startsLearnt.size(); i++) {
+            long s = startsLearnt.get(i);
+            if (s >= from && s < to || addresses.contains(s)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     LongPredicate noReturn() {

@@ -47,6 +47,9 @@ final class LiftedFunction {
     /** indirect jumps that are tail calls through a pointer */
     final TreeSet<Long> pointerTailCalls = new TreeSet<>();
     final List<SkipReason> problems = new ArrayList<>();
+    /** the context the function was lifted in, and how many starts that context had learnt then */
+    LiftContext liftedIn;
+    int startsKnown;
 
     LiftedFunction(long entry, long rangeStart, long rangeEnd) {
         this.entry = entry;
