@@ -28,9 +28,6 @@ import org.ykrw.core.ir.Program;
  * </ol>
  */
 public final class CfgBuilder {
-    /** How far past its code a function's walk looks for function starts: 8 NOPs of at most 15 bytes. */
-    private static final int PADDING_LOOKAHEAD = 8 * 15 + 1;
-
     private CfgBuilder() {
     }
 
@@ -241,7 +238,7 @@ public final class CfgBuilder {
             if (out.containsKey(entry) || plt.containsKey(entry)) {
                 continue;
             }
-            LiftedFunction f = lift(ctx, entry);
+            LiftedFunction f = ExtraRoots.lift(ctx, entry);
             out.put(entry, f);
             for (long callee : f.callTargets) {
                 discover(callee, DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
@@ -256,96 +253,7 @@ public final class CfgBuilder {
             }
         }
         options.progress().progress("lifting (pass " + round + " of 2)", done, done);
-        relaxExtraRoots(ctx, out, extraRoots);
+        ExtraRoots.relax(ctx, out, extraRoots);
         return out;
-    }
-
-    /**
-     * Jumps into the middle of another function (hot code into its .cold fragment and back) make the
-     * target an extra root of the function owning that FDE; re-lift owners until no root is new.
-     */
-    private static void relaxExtraRoots(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
-        // Per function with jumps into other functions' FDE ranges: {target, owner entry} pairs, in the
-        // order functions and targets are visited (address order), so roots grow in the same order.
-        TreeMap<Long, long[]> pairs = new TreeMap<>();
-        for (LiftedFunction f : out.values()) {
-            putPairs(ctx, out, f, pairs);
-        }
-        Set<Long> relifted = null;  // functions lifted again in the previous round; null in the first
-        for (int round = 0; round < 16; round++) {
-            Set<Long> dirty = new HashSet<>();
-            for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
-                boolean sourceNew = relifted == null || relifted.contains(e.getKey());
-                long[] p = e.getValue();
-                for (int i = 0; i < p.length; i += 2) {
-                    long t = p[i];
-                    long ownerEntry = p[i + 1];
-                    // A pair whose two functions are unchanged since it was last looked at gives the same
-                    // answer again: its target was a leader already, or already a root.
-                    if (!sourceNew && !relifted.contains(ownerEntry)) {
-                        continue;
-                    }
-                    LiftedFunction owner = out.get(ownerEntry);
-                    if (!owner.leaders.contains(t) && roots.computeIfAbsent(ownerEntry, k -> new HashSet<>()).add(t)) {
-                        dirty.add(ownerEntry);
-                    }
-                }
-            }
-            if (dirty.isEmpty()) {
-                return;
-            }
-            for (long entry : dirty) {
-                LiftedFunction f = out.get(entry);
-                // Most owners only gain a root to walk from; the few whose walk could come out
-                // different from a fresh lift's (see extendable) are lifted anew.
-                if (!extendable(ctx, f) || !FunctionLifter.extend(ctx, f)) {
-                    f = lift(ctx, entry);
-                    out.put(entry, f);
-                }
-                pairs.remove(entry);
-                putPairs(ctx, out, f, pairs);
-            }
-            relifted = dirty;
-        }
-    }
-
-    /** Lifts the function at {@code entry}, noting the context and what it knew of function starts. */
-    private static LiftedFunction lift(LiftContext ctx, long entry) {
-        LiftedFunction f = FunctionLifter.lift(ctx, entry);
-        f.liftedIn = ctx;
-        f.startsKnown = ctx.startsLearnt();
-        return f;
-    }
-
-    /**
-     * Whether walking from new roots on top of f's lift gives exactly what lifting f anew gives. It
-     * does when f's instructions are the closure of its roots under "next and branch targets",
-     * whatever the order they are walked in: no overlapping or undecodable code (which of two
-     * overlapping instructions is kept depends on the order), no running into the next function
-     * (fallsInto keeps the last one seen), no indirect jump (tables are resolved from the code walked
-     * so far), and the same context, where no start learnt since f was lifted lies where its walk
-     * looked: its range, the padding after its code, the other functions' code it jumps into.
-     * {@link FunctionLifter#extend} checks the same of the code it adds.
-     */
-    private static boolean extendable(LiftContext ctx, LiftedFunction f) {
-        return f.liftedIn == ctx && f.problems.isEmpty() && f.fallsInto == -1 && !f.insns.hasIndirectJump()
-                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD, f.externalEntries);
-    }
-
-    /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */
-    private static void putPairs(LiftContext ctx, Map<Long, LiftedFunction> out, LiftedFunction f,
-            TreeMap<Long, long[]> pairs) {
-        long[] p = new long[2 * f.externalEntries.size()];
-        int n = 0;
-        for (long t : f.externalEntries) {
-            long[] range = ctx.frameRange(t);
-            if (range != null && out.containsKey(range[0])) {
-                p[n++] = t;
-                p[n++] = range[0];
-            }
-        }
-        if (n > 0) {
-            pairs.put(f.entry, java.util.Arrays.copyOf(p, n));
-        }
     }
 }

@@ -113,6 +113,15 @@ final class LiftContext {
         return i >= 0 && address < frameEnds[i] ? new long[] {frameStarts[i], frameEnds[i]} : null;
     }
 
+    /** What {@link #frameStartOf} answers for an address outside all FDE ranges (not a code address). */
+    static final long NO_FRAME = Long.MIN_VALUE;
+
+    /** @return the start of the FDE range holding {@code address}, or {@link #NO_FRAME} */
+    long frameStartOf(long address) {
+        int i = floorIndex(address);
+        return i >= 0 && address < frameEnds[i] ? frameStarts[i] : NO_FRAME;
+    }
+
     /** @return true when an FDE range holds {@code address} ({@link #frameRange} without allocating) */
     boolean inFrame(long address) {
         int i = floorIndex(address);
