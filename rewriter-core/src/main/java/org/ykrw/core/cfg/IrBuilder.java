@@ -23,7 +23,7 @@ final class IrBuilder {
     private final Map<Long, String> plt;
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
-    private final LongMap<Block> blockAt = new LongMap<>(1 << 16);
+    private final LongMap<Block> blockAt;
     private final Map<Long, Function> functionAt = new HashMap<>();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
@@ -33,6 +33,12 @@ final class IrBuilder {
         this.plt = plt;
         this.lifted = lifted;
         this.noReturn = noReturn;
+        // About a block every four instructions: sized so the table does not grow (rehashing) as it fills.
+        int insns = 0;
+        for (LiftedFunction lf : lifted.values()) {
+            insns += lf.insns.size();
+        }
+        this.blockAt = new LongMap<>(Math.max(insns / 4, 1 << 10));
     }
 
     Program build(long millis) {
@@ -79,20 +85,19 @@ final class IrBuilder {
     }
 
     private void makeBlocks(Function f, LiftedFunction lf) {
-        List<Insn> current = new ArrayList<>();
-        Insn prev = null;
-        for (Insn i : lf.insns.values()) {
-            boolean split = prev != null && (prev.end() != i.address() || lf.leaders.contains(i.address())
-                    || endsBlock(prev, lf));
-            if (split) {
-                addBlock(f, lf, current);
-                current = new ArrayList<>();
+        // Blocks are runs of the address-ordered instructions: handed over as views, copied once by Block.
+        List<Insn> insns = lf.insns.values();
+        int from = 0;
+        for (int k = 1; k < insns.size(); k++) {
+            Insn prev = insns.get(k - 1);
+            Insn i = insns.get(k);
+            if (prev.end() != i.address() || lf.leaders.contains(i.address()) || endsBlock(prev, lf)) {
+                addBlock(f, lf, insns.subList(from, k));
+                from = k;
             }
-            current.add(i);
-            prev = i;
         }
-        if (!current.isEmpty()) {
-            addBlock(f, lf, current);
+        if (from < insns.size()) {
+            addBlock(f, lf, insns.subList(from, insns.size()));
         }
     }
 
@@ -156,42 +161,52 @@ final class IrBuilder {
     }
 
     private List<AddressRange> unreached(List<Function> functions) {
-        // Covered ranges as {start, end} pairs sorted by start (then end); several with one start act as
-        // the longest of them, since the sweep below keeps the furthest end it has seen.
-        int n = plt.size();
-        for (Function f : functions) {
-            n += f.isPlt() ? 0 : f.blocks().size();
+        List<AddressRange> regions = image.ranges();
+        // Per region, the covered ranges as (offset << 32 | length): sorting these longs sorts the ranges
+        // by start, all the sweep below needs, since of ranges sharing a start it keeps the furthest end.
+        // (Region offsets fit in 31 bits: CodeImage indexes regions by int.)
+        LongList[] covered = new LongList[regions.size()];
+        for (int r = 0; r < covered.length; r++) {
+            covered[r] = new LongList();
         }
-        long[][] covered = new long[n][];
-        int k = 0;
         for (Function f : functions) {
-            if (f.isPlt()) {
-                continue;
-            }
-            for (Block b : f.blocks()) {
-                covered[k++] = new long[] {b.address(), b.endAddress()};
+            if (!f.isPlt()) {
+                for (Block b : f.blocks()) {
+                    cover(regions, covered, b.address(), b.endAddress());
+                }
             }
         }
         for (long address : plt.keySet()) {
-            covered[k++] = new long[] {address, address + 16};
+            cover(regions, covered, address, address + 16);
         }
-        java.util.Arrays.sort(covered, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         List<AddressRange> gaps = new ArrayList<>();
-        for (AddressRange region : image.ranges()) {
+        for (int r = 0; r < covered.length; r++) {
+            AddressRange region = regions.get(r);
+            long[] ranges = covered[r].toArray();
+            java.util.Arrays.sort(ranges);
             long pos = region.start();
-            for (long[] c : covered) {
-                if (c[0] < region.start() || c[0] >= region.end()) {
-                    continue;
+            for (long c : ranges) {
+                long start = region.start() + (c >>> 32);
+                if (start > pos) {
+                    gaps.add(new AddressRange(pos, start));
                 }
-                if (c[0] > pos) {
-                    gaps.add(new AddressRange(pos, c[0]));
-                }
-                pos = Math.max(pos, c[1]);
+                pos = Math.max(pos, start + (c & 0xFFFF_FFFFL));
             }
             if (pos < region.end()) {
                 gaps.add(new AddressRange(pos, region.end()));
             }
         }
         return gaps;
+    }
+
+    /** Adds [start, end) to the covered ranges of the region it starts in (none: it covers nothing). */
+    private static void cover(List<AddressRange> regions, LongList[] covered, long start, long end) {
+        for (int r = 0; r < covered.length; r++) {
+            AddressRange region = regions.get(r);
+            if (start >= region.start() && start < region.end()) {
+                covered[r].add((start - region.start()) << 32 | Math.min(end - start, 0xFFFF_FFFFL));
+                return;
+            }
+        }
     }
 }

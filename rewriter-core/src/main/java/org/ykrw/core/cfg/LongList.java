@@ -24,4 +24,9 @@ final class LongList {
     int size() {
         return size;
     }
+
+    /** @return the elements, in order (a new array) */
+    long[] toArray() {
+        return Arrays.copyOf(items, size);
+    }
 }
