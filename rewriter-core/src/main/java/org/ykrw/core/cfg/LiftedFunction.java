@@ -57,9 +57,9 @@ final class LiftedFunction {
         this.rangeEnd = rangeEnd;
         // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
         // the tables rarely grow: growing them was a large part of what lifting allocated.
-        int expected = rangeEnd == Long.MAX_VALUE ? 16 : (int) Math.min(Math.max((rangeEnd - rangeStart) / 4, 16), 1 << 20);
-        this.insns = new InsnMap(expected);
-        this.leaders = new LongSet(expected / 4);
+        long span = rangeEnd == Long.MAX_VALUE ? 0 : rangeEnd - rangeStart;
+        this.insns = new InsnMap(rangeStart, span);
+        this.leaders = new LongSet((int) Math.min(Math.max(span / 16, 4), 1 << 18));
     }
 
     /** @return end of the last reachable instruction */
