@@ -1,7 +1,6 @@
 package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +23,6 @@ final class IrBuilder {
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
     private final LongMap<Block> blockAt;
-    private final Map<Long, Function> functionAt = new HashMap<>();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
             Set<Long> noReturn) {
@@ -49,8 +47,10 @@ final class IrBuilder {
             f.setPlt();
             f.setNoReturn(noReturn.contains(address));
             functions.add(f);
-            functionAt.put(address, f);
         });
+        // The functions made from lifted ones and their calls, in the order of lifted.values().
+        List<Function> made = new ArrayList<>(lifted.size());
+        List<List<Insn>> calls = new ArrayList<>(lifted.size());
         for (LiftedFunction lf : lifted.values()) {
             Function f = new Function(lf.entry, starts.nameOf(lf.entry));
             starts.aliases.getOrDefault(lf.entry, Set.of()).forEach(f::addAlias);
@@ -61,36 +61,46 @@ final class IrBuilder {
             f.setNoReturn(noReturn.contains(lf.entry));
             f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? Math.max(lf.rangeEnd, lf.reachedEnd())
                     : lf.reachedEnd());
-            makeBlocks(f, lf);
+            calls.add(makeBlocks(f, lf));
             f.setCfgBuilt();
             if (!lf.problems.isEmpty()) {
                 f.skip(lf.problems.get(0));
             }
             functions.add(f);
-            functionAt.put(lf.entry, f);
+            made.add(f);
         }
         List<JumpTable> tables = new ArrayList<>();
         List<UnresolvedJump> unresolved = new ArrayList<>();
+        int n = 0;
         for (LiftedFunction lf : lifted.values()) {
-            Function f = functionAt.get(lf.entry);
+            Function f = made.get(n);
             for (JumpTable t : lf.tables.values()) {
                 tables.add(new JumpTable(t.kind(), t.tableAddress(), t.entrySize(), t.base(), t.targets(),
                         t.jumpAddress(), f));
             }
             lf.unresolved.forEach((address, reason) -> unresolved.add(
                     new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
-            connect(f, lf);
+            connect(f, lf, calls.get(n++));
         }
         return new Program(functions, tables, unresolved, unreached(functions), millis);
     }
 
-    private void makeBlocks(Function f, LiftedFunction lf) {
+    /** @return the calls among the function's instructions, in address order */
+    private List<Insn> makeBlocks(Function f, LiftedFunction lf) {
         // Blocks are runs of the address-ordered instructions: handed over as views, copied once by Block.
+        // The calls are picked out on the way, while each instruction is at hand, for connect.
         List<Insn> insns = lf.insns.values();
+        List<Insn> calls = new ArrayList<>();
         int from = 0;
-        for (int k = 1; k < insns.size(); k++) {
-            Insn prev = insns.get(k - 1);
+        for (int k = 0; k < insns.size(); k++) {
             Insn i = insns.get(k);
+            if (i.flow() == FlowKind.CALL) {
+                calls.add(i);
+            }
+            if (k == 0) {
+                continue;
+            }
+            Insn prev = insns.get(k - 1);
             if (prev.end() != i.address() || lf.leaders.contains(i.address()) || endsBlock(prev, lf)) {
                 addBlock(f, lf, insns.subList(from, k));
                 from = k;
@@ -99,6 +109,7 @@ final class IrBuilder {
         if (from < insns.size()) {
             addBlock(f, lf, insns.subList(from, insns.size()));
         }
+        return calls;
     }
 
     private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
@@ -117,12 +128,13 @@ final class IrBuilder {
         return k != FlowKind.SEQUENTIAL && k != FlowKind.INDIRECT_CALL;
     }
 
-    private void connect(Function f, LiftedFunction lf) {
+    private void connect(Function f, LiftedFunction lf, List<Insn> calls) {
+        int c = 0;
         for (Block b : f.blocks()) {
-            for (Insn i : b.instructions()) {
-                if (i.flow() == FlowKind.CALL) {
-                    f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
-                }
+            // Blocks and calls are both in address order, and every call lies in one block.
+            for (; c < calls.size() && calls.get(c).address() < b.endAddress(); c++) {
+                Insn i = calls.get(c);
+                f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
             }
             Insn last = b.lastInstruction();
             switch (last.flow()) {
