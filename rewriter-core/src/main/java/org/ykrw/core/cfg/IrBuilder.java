@@ -115,7 +115,9 @@ final class IrBuilder {
     private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
         Block b = f.addBlock(insns);
         blockAt.putIfAbsent(b.address(), b);
-        if (b.address() == lf.entry || lf.landingPads.contains(b.address()) || lf.extraRoots.contains(b.address())) {
+        // Most functions have neither: spare boxing the address for the sets.
+        if (b.address() == lf.entry || !lf.landingPads.isEmpty() && lf.landingPads.contains(b.address())
+                || !lf.extraRoots.isEmpty() && lf.extraRoots.contains(b.address())) {
             f.markIndirectTarget(b);
         }
     }

@@ -233,7 +233,8 @@ public final class CapstoneDecoder implements AutoCloseable {
         int id = NativeMemory.i32(base + INSN_ID);
         long address = NativeMemory.i64(base + INSN_ADDRESS);
         int size = NativeMemory.u16(base + INSN_LENGTH);
-        byte[] bytes = new byte[size];
+        // Insn copies the encoding it is given: hand it a reused array of the right length.
+        byte[] bytes = size < encodings.length ? encodings[size] : new byte[size];
         NativeMemory.copy(base + INSN_BYTES, bytes, size);
         String mnemonic = cString(base + INSN_MNEMONIC, MNEMONIC_MAX);
         String opStr = cString(base + INSN_OP_STR, OP_STR_MAX);
@@ -257,6 +258,14 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
+    /** encodings[n]: scratch array for an n-byte instruction's bytes */
+    private final byte[][] encodings = new byte[MAX_INSN + 1][];
+
+    {
+        for (int n = 0; n < encodings.length; n++) {
+            encodings[n] = new byte[n];
+        }
+    }
     /**
      * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
      * (zero past the end): open addressing over parallel arrays. See {@link #cString}.

@@ -86,7 +86,9 @@ final class InsnBuilder {
         long enc = x86 + X86_ENCODING;
         int dispOffset = NativeMemory.u8(enc + ENC_DISP_OFFSET);
         int dispSize = NativeMemory.u8(enc + ENC_DISP_SIZE);
-        for (Operand op : operands) {
+        // Indexed, not for-each: C1 does not remove the iterator, one more object per instruction.
+        for (int k = 0; k < operands.size(); k++) {
+            Operand op = operands.get(k);
             if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative() && dispSize != 4) {
                 // capstone 4 leaves the encoding fields empty for some SSE/AVX forms: find the disp32 by value.
                 dispOffset = findDisp32(bytes, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
