@@ -237,9 +237,29 @@ public final class CapstoneDecoder implements AutoCloseable {
         byte[] bytes = size < encodings.length ? encodings[size] : new byte[size];
         NativeMemory.copy(base + INSN_BYTES, bytes, size);
         String mnemonic = cString(base + INSN_MNEMONIC, MNEMONIC_MAX);
-        String opStr = cString(base + INSN_OP_STR, OP_STR_MAX);
         long detail = NativeMemory.i64(base + INSN_DETAIL);
-        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic, opStr);
+        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic);
+    }
+
+    /**
+     * @param code one instruction's bytes
+     * @param address its address
+     * @return capstone's operand text for it (empty when the bytes do not decode)
+     */
+    String operandText(byte[] code, long address) {
+        checkOpen();
+        int length = Math.min(code.length, WINDOW);
+        codeBuffer.write(0, code, 0, length);
+        long n = CapstoneDirect.cs_disasm(handleValue, codeBuffer, length, address, 1, insnRef.getPointer());
+        if (n <= 0) {
+            return "";
+        }
+        Pointer insns = insnRef.getValue();
+        try {
+            return cString(Pointer.nativeValue(insns) + INSN_OP_STR, OP_STR_MAX);
+        } finally {
+            CapstoneDirect.cs_free(insns, n);
+        }
     }
 
     /** @return the {@link Reg} number of a capstone register id */
@@ -268,17 +288,18 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
     /**
      * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
-     * (zero past the end): open addressing over parallel arrays. See {@link #cString}.
+     * (zero past the end): open addressing over parallel arrays. See {@link #cString}. Sized for
+     * mnemonics (x86 has about 1,500), the only strings read per instruction.
      */
-    private long[] internedWords = new long[3 << 14];
-    private String[] interned = new String[1 << 14];
+    private long[] internedWords = new long[3 << 12];
+    private String[] interned = new String[1 << 12];
     private int internedCount;
 
     private static final long ONES = 0x0101_0101_0101_0101L;
     private static final long HIGHS = 0x8080_8080_8080_8080L;
 
     /**
-     * Reads a NUL-terminated string of capstone's. Mnemonics and most operand strings repeat, and one
+     * Reads a NUL-terminated string of capstone's. Mnemonics (and operand texts) repeat, and one
      * new String per instruction was the largest allocation of a lift: strings shorter than 24
      * characters are read as three words straight from native memory, found again by comparing
      * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)

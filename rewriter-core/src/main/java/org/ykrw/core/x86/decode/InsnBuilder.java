@@ -14,8 +14,7 @@ final class InsnBuilder {
     private InsnBuilder() {
     }
 
-    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic,
-            String opStr) {
+    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
         Operand[] ops = new Operand[Math.min(opCount, 8)];
@@ -95,7 +94,7 @@ final class InsnBuilder {
                 dispSize = dispOffset > 0 ? 4 : 0;
             }
         }
-        return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
+        return new Insn(address, bytes, id, mnemonic, LazyOperandText.SHARED, flow, target, operands, read, written, modifiesFlags,
                 dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
     }
 
