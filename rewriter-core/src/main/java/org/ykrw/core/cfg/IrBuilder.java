@@ -23,6 +23,8 @@ final class IrBuilder {
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
     private final LongMap<Block> blockAt;
+    /** starts of blocks that blockAt does not hold, another function's block starting there first */
+    private final LongSet shadowed = new LongSet();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
             Set<Long> noReturn) {
@@ -114,7 +116,11 @@ final class IrBuilder {
 
     private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
         Block b = f.addBlock(insns);
-        blockAt.putIfAbsent(b.address(), b);
+        if (blockAt.get(b.address()) == null) {
+            blockAt.put(b.address(), b);
+        } else {
+            shadowed.add(b.address());
+        }
         // Most functions have neither: spare boxing the address for the sets.
         if (b.address() == lf.entry || !lf.landingPads.isEmpty() && lf.landingPads.contains(b.address())
                 || !lf.extraRoots.isEmpty() && lf.extraRoots.contains(b.address())) {
@@ -132,7 +138,9 @@ final class IrBuilder {
 
     private void connect(Function f, LiftedFunction lf, List<Insn> calls) {
         int c = 0;
-        for (Block b : f.blocks()) {
+        List<Block> blocks = f.blocks();
+        for (int k = 0; k < blocks.size(); k++) {
+            Block b = blocks.get(k);
             // Blocks and calls are both in address order, and every call lies in one block.
             for (; c < calls.size() && calls.get(c).address() < b.endAddress(); c++) {
                 Insn i = calls.get(c);
@@ -141,16 +149,19 @@ final class IrBuilder {
             Insn last = b.lastInstruction();
             switch (last.flow()) {
                 case SEQUENTIAL, INDIRECT_CALL, CALL -> {
-                    if (!lf.noReturnCalls.contains(last.address())) {
-                        f.addEdge(b, blockAt.get(last.end()), last.end(), EdgeKind.FALL_THROUGH);
+                    if (lf.noReturnCalls.isEmpty() || !lf.noReturnCalls.contains(last.address())) {
+                        f.addEdge(b, blockAfter(blocks, k), last.end(), EdgeKind.FALL_THROUGH);
                     }
                 }
                 case COND_JUMP -> {
-                    f.addEdge(b, blockAt.get(last.target()), last.target(), directKind(f, last.target(), EdgeKind.CONDITIONAL));
-                    f.addEdge(b, blockAt.get(last.end()), last.end(), EdgeKind.FALL_THROUGH);
+                    Block to = blockAt.get(last.target());
+                    f.addEdge(b, to, last.target(), directKind(f, to, EdgeKind.CONDITIONAL));
+                    f.addEdge(b, blockAfter(blocks, k), last.end(), EdgeKind.FALL_THROUGH);
                 }
-                case JUMP -> f.addEdge(b, blockAt.get(last.target()), last.target(),
-                        directKind(f, last.target(), EdgeKind.BRANCH));
+                case JUMP -> {
+                    Block to = blockAt.get(last.target());
+                    f.addEdge(b, to, last.target(), directKind(f, to, EdgeKind.BRANCH));
+                }
                 case INDIRECT_JUMP -> {
                     JumpTable t = lf.tables.get(last.address());
                     if (t != null) {
@@ -169,9 +180,20 @@ final class IrBuilder {
         }
     }
 
-    private EdgeKind directKind(Function f, long target, EdgeKind internal) {
-        Block t = blockAt.get(target);
-        return t != null && t.function() == f ? internal : EdgeKind.TAIL_CALL;
+    private static EdgeKind directKind(Function f, Block target, EdgeKind internal) {
+        return target != null && target.function() == f ? internal : EdgeKind.TAIL_CALL;
+    }
+
+    /**
+     * @return the block at the end of {@code blocks[k]}, as blockAt has it: mostly the function's own
+     *     next block, found without a lookup
+     */
+    private Block blockAfter(List<Block> blocks, int k) {
+        long end = blocks.get(k).endAddress();
+        if (k + 1 < blocks.size() && blocks.get(k + 1).address() == end && !shadowed.contains(end)) {
+            return blocks.get(k + 1);
+        }
+        return blockAt.get(end);
     }
 
     private List<AddressRange> unreached(List<Function> functions) {

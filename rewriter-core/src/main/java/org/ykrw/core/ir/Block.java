@@ -20,8 +20,9 @@ public final class Block {
     /** Copied out of the first and last instruction: asked for all the time, by sorts and lookups. */
     private final long address;
     private final long endAddress;
-    private final List<Edge> successors = new ArrayList<>();
-    private final List<Edge> predecessors = new ArrayList<>();
+    // Most blocks have one or two edges each way: the default ten slots were a good part of the IR's heap.
+    private final List<Edge> successors = new ArrayList<>(2);
+    private final List<Edge> predecessors = new ArrayList<>(2);
     private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
