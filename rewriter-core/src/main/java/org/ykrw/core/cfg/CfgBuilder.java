@@ -110,8 +110,8 @@ public final class CfgBuilder {
         List<Long> todo = new java.util.ArrayList<>();
         for (LiftedFunction f : first.values()) {
             boolean changed = false;
-            for (long callee : f.callTargets) {
-                if (learnt.contains(callee)) {
+            for (int i = 0; i < f.callTargets.size(); i++) {
+                if (learnt.contains(f.callTargets.get(i))) {
                     changed = true;
                     break;
                 }
@@ -136,8 +136,9 @@ public final class CfgBuilder {
             if (f == null || !reached.add(entry)) {
                 continue;
             }
-            for (Set<Long> targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
-                for (long t : targets) {
+            for (AddressSet targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
+                for (int i = 0; i < targets.size(); i++) {
+                    long t = targets.get(i);
                     if (liftedEntries.contains(t) && !reached.contains(t)) {
                         if (!starts.starts.containsKey(t)) {
                             starts.add(t, DiscoverySource.CALL_TARGET, image);
@@ -158,20 +159,28 @@ public final class CfgBuilder {
      * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
      */
     private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
-        LongSet referenced = new LongSet();
-        for (LiftedFunction f : lifted.values()) {
-            f.callTargets.forEach(referenced::add);
-            f.tailCallTargets.forEach(referenced::add);
-            f.externalEntries.forEach(referenced::add);
-        }
+        LongSet referenced = null;  // made when a first candidate gets that far: most programs have none
         for (LiftedFunction f : lifted.values()) {
             long next = f.fallsInto;
+            // Functions start aligned; a split inside one function (CFI for a child thread) does not.
+            if (next < 0 || (next & 15) == 0 || f.rangeStart != f.entry) {
+                continue;
+            }
             Set<DiscoverySource> sources = starts.starts.get(next);
             Long nextEnd = starts.frameRanges.get(next);
             Long ownEnd = starts.frameRanges.get(f.rangeStart);
-            // Functions start aligned; a split inside one function (CFI for a child thread) does not.
-            if (next < 0 || (next & 15) == 0 || sources == null || !sources.equals(Set.of(DiscoverySource.EH_FRAME))
-                    || referenced.contains(next) || nextEnd == null || ownEnd == null || f.rangeStart != f.entry) {
+            if (sources == null || !sources.equals(Set.of(DiscoverySource.EH_FRAME)) || nextEnd == null || ownEnd == null) {
+                continue;
+            }
+            if (referenced == null) {
+                referenced = new LongSet();
+                for (LiftedFunction g : lifted.values()) {
+                    g.callTargets.forEach(referenced::add);
+                    g.tailCallTargets.forEach(referenced::add);
+                    g.externalEntries.forEach(referenced::add);
+                }
+            }
+            if (referenced.contains(next)) {
                 continue;
             }
             starts.starts.remove(next);
@@ -240,10 +249,11 @@ public final class CfgBuilder {
             }
             LiftedFunction f = ExtraRoots.lift(ctx, entry);
             out.put(entry, f);
-            for (long callee : f.callTargets) {
-                discover(callee, DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
+            for (int i = 0; i < f.callTargets.size(); i++) {
+                discover(f.callTargets.get(i), DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
             }
-            for (long target : f.externalEntries) {
+            for (int i = 0; i < f.externalEntries.size(); i++) {
+                long target = f.externalEntries.get(i);
                 if (!ctx.inFrame(target)) {
                     discover(target, DiscoverySource.CODE_POINTER, ctx, work, starts, image, round);
                 }

@@ -106,7 +106,8 @@ final class ExtraRoots {
         }
         long[] p = new long[2 * f.externalEntries.size()];
         int n = 0;
-        for (long t : f.externalEntries) {
+        for (int i = 0; i < f.externalEntries.size(); i++) {
+            long t = f.externalEntries.get(i);
             long owner = ctx.frameStartOf(t);
             if (owner != LiftContext.NO_FRAME && byEntry.get(owner) != null) {
                 p[n++] = t;

@@ -77,7 +77,7 @@ final class LiftContext {
      * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
      *     of {@code addresses}
      */
-    boolean learntSince(int mark, long from, long to, java.util.Collection<Long> addresses) {
+    boolean learntSince(int mark, long from, long to, AddressSet addresses) {
         for (int i = mark; i < startsLearnt.size(); i++) {
             long s = startsLearnt.get(i);
             if (s >= from && s < to || addresses.contains(s)) {

@@ -26,10 +26,10 @@ final class LiftedFunction {
     /** branch target -> addresses of the branches reaching it (inside this function) */
     final Map<Long, List<Long>> incoming = new HashMap<>();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
-    final TreeSet<Long> noReturnCalls = new TreeSet<>();
-    final TreeSet<Long> callTargets = new TreeSet<>();
+    final AddressSet noReturnCalls = new AddressSet();
+    final AddressSet callTargets = new AddressSet();
     /** other functions' starts this one jumps to (tail calls) */
-    final TreeSet<Long> tailCallTargets = new TreeSet<>();
+    final AddressSet tailCallTargets = new AddressSet();
     /** the function start this one runs into from a non-call instruction, or -1 */
     long fallsInto = -1;
     /** addresses inside this function that other functions jump to */
@@ -37,7 +37,7 @@ final class LiftedFunction {
     /** landing pads of the function's LSDA: entered by the unwinder */
     final TreeSet<Long> landingPads = new TreeSet<>();
     /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */
-    final TreeSet<Long> externalEntries = new TreeSet<>();
+    final AddressSet externalEntries = new AddressSet();
     /** indirect jump address -> resolved table */
     final Map<Long, JumpTable> tables = new LinkedHashMap<>();
     /** indirect jump address -> reason it stays unresolved */
