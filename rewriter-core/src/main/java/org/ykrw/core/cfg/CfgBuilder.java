@@ -110,8 +110,8 @@ public final class CfgBuilder {
         List<Long> todo = new java.util.ArrayList<>();
         for (LiftedFunction f : first.values()) {
             boolean changed = false;
-            for (long callee : f.callTargets) {
-                if (learnt.contains(callee)) {
+            for (int i = 0; i < f.callTargets.size(); i++) {
+                if (learnt.contains(f.callTargets.get(i))) {
                     changed = true;
                     break;
                 }
@@ -136,8 +136,9 @@ public final class CfgBuilder {
             if (f == null || !reached.add(entry)) {
                 continue;
             }
-            for (Set<Long> targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
-                for (long t : targets) {
+            for (AddressSet targets : List.of(f.callTargets, f.tailCallTargets, f.externalEntries)) {
+                for (int i = 0; i < targets.size(); i++) {
+                    long t = targets.get(i);
                     if (liftedEntries.contains(t) && !reached.contains(t)) {
                         if (!starts.starts.containsKey(t)) {
                             starts.add(t, DiscoverySource.CALL_TARGET, image);
@@ -158,20 +159,28 @@ public final class CfgBuilder {
      * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
      */
     private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
-        LongSet referenced = new LongSet();
-        for (LiftedFunction f : lifted.values()) {
-            f.callTargets.forEach(referenced::add);
-            f.tailCallTargets.forEach(referenced::add);
-            f.externalEntries.forEach(referenced::add);
-        }
+        LongSet referenced = null;  // made when a first candidate gets that far: most programs have none
         for (LiftedFunction f : lifted.values()) {
             long next = f.fallsInto;
+            // Functions start aligned; a split inside one function (CFI for a child thread) does not.
+            if (next < 0 || (next & 15) == 0 || f.rangeStart != f.entry) {
+                continue;
+            }
             Set<DiscoverySource> sources = starts.starts.get(next);
             Long nextEnd = starts.frameRanges.get(next);
             Long ownEnd = starts.frameRanges.get(f.rangeStart);
-            // Functions start aligned; a split inside one function (CFI for a child thread) does not.
-            if (next < 0 || (next & 15) == 0 || sources == null || !sources.equals(Set.of(DiscoverySource.EH_FRAME))
-                    || referenced.contains(next) || nextEnd == null || ownEnd == null || f.rangeStart != f.entry) {
+            if (sources == null || !sources.equals(Set.of(DiscoverySource.EH_FRAME)) || nextEnd == null || ownEnd == null) {
+                continue;
+            }
+            if (referenced == null) {
+                referenced = new LongSet();
+                for (LiftedFunction g : lifted.values()) {
+                    g.callTargets.forEach(referenced::add);
+                    g.tailCallTargets.forEach(referenced::add);
+                    g.externalEntries.forEach(referenced::add);
+                }
+            }
+            if (referenced.contains(next)) {
                 continue;
             }
             starts.starts.remove(next);
@@ -197,10 +206,10 @@ public final class CfgBuilder {
         return out;
     }
 
-    private static void discover(long address, DiscoverySource source, LongSet known, Deque<Long> work,
+    private static void discover(long address, DiscoverySource source, LiftContext ctx, Deque<Long> work,
             FunctionStarts starts, CodeImage image, int round) {
-        if (!known.contains(address) && image.isCode(address)) {
-            known.add(address);
+        if (!ctx.functionStarts().contains(address) && image.isCode(address)) {
+            ctx.learnStart(address);
             work.add(address);
             if (round == 2) {
                 starts.add(address, source, image);
@@ -238,14 +247,15 @@ public final class CfgBuilder {
             if (out.containsKey(entry) || plt.containsKey(entry)) {
                 continue;
             }
-            LiftedFunction f = FunctionLifter.lift(ctx, entry);
+            LiftedFunction f = ExtraRoots.lift(ctx, entry);
             out.put(entry, f);
-            for (long callee : f.callTargets) {
-                discover(callee, DiscoverySource.CALL_TARGET, known, work, starts, image, round);
+            for (int i = 0; i < f.callTargets.size(); i++) {
+                discover(f.callTargets.get(i), DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
             }
-            for (long target : f.externalEntries) {
+            for (int i = 0; i < f.externalEntries.size(); i++) {
+                long target = f.externalEntries.get(i);
                 if (!ctx.inFrame(target)) {
-                    discover(target, DiscoverySource.CODE_POINTER, known, work, starts, image, round);
+                    discover(target, DiscoverySource.CODE_POINTER, ctx, work, starts, image, round);
                 }
             }
             if ((++done & 255) == 0) {
@@ -253,68 +263,7 @@ public final class CfgBuilder {
             }
         }
         options.progress().progress("lifting (pass " + round + " of 2)", done, done);
-        relaxExtraRoots(ctx, out, extraRoots);
+        ExtraRoots.relax(ctx, out, extraRoots);
         return out;
-    }
-
-    /**
-     * Jumps into the middle of another function (hot code into its .cold fragment and back) make the
-     * target an extra root of the function owning that FDE; re-lift owners until no root is new.
-     */
-    private static void relaxExtraRoots(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
-        // Per function with jumps into other functions' FDE ranges: {target, owner entry} pairs, in the
-        // order functions and targets are visited (address order), so roots grow in the same order.
-        TreeMap<Long, long[]> pairs = new TreeMap<>();
-        for (LiftedFunction f : out.values()) {
-            putPairs(ctx, out, f, pairs);
-        }
-        Set<Long> relifted = null;  // functions lifted again in the previous round; null in the first
-        for (int round = 0; round < 16; round++) {
-            Set<Long> dirty = new HashSet<>();
-            for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
-                boolean sourceNew = relifted == null || relifted.contains(e.getKey());
-                long[] p = e.getValue();
-                for (int i = 0; i < p.length; i += 2) {
-                    long t = p[i];
-                    long ownerEntry = p[i + 1];
-                    // A pair whose two functions are unchanged since it was last looked at gives the same
-                    // answer again: its target was a leader already, or already a root.
-                    if (!sourceNew && !relifted.contains(ownerEntry)) {
-                        continue;
-                    }
-                    LiftedFunction owner = out.get(ownerEntry);
-                    if (!owner.leaders.contains(t) && roots.computeIfAbsent(ownerEntry, k -> new HashSet<>()).add(t)) {
-                        dirty.add(ownerEntry);
-                    }
-                }
-            }
-            if (dirty.isEmpty()) {
-                return;
-            }
-            for (long entry : dirty) {
-                LiftedFunction f = FunctionLifter.lift(ctx, entry);
-                out.put(entry, f);
-                pairs.remove(entry);
-                putPairs(ctx, out, f, pairs);
-            }
-            relifted = dirty;
-        }
-    }
-
-    /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */
-    private static void putPairs(LiftContext ctx, Map<Long, LiftedFunction> out, LiftedFunction f,
-            TreeMap<Long, long[]> pairs) {
-        long[] p = new long[2 * f.externalEntries.size()];
-        int n = 0;
-        for (long t : f.externalEntries) {
-            long[] range = ctx.frameRange(t);
-            if (range != null && out.containsKey(range[0])) {
-                p[n++] = t;
-                p[n++] = range[0];
-            }
-        }
-        if (n > 0) {
-            pairs.put(f.entry, java.util.Arrays.copyOf(p, n));
-        }
     }
 }

@@ -27,6 +27,32 @@ final class FunctionLifter {
                 : new LiftedFunction(entry, entry, Long.MAX_VALUE);
     }
 
+    private FunctionLifter(LiftContext ctx, LiftedFunction fn) {
+        this.ctx = ctx;
+        this.fn = fn;
+    }
+
+    /**
+     * Walks from the roots other functions gave {@code fn} since it was lifted, adding what they reach.
+     *
+     * @return false when that code has what makes the walk order matter (see CfgBuilder.extendable);
+     *     {@code fn} is then half-extended and must be lifted anew
+     */
+    static boolean extend(LiftContext ctx, LiftedFunction fn) {
+        FunctionLifter l = new FunctionLifter(ctx, fn);
+        for (long root : ctx.extraRoots().getOrDefault(fn.entry, java.util.Set.of())) {
+            if (!fn.extraRoots.contains(root) && l.inOwnRange(root)) {
+                fn.extraRoots.add(root);
+                fn.leaders.add(root);
+                l.work.push(root);
+            }
+        }
+        while (!l.work.isEmpty()) {
+            l.walk(l.work.pop());
+        }
+        return fn.problems.isEmpty() && fn.fallsInto == -1 && !fn.insns.hasIndirectJump();
+    }
+
     /** Lifts the function at {@code entry}. */
     static LiftedFunction lift(LiftContext ctx, long entry) {
         FunctionLifter l = new FunctionLifter(ctx, entry);

@@ -21,6 +21,8 @@ final class LiftContext {
     /** FDE starts in order and their ends: a snapshot, FDE ranges do not change while a context is in use */
     private final long[] frameStarts;
     private final long[] frameEnds;
+    /** starts added while lifting, in order: what a function lifted earlier did not know yet */
+    private final LongList startsLearnt = new LongList();
 
     /**
      * @param image decoded code
@@ -60,6 +62,31 @@ final class LiftContext {
         return functionStarts;
     }
 
+    /** Adds a function start found while lifting (a call target, a code pointer). */
+    void learnStart(long address) {
+        functionStarts.add(address);
+        startsLearnt.add(address);
+    }
+
+    /** @return how many starts were learnt so far: a mark for {@link #learntSince} */
+    int startsLearnt() {
+        return startsLearnt.size();
+    }
+
+    /**
+     * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
+     *     of {@code addresses}
+     */
+    boolean learntSince(int mark, long from, long to, AddressSet addresses) {
+        for (int i = mark; i < startsLearnt.size(); i++) {
+            long s = startsLearnt.get(i);
+            if (s >= from && s < to || addresses.contains(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     LongPredicate noReturn() {
         return noReturn;
     }
@@ -84,6 +111,15 @@ final class LiftContext {
     long[] frameRange(long address) {
         int i = floorIndex(address);
         return i >= 0 && address < frameEnds[i] ? new long[] {frameStarts[i], frameEnds[i]} : null;
+    }
+
+    /** What {@link #frameStartOf} answers for an address outside all FDE ranges (not a code address). */
+    static final long NO_FRAME = Long.MIN_VALUE;
+
+    /** @return the start of the FDE range holding {@code address}, or {@link #NO_FRAME} */
+    long frameStartOf(long address) {
+        int i = floorIndex(address);
+        return i >= 0 && address < frameEnds[i] ? frameStarts[i] : NO_FRAME;
     }
 
     /** @return true when an FDE range holds {@code address} ({@link #frameRange} without allocating) */

@@ -26,10 +26,10 @@ final class LiftedFunction {
     /** branch target -> addresses of the branches reaching it (inside this function) */
     final Map<Long, List<Long>> incoming = new HashMap<>();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
-    final TreeSet<Long> noReturnCalls = new TreeSet<>();
-    final TreeSet<Long> callTargets = new TreeSet<>();
+    final AddressSet noReturnCalls = new AddressSet();
+    final AddressSet callTargets = new AddressSet();
     /** other functions' starts this one jumps to (tail calls) */
-    final TreeSet<Long> tailCallTargets = new TreeSet<>();
+    final AddressSet tailCallTargets = new AddressSet();
     /** the function start this one runs into from a non-call instruction, or -1 */
     long fallsInto = -1;
     /** addresses inside this function that other functions jump to */
@@ -37,7 +37,7 @@ final class LiftedFunction {
     /** landing pads of the function's LSDA: entered by the unwinder */
     final TreeSet<Long> landingPads = new TreeSet<>();
     /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */
-    final TreeSet<Long> externalEntries = new TreeSet<>();
+    final AddressSet externalEntries = new AddressSet();
     /** indirect jump address -> resolved table */
     final Map<Long, JumpTable> tables = new LinkedHashMap<>();
     /** indirect jump address -> reason it stays unresolved */
@@ -47,6 +47,9 @@ final class LiftedFunction {
     /** indirect jumps that are tail calls through a pointer */
     final TreeSet<Long> pointerTailCalls = new TreeSet<>();
     final List<SkipReason> problems = new ArrayList<>();
+    /** the context the function was lifted in, and how many starts that context had learnt then */
+    LiftContext liftedIn;
+    int startsKnown;
 
     LiftedFunction(long entry, long rangeStart, long rangeEnd) {
         this.entry = entry;
@@ -54,9 +57,9 @@ final class LiftedFunction {
         this.rangeEnd = rangeEnd;
         // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
         // the tables rarely grow: growing them was a large part of what lifting allocated.
-        int expected = rangeEnd == Long.MAX_VALUE ? 16 : (int) Math.min(Math.max((rangeEnd - rangeStart) / 4, 16), 1 << 20);
-        this.insns = new InsnMap(expected);
-        this.leaders = new LongSet(expected / 4);
+        long span = rangeEnd == Long.MAX_VALUE ? 0 : rangeEnd - rangeStart;
+        this.insns = new InsnMap(rangeStart, span);
+        this.leaders = new LongSet((int) Math.min(Math.max(span / 16, 4), 1 << 18));
     }
 
     /** @return end of the last reachable instruction */

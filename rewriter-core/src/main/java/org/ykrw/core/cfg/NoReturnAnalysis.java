@@ -22,6 +22,10 @@ final class NoReturnAnalysis {
     private final LongSet starts = new LongSet();
     private final LongSet liftedEntries = new LongSet();
     private final LongSet mayReturn = new LongSet();
+    /** the undecided lifted functions the current look cut paths at (repeats allowed) */
+    private final LongStack blockers = new LongStack();
+    /** reachesReturn's work list, reused */
+    private final LongStack stack = new LongStack();
 
     /**
      * @param lifted every lifted function by entry
@@ -39,26 +43,26 @@ final class NoReturnAnalysis {
 
     /** @return entries of functions that never return */
     Set<Long> run() {
-        // Each round drops the functions found to return: later rounds only look at the undecided ones.
-        List<LiftedFunction> open = new ArrayList<>();
+        // A function undecided after its first look is looked at again only when a function its paths
+        // were cut at turns out to return: the same least fixpoint as rounds over all undecided ones.
+        LongMap<List<LiftedFunction>> waiting = new LongMap<>(1024);
+        List<LiftedFunction> work = new ArrayList<>();
         for (LiftedFunction f : lifted.values()) {
             if (!forced.contains(f.entry)) {
-                open.add(f);
+                decide(f, waiting, work);
             }
         }
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            List<LiftedFunction> still = new ArrayList<>(open.size());
-            for (LiftedFunction f : open) {
-                if (reachesReturn(f)) {
-                    mayReturn.add(f.entry);
-                    changed = true;
-                } else {
-                    still.add(f);
+        while (!work.isEmpty()) {
+            LiftedFunction returning = work.remove(work.size() - 1);
+            List<LiftedFunction> waiters = waiting.get(returning.entry);
+            if (waiters != null) {
+                waiting.put(returning.entry, List.of());
+                for (LiftedFunction f : waiters) {
+                    if (!mayReturn.contains(f.entry)) {
+                        decide(f, waiting, work);
+                    }
                 }
             }
-            open = still;
         }
         Set<Long> noReturn = new HashSet<>(forcedNoReturn);
         for (long entry : lifted.keySet()) {
@@ -69,16 +73,41 @@ final class NoReturnAnalysis {
         return noReturn;
     }
 
+    /** Looks at f: it returns (queued in work), or waits on the functions that cut its paths. */
+    private void decide(LiftedFunction f, LongMap<List<LiftedFunction>> waiting, List<LiftedFunction> work) {
+        blockers.clear();
+        if (reachesReturn(f)) {
+            mayReturn.add(f.entry);
+            work.add(f);
+            return;
+        }
+        for (int i = 0; i < blockers.size(); i++) {
+            long callee = blockers.get(i);
+            List<LiftedFunction> waiters = waiting.get(callee);
+            if (waiters == null || waiters.isEmpty()) {
+                waiters = new ArrayList<>(2);
+                waiting.put(callee, waiters);
+            }
+            waiters.add(f);
+        }
+    }
+
+    /** Whether {@code target} returns as far as known; a lifted one not known to is noted as a blocker. */
     private boolean returns(long target) {
         if (forced.contains(target)) {
             return false;
         }
-        return !liftedEntries.contains(target) || mayReturn.contains(target);
+        if (!liftedEntries.contains(target) || mayReturn.contains(target)) {
+            return true;
+        }
+        blockers.push(target);
+        return false;
     }
 
     private boolean reachesReturn(LiftedFunction f) {
         // Plain reachability: the order paths are followed in does not change the answer.
-        LongStack work = new LongStack();
+        LongStack work = stack;
+        work.clear();
         LongSet seen = new LongSet();
         work.push(f.entry);
         f.landingPads.forEach(work::push);  // a catch handler may return normally
@@ -145,6 +174,18 @@ final class NoReturnAnalysis {
 
         long pop() {
             return items[--size];
+        }
+
+        long get(int i) {
+            return items[i];
+        }
+
+        int size() {
+            return size;
+        }
+
+        void clear() {
+            size = 0;
         }
 
         boolean isEmpty() {

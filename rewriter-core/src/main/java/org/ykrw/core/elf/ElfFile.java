@@ -167,7 +167,8 @@ public final class ElfFile {
 
     /** @return the allocated section containing {@code vaddr}, or null */
     public Section sectionContaining(long vaddr) {
-        for (Section s : sections) {
+        for (int i = 0; i < sections.size(); i++) {
+            Section s = sections.get(i);
             if (s.size() > 0 && s.containsAddress(vaddr)) {
                 return s;
             }
@@ -177,7 +178,9 @@ public final class ElfFile {
 
     /** @return the PT_LOAD segment containing {@code vaddr}, or null */
     public Segment loadSegmentContaining(long vaddr) {
-        for (Segment s : segments) {
+        // Indexed: asked per jump-table slot, and a for-each's iterator is an allocation each time.
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
             if (s.isLoad() && s.containsAddress(vaddr)) {
                 return s;
             }

@@ -17,8 +17,12 @@ import org.ykrw.core.x86.Insn;
 public final class Block {
     private final Function function;
     private final List<Insn> instructions;
-    private final List<Edge> successors = new ArrayList<>();
-    private final List<Edge> predecessors = new ArrayList<>();
+    /** Copied out of the first and last instruction: asked for all the time, by sorts and lookups. */
+    private final long address;
+    private final long endAddress;
+    // Most blocks have one or two edges each way: the default ten slots were a good part of the IR's heap.
+    private final List<Edge> successors = new ArrayList<>(2);
+    private final List<Edge> predecessors = new ArrayList<>(2);
     private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
@@ -29,6 +33,8 @@ public final class Block {
         }
         this.function = function;
         this.instructions = List.copyOf(instructions);
+        this.address = this.instructions.get(0).address();
+        this.endAddress = this.instructions.get(this.instructions.size() - 1).end();
     }
 
     /** @return position inside the function, in address order */
@@ -47,17 +53,17 @@ public final class Block {
 
     /** @return input address of the first instruction */
     public long address() {
-        return instructions.get(0).address();
+        return address;
     }
 
     /** @return input address just past the last instruction */
     public long endAddress() {
-        return lastInstruction().end();
+        return endAddress;
     }
 
     /** @return size in bytes */
     public int size() {
-        return (int) (endAddress() - address());
+        return (int) (endAddress - address);
     }
 
     /** @return the instructions, in order */

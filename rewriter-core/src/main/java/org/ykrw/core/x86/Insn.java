@@ -14,6 +14,13 @@ import java.util.List;
  * and kills nothing of FLAGS, but it does modify some: {@link #modifiesFlags()} says so.
  */
 public final class Insn {
+    /** Makes an instruction's operand text when it is first asked for. */
+    @FunctionalInterface
+    public interface OperandText {
+        /** @return the operand text of {@code insn}, in Intel syntax */
+        String of(Insn insn);
+    }
+
     /** {@link #target()} of an instruction that has no direct target. */
     public static final long NO_TARGET = -1L;
 
@@ -21,7 +28,9 @@ public final class Insn {
     private final byte[] bytes;
     private final int id;
     private final String mnemonic;
-    private final String opStr;
+    /** the operand text; null until first asked for when {@link #opText} makes it */
+    private String opStr;
+    private final OperandText opText;
     private final FlowKind flow;
     private final long target;
     private final List<Operand> operands;
@@ -53,11 +62,34 @@ public final class Insn {
     public Insn(long address, byte[] bytes, int id, String mnemonic, String opStr, FlowKind flow, long target,
             List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
             int dispOffset, int dispSize, int immOffset, int immSize) {
+        this(address, bytes, id, mnemonic, opStr, null, flow, target, operands, regsRead, regsWritten, modifiesFlags,
+                dispOffset, dispSize, immOffset, immSize);
+    }
+
+    /**
+     * As {@link #Insn(long, byte[], int, String, String, FlowKind, long, List, long, long, boolean, int, int,
+     * int, int)}, with the operand text made only when first asked for: it is for people to read, and
+     * a decoder making one per instruction of a large program spends much of its time on strings no
+     * one reads.
+     *
+     * @param opText makes the operand text of this instruction (from its address and bytes)
+     */
+    public Insn(long address, byte[] bytes, int id, String mnemonic, OperandText opText, FlowKind flow, long target,
+            List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
+            int dispOffset, int dispSize, int immOffset, int immSize) {
+        this(address, bytes, id, mnemonic, null, opText, flow, target, operands, regsRead, regsWritten, modifiesFlags,
+                dispOffset, dispSize, immOffset, immSize);
+    }
+
+    private Insn(long address, byte[] bytes, int id, String mnemonic, String opStr, OperandText opText, FlowKind flow,
+            long target, List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
+            int dispOffset, int dispSize, int immOffset, int immSize) {
         this.address = address;
         this.bytes = bytes.clone();
         this.id = id;
         this.mnemonic = mnemonic;
         this.opStr = opStr;
+        this.opText = opText;
         this.flow = flow;
         this.target = target;
         this.operands = List.copyOf(operands);
@@ -107,7 +139,13 @@ public final class Insn {
 
     /** @return operand text as capstone prints it in Intel syntax */
     public String opStr() {
-        return opStr;
+        String s = opStr;
+        if (s == null) {
+            // Made from the instruction alone, so two threads racing here store equal strings.
+            s = opText.of(this);
+            opStr = s;
+        }
+        return s;
     }
 
     /** @return control-flow kind */
@@ -198,7 +236,7 @@ public final class Insn {
 
     @Override
     public String toString() {
-        return String.format("%x: %-24s %s %s", address, HexFormat.of().formatHex(bytes), mnemonic, opStr).trim();
+        return String.format("%x: %-24s %s %s", address, HexFormat.of().formatHex(bytes), mnemonic, opStr()).trim();
     }
 
     @Override

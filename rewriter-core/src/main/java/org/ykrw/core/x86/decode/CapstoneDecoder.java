@@ -67,13 +67,17 @@ public final class CapstoneDecoder implements AutoCloseable {
         warmUpSharedTables();
     }
 
-    /** Maps capstone's register ids once per process: 255 native calls and name matching each time cost start-up. */
+    /**
+     * Maps capstone's register ids once per process: 255 native calls and name matching each time cost
+     * start-up. The calls go through the direct mapping: through the interface they took ~9 ms.
+     */
     private void mapRegisters() {
         int[] regs = new int[256];
         int[] segs = new int[256];
         Arrays.fill(regs, Reg.NONE);
         for (int id = 1; id < 256; id++) {
-            String name = lib.cs_reg_name(handle, id);
+            Pointer namePointer = CapstoneDirect.cs_reg_name(handleValue, id);
+            String name = namePointer == null ? null : namePointer.getString(0);
             if (name != null) {
                 regs[id] = RegisterNames.toReg(name);
                 if (RegisterNames.isFlags(name)) {
@@ -233,12 +237,33 @@ public final class CapstoneDecoder implements AutoCloseable {
         int id = NativeMemory.i32(base + INSN_ID);
         long address = NativeMemory.i64(base + INSN_ADDRESS);
         int size = NativeMemory.u16(base + INSN_LENGTH);
-        byte[] bytes = new byte[size];
+        // Insn copies the encoding it is given: hand it a reused array of the right length.
+        byte[] bytes = size < encodings.length ? encodings[size] : new byte[size];
         NativeMemory.copy(base + INSN_BYTES, bytes, size);
         String mnemonic = cString(base + INSN_MNEMONIC, MNEMONIC_MAX);
-        String opStr = cString(base + INSN_OP_STR, OP_STR_MAX);
         long detail = NativeMemory.i64(base + INSN_DETAIL);
-        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic, opStr);
+        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic);
+    }
+
+    /**
+     * @param code one instruction's bytes
+     * @param address its address
+     * @return capstone's operand text for it (empty when the bytes do not decode)
+     */
+    String operandText(byte[] code, long address) {
+        checkOpen();
+        int length = Math.min(code.length, WINDOW);
+        codeBuffer.write(0, code, 0, length);
+        long n = CapstoneDirect.cs_disasm(handleValue, codeBuffer, length, address, 1, insnRef.getPointer());
+        if (n <= 0) {
+            return "";
+        }
+        Pointer insns = insnRef.getValue();
+        try {
+            return cString(Pointer.nativeValue(insns) + INSN_OP_STR, OP_STR_MAX);
+        } finally {
+            CapstoneDirect.cs_free(insns, n);
+        }
     }
 
     /** @return the {@link Reg} number of a capstone register id */
@@ -257,19 +282,28 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
+    /** encodings[n]: scratch array for an n-byte instruction's bytes */
+    private final byte[][] encodings = new byte[MAX_INSN + 1][];
+
+    {
+        for (int n = 0; n < encodings.length; n++) {
+            encodings[n] = new byte[n];
+        }
+    }
     /**
      * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
-     * (zero past the end): open addressing over parallel arrays. See {@link #cString}.
+     * (zero past the end): open addressing over parallel arrays. See {@link #cString}. Sized for
+     * mnemonics (x86 has about 1,500), the only strings read per instruction.
      */
-    private long[] internedWords = new long[3 << 14];
-    private String[] interned = new String[1 << 14];
+    private long[] internedWords = new long[3 << 12];
+    private String[] interned = new String[1 << 12];
     private int internedCount;
 
     private static final long ONES = 0x0101_0101_0101_0101L;
     private static final long HIGHS = 0x8080_8080_8080_8080L;
 
     /**
-     * Reads a NUL-terminated string of capstone's. Mnemonics and most operand strings repeat, and one
+     * Reads a NUL-terminated string of capstone's. Mnemonics (and operand texts) repeat, and one
      * new String per instruction was the largest allocation of a lift: strings shorter than 24
      * characters are read as three words straight from native memory, found again by comparing
      * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)

@@ -30,4 +30,7 @@ final class CapstoneDirect {
 
     /** void cs_free(cs_insn *insn, size_t count) */
     static native void cs_free(Pointer insn, long count);
+
+    /** const char *cs_reg_name(csh handle, unsigned int reg_id): asked for every register id once per process */
+    static native Pointer cs_reg_name(long handle, int regId);
 }

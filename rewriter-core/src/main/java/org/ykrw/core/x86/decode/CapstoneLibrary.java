@@ -26,8 +26,6 @@ interface CapstoneLibrary extends Library {
 
     int cs_errno(NativeLong handle);
 
-    String cs_reg_name(NativeLong handle, int regId);
-
     /**
      * @return the library, loaded on first use
      * @throws YkrwException (one line, every time it is asked) when capstone or JNA cannot be loaded

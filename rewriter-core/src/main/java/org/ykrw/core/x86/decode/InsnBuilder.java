@@ -14,8 +14,7 @@ final class InsnBuilder {
     private InsnBuilder() {
     }
 
-    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic,
-            String opStr) {
+    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
         Operand[] ops = new Operand[Math.min(opCount, 8)];
@@ -86,14 +85,16 @@ final class InsnBuilder {
         long enc = x86 + X86_ENCODING;
         int dispOffset = NativeMemory.u8(enc + ENC_DISP_OFFSET);
         int dispSize = NativeMemory.u8(enc + ENC_DISP_SIZE);
-        for (Operand op : operands) {
+        // Indexed, not for-each: C1 does not remove the iterator, one more object per instruction.
+        for (int k = 0; k < operands.size(); k++) {
+            Operand op = operands.get(k);
             if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative() && dispSize != 4) {
                 // capstone 4 leaves the encoding fields empty for some SSE/AVX forms: find the disp32 by value.
                 dispOffset = findDisp32(bytes, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
                 dispSize = dispOffset > 0 ? 4 : 0;
             }
         }
-        return new Insn(address, bytes, id, mnemonic, opStr, flow, target, operands, read, written, modifiesFlags,
+        return new Insn(address, bytes, id, mnemonic, LazyOperandText.SHARED, flow, target, operands, read, written, modifiesFlags,
                 dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
     }
 

@@ -1,0 +1,32 @@
+package org.ykrw.core.cfg;
+
+import java.util.Arrays;
+
+/** A growing list of longs (addresses), without a boxed Long per element. */
+final class LongList {
+    private long[] items = new long[16];
+    private int size;
+
+    void add(long value) {
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = value;
+    }
+
+    long get(int i) {
+        if (i >= size) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        return items[i];
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** @return the elements, in order (a new array) */
+    long[] toArray() {
+        return Arrays.copyOf(items, size);
+    }
+}
