@@ -9,8 +9,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Segment;
 import org.ykrw.core.emit.DynamicEditor;
@@ -53,7 +55,7 @@ public final class Rewriter {
      * @param tablesRetargeted jump tables now reaching the new code
      * @param tablesKept jump tables still reaching the old code
      * @param unwind what was written for unwinding, in one line
-     * @param instructionMap old instruction address -> new address of the code emitted for it
+     * @param instructionMap old instruction address -> new address of the code emitted for it (a read-only view)
      * @param layoutPasses measuring passes branch relaxation took
      * @param passNotes what the passes report, a line each
      * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
@@ -87,7 +89,12 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        PhaseTimer.restart();
+        // passes name the input by its hash: worked out on the other core while lifting runs
+        CompletableFuture<byte[]> digest = passes.isEmpty() ? null
+                : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
         Program program = CfgBuilder.lift(elf, options);
+        PhaseTimer.mark("lift");
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
         for (Function f : program.functions()) {
@@ -98,19 +105,24 @@ public final class Rewriter {
             }
         }
         PassContext context = new PassContext(program, new HashSet<>(moved), DynamicLinking.of(elf),
-                java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
+                java.nio.file.Path.of(elf.name()).getFileName().toString(),
+                digest != null ? digest::join : () -> sha256(elf.data()));
         context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
+        PhaseTimer.mark("choose moving functions");
         for (Pass p : passes) {
             p.run(context);
         }
+        PhaseTimer.mark("passes");
         ElfImageBuilder image = new ElfImageBuilder(elf);
         long codeAddress = image.nextSegmentAddress();
         CodeLayout layout = new CodeLayout(program, moved, codeAddress);
+        PhaseTimer.mark("layout (" + layout.passes() + " passes)");
         EmbeddedRuntime runtime = context.runtime();
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
         image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        PhaseTimer.mark("emit code");
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
         if (runtime != null) {
@@ -121,8 +133,11 @@ public final class Rewriter {
             DynamicLinking.apply(dynamic, image, context, runtime, name -> placed.symbol(runtime, name));
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
+        PhaseTimer.mark("runtime, dynamic linking");
         String unwind = writeUnwindInfo(elf, image, layout);
+        PhaseTimer.mark("unwind information");
         moveSymbols(elf, image, layout);
+        PhaseTimer.mark("symbols");
 
         for (Function f : moved) {
             long at = trampolineAddress(f);
@@ -141,7 +156,10 @@ public final class Rewriter {
         if (runtime == null || fromInit) {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
-        return new Result(image.build(), placements, retargeted, kept, unwind, Map.copyOf(layout.instructionMap()),
+        PhaseTimer.mark("entry jumps, jump tables");
+        byte[] output = image.build();
+        PhaseTimer.mark("build image");
+        return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
                 layout.passes(), context.notes(), context.artifacts());
     }
 

@@ -6,9 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
-import org.ykrw.core.x86.Insn;
+import org.ykrw.core.layout.InstructionMap;
 
 /**
  * Unwind information for moved code (issue 3, design step 7): one read-only segment holding new LSDAs,
@@ -57,7 +56,7 @@ public final class UnwindRewriter {
      * @return the segment, or null when the input has no .eh_frame
      * @throws UnwindRewriteException when some unwind information cannot be re-encoded
      */
-    public static Result rewrite(ElfFile elf, List<Function> moved, Map<Long, Long> instructionMap,
+    public static Result rewrite(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
             Map<Function, long[]> newRanges, long base) {
         EhFrame frame = EhFrame.read(elf);
         if (frame == null) {
@@ -90,8 +89,8 @@ public final class UnwindRewriter {
             long at = base + segment.size();
             segment.bytes(remapper.write(at, run.newAddresses()[0], run.newEnd(), old -> siteMap(run, old),
                     old -> {
-                        Long n = instructionMap.get(old);
-                        return n != null ? n : old;
+                        long n = instructionMap.get(old);
+                        return n != InstructionMap.ABSENT ? n : old;
                     }));
             newLsda[i] = at;
             lsdas++;
@@ -124,36 +123,36 @@ public final class UnwindRewriter {
     }
 
     /** Cuts a moved function into runs; instructions outside every FDE are left uncovered, as they were. */
-    private static List<Run> runsOf(Function f, Map<Long, Long> instructionMap, long[] range,
+    private static List<Run> runsOf(Function f, InstructionMap instructionMap, long[] range,
             List<EhFrame.Fde> byStart, Map<EhFrame.Fde, CfaProgram> programs) {
-        // old/new address pairs in emission order; a repeated old instruction (overlapping blocks) is
-        // part of what precedes it
-        List<long[]> pairs = new ArrayList<>();
+        // old/new address pairs in emission order (kept in two arrays, the first n of each); a repeated
+        // old instruction (overlapping blocks) is part of what precedes it
+        long[] olds = instructionMap.oldAddressesOf(f);
+        long[] news = instructionMap.newAddressesOf(f);
+        int n = 0;
         long lastNew = Long.MIN_VALUE;
-        for (Block b : f.blocks()) {
-            for (Insn i : b.instructions()) {
-                Long n = instructionMap.get(i.address());
-                if (n != null && n > lastNew) {
-                    pairs.add(new long[] {i.address(), n});
-                    lastNew = n;
-                }
+        for (int j = 0; j < olds.length; j++) {
+            if (news[j] > lastNew) {
+                olds[n] = olds[j];
+                news[n++] = news[j];
+                lastNew = news[j];
             }
         }
         List<Run> runs = new ArrayList<>();
         int k = 0;
-        while (k < pairs.size()) {
-            EhFrame.Fde fde = fdeAt(byStart, pairs.get(k)[0]);
+        while (k < n) {
+            EhFrame.Fde fde = fdeAt(byStart, olds[k]);
             if (fde == null) {
                 k++;
                 continue;
             }
             CfaProgram program = programs.computeIfAbsent(fde, CfaProgram::of);
             int first = k;
-            int row = program.rowAt(pairs.get(k)[0]);
+            int row = program.rowAt(olds[k]);
             k++;
-            while (k < pairs.size()) {
-                long old = pairs.get(k)[0];
-                if (old < pairs.get(k - 1)[0] || old >= fde.pcEnd() || old < fde.pcBegin()) {
+            while (k < n) {
+                long old = olds[k];
+                if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()) {
                     break;
                 }
                 int r = program.rowAt(old);
@@ -163,14 +162,8 @@ public final class UnwindRewriter {
                 row = r;
                 k++;
             }
-            long[] olds = new long[k - first];
-            long[] news = new long[k - first];
-            for (int j = first; j < k; j++) {
-                olds[j - first] = pairs.get(j)[0];
-                news[j - first] = pairs.get(j)[1];
-            }
-            long end = k < pairs.size() ? pairs.get(k)[1] : range[1];
-            runs.add(new Run(fde, olds, news, end));
+            long end = k < n ? news[k] : range[1];
+            runs.add(new Run(fde, Arrays.copyOfRange(olds, first, k), Arrays.copyOfRange(news, first, k), end));
         }
         return runs;
     }

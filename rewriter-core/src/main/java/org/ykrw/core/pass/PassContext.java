@@ -47,7 +47,8 @@ public final class PassContext {
     private final List<Import> imports = new ArrayList<>();
     private final Map<String, String> exports = new LinkedHashMap<>();
     private final String inputName;
-    private final byte[] inputDigest;
+    private final java.util.function.Supplier<byte[]> inputDigest;
+    private byte[] digest;
     private final Map<String, byte[]> unloadedSections = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
@@ -58,15 +59,16 @@ public final class PassContext {
      * @param relocated the functions that move to the new code (only their blocks run probes)
      * @param linking how the input is linked
      * @param inputName the input's file name
-     * @param inputDigest SHA-256 of the input file
+     * @param inputDigest gives the SHA-256 of the input file (asked only when a pass wants {@link #mapId()}:
+     *     hashing a large input costs tens of milliseconds)
      */
     public PassContext(Program program, Set<Function> relocated, Linking linking, String inputName,
-            byte[] inputDigest) {
+            java.util.function.Supplier<byte[]> inputDigest) {
         this.program = program;
         this.relocated = Set.copyOf(relocated);
         this.linking = linking;
         this.inputName = inputName;
-        this.inputDigest = inputDigest.clone();
+        this.inputDigest = inputDigest;
     }
 
     /**
@@ -102,9 +104,12 @@ public final class PassContext {
 
     /** @return the first 8 bytes of the input's SHA-256 read as a little-endian number (docs/FORMATS.md) */
     public long mapId() {
+        if (digest == null) {
+            digest = inputDigest.get();
+        }
         long id = 0;
         for (int i = 7; i >= 0; i--) {
-            id = id << 8 | (inputDigest[i] & 0xFF);
+            id = id << 8 | (digest[i] & 0xFF);
         }
         return id;
     }

@@ -90,6 +90,11 @@ public final class Insn {
         return bytes.clone();
     }
 
+    /** Copies the encoding into {@code dest} at {@code offset} (no intermediate copy, as {@link #bytes()} makes). */
+    public void copyBytes(byte[] dest, int offset) {
+        System.arraycopy(bytes, 0, dest, offset, bytes.length);
+    }
+
     /** @return byte {@code i} of the encoding, unsigned */
     public int byteAt(int i) {
         return bytes[i] & 0xFF;

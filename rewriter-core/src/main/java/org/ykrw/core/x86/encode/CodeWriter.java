@@ -1,6 +1,7 @@
 package org.ykrw.core.x86.encode;
 
 import java.util.Arrays;
+import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.MemOperand;
 import org.ykrw.core.x86.Reg;
 
@@ -14,22 +15,32 @@ import org.ykrw.core.x86.Reg;
 public final class CodeWriter {
     private final long startAddress;
     private final boolean measuring;
-    private byte[] buf = new byte[256];
+    /** Null when measuring: probes measure themselves often, and a buffer each time was most of the cost. */
+    private byte[] buf;
     private int size;
 
-    private CodeWriter(long startAddress, boolean measuring) {
+    private CodeWriter(long startAddress, boolean measuring, int capacity) {
         this.startAddress = startAddress;
         this.measuring = measuring;
+        this.buf = measuring ? null : new byte[Math.max(capacity, 16)];
     }
 
     /** @return a writer emitting bytes for code that will live at {@code address} */
     public static CodeWriter at(long address) {
-        return new CodeWriter(address, false);
+        return new CodeWriter(address, false, 256);
+    }
+
+    /**
+     * @param capacity the bytes expected (a known size saves growing and copying a large buffer)
+     * @return a writer emitting bytes for code that will live at {@code address}
+     */
+    public static CodeWriter at(long address, int capacity) {
+        return new CodeWriter(address, false, capacity);
     }
 
     /** @return a writer that only measures sizes, as if placed at {@code address} */
     public static CodeWriter measuring(long address) {
-        return new CodeWriter(address, true);
+        return new CodeWriter(address, true, 0);
     }
 
     /** @return the output address of the next byte */
@@ -47,6 +58,11 @@ public final class CodeWriter {
         return measuring ? new byte[0] : Arrays.copyOf(buf, size);
     }
 
+    /** @return the emitted bytes themselves when they fill the buffer exactly (no copy), else a copy */
+    public byte[] toByteArrayShared() {
+        return !measuring && size == buf.length ? buf : toByteArray();
+    }
+
     // ---------------------------------------------------------------- raw bytes
 
     /** Appends raw bytes (an instruction encoded elsewhere). */
@@ -55,6 +71,35 @@ public final class CodeWriter {
             u8(x);
         }
         return this;
+    }
+
+    /** Appends an instruction's encoding unchanged, in one copy. */
+    public CodeWriter copy(Insn insn) {
+        int n = insn.length();
+        if (!measuring) {
+            reserve(n);
+            insn.copyBytes(buf, size);
+        }
+        size += n;
+        return this;
+    }
+
+    /**
+     * Advances over {@code n} bytes without writing them: only while measuring, where the size of what
+     * follows is all that counts.
+     */
+    public CodeWriter skip(int n) {
+        if (!measuring) {
+            throw new IllegalStateException("skip writes no bytes: only a measuring writer may skip");
+        }
+        size += n;
+        return this;
+    }
+
+    private void reserve(int n) {
+        if (size + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+        }
     }
 
     private void u8(int v) {
@@ -78,7 +123,8 @@ public final class CodeWriter {
         u32(v >>> 32);
     }
 
-    private void patch32(int at, long v) {
+    /** Overwrites the 4 bytes at offset {@code at} of this writer's output, little-endian. */
+    void patch32(int at, long v) {
         if (!measuring) {
             for (int i = 0; i < 4; i++) {
                 buf[at + i] = (byte) (v >>> (8 * i));
