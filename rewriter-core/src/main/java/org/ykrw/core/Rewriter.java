@@ -14,6 +14,7 @@ import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
 import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
@@ -29,8 +30,6 @@ import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
-import org.ykrw.core.meta.UnwindRewriteException;
-import org.ykrw.core.meta.UnwindRewriter;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -97,8 +96,9 @@ public final class Rewriter {
         PhaseTimer.mark("lift");
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
+        List<Section> pltSections = pltSections(elf);
         for (Function f : program.functions()) {
-            String why = isInPltSection(elf, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
+            String why = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
             placements.add(new FunctionPlacement(f, why));
             if (why == null) {
                 moved.add(f);
@@ -117,6 +117,11 @@ public final class Rewriter {
         long codeAddress = image.nextSegmentAddress();
         CodeLayout layout = new CodeLayout(program, moved, codeAddress);
         PhaseTimer.mark("layout (" + layout.passes() + " passes)");
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            ranges.put(f, layout.newRange(f));
+        }
+        UnwindStep unwindStep = new UnwindStep(elf, layout, ranges);
         EmbeddedRuntime runtime = context.runtime();
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
@@ -134,11 +139,8 @@ public final class Rewriter {
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
         PhaseTimer.mark("runtime, dynamic linking");
-        String unwind = writeUnwindInfo(elf, image, layout);
-        PhaseTimer.mark("unwind information");
-        moveSymbols(elf, image, layout);
+        moveSymbols(elf, image, layout, ranges);
         PhaseTimer.mark("symbols");
-
         for (Function f : moved) {
             long at = trampolineAddress(f);
             image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
@@ -157,6 +159,9 @@ public final class Rewriter {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
         PhaseTimer.mark("entry jumps, jump tables");
+        // last: it waits for the unwind work started after the layout, which ran meanwhile
+        String unwind = unwindStep.write(image);
+        PhaseTimer.mark("unwind information (rest)");
         byte[] output = image.build();
         PhaseTimer.mark("build image");
         return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
@@ -228,51 +233,13 @@ public final class Rewriter {
     }
 
     /** Points the .symtab FUNC symbols of relocated functions at their new code. */
-    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout, Map<Function, long[]> ranges) {
         Map<Long, Long> entries = new HashMap<>();
-        Map<Function, long[]> ranges = new HashMap<>();
         for (Function f : layout.functions()) {
             entries.put(f.entryAddress(), layout.newAddressOfFunction(f.entryAddress()));
-            ranges.put(f, layout.newRange(f));
         }
         SymbolTableRewriter.patches(elf, layout.functions(), entries, ranges, image.sectionIndex(".ykrw.text"))
                 .forEach(image::patchFile);
-    }
-
-    /**
-     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr), points PT_GNU_EH_FRAME at it (adding
-     * one to static links, which have none: libgcc's unwinder falls back to it, through
-     * _dl_find_object, for code the frames registered by crtbeginT.o do not cover) and renames the input's
-     * sections so tools read the new, complete ones.
-     *
-     * @return one line saying what was written, or why nothing was
-     */
-    private static String writeUnwindInfo(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
-        Map<Function, long[]> ranges = new HashMap<>();
-        for (Function f : layout.functions()) {
-            ranges.put(f, layout.newRange(f));
-        }
-        UnwindRewriter.Result u;
-        try {
-            u = UnwindRewriter.rewrite(elf, layout.functions(), layout.instructionMap(), ranges,
-                    image.nextSegmentAddress());
-        } catch (UnwindRewriteException e) {
-            return "unwind information not rewritten: " + e.getMessage();
-        }
-        if (u == null) {
-            return "no .eh_frame";
-        }
-        image.addSegment(null, Segment.PF_R, u.contents(), u.contents().length);
-        for (String name : List.of(".eh_frame", ".eh_frame_hdr", ".gcc_except_table")) {
-            elf.section(name).ifPresent(s -> image.renameSection(s.index(), ".ykrw.old" + name));
-        }
-        if (u.lsdaSize() > 0) {
-            image.addSection(".gcc_except_table", u.base(), u.lsdaSize());
-        }
-        image.addSection(".eh_frame", u.ehFrame(), u.ehFrameSize());
-        image.addSection(".eh_frame_hdr", u.hdr(), u.hdrSize());
-        image.redirectSegment(Segment.PT_GNU_EH_FRAME, u.hdr(), u.hdrSize());
-        return String.format("%d FDEs and %d LSDAs for moved code", u.newFdes(), u.newLsdas());
     }
 
     /**
@@ -321,9 +288,17 @@ public final class Rewriter {
      * it stays where the GOT sends unresolved calls, uninstrumented (a probe there would run inside the
      * dynamic linker's resolution, and a tracer's first call into libc would trace itself).
      */
-    private static boolean isInPltSection(ElfFile elf, long address) {
-        return elf.sections().stream().anyMatch(s -> (s.name().startsWith(".plt") || s.name().equals(".iplt"))
-                && s.containsAddress(address));
+    private static List<Section> pltSections(ElfFile elf) {
+        return elf.sections().stream().filter(s -> s.name().startsWith(".plt") || s.name().equals(".iplt")).toList();
+    }
+
+    private static boolean isIn(List<Section> sections, long address) {
+        for (Section s : sections) {
+            if (s.containsAddress(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return null when the function can move, else the reason it stays */
@@ -343,16 +318,13 @@ public final class Rewriter {
         if (entry.endAddress() < at + 5) {
             return "entry block shorter than the jump to the new code";
         }
-        for (long x = f.entryAddress() + 1; x < at + 5; x++) {
-            if (program.blockAt(x) != null || program.functionAt(x) != null) {
-                return "a block starts inside the bytes the entry jump overwrites";
-            }
+        if (program.nextBlockStart(f.entryAddress()) < at + 5 || program.nextFunctionEntry(f.entryAddress()) < at + 5) {
+            return "a block starts inside the bytes the entry jump overwrites";
         }
-        for (long x = f.entryAddress(); x < at + 5; x++) {
-            Block owner = program.blockContaining(x);
-            if (owner != null && owner.function() != f) {
-                return "the entry jump would overwrite another function's code";
-            }
+        // no block starts inside those bytes, so the block holding the first holds them all
+        Block owner = program.blockContaining(f.entryAddress());
+        if (owner != null && owner.function() != f) {
+            return "the entry jump would overwrite another function's code";
         }
         return null;
     }

@@ -3,6 +3,7 @@ package org.ykrw.core.layout;
 import java.util.Arrays;
 import java.util.List;
 import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Edge;
 import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
@@ -42,18 +43,18 @@ final class LayoutPlan {
     static final int FUNCTION_ALIGN = 16;
 
     final List<Function> functions;
-    int[] ops = new int[1024];
+    int[] ops;
     int opCount;
     /** Per instruction: the instruction, its input address and its length (the passes read only the lengths). */
-    Insn[] insns = new Insn[1024];
-    long[] insnOld = new long[1024];
-    byte[] insnLength = new byte[1024];
+    Insn[] insns;
+    long[] insnOld;
+    byte[] insnLength;
     int insnCount;
     /** Per function: position of its first instruction (one more entry: the instruction count). */
     final int[] firstInsn;
     /** Per instruction: true when an earlier copy of it was emitted (overlapping functions); that copy is the one mapped. */
     boolean[] repeated;
-    private long[] blockOld = new long[256];
+    private long[] blockOld;
     int blockCount;
     Probe[] probes = new Probe[16];
     int probeCount;
@@ -85,10 +86,20 @@ final class LayoutPlan {
         this.functions = functions;
         long lowEntry = Long.MAX_VALUE;
         long highEntry = Long.MIN_VALUE;
+        int blocks = 0;
         for (Function f : functions) {
             lowEntry = Math.min(lowEntry, f.entryAddress());
             highEntry = Math.max(highEntry, f.entryAddress());
+            blocks += f.blocks().size();
         }
+        // sized for a few instructions a block (grown if there are more): counting them would mean
+        // one more walk over every block
+        int insnGuess = 5 * blocks + 16;
+        insns = new Insn[insnGuess];
+        insnOld = new long[insnGuess];
+        insnLength = new byte[insnGuess];
+        ops = new int[2 * insnGuess + 2 * blocks + 3 * functions.size()];
+        blockOld = new long[blocks + 1];
         firstInsn = new int[functions.size() + 1];
         entryIndex = new AddressIndex(functions.size(), lowEntry, highEntry);
         AddressIndex movedEntries = new AddressIndex(functions.size(), lowEntry, highEntry);
@@ -107,6 +118,7 @@ final class LayoutPlan {
     private void add(Function f, int fn, AddressIndex movedEntries) {
         op(ALIGN, fn);
         List<Block> blocks = f.blocks();
+        List<Probe> entryProbes = f.entryProbes();
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
             List<Insn> list = b.instructions();
@@ -114,7 +126,7 @@ final class LayoutPlan {
             if (address == f.entryAddress()) {
                 op(ENTRY, fn);
                 entryIndex.put(f.entryAddress(), fn);
-                f.entryProbes().forEach(this::probe);
+                entryProbes.forEach(this::probe);
             }
             if (blockCount == blockOld.length) {
                 blockOld = Arrays.copyOf(blockOld, blockCount * 2);
@@ -141,7 +153,7 @@ final class LayoutPlan {
             boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b);
             Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
             // falling into the entry block would run the entry probes: jump past them instead
-            boolean nextHasEntryProbes = next != null && next.address() == f.entryAddress() && !f.entryProbes().isEmpty();
+            boolean nextHasEntryProbes = next != null && !entryProbes.isEmpty() && next.address() == f.entryAddress();
             if (fallsThrough && (next == null || next.address() != last.end() || nextHasEntryProbes)) {
                 branch(null, last.end(), false);
             }
@@ -184,8 +196,15 @@ final class LayoutPlan {
     }
 
     private static boolean endsInNoReturnCall(Block b) {
-        return b.lastInstruction().flow() == FlowKind.CALL && b.successors().stream()
-                .noneMatch(e -> e.kind() == EdgeKind.FALL_THROUGH);
+        if (b.lastInstruction().flow() != FlowKind.CALL) {
+            return false;
+        }
+        for (Edge e : b.successors()) {
+            if (e.kind() == EdgeKind.FALL_THROUGH) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void op(int kind, int index) {

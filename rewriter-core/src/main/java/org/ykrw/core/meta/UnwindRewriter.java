@@ -40,8 +40,41 @@ public final class UnwindRewriter {
             long lsdaSize, int newFdes, int newLsdas) {
     }
 
-    /** A stretch of moved code described by one input FDE. */
-    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, long newEnd) {
+    /**
+     * A stretch of moved code described by one input FDE: its instructions' old and new addresses and
+     * the row of the input's CFA program each is in.
+     */
+    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, int[] rows, long newEnd) {
+    }
+
+    /**
+     * What does not depend on where the unwind segment goes (the bulk of the work: reading .eh_frame,
+     * cutting the moved code into runs, their CFA programs), so that it can be done while the rest of
+     * the output is still being placed.
+     */
+    public static final class Prepared {
+        private final ElfFile elf;
+        private final InstructionMap instructionMap;
+        private final EhFrame frame;
+        private final List<Run> runs;
+        private final byte[][] programs;
+
+        private Prepared(ElfFile elf, InstructionMap instructionMap, EhFrame frame, List<Run> runs, byte[][] programs) {
+            this.elf = elf;
+            this.instructionMap = instructionMap;
+            this.frame = frame;
+            this.runs = runs;
+            this.programs = programs;
+        }
+
+        /**
+         * @param base where the unwind segment will be loaded
+         * @return the segment
+         * @throws UnwindRewriteException when some unwind information cannot be re-encoded
+         */
+        public Result write(long base) {
+            return UnwindRewriter.write(this, base);
+        }
     }
 
     private UnwindRewriter() {
@@ -58,11 +91,25 @@ public final class UnwindRewriter {
      */
     public static Result rewrite(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
             Map<Function, long[]> newRanges, long base) {
+        Prepared p = prepare(elf, moved, instructionMap, newRanges);
+        return p == null ? null : p.write(base);
+    }
+
+    /**
+     * The part of {@link #rewrite} that does not depend on the segment's address; {@link Prepared#write}
+     * finishes it. Reads only its arguments, so it may run on another thread than the one building
+     * the output.
+     *
+     * @return the runs and their programs, or null when the input has no .eh_frame
+     * @throws UnwindRewriteException when some unwind information cannot be re-encoded
+     */
+    public static Prepared prepare(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
+            Map<Function, long[]> newRanges) {
         EhFrame frame = EhFrame.read(elf);
         if (frame == null) {
             return null;
         }
-        // 1. runs of moved code, each under one input FDE
+        // 1. runs of moved code, each under one input FDE, and their new CFA programs
         List<EhFrame.Fde> byStart = new ArrayList<>(frame.fdes());
         byStart.removeIf(f -> f.pcRange() <= 0 || f.pcBegin() == 0);
         byStart.sort((a, b) -> Long.compareUnsigned(a.pcBegin(), b.pcBegin()));
@@ -71,6 +118,15 @@ public final class UnwindRewriter {
         for (Function f : moved) {
             runs.addAll(runsOf(f, instructionMap, newRanges.get(f), byStart, programs));
         }
+        byte[][] newPrograms = new byte[runs.size()][];
+        for (int i = 0; i < runs.size(); i++) {
+            newPrograms[i] = program(runs.get(i), programs.get(runs.get(i).fde()));
+        }
+        return new Prepared(elf, instructionMap, frame, runs, newPrograms);
+    }
+
+    private static Result write(Prepared p, long base) {
+        List<Run> runs = p.runs;
         // 2. LSDAs first, at the segment start: their content depends on their own address
         DwarfBytes segment = new DwarfBytes();
         Map<Long, LsdaRemapper> remappers = new HashMap<>();
@@ -85,11 +141,11 @@ public final class UnwindRewriter {
                 segment.u8(0);
             }
             LsdaRemapper remapper = remappers.computeIfAbsent(run.fde().lsda(),
-                    a -> new LsdaRemapper(elf, a, run.fde().pcBegin()));
+                    a -> new LsdaRemapper(p.elf, a, run.fde().pcBegin()));
             long at = base + segment.size();
             segment.bytes(remapper.write(at, run.newAddresses()[0], run.newEnd(), old -> siteMap(run, old),
                     old -> {
-                        long n = instructionMap.get(old);
+                        long n = p.instructionMap.get(old);
                         return n != InstructionMap.ABSENT ? n : old;
                     }));
             newLsda[i] = at;
@@ -102,12 +158,12 @@ public final class UnwindRewriter {
         }
         long ehFrame = base + segment.size();
         EhFrameWriter w = new EhFrameWriter(ehFrame);
-        w.copy(frame);
+        w.copy(p.frame);
         for (int i = 0; i < runs.size(); i++) {
             Run run = runs.get(i);
             long start = run.newAddresses()[0];
             w.fde(run.fde().cie(), start, run.newEnd() - start, newLsda[i], run.fde().extraAugmentation(),
-                    program(run, programs.get(run.fde())), true);
+                    p.programs[i], true);
         }
         byte[] ehBytes = w.finish();
         segment.bytes(ehBytes);
@@ -138,6 +194,7 @@ public final class UnwindRewriter {
                 lastNew = news[j];
             }
         }
+        int[] rows = new int[n];
         List<Run> runs = new ArrayList<>();
         int k = 0;
         while (k < n) {
@@ -149,21 +206,25 @@ public final class UnwindRewriter {
             CfaProgram program = programs.computeIfAbsent(fde, CfaProgram::of);
             int first = k;
             int row = program.rowAt(olds[k]);
+            rows[k] = row;
             k++;
             while (k < n) {
                 long old = olds[k];
                 if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()) {
                     break;
                 }
-                int r = program.rowAt(old);
+                // addresses only grow inside a run, so the row is found by moving forward from the last one
+                int r = program.rowFrom(row, old);
                 if (r < row) {
                     break;
                 }
                 row = r;
+                rows[k] = r;
                 k++;
             }
             long end = k < n ? news[k] : range[1];
-            runs.add(new Run(fde, Arrays.copyOfRange(olds, first, k), Arrays.copyOfRange(news, first, k), end));
+            runs.add(new Run(fde, Arrays.copyOfRange(olds, first, k), Arrays.copyOfRange(news, first, k),
+                    Arrays.copyOfRange(rows, first, k), end));
         }
         return runs;
     }
@@ -198,13 +259,13 @@ public final class UnwindRewriter {
     private static byte[] program(Run run, CfaProgram program) {
         DwarfBytes out = new DwarfBytes();
         List<CfaProgram.Row> rows = program.rows();
-        int row = program.rowAt(run.oldAddresses()[0]);
+        int row = run.rows()[0];
         for (int r = 0; r <= row; r++) {
             out.bytes(rows.get(r).ops());
         }
         long loc = run.newAddresses()[0];
         for (int i = 1; i < run.oldAddresses().length; i++) {
-            int r = program.rowAt(run.oldAddresses()[i]);
+            int r = run.rows()[i];
             if (r == row) {
                 continue;
             }
