@@ -96,11 +96,14 @@ public final class Rewriter {
         PhaseTimer.mark("lift");
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
+        // where each moved function's entry jump goes, found while its entry block is at hand
+        long[] jumpAt = new long[program.functions().size()];
         List<Section> pltSections = pltSections(elf);
         for (Function f : program.functions()) {
             String why = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
             placements.add(new FunctionPlacement(f, why));
             if (why == null) {
+                jumpAt[moved.size()] = trampolineAddress(f);
                 moved.add(f);
             }
         }
@@ -126,7 +129,7 @@ public final class Rewriter {
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
-        image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        image.adoptSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
         PhaseTimer.mark("emit code");
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
@@ -141,9 +144,9 @@ public final class Rewriter {
         PhaseTimer.mark("runtime, dynamic linking");
         moveSymbols(elf, image, layout, ranges);
         PhaseTimer.mark("symbols");
-        for (Function f : moved) {
-            long at = trampolineAddress(f);
-            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
+        for (int i = 0; i < moved.size(); i++) {
+            long at = jumpAt[i];
+            image.patch(at, CodeWriter.at(at, 5).jmp(layout.newAddressOfFunction(moved.get(i).entryAddress())).toByteArray());
         }
         int retargeted = 0;
         int kept = 0;
