@@ -92,6 +92,8 @@ public final class Rewriter {
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
+        // the input's unwind information is read on the other core meanwhile too
+        UnwindStep unwindStep = new UnwindStep(elf);
         Program program = CfgBuilder.lift(elf, options);
         PhaseTimer.mark("lift");
         List<FunctionPlacement> placements = new ArrayList<>();
@@ -124,7 +126,7 @@ public final class Rewriter {
         for (Function f : layout.functions()) {
             ranges.put(f, layout.newRange(f));
         }
-        UnwindStep unwindStep = new UnwindStep(elf, layout, ranges);
+        unwindStep.start(layout, ranges);
         EmbeddedRuntime runtime = context.runtime();
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());

@@ -9,6 +9,7 @@ import org.ykrw.core.elf.Segment;
 import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.layout.CodeLayout;
+import org.ykrw.core.meta.UnwindInput;
 import org.ykrw.core.meta.UnwindRewriteException;
 import org.ykrw.core.meta.UnwindRewriter;
 
@@ -19,17 +20,23 @@ import org.ykrw.core.meta.UnwindRewriter;
  */
 final class UnwindStep {
     private final ElfFile elf;
-    private final CompletableFuture<UnwindRewriter.Prepared> prepared;
+    private final CompletableFuture<UnwindInput> input;
+    private CompletableFuture<UnwindRewriter.Prepared> prepared;
+
+    /** Starts reading the input's unwind information, which needs nothing lifted. */
+    UnwindStep(ElfFile elf) {
+        this.elf = elf;
+        this.input = CompletableFuture.supplyAsync(() -> UnwindInput.read(elf));
+    }
 
     /**
      * Starts the work that needs only the layout.
      *
      * @param ranges the new [start, end) of each moved function
      */
-    UnwindStep(ElfFile elf, CodeLayout layout, Map<Function, long[]> ranges) {
-        this.elf = elf;
-        this.prepared = CompletableFuture.supplyAsync(
-                () -> UnwindRewriter.prepare(elf, layout.functions(), layout.instructionMap(), ranges));
+    void start(CodeLayout layout, Map<Function, long[]> ranges) {
+        prepared = input.thenApplyAsync(
+                in -> UnwindRewriter.prepare(elf, in, layout.functions(), layout.instructionMap(), ranges));
     }
 
     /**

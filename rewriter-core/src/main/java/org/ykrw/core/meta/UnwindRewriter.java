@@ -91,7 +91,7 @@ public final class UnwindRewriter {
      */
     public static Result rewrite(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
             Map<Function, long[]> newRanges, long base) {
-        Prepared p = prepare(elf, moved, instructionMap, newRanges);
+        Prepared p = prepare(elf, UnwindInput.read(elf), moved, instructionMap, newRanges);
         return p == null ? null : p.write(base);
     }
 
@@ -100,29 +100,25 @@ public final class UnwindRewriter {
      * finishes it. Reads only its arguments, so it may run on another thread than the one building
      * the output.
      *
+     * @param input the input's unwind information ({@link UnwindInput#read}), null when it has none
      * @return the runs and their programs, or null when the input has no .eh_frame
      * @throws UnwindRewriteException when some unwind information cannot be re-encoded
      */
-    public static Prepared prepare(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
+    public static Prepared prepare(ElfFile elf, UnwindInput input, List<Function> moved, InstructionMap instructionMap,
             Map<Function, long[]> newRanges) {
-        EhFrame frame = EhFrame.read(elf);
-        if (frame == null) {
+        if (input == null) {
             return null;
         }
         // 1. runs of moved code, each under one input FDE, and their new CFA programs
-        List<EhFrame.Fde> byStart = new ArrayList<>(frame.fdes());
-        byStart.removeIf(f -> f.pcRange() <= 0 || f.pcBegin() == 0);
-        byStart.sort((a, b) -> Long.compareUnsigned(a.pcBegin(), b.pcBegin()));
-        Map<EhFrame.Fde, CfaProgram> programs = new HashMap<>();
         List<Run> runs = new ArrayList<>();
         for (Function f : moved) {
-            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), byStart, programs));
+            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), input.byStart, input.programs));
         }
         byte[][] newPrograms = new byte[runs.size()][];
         for (int i = 0; i < runs.size(); i++) {
-            newPrograms[i] = program(runs.get(i), programs.get(runs.get(i).fde()));
+            newPrograms[i] = program(runs.get(i), input.programs.get(runs.get(i).fde()));
         }
-        return new Prepared(elf, instructionMap, frame, runs, newPrograms);
+        return new Prepared(elf, instructionMap, input.frame, runs, newPrograms);
     }
 
     private static Result write(Prepared p, long base) {

@@ -137,7 +137,8 @@ public final class Insn {
 
     /** @return the first memory operand, or null */
     public MemOperand memOperand() {
-        for (Operand op : operands) {
+        for (int i = 0; i < operands.size(); i++) {   // no iterator: the rewriter asks this of every instruction
+            Operand op = operands.get(i);
             if (op.kind() == Operand.Kind.MEM) {
                 return op.mem();
             }
