@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
@@ -49,7 +51,7 @@ public final class PassContext {
     private final String inputName;
     private final java.util.function.Supplier<byte[]> inputDigest;
     private byte[] digest;
-    private final Map<String, byte[]> unloadedSections = new LinkedHashMap<>();
+    private final Map<String, CompletableFuture<byte[]>> unloadedSections = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
@@ -201,12 +203,38 @@ public final class PassContext {
 
     /** Adds a section that is not loaded (a map for tools that read the output later). */
     public void addUnloadedSection(String name, byte[] contents) {
-        unloadedSections.put(name, contents.clone());
+        unloadedSections.put(name, CompletableFuture.completedFuture(contents.clone()));
     }
 
-    /** @return sections to add, by name */
+    /**
+     * Adds a section that is not loaded, made on a thread of its own while the rewrite goes on (for
+     * contents that take long to make, such as a compressed map).
+     *
+     * @param contents makes the section's bytes; it must not touch the program, which the rewrite
+     *     goes on using
+     */
+    public void addUnloadedSection(String name, java.util.function.Supplier<byte[]> contents) {
+        unloadedSections.put(name, CompletableFuture.supplyAsync(contents, task -> {
+            Thread t = new Thread(task, "ykrw-" + name);
+            t.setDaemon(true);
+            t.start();
+        }));
+    }
+
+    /** @return sections to add, by name (waits for those still being made; what that threw is thrown here) */
     public Map<String, byte[]> unloadedSections() {
-        return unloadedSections;
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        unloadedSections.forEach((name, contents) -> {
+            try {
+                out.put(name, contents.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
+        });
+        return out;
     }
 
     /**
