@@ -327,7 +327,7 @@ public final class CodeWriter {
 
     /** {@code lea reg, [mem]}. */
     public CodeWriter lea(int reg, Mem m) {
-        return memOp(true, new int[] {0x8D}, reg, m, 0, 0);
+        return memOp(true, 0x8D, reg, m, 0, 0);
     }
 
     /** {@code lea rsp, [rsp + delta]}: moves the stack pointer without touching flags (e.g. past the red zone). */
@@ -337,12 +337,12 @@ public final class CodeWriter {
 
     /** {@code mov reg, qword [mem]}. */
     public CodeWriter movRegMem(int reg, Mem m) {
-        return memOp(true, new int[] {0x8B}, reg, m, 0, 0);
+        return memOp(true, 0x8B, reg, m, 0, 0);
     }
 
     /** {@code mov qword [mem], reg}. */
     public CodeWriter movMemReg(Mem m, int reg) {
-        return memOp(true, new int[] {0x89}, reg, m, 0, 0);
+        return memOp(true, 0x89, reg, m, 0, 0);
     }
 
     /** {@code inc byte/word/dword/qword [mem]}. */
@@ -363,7 +363,7 @@ public final class CodeWriter {
 
     /** {@code mov byte [mem], imm8}. */
     public CodeWriter movMemImm8(Mem m, int value) {
-        return memOp(false, new int[] {0xC6}, 0, m, value, 1);
+        return memOp(false, 0xC6, 0, m, value, 1);
     }
 
     /** {@code lock}: the next instruction's memory access is atomic (it must be a lockable one). */
@@ -374,7 +374,7 @@ public final class CodeWriter {
 
     /** {@code xadd qword [mem], reg}: reg gets the old value, memory the sum (atomic after {@link #lock()}). */
     public CodeWriter xaddMemReg(Mem m, int reg) {
-        return memOp(true, new int[] {0x0F, 0xC1}, reg, m, 0, 0);
+        return memOp(true, 0x0FC1, reg, m, 0, 0);
     }
 
     /** {@code cmp reg, simm32} (64-bit register; the 8-bit immediate form when it fits, rax's own form else). */
@@ -397,29 +397,29 @@ public final class CodeWriter {
 
     /** {@code mov dword [mem], imm32}. */
     public CodeWriter movMemImm32(Mem m, int value) {
-        return memOp(false, new int[] {0xC7}, 0, m, value, 4);
+        return memOp(false, 0xC7, 0, m, value, 4);
     }
 
     /** {@code cmp reg, qword [mem]}. */
     public CodeWriter cmpRegMem(int reg, Mem m) {
-        return memOp(true, new int[] {0x3B}, reg, m, 0, 0);
+        return memOp(true, 0x3B, reg, m, 0, 0);
     }
 
     /** {@code cmp byte [mem], imm8}. */
     public CodeWriter cmpMemImm8(Mem m, int value) {
-        return memOp(false, new int[] {0x80}, 7, m, value, 1);
+        return memOp(false, 0x80, 7, m, value, 1);
     }
 
     private CodeWriter sized(int size, int byteOpcode, int opcode, int ext, Mem m, long imm, int immBytes) {
         switch (size) {
-            case 1 -> memOp(false, new int[] {byteOpcode}, ext, m, imm, immBytes);
+            case 1 -> memOp(false, byteOpcode, ext, m, imm, immBytes);
             case 2 -> {
                 prefixes(m);
                 u8(0x66);
-                memOpNoSeg(false, new int[] {opcode}, ext, m, imm, immBytes);
+                memOpNoSeg(false, opcode, ext, m, imm, immBytes);
             }
-            case 4 -> memOp(false, new int[] {opcode}, ext, m, imm, immBytes);
-            case 8 -> memOp(true, new int[] {opcode}, ext, m, imm, immBytes);
+            case 4 -> memOp(false, opcode, ext, m, imm, immBytes);
+            case 8 -> memOp(true, opcode, ext, m, imm, immBytes);
             default -> throw new IllegalArgumentException("operand size " + size);
         }
         return this;
@@ -433,7 +433,7 @@ public final class CodeWriter {
         }
     }
 
-    private CodeWriter memOp(boolean w, int[] opcode, int reg, Mem m, long imm, int immBytes) {
+    private CodeWriter memOp(boolean w, int opcode, int reg, Mem m, long imm, int immBytes) {
         prefixes(m);
         return memOpNoSeg(w, opcode, reg, m, imm, immBytes);
     }
@@ -445,13 +445,14 @@ public final class CodeWriter {
      *    the shortest displacement (rbp/r13 need one, rsp/r12 need a SIB);
      * 3. the immediate; 4. for rip-relative, the displacement is fixed up now that the end is known.
      */
-    private CodeWriter memOpNoSeg(boolean w, int[] opcode, int reg, Mem m, long imm, int immBytes) {
+    private CodeWriter memOpNoSeg(boolean w, int opcode, int reg, Mem m, long imm, int immBytes) {
         boolean hasBase = !m.ripRelative() && m.base() != Reg.NONE;
         boolean hasIndex = !m.ripRelative() && m.index() != Reg.NONE;
         rex(w, reg, hasIndex ? m.index() : -1, hasBase ? m.base() : -1, false);
-        for (int op : opcode) {
-            u8(op);
+        if (opcode > 0xFF) {   // two opcode bytes (0F xx) in one int: no array to allocate per instruction
+            u8(opcode >> 8);
         }
+        u8(opcode & 0xFF);
         int regBits = (reg & 7) << 3;
         int dispAt = -1;
         if (m.ripRelative()) {
