@@ -109,7 +109,7 @@ public final class CodeLayout {
     /** One measuring pass: every address of the plan, the trampolines' and the code size. */
     private void measure() {
         CodeWriter m = CodeWriter.measuring(base);
-        Emission measuring = new Emission(true, name -> base);
+        Emission measuring = new Emission(true, null);
         int[] ops = plan.ops;
         for (int k = 0; k < plan.opCount; k++) {
             int x = ops[k] & LayoutPlan.INDEX_MASK;
@@ -244,6 +244,9 @@ public final class CodeLayout {
 
         @Override
         public long symbol(String name) {
+            if (measuring) {
+                return base;   // the placeholder, without boxing it for every probe measured
+            }
             Long at = symbols.apply(name);
             if (at == null) {
                 throw new IllegalStateException("no runtime symbol " + name);

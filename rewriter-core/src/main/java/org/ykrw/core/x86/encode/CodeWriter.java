@@ -332,8 +332,13 @@ public final class CodeWriter {
 
     /** {@code lea rsp, [rsp + delta]}: moves the stack pointer without touching flags (e.g. past the red zone). */
     public CodeWriter leaRsp(int delta) {
-        return lea(Reg.RSP, Mem.base(Reg.RSP, delta));
+        return lea(Reg.RSP, delta == -RED_ZONE ? BELOW_RED_ZONE : delta == RED_ZONE ? ABOVE_RED_ZONE : Mem.base(Reg.RSP, delta));
     }
+
+    // The probes' moves past the 128-byte red zone, made once (probes are written in every layout pass).
+    private static final int RED_ZONE = 128;
+    private static final Mem BELOW_RED_ZONE = Mem.base(Reg.RSP, -RED_ZONE);
+    private static final Mem ABOVE_RED_ZONE = Mem.base(Reg.RSP, RED_ZONE);
 
     /** {@code mov reg, qword [mem]}. */
     public CodeWriter movRegMem(int reg, Mem m) {
