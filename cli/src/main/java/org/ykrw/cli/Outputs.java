@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.emit.OutputFile;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,6 +50,7 @@ final class Outputs {
             }
         }
         OutputFile.writeAtomically(out, bytes, input);
+        PhaseTimer.mark("write output");
         return out;
     }
 

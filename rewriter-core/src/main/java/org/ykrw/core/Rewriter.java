@@ -9,9 +9,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
 import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
@@ -27,8 +30,6 @@ import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
-import org.ykrw.core.meta.UnwindRewriteException;
-import org.ykrw.core.meta.UnwindRewriter;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -53,7 +54,7 @@ public final class Rewriter {
      * @param tablesRetargeted jump tables now reaching the new code
      * @param tablesKept jump tables still reaching the old code
      * @param unwind what was written for unwinding, in one line
-     * @param instructionMap old instruction address -> new address of the code emitted for it
+     * @param instructionMap old instruction address -> new address of the code emitted for it (a read-only view)
      * @param layoutPasses measuring passes branch relaxation took
      * @param passNotes what the passes report, a line each
      * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
@@ -87,30 +88,51 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        PhaseTimer.restart();
+        // passes name the input by its hash: worked out on the other core while lifting runs
+        CompletableFuture<byte[]> digest = passes.isEmpty() ? null
+                : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
+        // the input's unwind information is read on the other core meanwhile too
+        UnwindStep unwindStep = new UnwindStep(elf);
         Program program = CfgBuilder.lift(elf, options);
+        PhaseTimer.mark("lift");
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
+        // where each moved function's entry jump goes, found while its entry block is at hand
+        long[] jumpAt = new long[program.functions().size()];
+        List<Section> pltSections = pltSections(elf);
         for (Function f : program.functions()) {
-            String why = isInPltSection(elf, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
+            String why = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
             placements.add(new FunctionPlacement(f, why));
             if (why == null) {
+                jumpAt[moved.size()] = trampolineAddress(f);
                 moved.add(f);
             }
         }
         PassContext context = new PassContext(program, new HashSet<>(moved), DynamicLinking.of(elf),
-                java.nio.file.Path.of(elf.name()).getFileName().toString(), sha256(elf.data()));
+                java.nio.file.Path.of(elf.name()).getFileName().toString(),
+                digest != null ? digest::join : () -> sha256(elf.data()));
         context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
+        PhaseTimer.mark("choose moving functions");
         for (Pass p : passes) {
             p.run(context);
         }
+        PhaseTimer.mark("passes");
         ElfImageBuilder image = new ElfImageBuilder(elf);
         long codeAddress = image.nextSegmentAddress();
         CodeLayout layout = new CodeLayout(program, moved, codeAddress);
+        PhaseTimer.mark("layout (" + layout.passes() + " passes)");
+        Map<Function, long[]> ranges = new HashMap<>();
+        for (Function f : layout.functions()) {
+            ranges.put(f, layout.newRange(f));
+        }
+        unwindStep.start(layout, ranges);
         EmbeddedRuntime runtime = context.runtime();
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
                 alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
-        image.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        image.adoptSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
+        PhaseTimer.mark("emit code");
         // Before the dynamic tables are edited: that copies .rela.dyn, whose addends retarget
         // absolute jump tables in PIE.
         int retargeted = 0;
@@ -133,17 +155,23 @@ public final class Rewriter {
             DynamicLinking.apply(dynamic, image, context, runtime, name -> placed.symbol(runtime, name));
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
-        String unwind = writeUnwindInfo(elf, image, layout);
-        moveSymbols(elf, image, layout);
-
-        for (Function f : moved) {
-            long at = trampolineAddress(f);
-            image.patch(at, CodeWriter.at(at).jmp(layout.newAddressOfFunction(f.entryAddress())).toByteArray());
+        PhaseTimer.mark("runtime, dynamic linking");
+        moveSymbols(elf, image, layout, ranges);
+        PhaseTimer.mark("symbols");
+        for (int i = 0; i < moved.size(); i++) {
+            long at = jumpAt[i];
+            image.patch(at, CodeWriter.at(at, 5).jmp(layout.newAddressOfFunction(moved.get(i).entryAddress())).toByteArray());
         }
         if (runtime == null || fromInit) {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
-        return new Result(image.build(), placements, retargeted, kept, unwind, Map.copyOf(layout.instructionMap()),
+        PhaseTimer.mark("entry jumps, jump tables");
+        // last: it waits for the unwind work started after the layout, which ran meanwhile
+        String unwind = unwindStep.write(image);
+        PhaseTimer.mark("unwind information (rest)");
+        byte[] output = image.build();
+        PhaseTimer.mark("build image");
+        return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
                 layout.passes(), context.notes(), context.artifacts());
     }
 
@@ -212,51 +240,13 @@ public final class Rewriter {
     }
 
     /** Points the .symtab FUNC symbols of relocated functions at their new code. */
-    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
+    private static void moveSymbols(ElfFile elf, ElfImageBuilder image, CodeLayout layout, Map<Function, long[]> ranges) {
         Map<Long, Long> entries = new HashMap<>();
-        Map<Function, long[]> ranges = new HashMap<>();
         for (Function f : layout.functions()) {
             entries.put(f.entryAddress(), layout.newAddressOfFunction(f.entryAddress()));
-            ranges.put(f, layout.newRange(f));
         }
         SymbolTableRewriter.patches(elf, layout.functions(), entries, ranges, image.sectionIndex(".ykrw.text"))
                 .forEach(image::patchFile);
-    }
-
-    /**
-     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr), points PT_GNU_EH_FRAME at it (adding
-     * one to static links, which have none: libgcc's unwinder falls back to it, through
-     * _dl_find_object, for code the frames registered by crtbeginT.o do not cover) and renames the input's
-     * sections so tools read the new, complete ones.
-     *
-     * @return one line saying what was written, or why nothing was
-     */
-    private static String writeUnwindInfo(ElfFile elf, ElfImageBuilder image, CodeLayout layout) {
-        Map<Function, long[]> ranges = new HashMap<>();
-        for (Function f : layout.functions()) {
-            ranges.put(f, layout.newRange(f));
-        }
-        UnwindRewriter.Result u;
-        try {
-            u = UnwindRewriter.rewrite(elf, layout.functions(), layout.instructionMap(), ranges,
-                    image.nextSegmentAddress());
-        } catch (UnwindRewriteException e) {
-            return "unwind information not rewritten: " + e.getMessage();
-        }
-        if (u == null) {
-            return "no .eh_frame";
-        }
-        image.addSegment(null, Segment.PF_R, u.contents(), u.contents().length);
-        for (String name : List.of(".eh_frame", ".eh_frame_hdr", ".gcc_except_table")) {
-            elf.section(name).ifPresent(s -> image.renameSection(s.index(), ".ykrw.old" + name));
-        }
-        if (u.lsdaSize() > 0) {
-            image.addSection(".gcc_except_table", u.base(), u.lsdaSize());
-        }
-        image.addSection(".eh_frame", u.ehFrame(), u.ehFrameSize());
-        image.addSection(".eh_frame_hdr", u.hdr(), u.hdrSize());
-        image.redirectSegment(Segment.PT_GNU_EH_FRAME, u.hdr(), u.hdrSize());
-        return String.format("%d FDEs and %d LSDAs for moved code", u.newFdes(), u.newLsdas());
     }
 
     /**
@@ -305,9 +295,17 @@ public final class Rewriter {
      * it stays where the GOT sends unresolved calls, uninstrumented (a probe there would run inside the
      * dynamic linker's resolution, and a tracer's first call into libc would trace itself).
      */
-    private static boolean isInPltSection(ElfFile elf, long address) {
-        return elf.sections().stream().anyMatch(s -> (s.name().startsWith(".plt") || s.name().equals(".iplt"))
-                && s.containsAddress(address));
+    private static List<Section> pltSections(ElfFile elf) {
+        return elf.sections().stream().filter(s -> s.name().startsWith(".plt") || s.name().equals(".iplt")).toList();
+    }
+
+    private static boolean isIn(List<Section> sections, long address) {
+        for (Section s : sections) {
+            if (s.containsAddress(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return null when the function can move, else the reason it stays */
@@ -327,16 +325,13 @@ public final class Rewriter {
         if (entry.endAddress() < at + 5) {
             return "entry block shorter than the jump to the new code";
         }
-        for (long x = f.entryAddress() + 1; x < at + 5; x++) {
-            if (program.blockAt(x) != null || program.functionAt(x) != null) {
-                return "a block starts inside the bytes the entry jump overwrites";
-            }
+        if (program.nextBlockStart(f.entryAddress()) < at + 5 || program.nextFunctionEntry(f.entryAddress()) < at + 5) {
+            return "a block starts inside the bytes the entry jump overwrites";
         }
-        for (long x = f.entryAddress(); x < at + 5; x++) {
-            Block owner = program.blockContaining(x);
-            if (owner != null && owner.function() != f) {
-                return "the entry jump would overwrite another function's code";
-            }
+        // no block starts inside those bytes, so the block holding the first holds them all
+        Block owner = program.blockContaining(f.entryAddress());
+        if (owner != null && owner.function() != f) {
+            return "the entry jump would overwrite another function's code";
         }
         return null;
     }

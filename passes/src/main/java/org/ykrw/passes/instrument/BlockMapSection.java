@@ -23,7 +23,9 @@ public final class BlockMapSection {
     static void add(PassContext context, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
         BlockMap map = BlockMap.fromProgram(context.program(), context.inputName(), context.mapId(), pass,
                 b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), hooks);
-        context.addUnloadedSection(BlockMap.SECTION_NAME, BlockMapWriter.toSectionBytes(map));
-        context.addArtifact(ARTIFACT, BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8));
+        byte[] json = BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8);
+        // compressing a large program's map takes half a second: it is done while the code is laid out
+        context.addUnloadedSection(BlockMap.SECTION_NAME, () -> BlockMapWriter.toSectionBytes(json));
+        context.addArtifact(ARTIFACT, json);
     }
 }

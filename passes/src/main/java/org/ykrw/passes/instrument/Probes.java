@@ -110,10 +110,14 @@ final class Probes {
         body.accept(w);
     }
 
+    /** A record's two fields, [rdx + rax*8] and [rdx + rax*8 + 4]: made once, not per probe written. */
+    private static final Mem RECORD_FN = Mem.sib(Reg.RDX, Reg.RAX, 8, 0);
+    private static final Mem RECORD_BB = Mem.sib(Reg.RDX, Reg.RAX, 8, 4);
+
     private static void writeRecord(CodeWriter w, long region, int fn, int bb) {
         w.lea(Reg.RDX, Mem.rip(region + TRACE_HEADER));
-        w.movMemImm32(Mem.sib(Reg.RDX, Reg.RAX, 8, 0), fn);
-        w.movMemImm32(Mem.sib(Reg.RDX, Reg.RAX, 8, 4), bb);
+        w.movMemImm32(RECORD_FN, fn);
+        w.movMemImm32(RECORD_BB, bb);
     }
 
     /**

@@ -1,6 +1,9 @@
 package org.ykrw.core.analysis;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.Operand;
@@ -62,6 +65,50 @@ public final class InsnEffects {
     /** Shifts whose flags stay unchanged when the (masked) count is zero. */
     private static final Set<String> SHIFTS = Set.of("shl", "sal", "shr", "sar", "shld", "shrd");
 
+    // What a mnemonic alone says, as bits: worked out once per mnemonic (liveness asks for every
+    // instruction of the program, and the string tests were most of its time).
+    private static final int READS_FLAGS = 1;
+    private static final int SYSTEM_CALL = 2;
+    private static final int MAY_ZERO = 4;          // xor, sub: a zero idiom with equal operands
+    private static final int KEEPS_DESTINATION = 8;  // cmov*, conditional writers
+    private static final int DEFINES_FLAGS = 16;
+    private static final int SHIFT = 32;
+    private static final Map<String, Integer> CLASSES = new ConcurrentHashMap<>();
+
+    private static int classOf(String m) {
+        Integer c = CLASSES.get(m);
+        if (c == null) {
+            c = classify(m);
+            CLASSES.put(m, c);
+        }
+        return c;
+    }
+
+    private static int classify(String m) {
+        int c = 0;
+        if (FLAG_READERS.contains(m) || m.startsWith("fcmov") || m.startsWith("cmov") || m.startsWith("set")
+                || m.startsWith("loope") || m.startsWith("loopne") || m.startsWith("loopz") || m.startsWith("loopnz")) {
+            c |= READS_FLAGS;
+        }
+        // syscall, sysenter and int n: control passes to the kernel with all registers
+        if (m.equals("syscall") || m.equals("sysenter") || m.equals("int")) {
+            c |= SYSTEM_CALL;
+        }
+        if (m.equals("xor") || m.equals("sub")) {
+            c |= MAY_ZERO;
+        }
+        if (m.startsWith("cmov") || CONDITIONAL_WRITERS.contains(m)) {
+            c |= KEEPS_DESTINATION;
+        }
+        if (FLAG_DEFINERS.contains(baseMnemonic(m))) {
+            c |= DEFINES_FLAGS;
+        }
+        if (SHIFTS.contains(m)) {
+            c |= SHIFT;
+        }
+        return c;
+    }
+
     /**
      * @param i an instruction
      * @return registers ({@link Reg} bits, FLAGS included) whose value before {@code i} it may read
@@ -69,15 +116,14 @@ public final class InsnEffects {
     public static long uses(Insn i) {
         long use = i.regsRead() & ~Reg.bit(Reg.RIP);
         String m = i.mnemonic();
-        if (FLAG_READERS.contains(m) || m.startsWith("fcmov") || m.startsWith("cmov") || m.startsWith("set")
-                || m.startsWith("loope") || m.startsWith("loopne") || m.startsWith("loopz")
-                || m.startsWith("loopnz") || (i.flow() == FlowKind.COND_JUMP && !m.endsWith("cxz"))) {
+        int c = classOf(m);
+        if ((c & READS_FLAGS) != 0 || (i.flow() == FlowKind.COND_JUMP && !m.endsWith("cxz"))) {
             use |= FLAGS;
         }
-        if (isSystemCall(i)) {
+        if ((c & SYSTEM_CALL) != 0) {
             use |= ALL_GPRS;
         }
-        if (isZeroIdiom(i)) {
+        if ((c & MAY_ZERO) != 0 && isZeroIdiom(i)) {
             use &= ~Reg.bit(i.operands().get(0).reg());
         }
         return use;
@@ -88,19 +134,21 @@ public final class InsnEffects {
      * @return registers ({@link Reg} bits, FLAGS included) whose old value cannot be seen after {@code i}
      */
     public static long kills(Insn i) {
-        if (isSystemCall(i)) {
+        int c = classOf(i.mnemonic());
+        if ((c & SYSTEM_CALL) != 0) {
             // The kernel clobbers rcx and r11 but hands back every other register and the flags.
             return 0;
         }
-        String m = i.mnemonic();
         long kill = 0;
-        if ((i.regsWritten() & FLAGS) != 0 && FLAG_DEFINERS.contains(baseMnemonic(m)) && !keepsFlagsSometimes(i)) {
+        if ((i.regsWritten() & FLAGS) != 0 && (c & DEFINES_FLAGS) != 0 && !((c & SHIFT) != 0 && keepsFlagsSometimes(i))) {
             kill |= FLAGS;
         }
-        if (m.startsWith("cmov") || CONDITIONAL_WRITERS.contains(m)) {
+        if ((c & KEEPS_DESTINATION) != 0) {
             return kill;
         }
-        for (Operand op : i.operands()) {
+        List<Operand> operands = i.operands();
+        for (int k = 0; k < operands.size(); k++) {
+            Operand op = operands.get(k);
             if (op.kind() == Operand.Kind.REG && Reg.isGpr(op.reg()) && op.written() && op.size() >= 4
                     && (!op.read() || isZeroIdiom(i))) {
                 kill |= Reg.bit(op.reg());
@@ -113,12 +161,6 @@ public final class InsnEffects {
     /** @return the mnemonic without a lock prefix ("lock cmpxchg" is "cmpxchg") */
     private static String baseMnemonic(String m) {
         return m.startsWith("lock ") ? m.substring(5) : m;
-    }
-
-    /** @return true for syscall, sysenter and int n: control passes to the kernel with all registers */
-    static boolean isSystemCall(Insn i) {
-        String m = i.mnemonic();
-        return m.equals("syscall") || m.equals("sysenter") || m.equals("int");
     }
 
     /** @return true for {@code xor r, r} and {@code sub r, r} on one register of 32 or 64 bits */

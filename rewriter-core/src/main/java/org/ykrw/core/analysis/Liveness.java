@@ -1,6 +1,6 @@
 package org.ykrw.core.analysis;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -299,15 +299,18 @@ public final class Liveness {
         boolean sysv = convention == Convention.SYSV;
         long out = 0;
         boolean leaves = false;
-        List<Integer> inner = new ArrayList<>(2);
-        for (Edge e : b.successors()) {
+        List<Edge> edges = b.successors();
+        int[] inner = new int[edges.size()];   // distinct, in edge order
+        int innerCount = 0;
+        for (int k = 0; k < edges.size(); k++) {
+            Edge e = edges.get(k);
             if (e.kind() == EdgeKind.CALL) {
                 continue;  // the callee's entry; the fall-through edge carries what follows the call
             }
             leaves = true;
             Block to = e.to();
             if (inScope(to) && e.kind() != EdgeKind.RETURN && e.kind() != EdgeKind.INDIRECT) {
-                inner.add(id(to));
+                innerCount = addDistinct(inner, innerCount, id(to));
                 continue;
             }
             out |= switch (e.kind()) {
@@ -325,7 +328,18 @@ public final class Liveness {
             out = isCall(b.lastInstruction()) ? 0 : ALL;
         }
         fixedOut[id] = out;
-        successors[id] = inner.stream().mapToInt(Integer::intValue).distinct().toArray();
+        successors[id] = innerCount == inner.length ? inner : Arrays.copyOf(inner, innerCount);
+    }
+
+    /** @return the new count: {@code value} appended to the first {@code count} of {@code set} unless there */
+    private static int addDistinct(int[] set, int count, int value) {
+        for (int k = 0; k < count; k++) {
+            if (set[k] == value) {
+                return count;
+            }
+        }
+        set[count] = value;
+        return count + 1;
     }
 
     /** Round-robin worklist from the exits backwards until no live-in set grows. */

@@ -58,9 +58,17 @@ public final class BlockMapWriter {
      * @return the contents of section {@code .ykrw.map}: the JSON compressed with zlib
      */
     public static byte[] toSectionBytes(BlockMap map) {
+        return toSectionBytes(toJson(map).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param json the map's JSON ({@link #toJson}), UTF-8
+     * @return the contents of section {@code .ykrw.map}: the JSON compressed with zlib
+     */
+    public static byte[] toSectionBytes(byte[] json) {
         Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
         try {
-            deflater.setInput(toJson(map).getBytes(StandardCharsets.UTF_8));
+            deflater.setInput(json);
             deflater.finish();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[64 * 1024];

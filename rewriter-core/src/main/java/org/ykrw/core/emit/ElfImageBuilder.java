@@ -81,13 +81,23 @@ public final class ElfImageBuilder {
      * @return its virtual address
      */
     public long addSegment(String sectionName, int flags, byte[] contents, long memSize) {
+        return adoptSegment(sectionName, flags, contents.clone(), memSize);
+    }
+
+    /**
+     * {@link #addSegment}, keeping {@code contents} itself rather than a copy (for large segments made
+     * only for the image, such as the new code): the caller must not change it afterwards.
+     *
+     * @return its virtual address
+     */
+    public long adoptSegment(String sectionName, int flags, byte[] contents, long memSize) {
         if (memSize < contents.length) {
             throw new IllegalArgumentException("memSize smaller than contents");
         }
         long address = nextAddress;
         long sectionFlags = Section.SHF_ALLOC | ((flags & Segment.PF_W) != 0 ? Section.SHF_WRITE : 0)
                 | ((flags & Segment.PF_X) != 0 ? Section.SHF_EXECINSTR : 0);
-        segments.add(new NewSegment(sectionName, flags, address, contents.clone(), memSize, sectionFlags));
+        segments.add(new NewSegment(sectionName, flags, address, contents, memSize, sectionFlags));
         if (sectionName != null) {
             newSections.add(new NewSection(sectionName, memSize > contents.length && contents.length == 0
                     ? Section.SHT_NOBITS : Section.SHT_PROGBITS, sectionFlags, address,

@@ -90,7 +90,12 @@ public final class Function {
     /** @return the block at the entry address */
     public Block entryBlock() {
         requireCfg();
-        return blocks.stream().filter(b -> b.address() == entryAddress).findFirst().orElseThrow();
+        for (Block b : blocks) {   // a loop, not a stream: the rewriter asks this of every function
+            if (b.address() == entryAddress) {
+                return b;
+            }
+        }
+        throw new java.util.NoSuchElementException("no block at the entry of " + name);
     }
 
     /**

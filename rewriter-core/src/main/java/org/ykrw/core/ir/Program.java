@@ -109,6 +109,19 @@ public final class Program {
         return i >= 0 ? blocksByStart[i] : null;
     }
 
+    /** @return the lowest block start above {@code address}, or {@link Long#MAX_VALUE} when none */
+    public long nextBlockStart(long address) {
+        int i = Arrays.binarySearch(blockStarts, address);
+        int next = i >= 0 ? i + 1 : -i - 1;
+        return next < blockStarts.length ? blockStarts[next] : Long.MAX_VALUE;
+    }
+
+    /** @return the lowest function entry above {@code address}, or {@link Long#MAX_VALUE} when none */
+    public long nextFunctionEntry(long address) {
+        Long next = byRange.higherKey(address);
+        return next != null ? next : Long.MAX_VALUE;
+    }
+
     /** @return the block whose range holds {@code address}, or null */
     public Block blockContaining(long address) {
         int i = Arrays.binarySearch(blockStarts, address);

@@ -1,17 +1,14 @@
 package org.ykrw.core.layout;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
-import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.core.x86.encode.Relocator;
@@ -24,34 +21,31 @@ import org.ykrw.core.x86.encode.Relocator;
  * <p>Branch relaxation: jmp/jcc start in their short (rel8) form where the original was short, and
  * every added fall-through jmp starts short; a measuring pass places everything, each short branch
  * whose target is then out of reach becomes rel32, and passes repeat until none grows (a branch never
- * shrinks again, so this ends). Sizes and bytes come from the same emission code, in measuring and
- * writing mode.
+ * shrinks again, so this ends). What is emitted, in which order, is decided once ({@link LayoutPlan});
+ * a measuring pass only walks that plan adding sizes (probes measure themselves with the same code
+ * that writes them), and the writing pass follows the same plan.
  *
  * <p>Runtime symbols are placeholders while measuring (see {@link Probe}); {@link #emit(java.util.function.Function)}
  * writes once the caller knows where the runtime goes.
  */
 public final class CodeLayout {
-    private static final int FUNCTION_ALIGN = 16;
-
-    private final Program program;
     private final List<Function> functions;
     private final long base;
-    private final Map<Long, Long> newBlockAddress = new HashMap<>();
-    private final Map<Long, Long> newInsnAddress = new HashMap<>();
-    private final Map<Long, Long> newFunctionEntry = new HashMap<>();
-    private final java.util.Set<Long> movedEntries = new java.util.HashSet<>();
-    private final Map<Function, long[]> newRange = new HashMap<>();
+    private final LayoutPlan plan;
+    /** Filled by each measuring pass, by position in emission order. */
+    private final long[] functionStart;
+    private final long[] functionEnd;
+    private final long[] functionEntry;
+    private final long[] blockAddress;
+    private final long[] insnAddress;
+    private final long[] branchAddress;
+    /** Per branch: true once it is emitted rel32 (from the start for those with one form only). */
+    private final boolean[] isLong;
+    private final Map<Function, Integer> position = new HashMap<>();
     private final List<Long> trampolineAddresses = new ArrayList<>();
     private final List<long[]> patchSites = new ArrayList<>();
     private int size;
     private int patchSiteCount;
-    /** Per relaxable branch, in emission order: true once it needs rel32. */
-    private boolean[] isLong = new boolean[0];
-    /** Filled by each measuring pass, per relaxable branch: its address, old target, and whether it enters a function. */
-    private long[] shortAt = new long[0];
-    private long[] shortTarget = new long[0];
-    private boolean[] shortEntersFunction = new boolean[0];
-    private int branchIndex;
     private int passes;
 
     /**
@@ -60,18 +54,30 @@ public final class CodeLayout {
      * @param base address of the new code segment
      */
     public CodeLayout(Program program, List<Function> functions, long base) {
-        this.program = program;
         this.functions = List.copyOf(functions);
         this.base = base;
-        for (Function f : functions) {
-            movedEntries.add(f.entryAddress());
+        this.plan = new LayoutPlan(this.functions);
+        int n = this.functions.size();
+        functionStart = new long[n];
+        functionEnd = new long[n];
+        functionEntry = new long[n];
+        blockAddress = new long[plan.blockCount];
+        insnAddress = new long[plan.insnCount];
+        branchAddress = new long[plan.branchCount];
+        isLong = new boolean[plan.branchCount];
+        for (int x = 0; x < plan.branchCount; x++) {
+            isLong[x] = !plan.startsShort[x];
+        }
+        for (int i = 0; i < n; i++) {
+            position.put(this.functions.get(i), i);
         }
         place();
     }
 
     /** @return the output address of the block that started at {@code oldAddress}, or null when not relocated */
     public Long newAddressOfBlock(long oldAddress) {
-        return newBlockAddress.get(oldAddress);
+        int b = plan.blockIndex.get(oldAddress);
+        return b == AddressIndex.ABSENT ? null : blockAddress[b];
     }
 
     /**
@@ -79,12 +85,13 @@ public final class CodeLayout {
      * @return where calls to it go now (its entry probes, then its entry block), or null when it did not move
      */
     public Long newAddressOfFunction(long oldEntry) {
-        return newFunctionEntry.get(oldEntry);
+        int f = plan.entryIndex.get(oldEntry);
+        return f == AddressIndex.ABSENT ? null : functionEntry[f];
     }
 
     /** @return old instruction address -> its new address (for unwind-info and symbol remapping) */
-    public Map<Long, Long> instructionMap() {
-        return newInsnAddress;
+    public InstructionMap instructionMap() {
+        return new InstructionMap(plan, insnAddress, position);
     }
 
     /** @return the code size */
@@ -93,37 +100,72 @@ public final class CodeLayout {
     }
 
     private void place() {
-        while (true) {
+        do {
             passes++;
-            newBlockAddress.clear();
-            newInsnAddress.clear();
-            newFunctionEntry.clear();
-            newRange.clear();
-            CodeWriter m = CodeWriter.measuring(base);
-            branchIndex = 0;
-            Emission measuring = new Emission(true, name -> base);
-            emitAll(m, measuring);
-            trampolineAddresses.clear();
-            for (Consumer<CodeWriter> body : measuring.trampolines) {
-                trampolineAddresses.add(m.address());
-                body.accept(m);
+            measure();
+        } while (growBranchesOutOfReach());
+    }
+
+    /** One measuring pass: every address of the plan, the trampolines' and the code size. */
+    private void measure() {
+        CodeWriter m = CodeWriter.measuring(base);
+        Emission measuring = new Emission(true, null);
+        int[] ops = plan.ops;
+        for (int k = 0; k < plan.opCount; k++) {
+            int x = ops[k] & LayoutPlan.INDEX_MASK;
+            switch (ops[k] >>> LayoutPlan.KIND_SHIFT) {
+                case LayoutPlan.ALIGN -> {
+                    m.skip(padding(m.address()));
+                    functionStart[x] = m.address();
+                }
+                case LayoutPlan.END -> functionEnd[x] = m.address();
+                case LayoutPlan.ENTRY -> functionEntry[x] = m.address();
+                case LayoutPlan.BLOCK -> blockAddress[x] = m.address();
+                case LayoutPlan.MARK -> insnAddress[x] = m.address();
+                case LayoutPlan.INSN -> m.skip(plan.insnLength[x]);
+                case LayoutPlan.BRANCH -> {
+                    branchAddress[x] = m.address();
+                    m.skip(isLong[x] ? plan.longSize[x] : plan.shortSize[x]);
+                }
+                default -> plan.probes[x].emit(m, measuring);
             }
-            size = m.size();
-            patchSiteCount = measuring.sites.size();
-            // grow every short branch that cannot reach its target from where this pass put it
-            boolean grown = false;
-            for (int i = 0; i < branchIndex; i++) {
-                long to = target(shortTarget[i], shortEntersFunction[i]);
-                long disp = to - (shortAt[i] + 2);
-                if (!isLong[i] && (disp < Byte.MIN_VALUE || disp > Byte.MAX_VALUE)) {
-                    isLong[i] = true;
+        }
+        trampolineAddresses.clear();
+        for (Consumer<CodeWriter> body : measuring.trampolines) {
+            trampolineAddresses.add(m.address());
+            body.accept(m);
+        }
+        size = m.size();
+        patchSiteCount = measuring.sites.size();
+    }
+
+    /** @return true when some short branch could not reach its target from where the last pass put it (it is long now) */
+    private boolean growBranchesOutOfReach() {
+        boolean grown = false;
+        for (int x = 0; x < plan.branchCount; x++) {
+            if (!isLong[x]) {
+                long disp = target(x) - (branchAddress[x] + 2);
+                if (disp < Byte.MIN_VALUE || disp > Byte.MAX_VALUE) {
+                    isLong[x] = true;
                     grown = true;
                 }
             }
-            if (!grown) {
-                return;
-            }
         }
+        return grown;
+    }
+
+    private static int padding(long address) {
+        return (int) ((LayoutPlan.FUNCTION_ALIGN - (address % LayoutPlan.FUNCTION_ALIGN)) % LayoutPlan.FUNCTION_ALIGN);
+    }
+
+    /** @return where branch {@code x} goes now: a moved function's entry, a moved block, or its old target */
+    private long target(int x) {
+        int f = plan.targetFunction[x];
+        if (f != AddressIndex.ABSENT) {
+            return functionEntry[f];
+        }
+        int b = plan.targetBlock[x];
+        return b != AddressIndex.ABSENT ? blockAddress[b] : plan.oldTarget[x];
     }
 
     /** @return measuring passes the layout took */
@@ -143,10 +185,19 @@ public final class CodeLayout {
      * @return the bytes of the new code segment
      */
     public byte[] emit(java.util.function.Function<String, Long> symbols) {
-        CodeWriter w = CodeWriter.at(base);
-        branchIndex = 0;
+        CodeWriter w = CodeWriter.at(base, size);
         Emission emission = new Emission(false, symbols);
-        emitAll(w, emission);
+        int[] ops = plan.ops;
+        for (int k = 0; k < plan.opCount; k++) {
+            int x = ops[k] & LayoutPlan.INDEX_MASK;
+            switch (ops[k] >>> LayoutPlan.KIND_SHIFT) {
+                case LayoutPlan.ALIGN -> w.nop(padding(w.address()));
+                case LayoutPlan.INSN -> Relocator.relocate(w, plan.insns[x]);
+                case LayoutPlan.BRANCH -> branch(w, x);
+                case LayoutPlan.PROBE -> plan.probes[x].emit(w, emission);
+                default -> { }   // addresses, known since measuring
+            }
+        }
         for (Consumer<CodeWriter> body : emission.trampolines) {
             body.accept(w);
         }
@@ -155,7 +206,18 @@ public final class CodeLayout {
         }
         patchSites.clear();
         patchSites.addAll(emission.sites);
-        return w.toByteArray();
+        return w.toByteArrayShared();
+    }
+
+    private void branch(CodeWriter w, int x) {
+        Insn i = plan.branchInsn[x];
+        if (i != null) {
+            Relocator.branch(w, i, target(x), !isLong[x]);
+        } else if (isLong[x]) {
+            w.jmp(target(x));
+        } else {
+            w.jmpShort(target(x));
+        }
     }
 
     /** @return how many patch sites the probes have (known after measuring) */
@@ -182,6 +244,9 @@ public final class CodeLayout {
 
         @Override
         public long symbol(String name) {
+            if (measuring) {
+                return base;   // the placeholder, without boxing it for every probe measured
+            }
             Long at = symbols.apply(name);
             if (at == null) {
                 throw new IllegalStateException("no runtime symbol " + name);
@@ -206,119 +271,10 @@ public final class CodeLayout {
         }
     }
 
-    private void emitAll(CodeWriter w, Emission emission) {
-        boolean measuring = emission.measuring;
-        for (Function f : functions) {
-            int pad = (int) ((FUNCTION_ALIGN - (w.address() % FUNCTION_ALIGN)) % FUNCTION_ALIGN);
-            w.nop(pad);
-            long start = w.address();
-            List<Block> blocks = f.blocks();
-            for (int k = 0; k < blocks.size(); k++) {
-                Block b = blocks.get(k);
-                if (b.address() == f.entryAddress()) {
-                    if (measuring) {
-                        newFunctionEntry.put(f.entryAddress(), w.address());
-                    }
-                    for (Probe p : f.entryProbes()) {
-                        p.emit(w, emission);
-                    }
-                }
-                if (measuring) {
-                    newBlockAddress.putIfAbsent(b.address(), w.address());
-                }
-                List<Insn> insns = b.instructions();
-                for (int n = 0; n < insns.size(); n++) {
-                    Insn i = insns.get(n);
-                    if (measuring) {
-                        newInsnAddress.putIfAbsent(i.address(), w.address());
-                    }
-                    for (Probe p : b.probesBefore(n)) {
-                        p.emit(w, emission);
-                    }
-                    if (Relocator.isBranch(i)) {
-                        boolean entersFunction = entersFunction(i, f);
-                        boolean canBeShort = Relocator.hasShortForm(i);
-                        boolean isShort = canBeShort && !branchIsLong(Relocator.isShortEncoded(i), measuring, w,
-                                i.target(), entersFunction);
-                        Relocator.branch(w, i, measuring ? w.address() : target(i.target(), entersFunction), isShort);
-                    } else {
-                        Relocator.relocate(w, i);
-                    }
-                }
-                Insn last = b.lastInstruction();
-                boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b);
-                Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
-                // falling into the entry block would run the entry probes: jump past them instead
-                boolean nextHasEntryProbes = next != null && next.address() == f.entryAddress() && !f.entryProbes().isEmpty();
-                if (fallsThrough && (next == null || next.address() != last.end() || nextHasEntryProbes)) {
-                    if (branchIsLong(true, measuring, w, last.end(), false)) {
-                        w.jmp(measuring ? w.address() : target(last.end()));
-                    } else {
-                        w.jmpShort(measuring ? w.address() : target(last.end()));
-                    }
-                }
-            }
-            if (measuring) {
-                newRange.put(f, new long[] {start, w.address()});
-            }
-        }
-    }
-
-    /**
-     * Decides the form of the next relaxable branch (jmp/jcc with a rel8 form) and, when measuring,
-     * records where a short one sits and where it goes.
-     *
-     * @param startsShort whether the branch starts short (before the first placement only)
-     * @return true when the branch is emitted as rel32
-     */
-    private boolean branchIsLong(boolean startsShort, boolean measuring, CodeWriter w, long oldTarget,
-            boolean entersFunction) {
-        int i = branchIndex++;
-        if (measuring && passes == 1) {
-            if (i >= isLong.length) {
-                isLong = Arrays.copyOf(isLong, Math.max(64, isLong.length * 2));
-                shortAt = Arrays.copyOf(shortAt, isLong.length);
-                shortTarget = Arrays.copyOf(shortTarget, isLong.length);
-                shortEntersFunction = Arrays.copyOf(shortEntersFunction, isLong.length);
-            }
-            isLong[i] = !startsShort;
-        }
-        if (measuring) {
-            shortAt[i] = w.address();
-            shortTarget[i] = oldTarget;
-            shortEntersFunction[i] = entersFunction;
-        }
-        return isLong[i];
-    }
-
     /** @return the new [start, end) of a relocated function's code */
     public long[] newRange(Function f) {
-        return newRange.get(f);
-    }
-
-    private static boolean endsInNoReturnCall(Block b) {
-        return b.lastInstruction().flow() == FlowKind.CALL && b.successors().stream()
-                .noneMatch(e -> e.kind() == org.ykrw.core.ir.EdgeKind.FALL_THROUGH);
-    }
-
-    /** @return where a branch to {@code oldTarget} goes now: the relocated block, or the old address */
-    private long target(long oldTarget) {
-        Long moved = newBlockAddress.get(oldTarget);
-        return moved != null ? moved : oldTarget;
-    }
-
-    private long target(long oldTarget, boolean entersFunction) {
-        Long entry = entersFunction ? newFunctionEntry.get(oldTarget) : null;
-        return entry != null ? entry : target(oldTarget);
-    }
-
-    /**
-     * @return true when branch i of function from enters a moved function through its entry probes:
-     *     calls, and jumps from other functions; a function's jumps to its own entry block (loops) do not
-     */
-    private boolean entersFunction(Insn i, Function from) {
-        long old = i.target();
-        return movedEntries.contains(old) && (i.flow() == FlowKind.CALL || old != from.entryAddress());
+        Integer i = position.get(f);
+        return i == null ? null : new long[] {functionStart[i], functionEnd[i]};
     }
 
     /** @return the functions laid out */

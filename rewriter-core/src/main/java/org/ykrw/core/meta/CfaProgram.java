@@ -18,9 +18,15 @@ final class CfaProgram {
     }
 
     private final List<Row> rows;
+    /** Each row's location, for searching without visiting the rows. */
+    private final long[] locs;
 
     private CfaProgram(List<Row> rows) {
         this.rows = rows;
+        this.locs = new long[rows.size()];
+        for (int i = 0; i < locs.length; i++) {
+            locs[i] = rows.get(i).loc();
+        }
     }
 
     /** @return the rows, in increasing location order */
@@ -31,16 +37,28 @@ final class CfaProgram {
     /** @return index of the row in effect at {@code address} (the last row starting at or before it) */
     int rowAt(long address) {
         int lo = 0;
-        int hi = rows.size() - 1;
+        int hi = locs.length - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (rows.get(mid).loc() <= address) {
+            if (locs[mid] <= address) {
                 lo = mid;
             } else {
                 hi = mid - 1;
             }
         }
         return lo;
+    }
+
+    /**
+     * @param row the row in effect at some address before {@code address}
+     * @return {@link #rowAt} of {@code address}, found by moving forward from {@code row} (locations never decrease)
+     */
+    int rowFrom(int row, long address) {
+        int r = row;
+        while (r + 1 < locs.length && locs[r + 1] <= address) {
+            r++;
+        }
+        return r;
     }
 
     /**

@@ -1,27 +1,38 @@
 package org.ykrw.core.meta;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
-/** Little-endian DWARF writing helpers: LEB128 numbers and fixed-size fields. */
+/**
+ * Little-endian DWARF writing helpers: LEB128 numbers and fixed-size fields. Bytes go into a plain
+ * array (a ByteArrayOutputStream synchronizes every byte, and .eh_frame is written a byte at a time).
+ */
 final class DwarfBytes {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private byte[] buf = new byte[64];
+    private int size;
 
     int size() {
-        return out.size();
+        return size;
     }
 
     byte[] toByteArray() {
-        return out.toByteArray();
+        return Arrays.copyOf(buf, size);
+    }
+
+    private void write(int v) {
+        if (size == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        buf[size++] = (byte) v;
     }
 
     DwarfBytes u8(int v) {
-        out.write(v);
+        write(v);
         return this;
     }
 
     DwarfBytes u32(long v) {
         for (int i = 0; i < 4; i++) {
-            out.write((int) (v >>> (8 * i)));
+            write((int) (v >>> (8 * i)));
         }
         return this;
     }
@@ -31,7 +42,11 @@ final class DwarfBytes {
     }
 
     DwarfBytes bytes(byte[] b) {
-        out.write(b, 0, b.length);
+        if (size + b.length > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
+        }
+        System.arraycopy(b, 0, buf, size, b.length);
+        size += b.length;
         return this;
     }
 
@@ -39,7 +54,7 @@ final class DwarfBytes {
         do {
             int b = (int) (v & 0x7F);
             v >>>= 7;
-            out.write(v != 0 ? b | 0x80 : b);
+            write(v != 0 ? b | 0x80 : b);
         } while (v != 0);
         return this;
     }
@@ -50,7 +65,7 @@ final class DwarfBytes {
             int b = (int) (v & 0x7F);
             v >>= 7;
             more = !((v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0));
-            out.write(more ? b | 0x80 : b);
+            write(more ? b | 0x80 : b);
         }
         return this;
     }

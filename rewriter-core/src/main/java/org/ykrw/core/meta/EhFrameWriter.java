@@ -1,7 +1,7 @@
 package org.ykrw.core.meta;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +13,11 @@ import java.util.Map;
 final class EhFrameWriter {
     private final long address;
     private final DwarfBytes out = new DwarfBytes();
-    private final Map<EhFrame.Cie, Long> cieAddress = new HashMap<>();
+    /**
+     * By identity: a record's hash would go over all its fields (slowly, through method handles), and
+     * two CIEs read from different places are never equal anyway (their arrays differ).
+     */
+    private final Map<EhFrame.Cie, Long> cieAddress = new IdentityHashMap<>();
     private final List<long[]> table = new ArrayList<>();   // {pcBegin, fde address}
 
     /** @param address where the section will be loaded */

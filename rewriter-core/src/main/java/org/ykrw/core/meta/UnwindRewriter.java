@@ -6,9 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
-import org.ykrw.core.x86.Insn;
+import org.ykrw.core.layout.InstructionMap;
 
 /**
  * Unwind information for moved code (issue 3, design step 7): one read-only segment holding new LSDAs,
@@ -41,8 +40,41 @@ public final class UnwindRewriter {
             long lsdaSize, int newFdes, int newLsdas) {
     }
 
-    /** A stretch of moved code described by one input FDE. */
-    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, long newEnd) {
+    /**
+     * A stretch of moved code described by one input FDE: its instructions' old and new addresses and
+     * the row of the input's CFA program each is in.
+     */
+    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, int[] rows, long newEnd) {
+    }
+
+    /**
+     * What does not depend on where the unwind segment goes (the bulk of the work: reading .eh_frame,
+     * cutting the moved code into runs, their CFA programs), so that it can be done while the rest of
+     * the output is still being placed.
+     */
+    public static final class Prepared {
+        private final ElfFile elf;
+        private final InstructionMap instructionMap;
+        private final EhFrame frame;
+        private final List<Run> runs;
+        private final byte[][] programs;
+
+        private Prepared(ElfFile elf, InstructionMap instructionMap, EhFrame frame, List<Run> runs, byte[][] programs) {
+            this.elf = elf;
+            this.instructionMap = instructionMap;
+            this.frame = frame;
+            this.runs = runs;
+            this.programs = programs;
+        }
+
+        /**
+         * @param base where the unwind segment will be loaded
+         * @return the segment
+         * @throws UnwindRewriteException when some unwind information cannot be re-encoded
+         */
+        public Result write(long base) {
+            return UnwindRewriter.write(this, base);
+        }
     }
 
     private UnwindRewriter() {
@@ -57,21 +89,40 @@ public final class UnwindRewriter {
      * @return the segment, or null when the input has no .eh_frame
      * @throws UnwindRewriteException when some unwind information cannot be re-encoded
      */
-    public static Result rewrite(ElfFile elf, List<Function> moved, Map<Long, Long> instructionMap,
+    public static Result rewrite(ElfFile elf, List<Function> moved, InstructionMap instructionMap,
             Map<Function, long[]> newRanges, long base) {
-        EhFrame frame = EhFrame.read(elf);
-        if (frame == null) {
+        Prepared p = prepare(elf, UnwindInput.read(elf), moved, instructionMap, newRanges);
+        return p == null ? null : p.write(base);
+    }
+
+    /**
+     * The part of {@link #rewrite} that does not depend on the segment's address; {@link Prepared#write}
+     * finishes it. Reads only its arguments, so it may run on another thread than the one building
+     * the output.
+     *
+     * @param input the input's unwind information ({@link UnwindInput#read}), null when it has none
+     * @return the runs and their programs, or null when the input has no .eh_frame
+     * @throws UnwindRewriteException when some unwind information cannot be re-encoded
+     */
+    public static Prepared prepare(ElfFile elf, UnwindInput input, List<Function> moved, InstructionMap instructionMap,
+            Map<Function, long[]> newRanges) {
+        if (input == null) {
             return null;
         }
-        // 1. runs of moved code, each under one input FDE
-        List<EhFrame.Fde> byStart = new ArrayList<>(frame.fdes());
-        byStart.removeIf(f -> f.pcRange() <= 0 || f.pcBegin() == 0);
-        byStart.sort((a, b) -> Long.compareUnsigned(a.pcBegin(), b.pcBegin()));
-        Map<EhFrame.Fde, CfaProgram> programs = new HashMap<>();
+        // 1. runs of moved code, each under one input FDE, and their new CFA programs
         List<Run> runs = new ArrayList<>();
         for (Function f : moved) {
-            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), byStart, programs));
+            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), input.byStart, input.programs));
         }
+        byte[][] newPrograms = new byte[runs.size()][];
+        for (int i = 0; i < runs.size(); i++) {
+            newPrograms[i] = program(runs.get(i), input.programs.get(runs.get(i).fde()));
+        }
+        return new Prepared(elf, instructionMap, input.frame, runs, newPrograms);
+    }
+
+    private static Result write(Prepared p, long base) {
+        List<Run> runs = p.runs;
         // 2. LSDAs first, at the segment start: their content depends on their own address
         DwarfBytes segment = new DwarfBytes();
         Map<Long, LsdaRemapper> remappers = new HashMap<>();
@@ -86,12 +137,12 @@ public final class UnwindRewriter {
                 segment.u8(0);
             }
             LsdaRemapper remapper = remappers.computeIfAbsent(run.fde().lsda(),
-                    a -> new LsdaRemapper(elf, a, run.fde().pcBegin()));
+                    a -> new LsdaRemapper(p.elf, a, run.fde().pcBegin()));
             long at = base + segment.size();
             segment.bytes(remapper.write(at, run.newAddresses()[0], run.newEnd(), old -> siteMap(run, old),
                     old -> {
-                        Long n = instructionMap.get(old);
-                        return n != null ? n : old;
+                        long n = p.instructionMap.get(old);
+                        return n != InstructionMap.ABSENT ? n : old;
                     }));
             newLsda[i] = at;
             lsdas++;
@@ -103,12 +154,12 @@ public final class UnwindRewriter {
         }
         long ehFrame = base + segment.size();
         EhFrameWriter w = new EhFrameWriter(ehFrame);
-        w.copy(frame);
+        w.copy(p.frame);
         for (int i = 0; i < runs.size(); i++) {
             Run run = runs.get(i);
             long start = run.newAddresses()[0];
             w.fde(run.fde().cie(), start, run.newEnd() - start, newLsda[i], run.fde().extraAugmentation(),
-                    program(run, programs.get(run.fde())), true);
+                    p.programs[i], true);
         }
         byte[] ehBytes = w.finish();
         segment.bytes(ehBytes);
@@ -124,53 +175,52 @@ public final class UnwindRewriter {
     }
 
     /** Cuts a moved function into runs; instructions outside every FDE are left uncovered, as they were. */
-    private static List<Run> runsOf(Function f, Map<Long, Long> instructionMap, long[] range,
+    private static List<Run> runsOf(Function f, InstructionMap instructionMap, long[] range,
             List<EhFrame.Fde> byStart, Map<EhFrame.Fde, CfaProgram> programs) {
-        // old/new address pairs in emission order; a repeated old instruction (overlapping blocks) is
-        // part of what precedes it
-        List<long[]> pairs = new ArrayList<>();
+        // old/new address pairs in emission order (kept in two arrays, the first n of each); a repeated
+        // old instruction (overlapping blocks) is part of what precedes it
+        long[] olds = instructionMap.oldAddressesOf(f);
+        long[] news = instructionMap.newAddressesOf(f);
+        int n = 0;
         long lastNew = Long.MIN_VALUE;
-        for (Block b : f.blocks()) {
-            for (Insn i : b.instructions()) {
-                Long n = instructionMap.get(i.address());
-                if (n != null && n > lastNew) {
-                    pairs.add(new long[] {i.address(), n});
-                    lastNew = n;
-                }
+        for (int j = 0; j < olds.length; j++) {
+            if (news[j] > lastNew) {
+                olds[n] = olds[j];
+                news[n++] = news[j];
+                lastNew = news[j];
             }
         }
+        int[] rows = new int[n];
         List<Run> runs = new ArrayList<>();
         int k = 0;
-        while (k < pairs.size()) {
-            EhFrame.Fde fde = fdeAt(byStart, pairs.get(k)[0]);
+        while (k < n) {
+            EhFrame.Fde fde = fdeAt(byStart, olds[k]);
             if (fde == null) {
                 k++;
                 continue;
             }
             CfaProgram program = programs.computeIfAbsent(fde, CfaProgram::of);
             int first = k;
-            int row = program.rowAt(pairs.get(k)[0]);
+            int row = program.rowAt(olds[k]);
+            rows[k] = row;
             k++;
-            while (k < pairs.size()) {
-                long old = pairs.get(k)[0];
-                if (old < pairs.get(k - 1)[0] || old >= fde.pcEnd() || old < fde.pcBegin()) {
+            while (k < n) {
+                long old = olds[k];
+                if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()) {
                     break;
                 }
-                int r = program.rowAt(old);
+                // addresses only grow inside a run, so the row is found by moving forward from the last one
+                int r = program.rowFrom(row, old);
                 if (r < row) {
                     break;
                 }
                 row = r;
+                rows[k] = r;
                 k++;
             }
-            long[] olds = new long[k - first];
-            long[] news = new long[k - first];
-            for (int j = first; j < k; j++) {
-                olds[j - first] = pairs.get(j)[0];
-                news[j - first] = pairs.get(j)[1];
-            }
-            long end = k < pairs.size() ? pairs.get(k)[1] : range[1];
-            runs.add(new Run(fde, olds, news, end));
+            long end = k < n ? news[k] : range[1];
+            runs.add(new Run(fde, Arrays.copyOfRange(olds, first, k), Arrays.copyOfRange(news, first, k),
+                    Arrays.copyOfRange(rows, first, k), end));
         }
         return runs;
     }
@@ -205,13 +255,13 @@ public final class UnwindRewriter {
     private static byte[] program(Run run, CfaProgram program) {
         DwarfBytes out = new DwarfBytes();
         List<CfaProgram.Row> rows = program.rows();
-        int row = program.rowAt(run.oldAddresses()[0]);
+        int row = run.rows()[0];
         for (int r = 0; r <= row; r++) {
             out.bytes(rows.get(r).ops());
         }
         long loc = run.newAddresses()[0];
         for (int i = 1; i < run.oldAddresses().length; i++) {
-            int r = program.rowAt(run.oldAddresses()[i]);
+            int r = run.rows()[i];
             if (r == row) {
                 continue;
             }

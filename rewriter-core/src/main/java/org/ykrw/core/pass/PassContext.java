@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
@@ -47,8 +49,9 @@ public final class PassContext {
     private final List<Import> imports = new ArrayList<>();
     private final Map<String, String> exports = new LinkedHashMap<>();
     private final String inputName;
-    private final byte[] inputDigest;
-    private final Map<String, byte[]> unloadedSections = new LinkedHashMap<>();
+    private final java.util.function.Supplier<byte[]> inputDigest;
+    private byte[] digest;
+    private final Map<String, CompletableFuture<byte[]>> unloadedSections = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
@@ -58,15 +61,16 @@ public final class PassContext {
      * @param relocated the functions that move to the new code (only their blocks run probes)
      * @param linking how the input is linked
      * @param inputName the input's file name
-     * @param inputDigest SHA-256 of the input file
+     * @param inputDigest gives the SHA-256 of the input file (asked only when a pass wants {@link #mapId()}:
+     *     hashing a large input costs tens of milliseconds)
      */
     public PassContext(Program program, Set<Function> relocated, Linking linking, String inputName,
-            byte[] inputDigest) {
+            java.util.function.Supplier<byte[]> inputDigest) {
         this.program = program;
         this.relocated = Set.copyOf(relocated);
         this.linking = linking;
         this.inputName = inputName;
-        this.inputDigest = inputDigest.clone();
+        this.inputDigest = inputDigest;
     }
 
     /**
@@ -102,9 +106,12 @@ public final class PassContext {
 
     /** @return the first 8 bytes of the input's SHA-256 read as a little-endian number (docs/FORMATS.md) */
     public long mapId() {
+        if (digest == null) {
+            digest = inputDigest.get();
+        }
         long id = 0;
         for (int i = 7; i >= 0; i--) {
-            id = id << 8 | (inputDigest[i] & 0xFF);
+            id = id << 8 | (digest[i] & 0xFF);
         }
         return id;
     }
@@ -196,12 +203,38 @@ public final class PassContext {
 
     /** Adds a section that is not loaded (a map for tools that read the output later). */
     public void addUnloadedSection(String name, byte[] contents) {
-        unloadedSections.put(name, contents.clone());
+        unloadedSections.put(name, CompletableFuture.completedFuture(contents.clone()));
     }
 
-    /** @return sections to add, by name */
+    /**
+     * Adds a section that is not loaded, made on a thread of its own while the rewrite goes on (for
+     * contents that take long to make, such as a compressed map).
+     *
+     * @param contents makes the section's bytes; it must not touch the program, which the rewrite
+     *     goes on using
+     */
+    public void addUnloadedSection(String name, java.util.function.Supplier<byte[]> contents) {
+        unloadedSections.put(name, CompletableFuture.supplyAsync(contents, task -> {
+            Thread t = new Thread(task, "ykrw-" + name);
+            t.setDaemon(true);
+            t.start();
+        }));
+    }
+
+    /** @return sections to add, by name (waits for those still being made; what that threw is thrown here) */
     public Map<String, byte[]> unloadedSections() {
-        return unloadedSections;
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        unloadedSections.forEach((name, contents) -> {
+            try {
+                out.put(name, contents.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
+        });
+        return out;
     }
 
     /**

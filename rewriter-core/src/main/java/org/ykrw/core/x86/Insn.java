@@ -122,6 +122,11 @@ public final class Insn {
         return bytes.clone();
     }
 
+    /** Copies the encoding into {@code dest} at {@code offset} (no intermediate copy, as {@link #bytes()} makes). */
+    public void copyBytes(byte[] dest, int offset) {
+        System.arraycopy(bytes, 0, dest, offset, bytes.length);
+    }
+
     /** @return byte {@code i} of the encoding, unsigned */
     public int byteAt(int i) {
         return bytes[i] & 0xFF;
@@ -170,7 +175,8 @@ public final class Insn {
 
     /** @return the first memory operand, or null */
     public MemOperand memOperand() {
-        for (Operand op : operands) {
+        for (int i = 0; i < operands.size(); i++) {   // no iterator: the rewriter asks this of every instruction
+            Operand op = operands.get(i);
             if (op.kind() == Operand.Kind.MEM) {
                 return op.mem();
             }

@@ -1,6 +1,7 @@
 package org.ykrw.core.x86.encode;
 
 import java.util.Arrays;
+import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.MemOperand;
 import org.ykrw.core.x86.Reg;
 
@@ -14,22 +15,32 @@ import org.ykrw.core.x86.Reg;
 public final class CodeWriter {
     private final long startAddress;
     private final boolean measuring;
-    private byte[] buf = new byte[256];
+    /** Null when measuring: probes measure themselves often, and a buffer each time was most of the cost. */
+    private byte[] buf;
     private int size;
 
-    private CodeWriter(long startAddress, boolean measuring) {
+    private CodeWriter(long startAddress, boolean measuring, int capacity) {
         this.startAddress = startAddress;
         this.measuring = measuring;
+        this.buf = measuring ? null : new byte[Math.max(capacity, 16)];
     }
 
     /** @return a writer emitting bytes for code that will live at {@code address} */
     public static CodeWriter at(long address) {
-        return new CodeWriter(address, false);
+        return new CodeWriter(address, false, 256);
+    }
+
+    /**
+     * @param capacity the bytes expected (a known size saves growing and copying a large buffer)
+     * @return a writer emitting bytes for code that will live at {@code address}
+     */
+    public static CodeWriter at(long address, int capacity) {
+        return new CodeWriter(address, false, capacity);
     }
 
     /** @return a writer that only measures sizes, as if placed at {@code address} */
     public static CodeWriter measuring(long address) {
-        return new CodeWriter(address, true);
+        return new CodeWriter(address, true, 0);
     }
 
     /** @return the output address of the next byte */
@@ -47,6 +58,11 @@ public final class CodeWriter {
         return measuring ? new byte[0] : Arrays.copyOf(buf, size);
     }
 
+    /** @return the emitted bytes themselves when they fill the buffer exactly (no copy), else a copy */
+    public byte[] toByteArrayShared() {
+        return !measuring && size == buf.length ? buf : toByteArray();
+    }
+
     // ---------------------------------------------------------------- raw bytes
 
     /** Appends raw bytes (an instruction encoded elsewhere). */
@@ -55,6 +71,35 @@ public final class CodeWriter {
             u8(x);
         }
         return this;
+    }
+
+    /** Appends an instruction's encoding unchanged, in one copy. */
+    public CodeWriter copy(Insn insn) {
+        int n = insn.length();
+        if (!measuring) {
+            reserve(n);
+            insn.copyBytes(buf, size);
+        }
+        size += n;
+        return this;
+    }
+
+    /**
+     * Advances over {@code n} bytes without writing them: only while measuring, where the size of what
+     * follows is all that counts.
+     */
+    public CodeWriter skip(int n) {
+        if (!measuring) {
+            throw new IllegalStateException("skip writes no bytes: only a measuring writer may skip");
+        }
+        size += n;
+        return this;
+    }
+
+    private void reserve(int n) {
+        if (size + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+        }
     }
 
     private void u8(int v) {
@@ -78,7 +123,8 @@ public final class CodeWriter {
         u32(v >>> 32);
     }
 
-    private void patch32(int at, long v) {
+    /** Overwrites the 4 bytes at offset {@code at} of this writer's output, little-endian. */
+    void patch32(int at, long v) {
         if (!measuring) {
             for (int i = 0; i < 4; i++) {
                 buf[at + i] = (byte) (v >>> (8 * i));
@@ -281,22 +327,27 @@ public final class CodeWriter {
 
     /** {@code lea reg, [mem]}. */
     public CodeWriter lea(int reg, Mem m) {
-        return memOp(true, new int[] {0x8D}, reg, m, 0, 0);
+        return memOp(true, 0x8D, reg, m, 0, 0);
     }
 
     /** {@code lea rsp, [rsp + delta]}: moves the stack pointer without touching flags (e.g. past the red zone). */
     public CodeWriter leaRsp(int delta) {
-        return lea(Reg.RSP, Mem.base(Reg.RSP, delta));
+        return lea(Reg.RSP, delta == -RED_ZONE ? BELOW_RED_ZONE : delta == RED_ZONE ? ABOVE_RED_ZONE : Mem.base(Reg.RSP, delta));
     }
+
+    // The probes' moves past the 128-byte red zone, made once (probes are written in every layout pass).
+    private static final int RED_ZONE = 128;
+    private static final Mem BELOW_RED_ZONE = Mem.base(Reg.RSP, -RED_ZONE);
+    private static final Mem ABOVE_RED_ZONE = Mem.base(Reg.RSP, RED_ZONE);
 
     /** {@code mov reg, qword [mem]}. */
     public CodeWriter movRegMem(int reg, Mem m) {
-        return memOp(true, new int[] {0x8B}, reg, m, 0, 0);
+        return memOp(true, 0x8B, reg, m, 0, 0);
     }
 
     /** {@code mov qword [mem], reg}. */
     public CodeWriter movMemReg(Mem m, int reg) {
-        return memOp(true, new int[] {0x89}, reg, m, 0, 0);
+        return memOp(true, 0x89, reg, m, 0, 0);
     }
 
     /** {@code inc byte/word/dword/qword [mem]}. */
@@ -317,7 +368,7 @@ public final class CodeWriter {
 
     /** {@code mov byte [mem], imm8}. */
     public CodeWriter movMemImm8(Mem m, int value) {
-        return memOp(false, new int[] {0xC6}, 0, m, value, 1);
+        return memOp(false, 0xC6, 0, m, value, 1);
     }
 
     /** {@code lock}: the next instruction's memory access is atomic (it must be a lockable one). */
@@ -328,7 +379,7 @@ public final class CodeWriter {
 
     /** {@code xadd qword [mem], reg}: reg gets the old value, memory the sum (atomic after {@link #lock()}). */
     public CodeWriter xaddMemReg(Mem m, int reg) {
-        return memOp(true, new int[] {0x0F, 0xC1}, reg, m, 0, 0);
+        return memOp(true, 0x0FC1, reg, m, 0, 0);
     }
 
     /** {@code cmp reg, simm32} (64-bit register; the 8-bit immediate form when it fits, rax's own form else). */
@@ -351,29 +402,29 @@ public final class CodeWriter {
 
     /** {@code mov dword [mem], imm32}. */
     public CodeWriter movMemImm32(Mem m, int value) {
-        return memOp(false, new int[] {0xC7}, 0, m, value, 4);
+        return memOp(false, 0xC7, 0, m, value, 4);
     }
 
     /** {@code cmp reg, qword [mem]}. */
     public CodeWriter cmpRegMem(int reg, Mem m) {
-        return memOp(true, new int[] {0x3B}, reg, m, 0, 0);
+        return memOp(true, 0x3B, reg, m, 0, 0);
     }
 
     /** {@code cmp byte [mem], imm8}. */
     public CodeWriter cmpMemImm8(Mem m, int value) {
-        return memOp(false, new int[] {0x80}, 7, m, value, 1);
+        return memOp(false, 0x80, 7, m, value, 1);
     }
 
     private CodeWriter sized(int size, int byteOpcode, int opcode, int ext, Mem m, long imm, int immBytes) {
         switch (size) {
-            case 1 -> memOp(false, new int[] {byteOpcode}, ext, m, imm, immBytes);
+            case 1 -> memOp(false, byteOpcode, ext, m, imm, immBytes);
             case 2 -> {
                 prefixes(m);
                 u8(0x66);
-                memOpNoSeg(false, new int[] {opcode}, ext, m, imm, immBytes);
+                memOpNoSeg(false, opcode, ext, m, imm, immBytes);
             }
-            case 4 -> memOp(false, new int[] {opcode}, ext, m, imm, immBytes);
-            case 8 -> memOp(true, new int[] {opcode}, ext, m, imm, immBytes);
+            case 4 -> memOp(false, opcode, ext, m, imm, immBytes);
+            case 8 -> memOp(true, opcode, ext, m, imm, immBytes);
             default -> throw new IllegalArgumentException("operand size " + size);
         }
         return this;
@@ -387,7 +438,7 @@ public final class CodeWriter {
         }
     }
 
-    private CodeWriter memOp(boolean w, int[] opcode, int reg, Mem m, long imm, int immBytes) {
+    private CodeWriter memOp(boolean w, int opcode, int reg, Mem m, long imm, int immBytes) {
         prefixes(m);
         return memOpNoSeg(w, opcode, reg, m, imm, immBytes);
     }
@@ -399,13 +450,14 @@ public final class CodeWriter {
      *    the shortest displacement (rbp/r13 need one, rsp/r12 need a SIB);
      * 3. the immediate; 4. for rip-relative, the displacement is fixed up now that the end is known.
      */
-    private CodeWriter memOpNoSeg(boolean w, int[] opcode, int reg, Mem m, long imm, int immBytes) {
+    private CodeWriter memOpNoSeg(boolean w, int opcode, int reg, Mem m, long imm, int immBytes) {
         boolean hasBase = !m.ripRelative() && m.base() != Reg.NONE;
         boolean hasIndex = !m.ripRelative() && m.index() != Reg.NONE;
         rex(w, reg, hasIndex ? m.index() : -1, hasBase ? m.base() : -1, false);
-        for (int op : opcode) {
-            u8(op);
+        if (opcode > 0xFF) {   // two opcode bytes (0F xx) in one int: no array to allocate per instruction
+            u8(opcode >> 8);
         }
+        u8(opcode & 0xFF);
         int regBits = (reg & 7) << 3;
         int dispAt = -1;
         if (m.ripRelative()) {

@@ -19,21 +19,21 @@ public final class Relocator {
         if (insn.flow().isDirect()) {
             throw new IllegalArgumentException("use branch() for " + insn);
         }
-        byte[] b = insn.bytes();
         if (insn.isRipRelative()) {
             if (insn.dispSize() != 4) {
                 throw new IllegalStateException("rip-relative operand without a 32-bit displacement: " + insn);
             }
-            long newEnd = w.address() + b.length;
+            long newEnd = w.address() + insn.length();
             long rel = insn.ripTarget() - newEnd;
             if (!CodeWriter.fitsInt32(rel)) {
                 throw new DisplacementOutOfRangeException(w.address(), insn.ripTarget(), 4);
             }
-            for (int i = 0; i < 4; i++) {
-                b[insn.dispOffset() + i] = (byte) (rel >>> (8 * i));
-            }
+            int at = w.size();
+            w.copy(insn);
+            w.patch32(at + insn.dispOffset(), rel);
+        } else {
+            w.copy(insn);
         }
-        w.bytes(b);
     }
 
     /**
@@ -56,11 +56,30 @@ public final class Relocator {
         }
     }
 
-    /** @return the size {@link #branch} will emit */
+    /**
+     * @return the size {@link #branch} will emit: worked out here rather than measured, because the
+     *     layout asks it of every branch it moves
+     */
     public static int branchSize(Insn insn, boolean shortForm) {
-        CodeWriter m = CodeWriter.measuring(0);
-        branch(m, insn, shortForm ? 0 : 0x1000, shortForm);
-        return m.size();
+        return switch (insn.flow()) {
+            case CALL -> 5;
+            case JUMP -> shortForm ? 2 : 5;
+            case COND_JUMP -> conditionalSize(insn, shortForm);
+            default -> throw new IllegalArgumentException("not a direct branch: " + insn);
+        };
+    }
+
+    /** @return the size {@link #conditional} emits: jcc rel8 or rel32, or the expansion of loop and jrcxz */
+    private static int conditionalSize(Insn insn, boolean shortForm) {
+        int op = opcodeIndex(insn);
+        int first = insn.byteAt(op);
+        if (first >= 0x70 && first <= 0x7F || first == 0x0F) {
+            return shortForm ? 2 : 6;
+        }
+        if (shortForm) {
+            throw new IllegalArgumentException(insn.mnemonic() + " has no short form after relocation");
+        }
+        return op + 2 + 2 + 5;   // prefixes, <op> +2, jmp short +5, jmp rel32
     }
 
     private static void conditional(CodeWriter w, Insn insn, long target, boolean shortForm) {

@@ -233,6 +233,11 @@ class CodeWriterTest {
                     Insn last = back.get(back.size() - 1);
                     assertEquals(newTarget, last.target(), i + " -> " + back);
                     assertEquals(Relocator.branchSize(i, false), out.length);
+                    if (Relocator.hasShortForm(i) && Relocator.isShortEncoded(i)) {   // the ones the layout may keep short
+                        CodeWriter near = CodeWriter.at(newAddress);
+                        Relocator.branch(near, i, newAddress + 16, true);
+                        assertEquals(Relocator.branchSize(i, true), near.size(), i.toString());
+                    }
                     branches++;
                 } else if (i.flow() != FlowKind.INVALID) {
                     Relocator.relocate(w, i);
