@@ -27,7 +27,11 @@ public final class ElfImageBuilder {
     private static final long PAGE = 0x1000;
 
     private final ElfFile elf;
-    private final byte[] image;
+    /**
+     * Patches to the input's bytes, {file offset, bytes}, applied in order when the output is built
+     * (not to a copy of the input made up front: the output is a copy already).
+     */
+    private final List<Map.Entry<Long, byte[]>> patches = new ArrayList<>();
     private final List<NewSegment> segments = new ArrayList<>();
     private long nextAddress;
     private long entry;
@@ -53,7 +57,6 @@ public final class ElfImageBuilder {
             throw new UnsupportedInputException(elf.name() + ": no program header table");
         }
         this.elf = elf;
-        this.image = elf.data().clone();
         long end = 0;
         for (Segment s : elf.segments()) {
             if (s.isLoad()) {
@@ -140,11 +143,11 @@ public final class ElfImageBuilder {
 
     /** Overwrites bytes of the input file that no segment loads (e.g. .symtab entries). */
     public void patchFile(long fileOffset, byte[] bytes) {
-        if (fileOffset < 0 || fileOffset + bytes.length > image.length) {
+        if (fileOffset < 0 || fileOffset + bytes.length > elf.data().length) {
             throw new IllegalArgumentException(String.format("file offset 0x%x+%d is outside the file", fileOffset,
                     bytes.length));
         }
-        System.arraycopy(bytes, 0, image, (int) fileOffset, bytes.length);
+        patches.add(Map.entry(fileOffset, bytes.clone()));
     }
 
     /**
@@ -165,7 +168,7 @@ public final class ElfImageBuilder {
         if (off < 0 || elf.fileOffset(vaddr + bytes.length - 1) != off + bytes.length - 1) {
             throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, bytes.length));
         }
-        System.arraycopy(bytes, 0, image, (int) off, bytes.length);
+        patches.add(Map.entry(off, bytes.clone()));
     }
 
     /**
@@ -255,7 +258,7 @@ public final class ElfImageBuilder {
 
         List<byte[]> blocks = new ArrayList<>();
         List<long[]> placed = new ArrayList<>();   // {offset, vaddr, filesz, memsz, flags}
-        long offset = alignUp(image.length, PAGE);
+        long offset = alignUp(elf.data().length, PAGE);
         for (NewSegment s : segments) {
             placed.add(new long[] {offset, s.address(), s.contents().length, s.memSize(), s.flags()});
             blocks.add(s.contents());
@@ -279,12 +282,12 @@ public final class ElfImageBuilder {
         // 2. section headers
         boolean withSections = h.shnum() > 0;
         byte[] names = new byte[0];
+        byte[] extraBytes = names;
         long namesOffset = offset;
         long shoff = 0;
         int shnum = 0;
+        Section oldNames = withSections ? elf.sections().get(h.shstrndx()) : null;
         if (withSections) {
-            Section oldNames = elf.sections().get(h.shstrndx());
-            byte[] oldNameBytes = Arrays.copyOfRange(image, (int) oldNames.offset(), (int) (oldNames.offset() + oldNames.size()));
             StringBuilder extra = new StringBuilder();
             for (NewSection s : newSections) {
                 extra.append(s.name()).append('\0');
@@ -296,15 +299,23 @@ public final class ElfImageBuilder {
             for (Map.Entry<String, byte[]> u : unloaded) {
                 extra.append(u.getKey()).append('\0');
             }
-            byte[] extraBytes = extra.toString().getBytes(StandardCharsets.US_ASCII);
-            names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
-            System.arraycopy(extraBytes, 0, names, oldNameBytes.length, extraBytes.length);
-            shoff = alignUp(namesOffset + names.length, 8);
+            extraBytes = extra.toString().getBytes(StandardCharsets.US_ASCII);
+            int oldNamesLength = (int) (oldNames.offset() + oldNames.size()) - (int) oldNames.offset();
+            shoff = alignUp(namesOffset + oldNamesLength + extraBytes.length, 8);
             shnum = h.shnum() + newSections.size() + 1 + unloaded.size();
             offset = shoff + (long) shnum * ElfHeader.SHENT_SIZE;
         }
 
-        byte[] result = Arrays.copyOf(image, (int) offset);
+        // the input, patched (nothing else is written below its end, so it is read back from here)
+        byte[] result = Arrays.copyOf(elf.data(), (int) offset);
+        for (Map.Entry<Long, byte[]> p : patches) {
+            System.arraycopy(p.getValue(), 0, result, p.getKey().intValue(), p.getValue().length);
+        }
+        if (withSections) {
+            byte[] oldNameBytes = Arrays.copyOfRange(result, (int) oldNames.offset(), (int) (oldNames.offset() + oldNames.size()));
+            names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
+            System.arraycopy(extraBytes, 0, names, oldNameBytes.length, extraBytes.length);
+        }
         for (int i = 0; i < blocks.size(); i++) {
             System.arraycopy(blocks.get(i), 0, result, (int) placed.get(i)[0], blocks.get(i).length);
         }
@@ -363,7 +374,7 @@ public final class ElfImageBuilder {
 
         if (withSections) {
             System.arraycopy(names, 0, result, (int) namesOffset, names.length);
-            System.arraycopy(image, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
+            System.arraycopy(result, (int) h.shoff(), result, (int) shoff, h.shnum() * ElfHeader.SHENT_SIZE);
             for (Map.Entry<Integer, byte[]> u : replacedUnloaded.entrySet()) {
                 int at = (int) shoff + u.getKey() * ElfHeader.SHENT_SIZE;
                 b.putLong(at + 24, replacedOffsets.get(u.getKey())).putLong(at + 32, u.getValue().length);

@@ -2,7 +2,6 @@ package org.ykrw.core.layout;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -42,36 +41,38 @@ public final class InstructionMap {
     }
 
     /**
-     * What {@link #get} gives for each instruction of a laid-out function, read in order without a
-     * lookup each (the unwind rewriter asks this for every moved instruction).
-     *
      * @param f a function of the layout
-     * @return the mapped new address of each of f's instructions, in the order of its blocks and their instructions
+     * @return the number of its instructions, as {@link #addressesOf} writes them
      */
-    public long[] newAddressesOf(Function f) {
-        int from = firstInsn(f);
-        long[] out = new long[plan.firstInsn[position.get(f) + 1] - from];
-        for (int k = 0; k < out.length; k++) {
-            int i = from + k;
-            out[k] = newAddress[plan.repeated[i] ? index.get(plan.insnOld[i]) : i];
-        }
-        return out;
+    public int count(Function f) {
+        return plan.firstInsn[position(f) + 1] - plan.firstInsn[position(f)];
     }
 
     /**
+     * Writes, for each instruction of a laid-out function in the order of its blocks and their
+     * instructions, its input address and what {@link #get} gives for it, read in order without a
+     * lookup each (the unwind rewriter asks this for every moved instruction).
+     *
      * @param f a function of the layout
-     * @return the input address of each of f's instructions, in the order of {@link #newAddressesOf}
+     * @param olds receives the input addresses, from index 0 ({@link #count} of them)
+     * @param news receives the new addresses
      */
-    public long[] oldAddressesOf(Function f) {
-        return Arrays.copyOfRange(plan.insnOld, firstInsn(f), plan.firstInsn[position.get(f) + 1]);
+    public void addressesOf(Function f, long[] olds, long[] news) {
+        int from = plan.firstInsn[position(f)];
+        int n = count(f);
+        System.arraycopy(plan.insnOld, from, olds, 0, n);
+        for (int k = 0; k < n; k++) {
+            int i = from + k;
+            news[k] = newAddress[plan.repeated[i] ? index.get(plan.insnOld[i]) : i];
+        }
     }
 
-    private int firstInsn(Function f) {
+    private int position(Function f) {
         Integer fn = position.get(f);
         if (fn == null) {
             throw new IllegalArgumentException(f + " is not in the layout");
         }
-        return plan.firstInsn[fn];
+        return fn;
     }
 
     /** @return the number of instructions mapped */

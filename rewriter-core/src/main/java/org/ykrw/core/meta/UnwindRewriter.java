@@ -1,6 +1,5 @@
 package org.ykrw.core.meta;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -41,13 +40,6 @@ public final class UnwindRewriter {
     }
 
     /**
-     * A stretch of moved code described by one input FDE: its instructions' old and new addresses and
-     * the row of the input's CFA program each is in.
-     */
-    private record Run(EhFrame.Fde fde, long[] oldAddresses, long[] newAddresses, int[] rows, long newEnd) {
-    }
-
-    /**
      * What does not depend on where the unwind segment goes (the bulk of the work: reading .eh_frame,
      * cutting the moved code into runs, their CFA programs), so that it can be done while the rest of
      * the output is still being placed.
@@ -56,15 +48,13 @@ public final class UnwindRewriter {
         private final ElfFile elf;
         private final InstructionMap instructionMap;
         private final EhFrame frame;
-        private final List<Run> runs;
-        private final byte[][] programs;
+        private final List<RunCutter.Run> runs;
 
-        private Prepared(ElfFile elf, InstructionMap instructionMap, EhFrame frame, List<Run> runs, byte[][] programs) {
+        private Prepared(ElfFile elf, InstructionMap instructionMap, EhFrame frame, List<RunCutter.Run> runs) {
             this.elf = elf;
             this.instructionMap = instructionMap;
             this.frame = frame;
             this.runs = runs;
-            this.programs = programs;
         }
 
         /**
@@ -110,26 +100,22 @@ public final class UnwindRewriter {
             return null;
         }
         // 1. runs of moved code, each under one input FDE, and their new CFA programs
-        List<Run> runs = new ArrayList<>();
+        RunCutter cutter = new RunCutter(instructionMap, input.byStart, input.programs);
         for (Function f : moved) {
-            runs.addAll(runsOf(f, instructionMap, newRanges.get(f), input.byStart, input.programs));
+            cutter.cut(f, newRanges.get(f)[1]);
         }
-        byte[][] newPrograms = new byte[runs.size()][];
-        for (int i = 0; i < runs.size(); i++) {
-            newPrograms[i] = program(runs.get(i), input.programs.get(runs.get(i).fde()));
-        }
-        return new Prepared(elf, instructionMap, input.frame, runs, newPrograms);
+        return new Prepared(elf, instructionMap, input.frame, cutter.runs());
     }
 
     private static Result write(Prepared p, long base) {
-        List<Run> runs = p.runs;
+        List<RunCutter.Run> runs = p.runs;
         // 2. LSDAs first, at the segment start: their content depends on their own address
         DwarfBytes segment = new DwarfBytes();
         Map<Long, LsdaRemapper> remappers = new HashMap<>();
         long[] newLsda = new long[runs.size()];
         int lsdas = 0;
         for (int i = 0; i < runs.size(); i++) {
-            Run run = runs.get(i);
+            RunCutter.Run run = runs.get(i);
             if (run.fde().lsda() == 0) {
                 continue;
             }
@@ -139,7 +125,7 @@ public final class UnwindRewriter {
             LsdaRemapper remapper = remappers.computeIfAbsent(run.fde().lsda(),
                     a -> new LsdaRemapper(p.elf, a, run.fde().pcBegin()));
             long at = base + segment.size();
-            segment.bytes(remapper.write(at, run.newAddresses()[0], run.newEnd(), old -> siteMap(run, old),
+            segment.bytes(remapper.write(at, run.newStart(), run.newEnd(), old -> siteMap(run, old),
                     old -> {
                         long n = p.instructionMap.get(old);
                         return n != InstructionMap.ABSENT ? n : old;
@@ -156,10 +142,10 @@ public final class UnwindRewriter {
         EhFrameWriter w = new EhFrameWriter(ehFrame);
         w.copy(p.frame);
         for (int i = 0; i < runs.size(); i++) {
-            Run run = runs.get(i);
-            long start = run.newAddresses()[0];
+            RunCutter.Run run = runs.get(i);
+            long start = run.newStart();
             w.fde(run.fde().cie(), start, run.newEnd() - start, newLsda[i], run.fde().extraAugmentation(),
-                    p.programs[i], true);
+                    run.program(), true);
         }
         byte[] ehBytes = w.finish();
         segment.bytes(ehBytes);
@@ -174,104 +160,12 @@ public final class UnwindRewriter {
                 runs.size(), lsdas);
     }
 
-    /** Cuts a moved function into runs; instructions outside every FDE are left uncovered, as they were. */
-    private static List<Run> runsOf(Function f, InstructionMap instructionMap, long[] range,
-            List<EhFrame.Fde> byStart, Map<EhFrame.Fde, CfaProgram> programs) {
-        // old/new address pairs in emission order (kept in two arrays, the first n of each); a repeated
-        // old instruction (overlapping blocks) is part of what precedes it
-        long[] olds = instructionMap.oldAddressesOf(f);
-        long[] news = instructionMap.newAddressesOf(f);
-        int n = 0;
-        long lastNew = Long.MIN_VALUE;
-        for (int j = 0; j < olds.length; j++) {
-            if (news[j] > lastNew) {
-                olds[n] = olds[j];
-                news[n++] = news[j];
-                lastNew = news[j];
-            }
-        }
-        int[] rows = new int[n];
-        List<Run> runs = new ArrayList<>();
-        int k = 0;
-        while (k < n) {
-            EhFrame.Fde fde = fdeAt(byStart, olds[k]);
-            if (fde == null) {
-                k++;
-                continue;
-            }
-            CfaProgram program = programs.computeIfAbsent(fde, CfaProgram::of);
-            int first = k;
-            int row = program.rowAt(olds[k]);
-            rows[k] = row;
-            k++;
-            while (k < n) {
-                long old = olds[k];
-                if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()) {
-                    break;
-                }
-                // addresses only grow inside a run, so the row is found by moving forward from the last one
-                int r = program.rowFrom(row, old);
-                if (r < row) {
-                    break;
-                }
-                row = r;
-                rows[k] = r;
-                k++;
-            }
-            long end = k < n ? news[k] : range[1];
-            runs.add(new Run(fde, Arrays.copyOfRange(olds, first, k), Arrays.copyOfRange(news, first, k),
-                    Arrays.copyOfRange(rows, first, k), end));
-        }
-        return runs;
-    }
-
-    private static EhFrame.Fde fdeAt(List<EhFrame.Fde> byStart, long address) {
-        int lo = 0;
-        int hi = byStart.size() - 1;
-        EhFrame.Fde found = null;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            EhFrame.Fde f = byStart.get(mid);
-            if (Long.compareUnsigned(f.pcBegin(), address) <= 0) {
-                found = f;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found != null && Long.compareUnsigned(address, found.pcEnd()) < 0 ? found : null;
-    }
-
     /** @return new address of the run's first instruction at or after {@code old}, or the run's end */
-    private static long siteMap(Run run, long old) {
+    private static long siteMap(RunCutter.Run run, long old) {
         int i = Arrays.binarySearch(run.oldAddresses(), old);
         if (i < 0) {
             i = -i - 1;
         }
         return i < run.oldAddresses().length ? run.newAddresses()[i] : run.newEnd();
-    }
-
-    /** @return the new FDE's CFA program: rows up to the first instruction's, then advances and rows */
-    private static byte[] program(Run run, CfaProgram program) {
-        DwarfBytes out = new DwarfBytes();
-        List<CfaProgram.Row> rows = program.rows();
-        int row = run.rows()[0];
-        for (int r = 0; r <= row; r++) {
-            out.bytes(rows.get(r).ops());
-        }
-        long loc = run.newAddresses()[0];
-        for (int i = 1; i < run.oldAddresses().length; i++) {
-            int r = run.rows()[i];
-            if (r == row) {
-                continue;
-            }
-            CfaProgram.advance(out, run.newAddresses()[i] - loc);
-            loc = run.newAddresses()[i];
-            for (int j = row + 1; j <= r; j++) {
-                out.bytes(rows.get(j).ops());
-            }
-            row = r;
-        }
-        return out.toByteArray();
     }
 }

@@ -15,9 +15,12 @@ public enum Condition {
         return code;
     }
 
+    /** values() copies the array each call; every relocated conditional jump asks. */
+    private static final Condition[] BY_CODE = values();
+
     /** @return the condition with this 4-bit code */
     public static Condition ofCode(int code) {
-        return values()[code & 15];
+        return BY_CODE[code & 15];
     }
 
     /**
