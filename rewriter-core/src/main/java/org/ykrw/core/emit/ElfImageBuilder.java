@@ -159,7 +159,18 @@ public final class ElfImageBuilder {
         if (off < 0 || elf.fileOffset(vaddr + length - 1) != off + length - 1) {
             throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, length));
         }
-        return java.util.Arrays.copyOfRange(image, (int) off, (int) off + length);
+        byte[] out = java.util.Arrays.copyOfRange(elf.data(), (int) off, (int) off + length);
+        for (Map.Entry<Long, byte[]> p : patches) {  // in order, as build() applies them
+            long at = p.getKey();
+            byte[] b = p.getValue();
+            for (int i = 0; i < b.length; i++) {
+                long k = at + i - off;
+                if (k >= 0 && k < length) {
+                    out[(int) k] = b[i];
+                }
+            }
+        }
+        return out;
     }
 
     /** Overwrites file-backed bytes of the input's image at a virtual address. */

@@ -76,6 +76,9 @@ public final class Relocator {
         if (first >= 0x70 && first <= 0x7F || first == 0x0F) {
             return shortForm ? 2 : 6;
         }
+        if (first == XBEGIN) {
+            return 6;
+        }
         if (shortForm) {
             throw new IllegalArgumentException(insn.mnemonic() + " has no short form after relocation");
         }
@@ -94,6 +97,14 @@ public final class Relocator {
             }
             return;
         }
+        if (first == XBEGIN) {
+            // xbegin's operand is where an aborted transaction resumes: C7 F8 rel32 (the 66-prefixed
+            // rel16 form is dropped with the other prefixes). It has no rel8 form to expand.
+            w.bytes((byte) XBEGIN, (byte) 0xF8);
+            long rel = target - (w.address() + 4);
+            w.bytes((byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24));
+            return;
+        }
         // loop/loope/loopne/jrcxz/jecxz exist only with rel8: keep the instruction, aimed two bytes
         // ahead at a rel32 jmp to the real target, and step over that jmp when not taken:
         //   <op> +2 ; jmp short +5 ; jmp target
@@ -106,6 +117,9 @@ public final class Relocator {
             throw new IllegalArgumentException(insn.mnemonic() + " has no short form after relocation");
         }
     }
+
+    /** First opcode byte of xbegin (C7 F8), which capstone counts among the conditional branches. */
+    private static final int XBEGIN = 0xC7;
 
     /** @return index of the opcode byte after legacy prefixes (branch hints and bnd are dropped by re-encoding) */
     private static int opcodeIndex(Insn insn) {
@@ -128,7 +142,7 @@ public final class Relocator {
             return false;
         }
         int op = insn.byteAt(opcodeIndex(insn));
-        return op < 0xE0 || op > 0xE3;
+        return (op < 0xE0 || op > 0xE3) && op != XBEGIN;
     }
 
     /** @return true when the instruction is encoded with a rel8 displacement (jmp short, jcc short) */

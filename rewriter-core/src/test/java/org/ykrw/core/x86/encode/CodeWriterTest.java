@@ -256,6 +256,24 @@ class CodeWriterTest {
     }
 
     @Test
+    void movesXbeginsAbortTarget() {
+        try (CapstoneDecoder dec = new CapstoneDecoder()) {
+            for (String hex : new String[] {"c7f810000000", "66c7f81000"}) {  // rel32 and rel16 forms
+                Insn i = dec.decodeOne(HexFormat.of().parseHex(hex), 0, 0x1000);
+                assertTrue(Relocator.isBranch(i) && !Relocator.hasShortForm(i), hex);
+                CodeWriter w = CodeWriter.at(0x9000);
+                Relocator.branch(w, i, 0x7000_0000L, false);
+                byte[] out = w.toByteArray();
+                assertEquals(Relocator.branchSize(i, false), out.length, hex);
+                List<Insn> back = dec.decode(out, 0, out.length, 0x9000, 0);
+                assertEquals(1, back.size(), hex);
+                assertEquals("xbegin", back.get(0).mnemonic());
+                assertEquals(0x7000_0000L, back.get(0).target(), hex);
+            }
+        }
+    }
+
+    @Test
     void expandsRel8OnlyBranches() {
         try (CapstoneDecoder dec = new CapstoneDecoder()) {
             for (String hex : new String[] {"e3fe", "67e3fe", "e2fe", "e1fe", "e0fe"}) {
