@@ -35,7 +35,7 @@ final class FunctionLifter {
     /**
      * Walks from the roots other functions gave {@code fn} since it was lifted, adding what they reach.
      *
-     * @return false when that code has what makes the walk order matter (see CfgBuilder.extendable);
+     * @return false when that code has what makes the walk order matter (see ExtraRoots.extendable);
      *     {@code fn} is then half-extended and must be lifted anew
      */
     static boolean extend(LiftContext ctx, LiftedFunction fn) {
