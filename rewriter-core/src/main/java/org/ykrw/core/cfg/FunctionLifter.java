@@ -23,8 +23,8 @@ final class FunctionLifter {
         this.ctx = ctx;
         // An entry inside an FDE (a jump-table target in a .cold fragment) is bounded by that FDE too.
         long[] range = ctx.frameRange(entry);
-        this.fn = range != null ? new LiftedFunction(entry, range[0], range[1])
-                : new LiftedFunction(entry, entry, Long.MAX_VALUE);
+        this.fn = range != null ? new LiftedFunction(ctx.image(), entry, range[0], range[1])
+                : new LiftedFunction(ctx.image(), entry, entry, Long.MAX_VALUE);
     }
 
     private FunctionLifter(LiftContext ctx, LiftedFunction fn) {
