@@ -2,6 +2,7 @@ package org.ykrw.cli;
 
 import java.io.PrintWriter;
 import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.x86.decode.CapstoneDecoder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,8 +39,15 @@ public final class Main implements Runnable {
 
     /** @param args command line */
     public static void main(String[] args) {
+        if (args.length > 0 && LIFTING.contains(args[0])) {
+            CapstoneDecoder.preload();  // while picocli builds its model and the input is read
+        }
         System.exit(execute(args));
     }
+
+    /** The commands that decode code, for which capstone is loaded ahead. */
+    private static final java.util.Set<String> LIFTING =
+            java.util.Set.of("stats", "cfg", "rewrite", "instrument", "strip", "patch", "sweep");
 
     /** Runs the command line and returns the exit status (used by tests without exiting the JVM). */
     public static int execute(String... args) {

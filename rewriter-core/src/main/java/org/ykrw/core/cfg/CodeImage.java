@@ -233,6 +233,24 @@ final class CodeImage {
         return decodeCalls;
     }
 
+    /** @return index of the region holding {@code address}, or -1 (for {@link #slots}) */
+    int regionOf(long address) {
+        return regionIndex(address);
+    }
+
+    /**
+     * @return region {@code r}'s instructions by offset from its start, as decoded so far (with the
+     *     marker for undecodable bytes; shared: do not modify)
+     */
+    Insn[] slots(int r) {
+        return insns[r];
+    }
+
+    /** @return the address region {@code r} starts at */
+    long regionStart(int r) {
+        return regions.get(r)[0];
+    }
+
     /** @return index of the region holding {@code address}, or -1 */
     private int regionIndex(long address) {
         for (int r = 0; r < regions.size(); r++) {

@@ -23,8 +23,8 @@ final class FunctionLifter {
         this.ctx = ctx;
         // An entry inside an FDE (a jump-table target in a .cold fragment) is bounded by that FDE too.
         long[] range = ctx.frameRange(entry);
-        this.fn = range != null ? new LiftedFunction(entry, range[0], range[1])
-                : new LiftedFunction(entry, entry, Long.MAX_VALUE);
+        this.fn = range != null ? new LiftedFunction(ctx.image(), entry, range[0], range[1])
+                : new LiftedFunction(ctx.image(), entry, entry, Long.MAX_VALUE);
     }
 
     private FunctionLifter(LiftContext ctx, LiftedFunction fn) {
@@ -35,7 +35,7 @@ final class FunctionLifter {
     /**
      * Walks from the roots other functions gave {@code fn} since it was lifted, adding what they reach.
      *
-     * @return false when that code has what makes the walk order matter (see CfgBuilder.extendable);
+     * @return false when that code has what makes the walk order matter (see ExtraRoots.extendable);
      *     {@code fn} is then half-extended and must be lifted anew
      */
     static boolean extend(LiftContext ctx, LiftedFunction fn) {

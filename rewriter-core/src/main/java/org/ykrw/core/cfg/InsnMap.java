@@ -7,12 +7,14 @@ import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 
 /**
- * The instructions of one lifted function by address. A function's code lies above its range start
- * and mostly inside its FDE range, so the instructions sit in an array indexed by their offset from
- * that start: a lookup is an array load (lifting asks several per instruction), address order comes
- * from a scan, and the array costs four bytes per code byte, no more than a hash table sized for the
- * range cost. Code farther away than {@link #DENSE_LIMIT} bytes (a function without an FDE that
- * jumps far) goes to a hash table instead, so no function can claim a huge array.
+ * The instructions of one lifted function by address. Every instruction lifting puts here is the one
+ * {@link CodeImage} holds for its address, and a function's code lies above its range start in one
+ * region: so the map is a bit per code byte from the range start (is an instruction of the function
+ * there?), and the instruction itself is read from the image's array for the region. A lookup is a
+ * bit test and an array load, address order comes from a scan of the bits, and the whole map costs
+ * an eighth of a byte per code byte, where an array of instructions cost four and a hash table sized
+ * for the range more. Anything else (an instruction the image does not hold, code farther than
+ * {@link #DENSE_LIMIT} bytes away: a function without an FDE jumping far) goes to a hash table.
  *
  * <p>Ordered questions are answered by probing: no x86 instruction is longer than 15 bytes, so the
  * instruction before an address that can reach it starts at most 15 bytes lower, and probing those
@@ -21,15 +23,18 @@ import org.ykrw.core.x86.Insn;
  */
 final class InsnMap {
     private static final int MAX_INSN = 15;
-    /** Largest array (in code bytes) one function gets; beyond it, instructions go to {@link #far}. */
-    private static final int DENSE_LIMIT = 1 << 20;
-    /** Smallest array, for functions without an FDE to size it from. */
+    /** Largest span (in code bytes) the bits cover; beyond it, instructions go to {@link #far}. */
+    private static final int DENSE_LIMIT = 1 << 24;
+    /** Smallest span, for functions without an FDE to size it from. */
     private static final int MIN_DENSE = 256;
 
     private final long base;
-    /** the instruction starting at base + i, or null */
-    private Insn[] dense;
-    /** instructions outside [base, base + DENSE_LIMIT), or null while there is none */
+    /** the image's instructions for the region holding base, indexed from slotsBase; null: none */
+    private final Insn[] slots;
+    private final long slotsBase;
+    /** bit i: the image's instruction at base + i belongs to the function */
+    private long[] bits;
+    /** instructions the bits cannot hold, or null while there is none */
     private LongMap<Insn> far;
     private int size;
     private Insn last;
@@ -38,19 +43,24 @@ final class InsnMap {
     private boolean hasIndirectJump;
 
     /**
+     * @param image where the function's instructions come from
      * @param base the lowest address expected (the function's range start)
      * @param expectedSpan bytes the code is expected to span from {@code base} (its FDE range), or 0
      */
-    InsnMap(long base, long expectedSpan) {
+    InsnMap(CodeImage image, long base, long expectedSpan) {
         this.base = base;
-        this.dense = new Insn[(int) Math.min(Math.max(expectedSpan, MIN_DENSE), DENSE_LIMIT)];
+        int region = image.regionOf(base);
+        this.slots = region >= 0 ? image.slots(region) : null;
+        this.slotsBase = region >= 0 ? image.regionStart(region) : 0;
+        long span = Math.min(Math.max(expectedSpan, MIN_DENSE), DENSE_LIMIT);
+        this.bits = new long[(int) ((span + 63) >>> 6)];
     }
 
     /** @return the instruction starting at {@code address}, or null */
     Insn get(long address) {
         long offset = address - base;
-        if (offset >= 0 && offset < dense.length) {
-            return dense[(int) offset];
+        if (offset >= 0 && offset < ((long) bits.length << 6) && (bits[(int) (offset >>> 6)] & (1L << offset)) != 0) {
+            return slots[(int) (address - slotsBase)];
         }
         return far == null ? null : far.get(address);
     }
@@ -64,22 +74,31 @@ final class InsnMap {
     void put(Insn insn) {
         long address = insn.address();
         long offset = address - base;
-        if (offset >= 0 && offset < DENSE_LIMIT) {
-            if (offset >= dense.length) {
-                dense = Arrays.copyOf(dense, (int) Math.min(Math.max(2L * dense.length, offset + 1), DENSE_LIMIT));
+        boolean existed = get(address) != null;
+        if (existed) {
+            if (offset >= 0 && offset < ((long) bits.length << 6)) {
+                bits[(int) (offset >>> 6)] &= ~(1L << offset);
             }
-            if (dense[(int) offset] == null) {
-                size++;
+            if (far != null) {
+                far.put(address, null);
             }
-            dense[(int) offset] = insn;
+        }
+        long slot = address - slotsBase;
+        if (offset >= 0 && offset < DENSE_LIMIT && slots != null && slot >= 0 && slot < slots.length
+                && slots[(int) slot] == insn) {
+            int word = (int) (offset >>> 6);
+            if (word >= bits.length) {
+                bits = Arrays.copyOf(bits, Math.max(2 * bits.length, word + 1));
+            }
+            bits[word] |= 1L << offset;
         } else {
             if (far == null) {
                 far = new LongMap<>(16);
             }
-            if (far.get(address) == null) {
-                size++;
-            }
             far.put(address, insn);
+        }
+        if (!existed) {
+            size++;
         }
         if (last == null || address > last.address()) {
             last = insn;
@@ -139,20 +158,27 @@ final class InsnMap {
             List<Insn> out = new ArrayList<>(size);
             long[] farAddresses = far == null ? new long[0] : far.sortedKeys();
             int k = 0;
-            while (k < farAddresses.length && farAddresses[k] < base) {
-                out.add(far.get(farAddresses[k++]));
-            }
-            int end = last == null ? 0 : (int) Math.min(dense.length, last.address() - base + 1);
-            for (int i = 0; i < end; i++) {
-                if (dense[i] != null) {
-                    out.add(dense[i]);
+            for (int w = 0; w < bits.length; w++) {
+                for (long word = bits[w]; word != 0; word &= word - 1) {
+                    long address = base + ((long) w << 6) + Long.numberOfTrailingZeros(word);
+                    for (; k < farAddresses.length && farAddresses[k] < address; k++) {
+                        addIfPresent(out, far.get(farAddresses[k]));
+                    }
+                    out.add(slots[(int) (address - slotsBase)]);
                 }
             }
-            while (k < farAddresses.length) {
-                out.add(far.get(farAddresses[k++]));
+            for (; k < farAddresses.length; k++) {
+                addIfPresent(out, far.get(farAddresses[k]));
             }
             sorted = out;
         }
         return sorted;
+    }
+
+    /** Adds {@code insn} unless null (a far entry replaced by one the bits hold). */
+    private static void addIfPresent(List<Insn> out, Insn insn) {
+        if (insn != null) {
+            out.add(insn);
+        }
     }
 }

@@ -168,7 +168,8 @@ final class IrBuilder {
             Insn last = b.lastInstruction();
             switch (last.flow()) {
                 case SEQUENTIAL, INDIRECT_CALL, CALL -> {
-                    if (lf.noReturnCalls.isEmpty() || !lf.noReturnCalls.contains(last.address())) {
+                    // Only calls are in noReturnCalls: the set is asked about them alone.
+                    if (last.flow() != FlowKind.CALL || !lf.noReturnCalls.contains(last.address())) {
                         f.addEdge(b, blockAfter(blocks, k), last.end(), EdgeKind.FALL_THROUGH);
                     }
                 }

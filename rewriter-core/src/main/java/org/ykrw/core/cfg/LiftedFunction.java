@@ -51,14 +51,14 @@ final class LiftedFunction {
     LiftContext liftedIn;
     int startsKnown;
 
-    LiftedFunction(long entry, long rangeStart, long rangeEnd) {
+    LiftedFunction(CodeImage image, long entry, long rangeStart, long rangeEnd) {
         this.entry = entry;
         this.rangeStart = rangeStart;
         this.rangeEnd = rangeEnd;
         // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
         // the tables rarely grow: growing them was a large part of what lifting allocated.
         long span = rangeEnd == Long.MAX_VALUE ? 0 : rangeEnd - rangeStart;
-        this.insns = new InsnMap(rangeStart, span);
+        this.insns = new InsnMap(image, rangeStart, span);
         this.leaders = new LongSet((int) Math.min(Math.max(span / 16, 4), 1 << 18));
     }
 

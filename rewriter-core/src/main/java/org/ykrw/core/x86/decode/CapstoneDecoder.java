@@ -68,6 +68,24 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     /**
+     * Starts loading capstone (JNA, the library, the tables shared by all decoders) on a background
+     * thread, so that it overlaps with what a command does before it decodes (parsing its command
+     * line, reading the input); the first decoder then finds it done (~35 ms at start-up). A failure
+     * is left for that decoder to report.
+     */
+    public static void preload() {
+        Thread t = new Thread(() -> {
+            try (CapstoneDecoder warm = new CapstoneDecoder()) {
+                warm.checkOpen();  // opening one decoder loads and warms everything shared
+            } catch (RuntimeException | LinkageError e) {
+                // Reported, in one line, by the decoder that needs capstone.
+            }
+        }, "ykrw-capstone-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
      * Maps capstone's register ids once per process: 255 native calls and name matching each time cost
      * start-up. The calls go through the direct mapping: through the interface they took ~9 ms.
      */
