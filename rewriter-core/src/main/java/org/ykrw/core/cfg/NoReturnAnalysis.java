@@ -41,6 +41,9 @@ final class NoReturnAnalysis {
         lifted.keySet().forEach(liftedEntries::add);
     }
 
+    /** Per function looked at, the callees it waits on already. */
+    private final java.util.Map<LiftedFunction, LongSet> registered = new java.util.IdentityHashMap<>();
+
     /** @return entries of functions that never return */
     Set<Long> run() {
         // A function undecided after its first look is looked at again only when a function its paths
@@ -81,8 +84,15 @@ final class NoReturnAnalysis {
             work.add(f);
             return;
         }
+        // A function waits on each callee once, however many of its calls to it were cut and however
+        // often it is looked at again: waiting twice on one callee, it would be looked at twice when
+        // that returns, and wait twice more on the next (less's command loop took hours that way).
+        LongSet distinct = registered.computeIfAbsent(f, k -> new LongSet());
         for (int i = 0; i < blockers.size(); i++) {
             long callee = blockers.get(i);
+            if (!distinct.add(callee)) {
+                continue;
+            }
             List<LiftedFunction> waiters = waiting.get(callee);
             if (waiters == null || waiters.isEmpty()) {
                 waiters = new ArrayList<>(2);
