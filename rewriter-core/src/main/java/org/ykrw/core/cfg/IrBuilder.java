@@ -17,25 +17,6 @@ import org.ykrw.core.x86.Insn;
 
 /** Turns raw lifted functions into IR: blocks split at leaders, typed edges, tables and gaps. */
 final class IrBuilder {
-    /**
-     * A table sized by its index's width was read until its first slot without code; what follows
-     * a table is often the next one, whose slots can pass for code of the same function. Slots from
-     * another table's start on are that table's: rewriting them as ours would break its jump.
-     */
-    private static List<JumpTable> cutAtNextTable(List<JumpTable> tables) {
-        long[] starts = tables.stream().mapToLong(JumpTable::tableAddress).sorted().distinct().toArray();
-        List<JumpTable> out = new ArrayList<>(tables.size());
-        for (JumpTable t : tables) {
-            int next = java.util.Arrays.binarySearch(starts, t.tableAddress()) + 1;
-            long end = t.tableAddress() + (long) t.entryCount() * t.entrySize();
-            if (t.widthBound() && next < starts.length && starts[next] < end) {
-                t = t.cut((int) ((starts[next] - t.tableAddress()) / t.entrySize()));
-            }
-            out.add(t);
-        }
-        return out;
-    }
-
     private final CodeImage image;
     private final FunctionStarts starts;
     private final Map<Long, String> plt;
@@ -104,6 +85,25 @@ final class IrBuilder {
             connect(f, lf, calls.get(n++));
         }
         return new Program(functions, cutAtNextTable(tables), unresolved, unreached(functions), millis);
+    }
+
+    /**
+     * A table sized by its index's width was read until its first slot without code; what follows
+     * a table is often the next one, whose slots can pass for code of the same function. Slots from
+     * another table's start on are that table's: rewriting them as ours would break its jump.
+     */
+    private static List<JumpTable> cutAtNextTable(List<JumpTable> tables) {
+        long[] starts = tables.stream().mapToLong(JumpTable::tableAddress).sorted().distinct().toArray();
+        List<JumpTable> out = new ArrayList<>(tables.size());
+        for (JumpTable t : tables) {
+            int next = java.util.Arrays.binarySearch(starts, t.tableAddress()) + 1;
+            long end = t.tableAddress() + (long) t.entryCount() * t.entrySize();
+            if (t.widthBound() && next < starts.length && starts[next] < end) {
+                t = t.cut((int) ((starts[next] - t.tableAddress()) / t.entrySize()));
+            }
+            out.add(t);
+        }
+        return out;
     }
 
     /** @return the calls among the function's instructions, in address order */

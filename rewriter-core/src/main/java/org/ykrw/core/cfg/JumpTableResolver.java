@@ -324,11 +324,11 @@ final class JumpTableResolver {
                     frontier.add(p.address());
                     continue;
                 }
-                if (!p.mnemonic().equals("lea") || !p.memOperand().isRipRelative()
-                        || found != null && found != p.ripTarget()) {
+                Long v = ripLeaTarget(p);
+                if (v == null || found != null && !found.equals(v)) {
                     return null;
                 }
-                found = p.ripTarget();
+                found = v;
             }
         }
         return found;
@@ -346,23 +346,26 @@ final class JumpTableResolver {
 
     /** @return the constant every {@code lea reg, [rip+X]} in the function loads, when reg has no other definition */
     private Long uniqueLeaConstant(int reg) {
+        // A callee-saved register the prologue pushes is popped only on the way out: that restores
+        // the caller's value and leads to a return, never back to the jump.
+        boolean popsRestore = isPushed(reg);
         Long found = null;
         for (Insn i : fn.insns.values()) {
-            if ((i.regsWritten() & Reg.bit(reg)) == 0 || i.mnemonic().equals("pop") && isPushed(reg)) {
-                // A callee-saved register the prologue pushes is popped only on the way out: that
-                // restores the caller's value and leads to a return, never back to the jump.
+            if ((i.regsWritten() & Reg.bit(reg)) == 0 || popsRestore && i.mnemonic().equals("pop")) {
                 continue;
             }
-            if (!i.mnemonic().equals("lea") || !i.memOperand().isRipRelative()) {
-                return null;
-            }
-            long v = i.ripTarget();
-            if (found != null && found != v) {
+            Long v = ripLeaTarget(i);
+            if (v == null || found != null && !found.equals(v)) {
                 return null;
             }
             found = v;
         }
         return found;
+    }
+
+    /** @return X for {@code lea r, [rip+X]}, else null */
+    private static Long ripLeaTarget(Insn i) {
+        return i.mnemonic().equals("lea") && i.memOperand().isRipRelative() ? i.ripTarget() : null;
     }
 
     private boolean isPushed(int reg) {

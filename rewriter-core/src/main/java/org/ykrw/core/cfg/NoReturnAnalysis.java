@@ -26,6 +26,8 @@ final class NoReturnAnalysis {
     private final LongStack blockers = new LongStack();
     /** reachesReturn's work list, reused */
     private final LongStack stack = new LongStack();
+    /** Per function looked at, the callees it waits on already. */
+    private final java.util.Map<LiftedFunction, LongSet> registered = new java.util.IdentityHashMap<>();
 
     /**
      * @param lifted every lifted function by entry
@@ -40,9 +42,6 @@ final class NoReturnAnalysis {
         functionStarts.forEach(starts::add);
         lifted.keySet().forEach(liftedEntries::add);
     }
-
-    /** Per function looked at, the callees it waits on already. */
-    private final java.util.Map<LiftedFunction, LongSet> registered = new java.util.IdentityHashMap<>();
 
     /** @return entries of functions that never return */
     Set<Long> run() {

@@ -160,17 +160,19 @@ public final class ElfImageBuilder {
             throw new IllegalArgumentException(String.format("0x%x+%d is not file-backed", vaddr, length));
         }
         byte[] out = java.util.Arrays.copyOfRange(elf.data(), (int) off, (int) off + length);
-        for (Map.Entry<Long, byte[]> p : patches) {  // in order, as build() applies them
-            long at = p.getKey();
-            byte[] b = p.getValue();
-            for (int i = 0; i < b.length; i++) {
-                long k = at + i - off;
-                if (k >= 0 && k < length) {
-                    out[(int) k] = b[i];
-                }
+        applyPatches(out, off);
+        return out;
+    }
+
+    /** Writes the patches, in the order they were made, into {@code dst}, which holds the file from {@code at}. */
+    private void applyPatches(byte[] dst, long at) {
+        for (Map.Entry<Long, byte[]> p : patches) {
+            long from = Math.max(p.getKey(), at);
+            long to = Math.min(p.getKey() + p.getValue().length, at + dst.length);
+            if (from < to) {
+                System.arraycopy(p.getValue(), (int) (from - p.getKey()), dst, (int) (from - at), (int) (to - from));
             }
         }
-        return out;
     }
 
     /** Overwrites file-backed bytes of the input's image at a virtual address. */
@@ -319,9 +321,7 @@ public final class ElfImageBuilder {
 
         // the input, patched (nothing else is written below its end, so it is read back from here)
         byte[] result = Arrays.copyOf(elf.data(), (int) offset);
-        for (Map.Entry<Long, byte[]> p : patches) {
-            System.arraycopy(p.getValue(), 0, result, p.getKey().intValue(), p.getValue().length);
-        }
+        applyPatches(result, 0);
         if (withSections) {
             byte[] oldNameBytes = Arrays.copyOfRange(result, (int) oldNames.offset(), (int) (oldNames.offset() + oldNames.size()));
             names = Arrays.copyOf(oldNameBytes, oldNameBytes.length + extraBytes.length);
