@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.ykrw.core.testutil.Tools;
 
 /**
@@ -125,20 +127,15 @@ class OutputSafetyTest {
         assertEquals(List.of(), list(ro));
     }
 
-    @Test
-    void fileSizeLimit() throws IOException {
+    /**
+     * @param kib the file size limit in blocks of 1 KiB: 200 is enough for JNA to unpack its native
+     *     stub and too little for the rewritten ls; 50 is below what JNA needs
+     */
+    @ParameterizedTest(name = "ulimit -f {0}")
+    @ValueSource(ints = {200, 50})
+    void fileSizeLimit(int kib) throws IOException {
         Path out = dir.resolve("ls.out");
-        // 200 blocks of 1 KiB: enough for JNA to unpack its native stub, too little for rewritten ls.
-        Tools.Result r = Tools.run(List.of("bash", "-c", "ulimit -f 200; exec java -Xss16m -jar \"$0\" rewrite \"$1\" -o \"$2\"",
-                BadInputTest.JAR.toString(), LS.toString(), out.toString()), 120);
-        assertRefusedCleanly(r, "File too large");
-        assertEquals(List.of(), list(dir));
-    }
-
-    @Test
-    void fileSizeLimitBelowWhatJnaNeeds() throws IOException {
-        Path out = dir.resolve("ls.out");
-        Tools.Result r = Tools.run(List.of("bash", "-c", "ulimit -f 50; exec java -Xss16m -jar \"$0\" rewrite \"$1\" -o \"$2\"",
+        Tools.Result r = Tools.run(List.of("bash", "-c", "ulimit -f " + kib + "; exec java -Xss16m -jar \"$0\" rewrite \"$1\" -o \"$2\"",
                 BadInputTest.JAR.toString(), LS.toString(), out.toString()), 120);
         assertRefusedCleanly(r, "File too large");
         assertEquals(List.of(), list(dir));
