@@ -17,6 +17,10 @@ final class Inputs {
 
     /** @return the lifted program of {@code path} */
     static Program lift(Path path) {
+        InputPrefetch ahead = InputPrefetch.take(path);
+        if (ahead != null) {
+            return withProgress(options -> ahead.join(options.progress()));
+        }
         ElfFile elf = ElfFile.read(path);
         return withProgress(options -> CfgBuilder.lift(elf, options));
     }

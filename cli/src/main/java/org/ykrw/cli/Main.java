@@ -39,6 +39,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && LIFTING.contains(args[0])) {
             CapstoneDecoder.preload();  // while picocli builds its model and the input is read
         }
+        InputPrefetch.start(args);
         System.exit(execute(args));
     }
 

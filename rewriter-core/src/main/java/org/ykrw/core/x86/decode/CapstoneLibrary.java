@@ -59,6 +59,12 @@ interface CapstoneLibrary extends Library {
 
     /** @return the loaded library, or a one-line YkrwException naming the package to install */
     private static CapstoneLibrary load() {
+        // Unless told where the system's libraries are, JNA's first use runs `ldconfig -p` in a child
+        // process to find out (10-20 ms of every start-up). The names below are found by dlopen itself,
+        // through the loader's cache, so the usual directories are all JNA needs to be told.
+        if (System.getProperty("jna.platform.library.path") == null) {
+            System.setProperty("jna.platform.library.path", "/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib64:/usr/lib:/lib");
+        }
         Throwable last = null;
         for (String name : new String[] {"libcapstone.so.4", "capstone"}) {
             try {
