@@ -255,12 +255,24 @@ public final class CapstoneDecoder implements AutoCloseable {
         int id = NativeMemory.i32(base + INSN_ID);
         long address = NativeMemory.i64(base + INSN_ADDRESS);
         int size = NativeMemory.u16(base + INSN_LENGTH);
-        // Insn copies the encoding it is given: hand it a reused array of the right length.
-        byte[] bytes = size < encodings.length ? encodings[size] : new byte[size];
-        NativeMemory.copy(base + INSN_BYTES, bytes, size);
-        String mnemonic = cString(base + INSN_MNEMONIC, MNEMONIC_MAX);
+        // The encoding goes to Insn as two words read straight from capstone's 16-byte field: no array.
+        long low = NativeMemory.i64(base + INSN_BYTES);
+        long high = NativeMemory.i64(base + INSN_BYTES + 8);
+        int slot = internedSlot(base + INSN_MNEMONIC);
+        String mnemonic = slot >= 0 ? interned[slot] : longString(base + INSN_MNEMONIC, MNEMONIC_MAX);
+        int kind = slot >= 0 ? internedKinds[slot] : MnemonicKind.of(mnemonic);
         long detail = NativeMemory.i64(base + INSN_DETAIL);
-        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic);
+        return InsnBuilder.build(this, detail, address, low, high, size, id, mnemonic, kind);
+    }
+
+    /** @return this decoder's operand pool, made at first use (most decoders of a run build no Insn) */
+    OperandPool operandPool() {
+        OperandPool pool = operandPool;
+        if (pool == null) {
+            pool = new OperandPool();
+            operandPool = pool;
+        }
+        return pool;
     }
 
     /**
@@ -300,14 +312,7 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
-    /** encodings[n]: scratch array for an n-byte instruction's bytes */
-    private final byte[][] encodings = new byte[MAX_INSN + 1][];
-
-    {
-        for (int n = 0; n < encodings.length; n++) {
-            encodings[n] = new byte[n];
-        }
-    }
+    private OperandPool operandPool;
     /**
      * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
      * (zero past the end): open addressing over parallel arrays. See {@link #cString}. Sized for
@@ -315,6 +320,8 @@ public final class CapstoneDecoder implements AutoCloseable {
      */
     private long[] internedWords = new long[3 << 12];
     private String[] interned = new String[1 << 12];
+    /** the {@link MnemonicKind} flags of each interned string */
+    private byte[] internedKinds = new byte[1 << 12];
     private int internedCount;
 
     private static final long ONES = 0x0101_0101_0101_0101L;
@@ -327,6 +334,12 @@ public final class CapstoneDecoder implements AutoCloseable {
      * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)
      */
     private String cString(long at, int max) {
+        int slot = internedSlot(at);
+        return slot >= 0 ? interned[slot] : longString(at, max);
+    }
+
+    /** @return the slot of the string at {@code at} in {@link #interned} (added if new), -1 if 24 long or more */
+    private int internedSlot(long at) {
         long w0 = NativeMemory.i64(at);
         long w1 = NativeMemory.i64(at + 8);
         long w2 = NativeMemory.i64(at + 16);
@@ -344,12 +357,7 @@ public final class CapstoneDecoder implements AutoCloseable {
             len = 16 + zeroByte(w2);
             w2 &= keepBelow(len - 16);
         } else {
-            NativeMemory.copy(at, stringBuffer, max);
-            len = 24;
-            while (len < max && stringBuffer[len] != 0) {
-                len++;
-            }
-            return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
+            return -1;
         }
         int mask = interned.length - 1;
         for (int i = hashWords(w0, w1, w2) & mask; ; i = (i + 1) & mask) {
@@ -358,18 +366,30 @@ public final class CapstoneDecoder implements AutoCloseable {
                 NativeMemory.copy(at, stringBuffer, len);
                 s = new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
                 interned[i] = s;
+                internedKinds[i] = (byte) MnemonicKind.of(s);
                 internedWords[3 * i] = w0;
                 internedWords[3 * i + 1] = w1;
                 internedWords[3 * i + 2] = w2;
                 if (2 * ++internedCount > interned.length) {
                     growInterned();
+                    return internedSlot(at);  // moved: found again at once
                 }
-                return s;
+                return i;
             }
             if (internedWords[3 * i] == w0 && internedWords[3 * i + 1] == w1 && internedWords[3 * i + 2] == w2) {
-                return s;
+                return i;
             }
         }
+    }
+
+    /** @return a string of 24 characters or more, read anew (never interned) */
+    private String longString(long at, int max) {
+        NativeMemory.copy(at, stringBuffer, max);
+        int len = 24;
+        while (len < max && stringBuffer[len] != 0) {
+            len++;
+        }
+        return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
     }
 
     /** @return the index of the first zero byte of a little-endian word, 8 when there is none */
@@ -391,8 +411,10 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private void growInterned() {
         String[] oldStrings = interned;
+        byte[] oldKinds = internedKinds;
         long[] oldWords = internedWords;
         interned = new String[oldStrings.length * 2];
+        internedKinds = new byte[oldKinds.length * 2];
         internedWords = new long[oldWords.length * 2];
         int mask = interned.length - 1;
         for (int j = 0; j < oldStrings.length; j++) {
@@ -405,6 +427,7 @@ public final class CapstoneDecoder implements AutoCloseable {
                     i = (i + 1) & mask;
                 }
                 interned[i] = oldStrings[j];
+                internedKinds[i] = oldKinds[j];
                 internedWords[3 * i] = w0;
                 internedWords[3 * i + 1] = w1;
                 internedWords[3 * i + 2] = w2;
