@@ -13,11 +13,26 @@ import java.util.List;
  * and kills nothing of FLAGS, but it does modify some: {@link #modifiesFlags()} says so.
  */
 public final class Insn {
-    /** Makes an instruction's operand text when it is first asked for. */
+    /** Makes an instruction's operand text, each time it is asked for. */
     @FunctionalInterface
     public interface OperandText {
         /** @return the operand text of {@code insn}, in Intel syntax */
         String of(Insn insn);
+    }
+
+    /**
+     * How an instruction is written: its mnemonic and where its operand text comes from. A decoder
+     * shares one per mnemonic among all the instructions it makes, so that an instruction holds one
+     * reference for both.
+     *
+     * @param mnemonic e.g. "mov"
+     * @param operandText makes the operand text of an instruction
+     */
+    public record Spelling(String mnemonic, OperandText operandText) {
+        /** @return a spelling whose operand text is always {@code opStr} */
+        public static Spelling fixed(String mnemonic, String opStr) {
+            return new Spelling(mnemonic, insn -> opStr);
+        }
     }
 
     /** {@link #target()} of an instruction that has no direct target. */
@@ -28,12 +43,13 @@ public final class Insn {
 
     /*
      * Layout: about 700k instructions of a large program stay alive at once, so the encoding and the
-     * small fields are packed instead of held in a byte[] and six ints (72 bytes per instruction,
+     * small fields are packed instead of held in a byte[] and six ints (64 bytes per instruction,
      * where one Insn and its byte[] took 120). low holds bytes 0..7 of the encoding (byte i in bits
      * 8i..8i+7), high bytes 8..14 in its low seven bytes and, in its top byte, the length (low
      * nibble) and the FlowKind ordinal (high nibble). fields holds the capstone id (bits 0..11),
      * modifiesFlags (bit 12) and the four 4-bit numbers dispOffset, dispSize, immOffset, immSize
-     * (bits 13..28). The direct target is not stored: it is the first operand's value.
+     * (bits 13..28). The direct target is not stored: it is the first operand's value. Nor is the
+     * operand text: only people read it, and it is made again from the encoding when they ask.
      */
     private static final int LENGTH_SHIFT = 56;
     private static final int FLOW_SHIFT = 60;
@@ -51,10 +67,7 @@ public final class Insn {
     private final long high;
     private final long regsRead;
     private final long regsWritten;
-    private final String mnemonic;
-    /** the operand text; null until first asked for when {@link #opText} makes it */
-    private String opStr;
-    private final OperandText opText;
+    private final Spelling spelling;
     private final List<Operand> operands;
     private final int fields;
 
@@ -79,24 +92,24 @@ public final class Insn {
     public Insn(long address, byte[] bytes, int id, String mnemonic, String opStr, FlowKind flow, long target,
             List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
             int dispOffset, int dispSize, int immOffset, int immSize) {
-        this(address, word(bytes, 0), word(bytes, 8), bytes.length, id, mnemonic, opStr, null, flow, operands,
-                regsRead, regsWritten, modifiesFlags, dispOffset, dispSize, immOffset, immSize);
+        this(address, word(bytes, 0), word(bytes, 8), bytes.length, id, Spelling.fixed(mnemonic, opStr), flow,
+                operands, regsRead, regsWritten, modifiesFlags, dispOffset, dispSize, immOffset, immSize);
         checkTarget(target);
     }
 
     /**
      * As {@link #Insn(long, byte[], int, String, String, FlowKind, long, List, long, long, boolean, int, int,
-     * int, int)}, with the operand text made only when first asked for: it is for people to read, and
-     * a decoder making one per instruction of a large program spends much of its time on strings no
-     * one reads.
+     * int, int)}, with the operand text made only when asked for: it is for people to read, and a
+     * decoder making one per instruction of a large program spends much of its time on strings no one
+     * reads.
      *
-     * @param opText makes the operand text of this instruction (from its address and bytes)
+     * @param opText makes the operand text of this instruction (from its address and bytes) when asked
      */
     public Insn(long address, byte[] bytes, int id, String mnemonic, OperandText opText, FlowKind flow, long target,
             List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
             int dispOffset, int dispSize, int immOffset, int immSize) {
-        this(address, word(bytes, 0), word(bytes, 8), bytes.length, id, mnemonic, null, opText, flow, operands,
-                regsRead, regsWritten, modifiesFlags, dispOffset, dispSize, immOffset, immSize);
+        this(address, word(bytes, 0), word(bytes, 8), bytes.length, id, new Spelling(mnemonic, opText), flow,
+                operands, regsRead, regsWritten, modifiesFlags, dispOffset, dispSize, immOffset, immSize);
         checkTarget(target);
     }
 
@@ -108,17 +121,11 @@ public final class Insn {
      * @param low bytes 0..7 of the encoding, byte i in bits 8i..8i+7, bytes past {@code length} are ignored
      * @param high bytes 8..14, bytes past {@code length} are ignored
      * @param length the encoding's length, 1 to {@link #MAX_LENGTH}
+     * @param spelling the mnemonic and the maker of the operand text (shared among instructions)
      */
-    public Insn(long address, long low, long high, int length, int id, String mnemonic, OperandText opText,
-            FlowKind flow, List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
+    public Insn(long address, long low, long high, int length, int id, Spelling spelling, FlowKind flow,
+            List<Operand> operands, long regsRead, long regsWritten, boolean modifiesFlags,
             int dispOffset, int dispSize, int immOffset, int immSize) {
-        this(address, low, high, length, id, mnemonic, null, opText, flow, operands, regsRead, regsWritten,
-                modifiesFlags, dispOffset, dispSize, immOffset, immSize);
-    }
-
-    private Insn(long address, long low, long high, int length, int id, String mnemonic, String opStr,
-            OperandText opText, FlowKind flow, List<Operand> operands, long regsRead, long regsWritten,
-            boolean modifiesFlags, int dispOffset, int dispSize, int immOffset, int immSize) {
         if (length < 0 || length > MAX_LENGTH) {
             throw new IllegalArgumentException("instruction length " + length + " at " + Long.toHexString(address));
         }
@@ -131,9 +138,7 @@ public final class Insn {
         this.low = low & keepBytes(Math.min(length, 8));
         this.high = high & keepBytes(Math.max(length - 8, 0)) | (long) length << LENGTH_SHIFT
                 | (long) flow.ordinal() << FLOW_SHIFT;
-        this.mnemonic = mnemonic;
-        this.opStr = opStr;
-        this.opText = opText;
+        this.spelling = spelling;
         this.operands = List.copyOf(operands);
         this.regsRead = regsRead;
         this.regsWritten = regsWritten;
@@ -214,18 +219,15 @@ public final class Insn {
 
     /** @return mnemonic, e.g. "jne" */
     public String mnemonic() {
-        return mnemonic;
+        return spelling.mnemonic();
     }
 
-    /** @return operand text as capstone prints it in Intel syntax */
+    /**
+     * @return operand text as capstone prints it in Intel syntax; made anew at each call (for a decoded
+     *     instruction, by decoding it again): a caller that needs it more than once keeps it
+     */
     public String opStr() {
-        String s = opStr;
-        if (s == null) {
-            // Made from the instruction alone, so two threads racing here store equal strings.
-            s = opText.of(this);
-            opStr = s;
-        }
-        return s;
+        return spelling.operandText().of(this);
     }
 
     /** @return control-flow kind */
@@ -318,12 +320,12 @@ public final class Insn {
 
     /** @return true for a NOP of any length (90, 66 90, 0f 1f /0 forms) */
     public boolean isNop() {
-        return "nop".equals(mnemonic) || (length() == 2 && low == 0x9066L);
+        return "nop".equals(mnemonic()) || (length() == 2 && low == 0x9066L);
     }
 
     @Override
     public String toString() {
-        return String.format("%x: %-24s %s %s", address, HexFormat.of().formatHex(bytes()), mnemonic, opStr()).trim();
+        return String.format("%x: %-24s %s %s", address, HexFormat.of().formatHex(bytes()), mnemonic(), opStr()).trim();
     }
 
     @Override

@@ -161,13 +161,26 @@ public final class CapstoneDecoder implements AutoCloseable {
      * @return instructions in order; stops early at the first undecodable byte
      */
     public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit) {
-        checkOpen();
         List<Insn> out = new ArrayList<>();
+        decode(code, offset, length, address, maxCount, startLimit, out);
+        return out;
+    }
+
+    /**
+     * As {@link #decode(byte[], int, int, long, int, int)}, appending to a list the caller reuses: a
+     * sweep over megabytes of code otherwise grows a fresh list of hundreds of thousands of entries.
+     *
+     * @param out receives the instructions in order (what it held before is left alone)
+     */
+    public void decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit,
+            List<Insn> out) {
+        checkOpen();
+        int start = out.size();
         int pos = 0;
-        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() < maxCount)) {
+        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() - start < maxCount)) {
             // Bytes past the last allowed start are needed only by an instruction crossing the limit.
             int window = Math.min(Math.min(WINDOW, length - pos), startLimit - pos + MAX_INSN);
-            int want = maxCount == 0 ? 0 : maxCount - out.size();
+            int want = maxCount == 0 ? 0 : maxCount - (out.size() - start);
             int before = out.size();
             int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
             // Drop what starts past the limit: the caller did not ask for it (another thread may own it).
@@ -182,12 +195,11 @@ public final class CapstoneDecoder implements AutoCloseable {
             // cs_disasm stops at an undecodable byte or at an instruction cut by the window's end;
             // only the second case may continue in the next window.
             int left = window - consumed;
-            boolean stoppedByCount = want != 0 && out.size() >= maxCount;
+            boolean stoppedByCount = want != 0 && out.size() - start >= maxCount;
             if (left > 0 && !stoppedByCount && !(moreBeyondWindow && left < MAX_INSN)) {
                 break;
             }
         }
-        return out;
     }
 
     /**
@@ -259,10 +271,21 @@ public final class CapstoneDecoder implements AutoCloseable {
         long low = NativeMemory.i64(base + INSN_BYTES);
         long high = NativeMemory.i64(base + INSN_BYTES + 8);
         int slot = internedSlot(base + INSN_MNEMONIC);
-        String mnemonic = slot >= 0 ? interned[slot] : longString(base + INSN_MNEMONIC, MNEMONIC_MAX);
-        int kind = slot >= 0 ? internedKinds[slot] : MnemonicKind.of(mnemonic);
+        Insn.Spelling spelling;
+        int kind;
+        if (slot >= 0) {
+            spelling = internedSpellings[slot];
+            if (spelling == null) {
+                spelling = new Insn.Spelling(interned[slot], LazyOperandText.SHARED);
+                internedSpellings[slot] = spelling;
+            }
+            kind = internedKinds[slot];
+        } else {
+            spelling = new Insn.Spelling(longString(base + INSN_MNEMONIC, MNEMONIC_MAX), LazyOperandText.SHARED);
+            kind = MnemonicKind.of(spelling.mnemonic());
+        }
         long detail = NativeMemory.i64(base + INSN_DETAIL);
-        return InsnBuilder.build(this, detail, address, low, high, size, id, mnemonic, kind);
+        return InsnBuilder.build(this, detail, address, low, high, size, id, spelling, kind);
     }
 
     /** @return this decoder's operand pool, made at first use (most decoders of a run build no Insn) */
@@ -322,6 +345,8 @@ public final class CapstoneDecoder implements AutoCloseable {
     private String[] interned = new String[1 << 12];
     /** the {@link MnemonicKind} flags of each interned string */
     private byte[] internedKinds = new byte[1 << 12];
+    /** for an interned mnemonic, the spelling its instructions share (made at its first instruction) */
+    private Insn.Spelling[] internedSpellings = new Insn.Spelling[1 << 12];
     private int internedCount;
 
     private static final long ONES = 0x0101_0101_0101_0101L;
@@ -412,9 +437,11 @@ public final class CapstoneDecoder implements AutoCloseable {
     private void growInterned() {
         String[] oldStrings = interned;
         byte[] oldKinds = internedKinds;
+        Insn.Spelling[] oldSpellings = internedSpellings;
         long[] oldWords = internedWords;
         interned = new String[oldStrings.length * 2];
         internedKinds = new byte[oldKinds.length * 2];
+        internedSpellings = new Insn.Spelling[oldSpellings.length * 2];
         internedWords = new long[oldWords.length * 2];
         int mask = interned.length - 1;
         for (int j = 0; j < oldStrings.length; j++) {
@@ -428,6 +455,7 @@ public final class CapstoneDecoder implements AutoCloseable {
                 }
                 interned[i] = oldStrings[j];
                 internedKinds[i] = oldKinds[j];
+                internedSpellings[i] = oldSpellings[j];
                 internedWords[3 * i] = w0;
                 internedWords[3 * i + 1] = w1;
                 internedWords[3 * i + 2] = w2;

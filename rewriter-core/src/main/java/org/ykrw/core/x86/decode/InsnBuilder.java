@@ -17,10 +17,10 @@ final class InsnBuilder {
     /**
      * @param low bytes 0..7 of the encoding, little-endian (bytes past {@code length} are ignored)
      * @param high bytes 8..15 of capstone's field
-     * @param kind the {@link MnemonicKind} flags of {@code mnemonic}
+     * @param kind the {@link MnemonicKind} flags of the spelling's mnemonic
      */
     static Insn build(CapstoneDecoder dec, long d, long address, long low, long high, int length, int id,
-            String mnemonic, int kind) {
+            Insn.Spelling spelling, int kind) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
         int groups = NativeMemory.u8(d + DETAIL_GROUPS_COUNT);
@@ -101,9 +101,8 @@ final class InsnBuilder {
                 dispSize = dispOffset > 0 ? 4 : 0;
             }
         }
-        return new Insn(address, low, high, length, id, mnemonic, LazyOperandText.SHARED, flow, operands, read,
-                written, modifiesFlags, dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET),
-                NativeMemory.u8(enc + ENC_IMM_SIZE));
+        return new Insn(address, low, high, length, id, spelling, flow, operands, read, written, modifiesFlags,
+                dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
     }
 
     /** @return the offset of the last 4 bytes before the immediate equal to {@code disp}, or 0 */
