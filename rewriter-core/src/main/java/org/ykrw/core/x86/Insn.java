@@ -2,6 +2,7 @@ package org.ykrw.core.x86;
 
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One decoded x86-64 instruction at its input address: an immutable value.
@@ -199,8 +200,14 @@ public final class Insn {
     /** Copies the encoding into {@code dest} at {@code offset} (no intermediate copy, as {@link #bytes()} makes). */
     public void copyBytes(byte[] dest, int offset) {
         int n = length();
+        Objects.checkFromIndexSize(offset, n, dest.length);
+        long word = low;
         for (int i = 0; i < n; i++) {
-            dest[offset + i] = (byte) byteAt(i);
+            if (i == 8) {
+                word = high;
+            }
+            dest[offset + i] = (byte) word;
+            word >>>= 8;
         }
     }
 

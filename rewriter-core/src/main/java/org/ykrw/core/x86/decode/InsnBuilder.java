@@ -88,13 +88,15 @@ final class InsnBuilder {
         }
         boolean modifiesFlags = anyDefined || implicitFlagsWrite;
 
-        FlowKind flow = classify(jump, call, ret, kind, operands);
+        // The operands are read back from the pool, a final class: through List, each size() and get()
+        // was an interface call C1 does not inline.
+        boolean immTarget = pool.count() > 0 && pool.get(0).kind() == Operand.Kind.IMM;
+        FlowKind flow = classify(jump, call, ret, kind, immTarget);
         long enc = x86 + X86_ENCODING;
         int dispOffset = NativeMemory.u8(enc + ENC_DISP_OFFSET);
         int dispSize = NativeMemory.u8(enc + ENC_DISP_SIZE);
-        // Indexed, not for-each: C1 does not remove the iterator, one more object per instruction.
-        for (int k = 0; k < operands.size(); k++) {
-            Operand op = operands.get(k);
+        for (int k = 0; k < pool.count(); k++) {
+            Operand op = pool.get(k);
             if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative() && dispSize != 4) {
                 // capstone 4 leaves the encoding fields empty for some SSE/AVX forms: find the disp32 by value.
                 dispOffset = findDisp32(low, high, length, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
@@ -122,8 +124,7 @@ final class InsnBuilder {
         return (int) ((i < 8 ? low >>> (8 * i) : high >>> (8 * (i - 8))) & 0xFF);
     }
 
-    private static FlowKind classify(boolean jump, boolean call, boolean ret, int kind, List<Operand> operands) {
-        boolean immTarget = !operands.isEmpty() && operands.get(0).kind() == Operand.Kind.IMM;
+    private static FlowKind classify(boolean jump, boolean call, boolean ret, int kind, boolean immTarget) {
         if (ret) {
             return FlowKind.RETURN;
         }

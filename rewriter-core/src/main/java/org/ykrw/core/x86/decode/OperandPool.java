@@ -113,6 +113,16 @@ final class OperandPool {
         return Operand.mem(mem, size, read && !noMemoryAccess, written);
     }
 
+    /** @return how many operands were added since {@link #begin} */
+    int count() {
+        return count;
+    }
+
+    /** @return operand {@code k} of those added since {@link #begin} */
+    Operand get(int k) {
+        return current[k];
+    }
+
     /** @return the list of the operands added since {@link #begin}, shared when it can be */
     List<Operand> finish() {
         if (count == 0) {
