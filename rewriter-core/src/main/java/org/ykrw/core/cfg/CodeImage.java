@@ -29,6 +29,8 @@ import org.ykrw.core.x86.decode.CapstoneDecoder;
 final class CodeImage {
     /** Bytes decoded on demand past an address the sweep missed; x86 resynchronises within a few instructions. */
     private static final int ON_DEMAND_WINDOW = 16;
+    /** Bytes of instruction starts a sweep decodes per call, so that its list of results stays small. */
+    private static final int SWEEP_STEP = 64 * 1024;
     /** Below this many executable bytes a second thread costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 256 * 1024;
     /** Marks an address whose bytes do not decode, so asking again costs no native call. */
@@ -129,6 +131,8 @@ final class CodeImage {
     private long sweep(CapstoneDecoder dec, List<long[]> pieces) {
         long count = 0;
         byte[] data = elf.data();
+        // Reused for every step: one list grown to a whole piece's instructions cost ~4 MB on python3.11.
+        List<Insn> run = new ArrayList<>();
         for (long[] piece : pieces) {
             int r = (int) piece[0];
             long[] region = regions.get(r);
@@ -137,15 +141,18 @@ final class CodeImage {
             int pos = (int) piece[1];
             int to = (int) piece[2];
             while (pos < to) {
-                // Decode up to the piece's end; the last instruction may run on into the next piece
-                // (its bytes are still inside the region), which is what a decode at its address gives.
-                List<Insn> run = dec.decode(data, (int) (region[2] + pos), size - pos, region[0] + pos, 0, to - pos);
-                for (Insn i : run) {
+                // Decode up to the step's end; the last instruction may run on past it (its bytes are
+                // still inside the region), which is what a decode at its address gives.
+                int stepEnd = (int) Math.min(to, (long) pos + SWEEP_STEP);
+                run.clear();
+                dec.decode(data, (int) (region[2] + pos), size - pos, region[0] + pos, 0, stepEnd - pos, run);
+                for (int k = 0; k < run.size(); k++) {
+                    Insn i = run.get(k);
                     slots[(int) (i.address() - region[0])] = i;
                     pos += i.length();
                 }
                 count += run.size();
-                if (pos < to) {
+                if (pos < stepEnd) {
                     // The sweep stopped early: the bytes at pos do not decode. Go on at the next byte.
                     if (slots[pos] == null) {
                         slots[pos] = UNDECODABLE;

@@ -161,13 +161,26 @@ public final class CapstoneDecoder implements AutoCloseable {
      * @return instructions in order; stops early at the first undecodable byte
      */
     public List<Insn> decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit) {
-        checkOpen();
         List<Insn> out = new ArrayList<>();
+        decode(code, offset, length, address, maxCount, startLimit, out);
+        return out;
+    }
+
+    /**
+     * As {@link #decode(byte[], int, int, long, int, int)}, appending to a list the caller reuses: a
+     * sweep over megabytes of code otherwise grows a fresh list of hundreds of thousands of entries.
+     *
+     * @param out receives the instructions in order (what it held before is left alone)
+     */
+    public void decode(byte[] code, int offset, int length, long address, int maxCount, int startLimit,
+            List<Insn> out) {
+        checkOpen();
+        int start = out.size();
         int pos = 0;
-        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() < maxCount)) {
+        while (pos < startLimit && pos < length && (maxCount == 0 || out.size() - start < maxCount)) {
             // Bytes past the last allowed start are needed only by an instruction crossing the limit.
             int window = Math.min(Math.min(WINDOW, length - pos), startLimit - pos + MAX_INSN);
-            int want = maxCount == 0 ? 0 : maxCount - out.size();
+            int want = maxCount == 0 ? 0 : maxCount - (out.size() - start);
             int before = out.size();
             int consumed = decodeWindow(code, offset + pos, window, address + pos, want, out);
             // Drop what starts past the limit: the caller did not ask for it (another thread may own it).
@@ -182,12 +195,11 @@ public final class CapstoneDecoder implements AutoCloseable {
             // cs_disasm stops at an undecodable byte or at an instruction cut by the window's end;
             // only the second case may continue in the next window.
             int left = window - consumed;
-            boolean stoppedByCount = want != 0 && out.size() >= maxCount;
+            boolean stoppedByCount = want != 0 && out.size() - start >= maxCount;
             if (left > 0 && !stoppedByCount && !(moreBeyondWindow && left < MAX_INSN)) {
                 break;
             }
         }
-        return out;
     }
 
     /**
@@ -255,12 +267,35 @@ public final class CapstoneDecoder implements AutoCloseable {
         int id = NativeMemory.i32(base + INSN_ID);
         long address = NativeMemory.i64(base + INSN_ADDRESS);
         int size = NativeMemory.u16(base + INSN_LENGTH);
-        // Insn copies the encoding it is given: hand it a reused array of the right length.
-        byte[] bytes = size < encodings.length ? encodings[size] : new byte[size];
-        NativeMemory.copy(base + INSN_BYTES, bytes, size);
-        String mnemonic = cString(base + INSN_MNEMONIC, MNEMONIC_MAX);
+        // The encoding goes to Insn as two words read straight from capstone's 16-byte field: no array.
+        long low = NativeMemory.i64(base + INSN_BYTES);
+        long high = NativeMemory.i64(base + INSN_BYTES + 8);
+        int slot = internedSlot(base + INSN_MNEMONIC);
+        Insn.Spelling spelling;
+        int kind;
+        if (slot >= 0) {
+            spelling = internedSpellings[slot];
+            if (spelling == null) {
+                spelling = new Insn.Spelling(interned[slot], LazyOperandText.SHARED);
+                internedSpellings[slot] = spelling;
+            }
+            kind = internedKinds[slot];
+        } else {
+            spelling = new Insn.Spelling(longString(base + INSN_MNEMONIC, MNEMONIC_MAX), LazyOperandText.SHARED);
+            kind = MnemonicKind.of(spelling.mnemonic());
+        }
         long detail = NativeMemory.i64(base + INSN_DETAIL);
-        return InsnBuilder.build(this, detail, address, bytes, id, mnemonic);
+        return InsnBuilder.build(this, detail, address, low, high, size, id, spelling, kind);
+    }
+
+    /** @return this decoder's operand pool, made at first use (most decoders of a run build no Insn) */
+    OperandPool operandPool() {
+        OperandPool pool = operandPool;
+        if (pool == null) {
+            pool = new OperandPool();
+            operandPool = pool;
+        }
+        return pool;
     }
 
     /**
@@ -300,14 +335,7 @@ public final class CapstoneDecoder implements AutoCloseable {
     }
 
     private final byte[] stringBuffer = new byte[OP_STR_MAX];
-    /** encodings[n]: scratch array for an n-byte instruction's bytes */
-    private final byte[][] encodings = new byte[MAX_INSN + 1][];
-
-    {
-        for (int n = 0; n < encodings.length; n++) {
-            encodings[n] = new byte[n];
-        }
-    }
+    private OperandPool operandPool;
     /**
      * Interned strings shorter than 24 characters, keyed by their bytes as three little-endian words
      * (zero past the end): open addressing over parallel arrays. See {@link #cString}. Sized for
@@ -315,6 +343,10 @@ public final class CapstoneDecoder implements AutoCloseable {
      */
     private long[] internedWords = new long[3 << 12];
     private String[] interned = new String[1 << 12];
+    /** the {@link MnemonicKind} flags of each interned string */
+    private byte[] internedKinds = new byte[1 << 12];
+    /** for an interned mnemonic, the spelling its instructions share (made at its first instruction) */
+    private Insn.Spelling[] internedSpellings = new Insn.Spelling[1 << 12];
     private int internedCount;
 
     private static final long ONES = 0x0101_0101_0101_0101L;
@@ -327,6 +359,12 @@ public final class CapstoneDecoder implements AutoCloseable {
      * words, and created only the first time. (Both capstone fields hold at least 24 bytes.)
      */
     private String cString(long at, int max) {
+        int slot = internedSlot(at);
+        return slot >= 0 ? interned[slot] : longString(at, max);
+    }
+
+    /** @return the slot of the string at {@code at} in {@link #interned} (added if new), -1 if 24 long or more */
+    private int internedSlot(long at) {
         long w0 = NativeMemory.i64(at);
         long w1 = NativeMemory.i64(at + 8);
         long w2 = NativeMemory.i64(at + 16);
@@ -344,12 +382,7 @@ public final class CapstoneDecoder implements AutoCloseable {
             len = 16 + zeroByte(w2);
             w2 &= keepBelow(len - 16);
         } else {
-            NativeMemory.copy(at, stringBuffer, max);
-            len = 24;
-            while (len < max && stringBuffer[len] != 0) {
-                len++;
-            }
-            return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
+            return -1;
         }
         int mask = interned.length - 1;
         for (int i = hashWords(w0, w1, w2) & mask; ; i = (i + 1) & mask) {
@@ -358,18 +391,30 @@ public final class CapstoneDecoder implements AutoCloseable {
                 NativeMemory.copy(at, stringBuffer, len);
                 s = new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
                 interned[i] = s;
+                internedKinds[i] = (byte) MnemonicKind.of(s);
                 internedWords[3 * i] = w0;
                 internedWords[3 * i + 1] = w1;
                 internedWords[3 * i + 2] = w2;
                 if (2 * ++internedCount > interned.length) {
                     growInterned();
+                    return internedSlot(at);  // moved: found again at once
                 }
-                return s;
+                return i;
             }
             if (internedWords[3 * i] == w0 && internedWords[3 * i + 1] == w1 && internedWords[3 * i + 2] == w2) {
-                return s;
+                return i;
             }
         }
+    }
+
+    /** @return a string of 24 characters or more, read anew (never interned) */
+    private String longString(long at, int max) {
+        NativeMemory.copy(at, stringBuffer, max);
+        int len = 24;
+        while (len < max && stringBuffer[len] != 0) {
+            len++;
+        }
+        return new String(stringBuffer, 0, len, StandardCharsets.ISO_8859_1);
     }
 
     /** @return the index of the first zero byte of a little-endian word, 8 when there is none */
@@ -391,8 +436,12 @@ public final class CapstoneDecoder implements AutoCloseable {
 
     private void growInterned() {
         String[] oldStrings = interned;
+        byte[] oldKinds = internedKinds;
+        Insn.Spelling[] oldSpellings = internedSpellings;
         long[] oldWords = internedWords;
         interned = new String[oldStrings.length * 2];
+        internedKinds = new byte[oldKinds.length * 2];
+        internedSpellings = new Insn.Spelling[oldSpellings.length * 2];
         internedWords = new long[oldWords.length * 2];
         int mask = interned.length - 1;
         for (int j = 0; j < oldStrings.length; j++) {
@@ -405,6 +454,8 @@ public final class CapstoneDecoder implements AutoCloseable {
                     i = (i + 1) & mask;
                 }
                 interned[i] = oldStrings[j];
+                internedKinds[i] = oldKinds[j];
+                internedSpellings[i] = oldSpellings[j];
                 internedWords[3 * i] = w0;
                 internedWords[3 * i + 1] = w1;
                 internedWords[3 * i + 2] = w2;

@@ -14,14 +14,32 @@ final class InsnBuilder {
     private InsnBuilder() {
     }
 
-    static Insn build(CapstoneDecoder dec, long d, long address, byte[] bytes, int id, String mnemonic) {
+    /**
+     * @param low bytes 0..7 of the encoding, little-endian (bytes past {@code length} are ignored)
+     * @param high bytes 8..15 of capstone's field
+     * @param kind the {@link MnemonicKind} flags of the spelling's mnemonic
+     */
+    static Insn build(CapstoneDecoder dec, long d, long address, long low, long high, int length, int id,
+            Insn.Spelling spelling, int kind) {
         long x86 = d + DETAIL_X86;
         int opCount = NativeMemory.u8(x86 + X86_OP_COUNT);
-        Operand[] ops = new Operand[Math.min(opCount, 8)];
-        int n = 0;
+        int groups = NativeMemory.u8(d + DETAIL_GROUPS_COUNT);
+        boolean jump = false, call = false, ret = false;
+        for (int g = 0; g < groups && g < 8; g++) {
+            switch (NativeMemory.u8(d + DETAIL_GROUPS + g)) {
+                case GRP_JUMP -> jump = true;
+                case GRP_CALL -> call = true;
+                case GRP_RET, GRP_IRET -> ret = true;
+                default -> { }
+            }
+        }
+        // Jump targets seldom repeat (python3.11: 142k of 99k values): not worth a lookup each.
+        boolean shareImm = !jump && (kind & MnemonicKind.LOOP) == 0;
+        OperandPool pool = dec.operandPool();
+        pool.begin();
         long read = 0;
         long written = 0;
-        boolean noMemoryAccess = mnemonic.equals("lea") || mnemonic.startsWith("nop");
+        boolean noMemoryAccess = (kind & MnemonicKind.ADDRESS_ONLY) != 0;
         for (int k = 0; k < opCount && k < 8; k++) {
             long o = x86 + X86_OPERANDS + (long) k * OP_SIZE;
             int type = NativeMemory.i32(o + OP_TYPE);
@@ -32,29 +50,22 @@ final class InsnBuilder {
             boolean isWritten = (access & AC_WRITE) != 0;
             if (type == OP_REG) {
                 int reg = dec.reg(NativeMemory.i32(o + OP_VALUE));
-                ops[n++] = regOperand(reg, size, isRead, isWritten);
+                pool.addReg(reg, size, isRead, isWritten);
                 read |= isRead ? Reg.bit(reg) : 0;
                 written |= isWritten ? Reg.bit(reg) : 0;
             } else if (type == OP_IMM) {
-                ops[n++] = Operand.imm(NativeMemory.i64(o + OP_VALUE), size);
+                pool.addImm(NativeMemory.i64(o + OP_VALUE), size, shareImm);
             } else if (type == OP_MEM) {
                 long m = o + OP_VALUE;
                 int base = dec.reg(NativeMemory.i32(m + MEM_BASE));
                 int index = dec.reg(NativeMemory.i32(m + MEM_INDEX));
                 int scale = NativeMemory.i32(m + MEM_SCALE);
-                MemOperand mem = new MemOperand(dec.segment(NativeMemory.i32(m + MEM_SEGMENT)), base, index,
-                        scale == 0 ? 1 : scale, NativeMemory.i64(m + MEM_DISP), noMemoryAccess ? 0 : size);
-                ops[n++] = Operand.mem(mem, size, isRead && !noMemoryAccess, isWritten);
+                pool.addMem(dec.segment(NativeMemory.i32(m + MEM_SEGMENT)), base, index, scale == 0 ? 1 : scale,
+                        NativeMemory.i64(m + MEM_DISP), size, noMemoryAccess, isRead, isWritten);
                 read |= Reg.bit(base) | Reg.bit(index);
             }
         }
-        // An immutable list here is taken over by Insn as it is (List.copyOf does not copy it again).
-        List<Operand> operands = switch (n) {
-            case 0 -> List.of();
-            case 1 -> List.of(ops[0]);
-            case 2 -> List.of(ops[0], ops[1]);
-            default -> List.of(n == ops.length ? ops : java.util.Arrays.copyOf(ops, n));
-        };
+        List<Operand> operands = pool.finish();
         read |= implicitRegs(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
         written |= implicitRegs(dec, d + DETAIL_REGS_WRITE, NativeMemory.u8(d + DETAIL_REGS_WRITE_COUNT));
         boolean implicitFlagsRead = hasFlagsReg(dec, d + DETAIL_REGS_READ, NativeMemory.u8(d + DETAIL_REGS_READ_COUNT));
@@ -77,52 +88,30 @@ final class InsnBuilder {
         }
         boolean modifiesFlags = anyDefined || implicitFlagsWrite;
 
-        FlowKind flow = classify(d, mnemonic, operands);
-        long target = Insn.NO_TARGET;
-        if (flow.isDirect() && !operands.isEmpty() && operands.get(0).kind() == Operand.Kind.IMM) {
-            target = operands.get(0).imm();
-        }
+        // The operands are read back from the pool, a final class: through List, each size() and get()
+        // was an interface call C1 does not inline.
+        boolean immTarget = pool.count() > 0 && pool.get(0).kind() == Operand.Kind.IMM;
+        FlowKind flow = classify(jump, call, ret, kind, immTarget);
         long enc = x86 + X86_ENCODING;
         int dispOffset = NativeMemory.u8(enc + ENC_DISP_OFFSET);
         int dispSize = NativeMemory.u8(enc + ENC_DISP_SIZE);
-        // Indexed, not for-each: C1 does not remove the iterator, one more object per instruction.
-        for (int k = 0; k < operands.size(); k++) {
-            Operand op = operands.get(k);
+        for (int k = 0; k < pool.count(); k++) {
+            Operand op = pool.get(k);
             if (op.kind() == Operand.Kind.MEM && op.mem().isRipRelative() && dispSize != 4) {
                 // capstone 4 leaves the encoding fields empty for some SSE/AVX forms: find the disp32 by value.
-                dispOffset = findDisp32(bytes, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
+                dispOffset = findDisp32(low, high, length, op.mem().disp(), NativeMemory.u8(enc + ENC_IMM_SIZE));
                 dispSize = dispOffset > 0 ? 4 : 0;
             }
         }
-        return new Insn(address, bytes, id, mnemonic, LazyOperandText.SHARED, flow, target, operands, read, written, modifiesFlags,
+        return new Insn(address, low, high, length, id, spelling, flow, operands, read, written, modifiesFlags,
                 dispOffset, dispSize, NativeMemory.u8(enc + ENC_IMM_OFFSET), NativeMemory.u8(enc + ENC_IMM_SIZE));
     }
 
-    /**
-     * Register operands repeat endlessly (a few hundred distinct values over a whole program) and every
-     * decoded instruction stays alive in the IR: sharing one record per value keeps the heap, and the
-     * garbage collector's copying, small. Operands are immutable values, so sharing is invisible.
-     */
-    private static final Operand[] REG_OPERANDS = new Operand[(Reg.VEC0 + 32 + 1) * 65 * 4];
-
-    private static Operand regOperand(int reg, int size, boolean read, boolean written) {
-        int slot = ((reg + 1) * 65 + Math.min(size, 64)) * 4 + (read ? 2 : 0) + (written ? 1 : 0);
-        if (reg < Reg.NONE || reg >= Reg.VEC0 + 32 || size > 64) {
-            return Operand.reg(reg, size, read, written);
-        }
-        Operand shared = REG_OPERANDS[slot];
-        if (shared == null) {
-            // A race between two decoder threads only makes two equal records; either may stay.
-            shared = Operand.reg(reg, size, read, written);
-            REG_OPERANDS[slot] = shared;
-        }
-        return shared;
-    }
-
     /** @return the offset of the last 4 bytes before the immediate equal to {@code disp}, or 0 */
-    private static int findDisp32(byte[] b, long disp, int immSize) {
-        for (int i = b.length - 4 - immSize; i >= 1; i--) {
-            int v = (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+    private static int findDisp32(long low, long high, int length, long disp, int immSize) {
+        for (int i = length - 4 - immSize; i >= 1; i--) {
+            int v = byteAt(low, high, i) | byteAt(low, high, i + 1) << 8 | byteAt(low, high, i + 2) << 16
+                    | byteAt(low, high, i + 3) << 24;
             if (v == (int) disp) {
                 return i;
             }
@@ -130,23 +119,16 @@ final class InsnBuilder {
         return 0;
     }
 
-    private static FlowKind classify(long d, String mnemonic, List<Operand> operands) {
-        int groups = NativeMemory.u8(d + DETAIL_GROUPS_COUNT);
-        boolean jump = false, call = false, ret = false, intr = false;
-        for (int g = 0; g < groups && g < 8; g++) {
-            switch (NativeMemory.u8(d + DETAIL_GROUPS + g)) {
-                case GRP_JUMP -> jump = true;
-                case GRP_CALL -> call = true;
-                case GRP_RET, GRP_IRET -> ret = true;
-                case GRP_INT -> intr = true;
-                default -> { }
-            }
-        }
-        boolean immTarget = !operands.isEmpty() && operands.get(0).kind() == Operand.Kind.IMM;
+    /** @return byte {@code i} of an encoding held as two little-endian words */
+    private static int byteAt(long low, long high, int i) {
+        return (int) ((i < 8 ? low >>> (8 * i) : high >>> (8 * (i - 8))) & 0xFF);
+    }
+
+    private static FlowKind classify(boolean jump, boolean call, boolean ret, int kind, boolean immTarget) {
         if (ret) {
             return FlowKind.RETURN;
         }
-        if (mnemonic.startsWith("loop") && immTarget) {
+        if ((kind & MnemonicKind.LOOP) != 0 && immTarget) {
             return FlowKind.COND_JUMP;  // capstone 4 puts loop/loope/loopne in no jump group
         }
         if (call) {
@@ -156,10 +138,9 @@ final class InsnBuilder {
             if (!immTarget) {
                 return FlowKind.INDIRECT_JUMP;
             }
-            return mnemonic.equals("jmp") ? FlowKind.JUMP : FlowKind.COND_JUMP;
+            return (kind & MnemonicKind.JMP) != 0 ? FlowKind.JUMP : FlowKind.COND_JUMP;
         }
-        if (mnemonic.equals("ud2") || mnemonic.equals("ud1") || mnemonic.equals("ud0") || mnemonic.equals("hlt")
-                || mnemonic.equals("int3")) {
+        if ((kind & MnemonicKind.TRAP) != 0) {
             return FlowKind.TRAP;
         }
         return FlowKind.SEQUENTIAL;

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.ykrw.core.testutil.Tools;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
+import org.ykrw.core.x86.MemOperand;
+import org.ykrw.core.x86.Operand;
 import org.ykrw.core.x86.Reg;
 
 class CapstoneDecoderTest {
@@ -35,6 +37,23 @@ class CapstoneDecoderTest {
         assertNotNull(i, hex);
         assertEquals(b.length, i.length(), "length of " + hex);
         return i;
+    }
+
+    @Test
+    void repeatedOperandsAndListsAreSharedAndKeepTheirValues() {
+        // mov rax, [rbp-8]; add rax, 0x10; mov rax, [rbp-8]; add rax, 0x10; mov rax, [rip+8]; mov rax, [rip+8]
+        byte[] code = HexFormat.of().parseHex("488b45f84883c010488b45f84883c010488b0508000000488b0508000000");
+        List<Insn> l = dec.decode(code, 0, code.length, 0x1000, 0);
+        assertEquals(6, l.size());
+        assertSame(l.get(0).operands(), l.get(2).operands());
+        assertSame(l.get(1).operands(), l.get(3).operands());
+        assertEquals(List.of(Operand.reg(Reg.RAX, 8, false, true),
+                Operand.mem(new MemOperand(MemOperand.SEG_NONE, Reg.RBP, Reg.NONE, 1, -8, 8), 8, true, false)),
+                l.get(0).operands());
+        assertEquals(List.of(Operand.reg(Reg.RAX, 8, true, true), Operand.imm(0x10, 8)), l.get(1).operands());
+        // rip-relative operands are not pooled, but are equal values all the same
+        assertNotSame(l.get(4).operands(), l.get(5).operands());
+        assertEquals(l.get(4).operands(), l.get(5).operands());
     }
 
     @Test
