@@ -90,12 +90,16 @@ final class ExtraRoots {
      * overlapping instructions is kept depends on the order), no running into the next function
      * (fallsInto keeps the last one seen), no indirect jump (tables are resolved from the code walked
      * so far), and the same context, where no start learnt since f was lifted lies where its walk
-     * looked: its range, the padding after its code, the other functions' code it jumps into.
-     * {@link FunctionLifter#extend} checks the same of the code it adds.
+     * looked: its range, the padding after its code, the other functions' code it jumps into, its
+     * branch targets (a jump past the end of its FDE onto padding asks there and adds no instruction,
+     * so its code need not reach that far). With no indirect jump and no problem, those are all the
+     * addresses its walk asked the start set about, and got "no" for (SpeculativeLifter records them
+     * instead). {@link FunctionLifter#extend} checks the same of the code it adds.
      */
     private static boolean extendable(LiftContext ctx, LiftedFunction f) {
         return f.liftedIn == ctx && f.problems.isEmpty() && f.fallsInto == -1 && !f.insns.hasIndirectJump()
-                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD, f.externalEntries);
+                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD,
+                        f.externalEntries, f.leaders);
     }
 
     /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */

@@ -125,12 +125,12 @@ final class LiftContext {
 
     /**
      * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
-     *     of {@code addresses}. Main thread only.
+     *     of {@code addresses} or {@code more}. Main thread only.
      */
-    boolean learntSince(int mark, long from, long to, AddressSet addresses) {
+    boolean learntSince(int mark, long from, long to, AddressSet addresses, LongSet more) {
         for (int i = mark; i < startsLearnt.size(); i++) {
             long s = startsLearnt.get(i);
-            if (s >= from && s < to || addresses.contains(s)) {
+            if (s >= from && s < to || addresses.contains(s) || more.contains(s)) {
                 return true;
             }
         }
