@@ -284,7 +284,7 @@ public final class CfgBuilder {
         if (parallel) {
             Timing.note("lifted " + counts + ", " + ctx.startsLearnt() + " starts learnt");
         }
-        ExtraRoots.relax(ctx, out, extraRoots);
+        ExtraRoots.relax(ctx, out, extraRoots, mode != SpeculativeLifter.Mode.OFF);
         return out;
     }
 

@@ -29,8 +29,10 @@ final class ExtraRoots {
      * @param ctx the context {@code out} was lifted in
      * @param out lifted functions by entry (values are replaced by what is lifted anew)
      * @param roots function entry -> extra roots, the map {@code ctx} hands out (grown here)
+     * @param parallel whether a second thread may take part (same result)
      */
-    static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
+    static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots,
+            boolean parallel) {
         // The entries do not change here, only what is lifted at them.
         LongMap<LiftedFunction> byEntry = new LongMap<>(out.size());
         for (LiftedFunction f : out.values()) {
@@ -67,12 +69,13 @@ final class ExtraRoots {
             if (dirty.size() == 0) {
                 return;
             }
-            // Each owner's new lift depends on the roots only, not on the others': any order will do.
+            // Each owner's new lift depends on the roots only, not on the others': any order will do,
+            // also two threads at once. The results are applied in order.
+            LiftedFunction[] relaxed = relaxAll(ctx, byEntry, dirtyOrder, parallel);
             for (int i = 0; i < dirtyOrder.size(); i++) {
                 long entry = dirtyOrder.get(i);
-                LiftedFunction f = byEntry.get(entry);
-                if (!extendable(ctx, f) || !FunctionLifter.extend(ctx, f)) {
-                    f = lift(ctx, entry);
+                LiftedFunction f = relaxed[i];
+                if (f != byEntry.get(entry)) {
                     out.put(entry, f);
                     byEntry.put(entry, f);
                 }
@@ -81,6 +84,59 @@ final class ExtraRoots {
             }
             relifted = dirty;
         }
+    }
+
+    /**
+     * Extends or lifts anew each of {@code entries} (nothing else changes meanwhile: no start is learnt
+     * and the roots stay as they are, so each result depends on its own function only).
+     *
+     * @return per entry, the function extended in place or lifted anew
+     */
+    private static LiftedFunction[] relaxAll(LiftContext ctx, LongMap<LiftedFunction> byEntry, LongList entries,
+            boolean parallel) {
+        int n = entries.size();
+        LiftedFunction[] relaxed = new LiftedFunction[n];
+        if (!parallel || n < SpeculativeLifter.PARALLEL_THRESHOLD) {
+            for (int i = 0; i < n; i++) {
+                relaxed[i] = relaxOne(ctx, byEntry.get(entries.get(i)));
+            }
+            return relaxed;
+        }
+        // Both threads take the next index; each writes only its own slots, read after the join.
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Throwable[] failures = new Throwable[n];
+        Runnable work = () -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                try {
+                    relaxed[i] = relaxOne(ctx, byEntry.get(entries.get(i)));
+                } catch (RuntimeException | Error e) {
+                    failures[i] = e;
+                }
+            }
+        };
+        Thread helper = new Thread(null, work, "ykrw-relax", SpeculativeLifter.WORKER_STACK);
+        helper.setDaemon(true);
+        helper.start();
+        work.run();
+        try {
+            helper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.ykrw.core.diag.YkrwException("interrupted while lifting", e);
+        }
+        for (Throwable t : failures) {  // the first in order fails the lift, as on one thread
+            if (t instanceof RuntimeException re) {
+                throw re;
+            } else if (t instanceof Error err) {
+                throw err;
+            }
+        }
+        return relaxed;
+    }
+
+    /** @return f extended from its new roots, or lifted anew when extending could differ */
+    private static LiftedFunction relaxOne(LiftContext ctx, LiftedFunction f) {
+        return extendable(ctx, f) && FunctionLifter.extend(ctx, f) ? f : lift(ctx, f.entry);
     }
 
     /**

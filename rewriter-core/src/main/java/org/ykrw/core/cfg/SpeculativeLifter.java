@@ -32,7 +32,7 @@ final class SpeculativeLifter implements AutoCloseable {
     /** Below this many functions queued at the start of a round, a second thread costs more than it saves. */
     static final int PARALLEL_THRESHOLD = 64;
     /** The main thread's stack: deep recursion in lifting is sized for it (the launcher's -Xss16m). */
-    private static final long WORKER_STACK = 16L << 20;
+    static final long WORKER_STACK = 16L << 20;
 
     /** Whether and how a second thread lifts ahead. */
     enum Mode {
@@ -55,6 +55,7 @@ final class SpeculativeLifter implements AutoCloseable {
     private final LiftContext ctx;
     /** entries the main thread skips (PLT stubs, functions kept from an earlier round): not worth lifting */
     private final LongPredicate skip;
+    /** written by the main thread only, under the lock; the worker reads them under the lock */
     private long[] queue;
     private int queued;
     /** positions below this are claimed (by either thread) or skipped */
@@ -97,13 +98,13 @@ final class SpeculativeLifter implements AutoCloseable {
         }
     }
 
-    /** @return the number of entries queued so far */
-    synchronized int size() {
+    /** @return the number of entries queued so far (main thread: the only one to write the queue) */
+    int size() {
         return queued;
     }
 
-    /** @return the entry at queue position {@code pos} */
-    synchronized long entry(int pos) {
+    /** @return the entry at queue position {@code pos} (main thread) */
+    long entry(int pos) {
         return queue[pos];
     }
 

@@ -22,11 +22,12 @@ import org.ykrw.core.x86.Insn;
  * Lifting with a second thread lifting ahead gives the same program as lifting on one thread: every
  * function (entry, name, end, state, sources), block (instructions, edges), table and unresolved
  * jump. STALE makes that thread lift with the starts known at each round's start only, so every start
- * learnt later has to be caught by the check at commit.
+ * learnt later has to be caught by the check at commit (busybox learns starts in pass 1 and in
+ * hundreds of gap-scan rounds, and has lifts made ahead rejected for them).
  */
 class SpeculativeLifterTest {
     @ParameterizedTest
-    @ValueSource(strings = {"/usr/bin/ls", "/bin/busybox", "/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libc.so.6"})
+    @ValueSource(strings = {"/usr/bin/ls", "/bin/busybox", "/usr/bin/python3.11"})
     void secondThreadChangesNothing(String file) {
         assumeTrue(Files.exists(Path.of(file)), file + " not installed");
         ElfFile elf = ElfFile.read(Path.of(file));
