@@ -35,14 +35,14 @@ public final class CfgBuilder {
      * @return the lifted program
      */
     public static Program lift(ElfFile elf, LiftOptions options) {
-        return lift(elf, options,
-                options.speculativeLifting() ? SpeculativeLifter.Mode.AHEAD : SpeculativeLifter.Mode.OFF);
+        return lift(elf, options, options.speculativeLifting() ? SecondThread.Mode.AHEAD : SecondThread.Mode.OFF);
     }
 
-    /** @param mode how a second thread lifts ahead (tests compare the modes) */
-    static Program lift(ElfFile elf, LiftOptions options, SpeculativeLifter.Mode mode) {
+    /** @param mode whether and how a second thread takes part (tests compare the modes) */
+    static Program lift(ElfFile elf, LiftOptions options, SecondThread.Mode mode) {
         long t0 = System.nanoTime();
-        try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder()) {
+        try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder();
+                SecondThread helper = new SecondThread(mode)) {
             Timing.mark("read (" + elf.name() + ")");
             CodeImage image = new CodeImage(elf, decoder);
             Timing.mark("decode (" + image.decodedInsns + " insns)");
@@ -55,14 +55,14 @@ public final class CfgBuilder {
             TableReader tables = new TableReader(elf);
 
             Timing.mark("function starts");
-            Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, mode, 1);
+            Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, helper, 1);
             Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());
             allStarts.addAll(plt.keySet());
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
             mergeFallThroughFragments(first, starts);
             Timing.mark("no-return analysis");
-            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, mode,
+            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, helper,
                     first);
             Timing.mark("pass 2");
             // Each round finds the first function of every gap; lifting it covers its whole extent, so
@@ -80,7 +80,7 @@ public final class CfgBuilder {
                 // Gaps lie outside all lifted code and FDEs, so the functions found there change no
                 // other function's walk: lift just them.
                 Set<Long> before = new HashSet<>(second.keySet());
-                second = liftAll(image, starts, plt, noReturn::contains, tables, options, mode, 2, second, found);
+                second = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2, second, found);
                 List<LiftedFunction> added = new java.util.ArrayList<>();
                 for (Map.Entry<Long, LiftedFunction> e : second.entrySet()) {
                     if (!before.contains(e.getKey())) {
@@ -104,7 +104,7 @@ public final class CfgBuilder {
      */
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
-            SpeculativeLifter.Mode mode, Map<Long, LiftedFunction> first) {
+            SecondThread helper, Map<Long, LiftedFunction> first) {
         LongSet learnt = new LongSet();
         for (long entry : noReturn) {
             if (!forced.contains(entry)) {
@@ -129,7 +129,7 @@ public final class CfgBuilder {
                 kept.put(f.entry, f);
             }
         }
-        Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, mode, 2,
+        Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2,
                 kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.
         LongSet reached = new LongSet();
@@ -224,8 +224,8 @@ public final class CfgBuilder {
     }
 
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
-            LongPredicate noReturn, TableReader tables, LiftOptions options, SpeculativeLifter.Mode mode, int round) {
-        return liftAll(image, starts, plt, noReturn, tables, options, mode, round, new TreeMap<>(),
+            LongPredicate noReturn, TableReader tables, LiftOptions options, SecondThread helper, int round) {
+        return liftAll(image, starts, plt, noReturn, tables, options, helper, round, new TreeMap<>(),
                 starts.starts.keySet());
     }
 
@@ -235,7 +235,7 @@ public final class CfgBuilder {
      * changes no result.
      */
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
-            LongPredicate noReturn, TableReader tables, LiftOptions options, SpeculativeLifter.Mode mode, int round,
+            LongPredicate noReturn, TableReader tables, LiftOptions options, SecondThread helper, int round,
             Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
         LongSet known = knownStarts(starts, plt, done0);
         Map<Long, LiftedFunction> out = new TreeMap<>(done0);
@@ -247,15 +247,14 @@ public final class CfgBuilder {
         }
         LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
                 options.maxJumpTableEntries(), starts.landingPads, extraRoots);
-        boolean parallel = mode == SpeculativeLifter.Mode.STALE
-                || mode == SpeculativeLifter.Mode.AHEAD && todo.size() >= SpeculativeLifter.PARALLEL_THRESHOLD;
+        boolean parallel = helper.worthIt(todo.size());
         LongSet skipped = new LongSet(plt.size() + done0.size());
         plt.keySet().forEach(skipped::add);
         done0.keySet().forEach(skipped::add);
         long done = 0;
         String counts;
         try (SpeculativeLifter work = new SpeculativeLifter(ctx, todo, skipped::contains,
-                parallel ? knownStarts(starts, plt, done0) : null, mode == SpeculativeLifter.Mode.STALE)) {
+                parallel ? knownStarts(starts, plt, done0) : null, helper)) {
             for (int pos = 0; pos < work.size(); pos++) {
                 long entry = work.entry(pos);
                 if (out.containsKey(entry) || plt.containsKey(entry)) {
@@ -284,7 +283,7 @@ public final class CfgBuilder {
         if (parallel) {
             Timing.note("lifted " + counts + ", " + ctx.startsLearnt() + " starts learnt");
         }
-        ExtraRoots.relax(ctx, out, extraRoots, mode != SpeculativeLifter.Mode.OFF);
+        ExtraRoots.relax(ctx, out, extraRoots, helper);
         return out;
     }
 

@@ -29,10 +29,10 @@ final class ExtraRoots {
      * @param ctx the context {@code out} was lifted in
      * @param out lifted functions by entry (values are replaced by what is lifted anew)
      * @param roots function entry -> extra roots, the map {@code ctx} hands out (grown here)
-     * @param parallel whether a second thread may take part (same result)
+     * @param second a thread that may take part (same result)
      */
     static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots,
-            boolean parallel) {
+            SecondThread second) {
         // The entries do not change here, only what is lifted at them.
         LongMap<LiftedFunction> byEntry = new LongMap<>(out.size());
         for (LiftedFunction f : out.values()) {
@@ -71,7 +71,7 @@ final class ExtraRoots {
             }
             // Each owner's new lift depends on the roots only, not on the others': any order will do,
             // also two threads at once. The results are applied in order.
-            LiftedFunction[] relaxed = relaxAll(ctx, byEntry, dirtyOrder, parallel);
+            LiftedFunction[] relaxed = relaxAll(ctx, byEntry, dirtyOrder, second);
             for (int i = 0; i < dirtyOrder.size(); i++) {
                 long entry = dirtyOrder.get(i);
                 LiftedFunction f = relaxed[i];
@@ -93,16 +93,16 @@ final class ExtraRoots {
      * @return per entry, the function extended in place or lifted anew
      */
     private static LiftedFunction[] relaxAll(LiftContext ctx, LongMap<LiftedFunction> byEntry, LongList entries,
-            boolean parallel) {
+            SecondThread second) {
         int n = entries.size();
         LiftedFunction[] relaxed = new LiftedFunction[n];
-        if (!parallel || n < SpeculativeLifter.PARALLEL_THRESHOLD) {
+        if (!second.worthIt(n)) {
             for (int i = 0; i < n; i++) {
                 relaxed[i] = relaxOne(ctx, byEntry.get(entries.get(i)));
             }
             return relaxed;
         }
-        // Both threads take the next index; each writes only its own slots, read after the join.
+        // Both threads take the next index; each writes only its own slots, read after the other is done.
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         Throwable[] failures = new Throwable[n];
         Runnable work = () -> {
@@ -114,16 +114,9 @@ final class ExtraRoots {
                 }
             }
         };
-        Thread helper = new Thread(null, work, "ykrw-relax", SpeculativeLifter.WORKER_STACK);
-        helper.setDaemon(true);
-        helper.start();
+        java.util.concurrent.Future<?> helper = second.start(work);
         work.run();
-        try {
-            helper.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new org.ykrw.core.diag.YkrwException("interrupted while lifting", e);
-        }
+        SecondThread.await(helper);
         for (Throwable t : failures) {  // the first in order fails the lift, as on one thread
             if (t instanceof RuntimeException re) {
                 throw re;

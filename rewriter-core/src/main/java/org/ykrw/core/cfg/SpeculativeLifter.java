@@ -2,6 +2,7 @@ package org.ykrw.core.cfg;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.concurrent.Future;
 import java.util.function.LongPredicate;
 
 /**
@@ -29,24 +30,6 @@ import java.util.function.LongPredicate;
  * result over under the lock, which makes all it wrote visible to the main thread.
  */
 final class SpeculativeLifter implements AutoCloseable {
-    /** Below this many functions queued at the start of a round, a second thread costs more than it saves. */
-    static final int PARALLEL_THRESHOLD = 64;
-    /** The main thread's stack: deep recursion in lifting is sized for it (the launcher's -Xss16m). */
-    static final long WORKER_STACK = 16L << 20;
-
-    /** Whether and how a second thread lifts ahead. */
-    enum Mode {
-        /** on the main thread only */
-        OFF,
-        /** with a second thread for rounds of at least {@link #PARALLEL_THRESHOLD} functions */
-        AHEAD,
-        /**
-         * as AHEAD, the second thread lifting with the starts known at the round's start only, so that
-         * every start learnt later is checked against its lifts: for tests of that check
-         */
-        STALE
-    }
-
     /** A lift made ahead of its turn, and what it must still hold for it to be kept. */
     private record Speculation(LiftedFunction function, int mark, long rangeFrom, long rangeTo,
             KnownStarts.Misses misses, Throwable failure) {
@@ -65,7 +48,8 @@ final class SpeculativeLifter implements AutoCloseable {
     private boolean closed;
     /** set when the worker has stopped: a position it claimed and left without a result is lifted in turn */
     private boolean workerStopped;
-    private final Thread worker;
+    /** the worker's task on the second thread, or null */
+    private final Future<?> worker;
     /** counts for the timing line: kept, rejected at their turn, lifted at their turn */
     private int kept;
     private int rejected;
@@ -77,10 +61,11 @@ final class SpeculativeLifter implements AutoCloseable {
      * @param skip entries the caller will not take (the worker does not lift them)
      * @param workerStarts the starts {@code ctx} knows before it learns any, as a set of its own (null
      *     to lift on the main thread only)
-     * @param stale whether the worker keeps lifting with {@code workerStarts} as they are (see {@link Mode#STALE})
+     * @param second where the worker runs (and whether it keeps lifting with {@code workerStarts} as
+     *     they are: {@link SecondThread.Mode#STALE})
      */
     SpeculativeLifter(LiftContext ctx, Collection<Long> todo, LongPredicate skip, LongSet workerStarts,
-            boolean stale) {
+            SecondThread second) {
         this.ctx = ctx;
         this.skip = skip;
         this.queue = new long[Math.max(16, todo.size() + todo.size() / 4)];
@@ -90,9 +75,8 @@ final class SpeculativeLifter implements AutoCloseable {
         this.results = new Speculation[queue.length];
         if (workerStarts != null) {
             LiftContext workerCtx = ctx.forWorker(workerStarts);
-            worker = new Thread(null, () -> work(workerCtx, workerStarts, stale), "ykrw-lift", WORKER_STACK);
-            worker.setDaemon(true);
-            worker.start();
+            boolean stale = second.stale();
+            worker = second.start(() -> work(workerCtx, workerStarts, stale));
         } else {
             worker = null;
         }
@@ -251,11 +235,7 @@ final class SpeculativeLifter implements AutoCloseable {
             notifyAll();
         }
         if (worker != null) {
-            try {
-                worker.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            SecondThread.await(worker);
         }
     }
 }

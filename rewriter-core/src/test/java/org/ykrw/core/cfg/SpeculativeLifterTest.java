@@ -31,9 +31,9 @@ class SpeculativeLifterTest {
     void secondThreadChangesNothing(String file) {
         assumeTrue(Files.exists(Path.of(file)), file + " not installed");
         ElfFile elf = ElfFile.read(Path.of(file));
-        List<String> one = dump(CfgBuilder.lift(elf, LiftOptions.defaults(), SpeculativeLifter.Mode.OFF));
+        List<String> one = dump(CfgBuilder.lift(elf, LiftOptions.defaults(), SecondThread.Mode.OFF));
         assertTrue(one.size() > 1000, "lifted too little to compare: " + one.size() + " lines");
-        for (SpeculativeLifter.Mode mode : List.of(SpeculativeLifter.Mode.AHEAD, SpeculativeLifter.Mode.STALE)) {
+        for (SecondThread.Mode mode : List.of(SecondThread.Mode.AHEAD, SecondThread.Mode.STALE)) {
             List<String> two = dump(CfgBuilder.lift(elf, LiftOptions.defaults(), mode));
             assertEquals(one.size(), two.size(), mode + ": line count");
             for (int i = 0; i < one.size(); i++) {
