@@ -13,17 +13,23 @@ import java.util.function.LongPredicate;
  *
  * <p>Why a lift made ahead may be kept: lifting a function is deterministic in what it reads, and
  * all it reads stays the same during a round except the set of known function starts, which only
- * grows (the image decodes on demand, but gives the same instruction whichever thread asks; see
- * {@link CodeImage#insnAt}). A lift begins with a mark, the number of starts learnt so far, and sees
- * exactly the starts known at the mark: the worker lifts with a set of its own brought up to the mark
- * ({@link LiftContext#copyLearnt}, under the same lock the main thread learns starts under), and the
- * main thread, lifting ahead while the worker is busy with the function due, learns nothing during
- * its own lift. While lifting, {@link KnownStarts} notes every address the walk asked about and got
- * "not a start" for (a "yes" stays true). At its turn, when no start learnt since the mark is one of
- * those addresses, every question gets the answer it got then, so the walk, and its result, is what
- * lifting now gives. The check is coarser than that, never finer: a start learnt anywhere in the
- * function's own range up to its last instruction also rejects the lift, which is then done again on
- * the main thread.
+ * grows. What a lift reads through its {@link LiftContext}: the start set; the image, which decodes
+ * on demand but gives the same instruction whichever thread asks first ({@link CodeImage#insnAt});
+ * the FDE ranges (arrays copied when the context is made); the no-return predicate (a set fixed for
+ * the round); jump-table slots ({@link TableReader}: the file's bytes and an unmodifiable map); the
+ * landing pads (a map made with the starts) and the extra roots (a map changed only by
+ * {@link ExtraRoots#relax}, after the worker has stopped). A lift begins with a mark, the number of starts learnt so far, and sees exactly the
+ * starts known at the mark: the worker lifts with a set of its own, brought up to the mark by
+ * {@link LiftContext#copyLearnt} under the lock the main thread learns starts under, and the main
+ * thread, lifting ahead while the worker is busy with the function due, learns nothing during its
+ * own lift. So no thread reads a start set another thread changes: no racy read to reason about.
+ * While lifting, {@link KnownStarts} notes every address the walk asked about and got "not a start"
+ * for (every question goes through it, and a "yes" stays true). At its turn, when no start learnt
+ * since the mark is one of those addresses, every question gets the answer it got then, so the walk,
+ * and its result, is what lifting now gives. The check is coarser than that, never finer: a start
+ * learnt anywhere in the function's own range up to its last instruction (or in the range that holds
+ * a function's overflow of misses) also rejects the lift, which is then done again on the main
+ * thread.
  *
  * <p>Threads: the queue, the claims and the results are guarded by this object's lock. Only the main
  * thread appends, commits, learns starts and reads the results' side effects; the worker hands each
