@@ -1,7 +1,5 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,8 +35,14 @@ public final class CfgBuilder {
      * @return the lifted program
      */
     public static Program lift(ElfFile elf, LiftOptions options) {
+        return lift(elf, options, options.speculativeLifting() ? SecondThread.Mode.AHEAD : SecondThread.Mode.OFF);
+    }
+
+    /** @param mode whether and how a second thread takes part (tests compare the modes) */
+    static Program lift(ElfFile elf, LiftOptions options, SecondThread.Mode mode) {
         long t0 = System.nanoTime();
-        try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder()) {
+        try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder();
+                SecondThread helper = new SecondThread(mode)) {
             Timing.mark("read (" + elf.name() + ")");
             CodeImage image = new CodeImage(elf, decoder);
             Timing.mark("decode (" + image.decodedInsns + " insns)");
@@ -51,14 +55,15 @@ public final class CfgBuilder {
             TableReader tables = new TableReader(elf);
 
             Timing.mark("function starts");
-            Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, 1);
+            Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, helper, 1);
             Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());
             allStarts.addAll(plt.keySet());
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
             mergeFallThroughFragments(first, starts);
             Timing.mark("no-return analysis");
-            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, first);
+            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, helper,
+                    first);
             Timing.mark("pass 2");
             // Each round finds the first function of every gap; lifting it covers its whole extent, so
             // packed functions (-Os) are found one round at a time.
@@ -75,7 +80,7 @@ public final class CfgBuilder {
                 // Gaps lie outside all lifted code and FDEs, so the functions found there change no
                 // other function's walk: lift just them.
                 Set<Long> before = new HashSet<>(second.keySet());
-                second = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, second, found);
+                second = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2, second, found);
                 List<LiftedFunction> added = new java.util.ArrayList<>();
                 for (Map.Entry<Long, LiftedFunction> e : second.entrySet()) {
                     if (!before.contains(e.getKey())) {
@@ -99,7 +104,7 @@ public final class CfgBuilder {
      */
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
-            Map<Long, LiftedFunction> first) {
+            SecondThread helper, Map<Long, LiftedFunction> first) {
         LongSet learnt = new LongSet();
         for (long entry : noReturn) {
             if (!forced.contains(entry)) {
@@ -124,7 +129,8 @@ public final class CfgBuilder {
                 kept.put(f.entry, f);
             }
         }
-        Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, 2, kept, todo);
+        Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2,
+                kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.
         LongSet reached = new LongSet();
         LongSet liftedEntries = new LongSet(lifted.size());
@@ -206,7 +212,7 @@ public final class CfgBuilder {
         return out;
     }
 
-    private static void discover(long address, DiscoverySource source, LiftContext ctx, Deque<Long> work,
+    private static void discover(long address, DiscoverySource source, LiftContext ctx, SpeculativeLifter work,
             FunctionStarts starts, CodeImage image, int round) {
         if (!ctx.functionStarts().contains(address) && image.isCode(address)) {
             ctx.learnStart(address);
@@ -218,20 +224,20 @@ public final class CfgBuilder {
     }
 
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
-            LongPredicate noReturn, TableReader tables, LiftOptions options, int round) {
-        return liftAll(image, starts, plt, noReturn, tables, options, round, new TreeMap<>(), starts.starts.keySet());
+            LongPredicate noReturn, TableReader tables, LiftOptions options, SecondThread helper, int round) {
+        return liftAll(image, starts, plt, noReturn, tables, options, helper, round, new TreeMap<>(),
+                starts.starts.keySet());
     }
 
+    /**
+     * Lifts the functions of {@code todo} and all they discover, one after the other in the order of a
+     * FIFO queue; with enough of them, a second thread lifts ahead ({@link SpeculativeLifter}), which
+     * changes no result.
+     */
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
-            LongPredicate noReturn, TableReader tables, LiftOptions options, int round,
+            LongPredicate noReturn, TableReader tables, LiftOptions options, SecondThread helper, int round,
             Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
-        LongSet known = new LongSet();
-        for (java.util.Collection<Long> c : List.of(starts.starts.keySet(), plt.keySet(), done0.keySet())) {
-            for (long address : c) {
-                known.add(address);
-            }
-        }
-        Deque<Long> work = new ArrayDeque<>(todo);
+        LongSet known = knownStarts(starts, plt, done0);
         Map<Long, LiftedFunction> out = new TreeMap<>(done0);
         Map<Long, Set<Long>> extraRoots = new HashMap<>();
         for (LiftedFunction f : done0.values()) {
@@ -241,29 +247,54 @@ public final class CfgBuilder {
         }
         LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
                 options.maxJumpTableEntries(), starts.landingPads, extraRoots);
+        boolean parallel = helper.worthIt(todo.size());
+        LongSet skipped = new LongSet(plt.size() + done0.size());
+        plt.keySet().forEach(skipped::add);
+        done0.keySet().forEach(skipped::add);
         long done = 0;
-        while (!work.isEmpty()) {
-            long entry = work.poll();
-            if (out.containsKey(entry) || plt.containsKey(entry)) {
-                continue;
-            }
-            LiftedFunction f = ExtraRoots.lift(ctx, entry);
-            out.put(entry, f);
-            for (int i = 0; i < f.callTargets.size(); i++) {
-                discover(f.callTargets.get(i), DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
-            }
-            for (int i = 0; i < f.externalEntries.size(); i++) {
-                long target = f.externalEntries.get(i);
-                if (!ctx.inFrame(target)) {
-                    discover(target, DiscoverySource.CODE_POINTER, ctx, work, starts, image, round);
+        String counts;
+        try (SpeculativeLifter work = new SpeculativeLifter(ctx, todo, skipped::contains,
+                parallel ? knownStarts(starts, plt, done0) : null, helper)) {
+            for (int pos = 0; pos < work.size(); pos++) {
+                long entry = work.entry(pos);
+                if (out.containsKey(entry) || plt.containsKey(entry)) {
+                    continue;
+                }
+                LiftedFunction f = work.take(pos);
+                out.put(entry, f);
+                for (int i = 0; i < f.callTargets.size(); i++) {
+                    discover(f.callTargets.get(i), DiscoverySource.CALL_TARGET, ctx, work, starts, image, round);
+                }
+                for (int i = 0; i < f.externalEntries.size(); i++) {
+                    long target = f.externalEntries.get(i);
+                    if (!ctx.inFrame(target)) {
+                        discover(target, DiscoverySource.CODE_POINTER, ctx, work, starts, image, round);
+                    }
+                }
+                if ((++done & 255) == 0) {
+                    long left = work.size() - pos - 1;  // what the queue held after taking this entry
+                    options.progress().progress("lifting (pass " + round + " of 2)", done, done + left);
                 }
             }
-            if ((++done & 255) == 0) {
-                options.progress().progress("lifting (pass " + round + " of 2)", done, done + work.size());
+            counts = work.counts();
+        }
+        // The worker has stopped: relax may change what it read (the extra roots).
+        options.progress().progress("lifting (pass " + round + " of 2)", done, done);
+        if (parallel) {
+            Timing.note("lifted " + counts + ", " + ctx.startsLearnt() + " starts learnt");
+        }
+        ExtraRoots.relax(ctx, out, extraRoots, helper);
+        return out;
+    }
+
+    /** @return the starts known before a round of lifting learns any */
+    private static LongSet knownStarts(FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> done0) {
+        LongSet known = new LongSet(starts.starts.size() + plt.size() + done0.size());
+        for (java.util.Collection<Long> c : List.of(starts.starts.keySet(), plt.keySet(), done0.keySet())) {
+            for (long address : c) {
+                known.add(address);
             }
         }
-        options.progress().progress("lifting (pass " + round + " of 2)", done, done);
-        ExtraRoots.relax(ctx, out, extraRoots);
-        return out;
+        return known;
     }
 }

@@ -175,7 +175,17 @@ final class CodeImage {
         return r >= 0 && b >= regions.get(r)[0] && b < regions.get(r)[1];
     }
 
-    /** @return the instruction at {@code address}, or null when the bytes there do not decode */
+    /**
+     * @return the instruction at {@code address}, or null when the bytes there do not decode
+     *
+     * <p>Safe from several threads (the main thread lifting and one lifting ahead): a slot is written
+     * once, from null to its final instruction, and only under the lock in {@link #decodeAt}. Reading
+     * it here without the lock sees either null, and then decodeAt looks again under the lock, or
+     * that instruction, whose fields are final (and so seen complete by any thread that sees the
+     * reference). Each address gets one Insn object whichever thread decodes it first, and its value
+     * is what a decode at that address gives (see the class comment), so the answer does not depend
+     * on which thread asked first.
+     */
     Insn insnAt(long address) {
         int r = regionIndex(address);
         if (r < 0) {
@@ -191,8 +201,14 @@ final class CodeImage {
         return found == UNDECODABLE ? null : found;
     }
 
-    /** Decodes from an address the sweep did not land on, until the decode falls into step with it. */
-    private Insn decodeAt(long[] region, Insn[] slots, int offset) {
+    /**
+     * Decodes from an address the sweep did not land on, until the decode falls into step with it.
+     * Synchronized: the capstone handle serves one call at a time, and slots are written once.
+     */
+    private synchronized Insn decodeAt(long[] region, Insn[] slots, int offset) {
+        if (slots[offset] != null) {
+            return slots[offset];  // another thread decoded it since this one looked
+        }
         decodeCalls++;
         long t0 = System.nanoTime();
         int available = (int) Math.min(slots.length - offset, elf.data().length - (region[2] + offset));
@@ -236,7 +252,7 @@ final class CodeImage {
     }
 
     /** @return native decode calls made on demand after the sweep */
-    long decodeCalls() {
+    synchronized long decodeCalls() {
         return decodeCalls;
     }
 

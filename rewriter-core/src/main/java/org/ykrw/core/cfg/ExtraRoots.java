@@ -29,8 +29,10 @@ final class ExtraRoots {
      * @param ctx the context {@code out} was lifted in
      * @param out lifted functions by entry (values are replaced by what is lifted anew)
      * @param roots function entry -> extra roots, the map {@code ctx} hands out (grown here)
+     * @param second a thread that may take part (same result)
      */
-    static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots) {
+    static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots,
+            SecondThread second) {
         // The entries do not change here, only what is lifted at them.
         LongMap<LiftedFunction> byEntry = new LongMap<>(out.size());
         for (LiftedFunction f : out.values()) {
@@ -67,12 +69,13 @@ final class ExtraRoots {
             if (dirty.size() == 0) {
                 return;
             }
-            // Each owner's new lift depends on the roots only, not on the others': any order will do.
+            // Each owner's new lift depends on the roots only, not on the others': any order will do,
+            // also two threads at once. The results are applied in order.
+            LiftedFunction[] relaxed = relaxAll(ctx, byEntry, dirtyOrder, second);
             for (int i = 0; i < dirtyOrder.size(); i++) {
                 long entry = dirtyOrder.get(i);
-                LiftedFunction f = byEntry.get(entry);
-                if (!extendable(ctx, f) || !FunctionLifter.extend(ctx, f)) {
-                    f = lift(ctx, entry);
+                LiftedFunction f = relaxed[i];
+                if (f != byEntry.get(entry)) {
                     out.put(entry, f);
                     byEntry.put(entry, f);
                 }
@@ -84,18 +87,68 @@ final class ExtraRoots {
     }
 
     /**
+     * Extends or lifts anew each of {@code entries} (nothing else changes meanwhile: no start is learnt
+     * and the roots stay as they are, so each result depends on its own function only).
+     *
+     * @return per entry, the function extended in place or lifted anew
+     */
+    private static LiftedFunction[] relaxAll(LiftContext ctx, LongMap<LiftedFunction> byEntry, LongList entries,
+            SecondThread second) {
+        int n = entries.size();
+        LiftedFunction[] relaxed = new LiftedFunction[n];
+        if (!second.worthIt(n)) {
+            for (int i = 0; i < n; i++) {
+                relaxed[i] = relaxOne(ctx, byEntry.get(entries.get(i)));
+            }
+            return relaxed;
+        }
+        // Both threads take the next index; each writes only its own slots, read after the other is done.
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Throwable[] failures = new Throwable[n];
+        Runnable work = () -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                try {
+                    relaxed[i] = relaxOne(ctx, byEntry.get(entries.get(i)));
+                } catch (RuntimeException | Error e) {
+                    failures[i] = e;
+                }
+            }
+        };
+        java.util.concurrent.Future<?> helper = second.start(work);
+        work.run();
+        SecondThread.await(helper);
+        for (Throwable t : failures) {  // the first in order fails the lift, as on one thread
+            if (t instanceof RuntimeException re) {
+                throw re;
+            } else if (t instanceof Error err) {
+                throw err;
+            }
+        }
+        return relaxed;
+    }
+
+    /** @return f extended from its new roots, or lifted anew when extending could differ */
+    private static LiftedFunction relaxOne(LiftContext ctx, LiftedFunction f) {
+        return extendable(ctx, f) && FunctionLifter.extend(ctx, f) ? f : lift(ctx, f.entry);
+    }
+
+    /**
      * Whether walking from new roots on top of f's lift gives exactly what lifting f anew gives. It
      * does when f's instructions are the closure of its roots under "next and branch targets",
      * whatever the order they are walked in: no overlapping or undecodable code (which of two
      * overlapping instructions is kept depends on the order), no running into the next function
      * (fallsInto keeps the last one seen), no indirect jump (tables are resolved from the code walked
      * so far), and the same context, where no start learnt since f was lifted lies where its walk
-     * looked: its range, the padding after its code, the other functions' code it jumps into.
-     * {@link FunctionLifter#extend} checks the same of the code it adds.
+     * looked: its range, the padding after its code, the other functions' code it jumps into, its
+     * branch targets (a jump past the end of its FDE onto padding asks there and adds no instruction,
+     * so its code need not reach that far). With no indirect jump and no problem, those are all the
+     * addresses its walk asked the start set about, and got "no" for (SpeculativeLifter records them
+     * instead). {@link FunctionLifter#extend} checks the same of the code it adds.
      */
     private static boolean extendable(LiftContext ctx, LiftedFunction f) {
         return f.liftedIn == ctx && f.problems.isEmpty() && f.fallsInto == -1 && !f.insns.hasIndirectJump()
-                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD, f.externalEntries);
+                && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD,
+                        f.externalEntries, f.leaders);
     }
 
     /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */

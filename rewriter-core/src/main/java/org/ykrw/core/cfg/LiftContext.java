@@ -9,10 +9,16 @@ import java.util.function.LongPredicate;
 /**
  * What recursive descent of one function needs to know about the rest of the program. Asked once or
  * more per instruction, so the sets are on primitive longs and the FDE ranges a sorted array.
+ *
+ * <p>Threads: the main thread owns a context and is the only one to learn starts. A second thread
+ * lifting ahead ({@link SpeculativeLifter}) uses {@link #forWorker a copy} that shares everything
+ * else, all of which stays unchanged while a round of lifting runs (or, for the image, gives the same
+ * answers whichever thread asks first), and has its own start set, brought up to date from
+ * {@link #copyLearnt}.
  */
 final class LiftContext {
     private final CodeImage image;
-    private final LongSet functionStarts;
+    private final KnownStarts functionStarts;
     private final LongPredicate noReturn;
     private final TableReader tables;
     private final int maxTableEntries;
@@ -21,8 +27,11 @@ final class LiftContext {
     /** FDE starts in order and their ends: a snapshot, FDE ranges do not change while a context is in use */
     private final long[] frameStarts;
     private final long[] frameEnds;
-    /** starts added while lifting, in order: what a function lifted earlier did not know yet */
-    private final LongList startsLearnt = new LongList();
+    /**
+     * starts added while lifting, in order: what a function lifted earlier did not know yet. Written by
+     * the main thread only; other threads read it through {@link #copyLearnt} (both synchronized).
+     */
+    private final LongList startsLearnt;
 
     /**
      * @param image decoded code
@@ -38,7 +47,8 @@ final class LiftContext {
             TableReader tables, int maxTableEntries, Map<Long, List<Long>> landingPads,
             Map<Long, Set<Long>> extraRoots) {
         this.image = image;
-        this.functionStarts = functionStarts;
+        this.functionStarts = new KnownStarts(functionStarts);
+        this.startsLearnt = new LongList();
         this.noReturn = noReturn;
         this.tables = tables;
         this.maxTableEntries = maxTableEntries;
@@ -54,33 +64,87 @@ final class LiftContext {
         }
     }
 
+    /** A copy of {@code main} for another thread: its own start set, everything else shared. */
+    private LiftContext(LiftContext main, LongSet functionStarts) {
+        this.image = main.image;
+        this.functionStarts = new KnownStarts(functionStarts);
+        this.startsLearnt = main.startsLearnt;  // read only through main's copyLearnt
+        this.noReturn = main.noReturn;
+        this.tables = main.tables;
+        this.maxTableEntries = main.maxTableEntries;
+        this.landingPads = main.landingPads;
+        this.extraRoots = main.extraRoots;
+        this.frameStarts = main.frameStarts;
+        this.frameEnds = main.frameEnds;
+    }
+
+    /**
+     * @param functionStarts the starts this context knew before it learnt any (a separate set, which
+     *     the other thread brings up to date with {@link #copyLearnt})
+     * @return a context for another thread to lift in; it must not learn starts
+     */
+    LiftContext forWorker(LongSet functionStarts) {
+        return new LiftContext(this, functionStarts);
+    }
+
     CodeImage image() {
         return image;
     }
 
-    LongSet functionStarts() {
+    KnownStarts functionStarts() {
         return functionStarts;
     }
 
-    /** Adds a function start found while lifting (a call target, a code pointer). */
+    /** Adds a function start found while lifting (a call target, a code pointer). Main thread only. */
     void learnStart(long address) {
         functionStarts.add(address);
-        startsLearnt.add(address);
+        synchronized (startsLearnt) {
+            startsLearnt.add(address);
+        }
     }
 
-    /** @return how many starts were learnt so far: a mark for {@link #learntSince} */
+    /**
+     * Adds the starts learnt since {@code from} to {@code into}; safe from any thread.
+     *
+     * @return how many starts were learnt so far: a mark for {@link #learntSince}, and the next
+     *     {@code from}
+     */
+    int copyLearnt(int from, LongSet into) {
+        synchronized (startsLearnt) {
+            for (int i = from; i < startsLearnt.size(); i++) {
+                into.add(startsLearnt.get(i));
+            }
+            return startsLearnt.size();
+        }
+    }
+
+    /** @return how many starts were learnt so far: a mark for {@link #learntSince}. Main thread only. */
     int startsLearnt() {
         return startsLearnt.size();
     }
 
     /**
      * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
-     *     of {@code addresses}
+     *     of {@code addresses} or {@code more}. Main thread only.
      */
-    boolean learntSince(int mark, long from, long to, AddressSet addresses) {
+    boolean learntSince(int mark, long from, long to, AddressSet addresses, LongSet more) {
         for (int i = mark; i < startsLearnt.size(); i++) {
             long s = startsLearnt.get(i);
-            if (s >= from && s < to || addresses.contains(s)) {
+            if (s >= from && s < to || addresses.contains(s) || more.contains(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
+     *     of {@code misses}. Main thread only.
+     */
+    boolean learntSince(int mark, long from, long to, KnownStarts.Misses misses) {
+        for (int i = mark; i < startsLearnt.size(); i++) {
+            long s = startsLearnt.get(i);
+            if (s >= from && s < to || misses.contains(s)) {
                 return true;
             }
         }

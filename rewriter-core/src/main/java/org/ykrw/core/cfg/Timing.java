@@ -30,6 +30,13 @@ final class Timing {
         }
     }
 
+    /** Prints a line of detail about the phase running (not timed). */
+    static void note(String detail) {
+        if (ON) {
+            System.err.println("ykrw timing:   " + detail);
+        }
+    }
+
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
