@@ -50,9 +50,8 @@ final class IrBuilder {
             f.setNoReturn(noReturn.contains(address));
             functions.add(f);
         });
-        // The functions made from lifted ones and their calls, in the order of lifted.values().
+        // The functions made from lifted ones, in the order of lifted.values().
         List<Function> made = new ArrayList<>(lifted.size());
-        List<List<Insn>> calls = new ArrayList<>(lifted.size());
         for (LiftedFunction lf : lifted.values()) {
             Function f = new Function(lf.entry, starts.nameOf(lf.entry));
             starts.aliases.getOrDefault(lf.entry, Set.of()).forEach(f::addAlias);
@@ -63,7 +62,7 @@ final class IrBuilder {
             f.setNoReturn(noReturn.contains(lf.entry));
             f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? Math.max(lf.rangeEnd, lf.reachedEnd())
                     : lf.reachedEnd());
-            calls.add(makeBlocks(f, lf));
+            makeBlocks(f, lf);
             f.setCfgBuilt();
             if (!lf.problems.isEmpty()) {
                 f.skip(lf.problems.get(0));
@@ -82,7 +81,8 @@ final class IrBuilder {
             }
             lf.unresolved.forEach((address, reason) -> unresolved.add(
                     new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
-            connect(f, lf, calls.get(n++));
+            connect(f, lf);
+            n++;
         }
         return new Program(functions, cutAtNextTable(tables), unresolved, unreached(functions), millis);
     }
@@ -106,35 +106,25 @@ final class IrBuilder {
         return out;
     }
 
-    /** @return the calls among the function's instructions, in address order */
-    private List<Insn> makeBlocks(Function f, LiftedFunction lf) {
-        // Blocks are runs of the address-ordered instructions: handed over as views, copied once by Block.
-        // The calls are picked out on the way, while each instruction is at hand, for connect.
-        List<Insn> insns = lf.insns.values();
-        List<Insn> calls = new ArrayList<>();
+    /** Splits the function's address-ordered instructions into blocks, which share that one array. */
+    private void makeBlocks(Function f, LiftedFunction lf) {
+        Insn[] insns = lf.insns.sortedArray();
         int from = 0;
-        for (int k = 0; k < insns.size(); k++) {
-            Insn i = insns.get(k);
-            if (i.flow() == FlowKind.CALL) {
-                calls.add(i);
-            }
-            if (k == 0) {
-                continue;
-            }
-            Insn prev = insns.get(k - 1);
-            if (prev.end() != i.address() || lf.leaders.contains(i.address()) || endsBlock(prev, lf)) {
-                addBlock(f, lf, insns.subList(from, k));
+        for (int k = 1; k < insns.length; k++) {
+            Insn prev = insns[k - 1];
+            long address = insns[k].address();
+            if (prev.end() != address || lf.leaders.contains(address) || endsBlock(prev, lf)) {
+                addBlock(f, lf, insns, from, k);
                 from = k;
             }
         }
-        if (from < insns.size()) {
-            addBlock(f, lf, insns.subList(from, insns.size()));
+        if (from < insns.length) {
+            addBlock(f, lf, insns, from, insns.length);
         }
-        return calls;
     }
 
-    private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
-        Block b = f.addBlock(insns);
+    private void addBlock(Function f, LiftedFunction lf, Insn[] insns, int from, int to) {
+        Block b = f.addBlock(insns, from, to - from);
         if (blockAt.get(b.address()) == null) {
             blockAt.put(b.address(), b);
         } else {
@@ -155,15 +145,15 @@ final class IrBuilder {
         return k != FlowKind.SEQUENTIAL && k != FlowKind.INDIRECT_CALL;
     }
 
-    private void connect(Function f, LiftedFunction lf, List<Insn> calls) {
-        int c = 0;
+    private void connect(Function f, LiftedFunction lf) {
         List<Block> blocks = f.blocks();
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
-            // Blocks and calls are both in address order, and every call lies in one block.
-            for (; c < calls.size() && calls.get(c).address() < b.endAddress(); c++) {
-                Insn i = calls.get(c);
-                f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
+            for (int j = 0; j < b.instructionCount(); j++) {
+                Insn i = b.instruction(j);
+                if (i.flow() == FlowKind.CALL) {
+                    f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
+                }
             }
             Insn last = b.lastInstruction();
             switch (last.flow()) {
@@ -185,7 +175,7 @@ final class IrBuilder {
                 case INDIRECT_JUMP -> {
                     JumpTable t = lf.tables.get(last.address());
                     if (t != null) {
-                        for (long target : new java.util.TreeSet<>(t.codeTargets())) {
+                        for (long target : distinctCodeTargets(t)) {
                             f.addEdge(b, blockAt.get(target), target, EdgeKind.JUMP_TABLE);
                         }
                     } else if (lf.pointerTailCalls.contains(last.address())) {
@@ -198,6 +188,26 @@ final class IrBuilder {
                 default -> { }
             }
         }
+    }
+
+    /** @return the table's code targets, ascending, each once */
+    private static long[] distinctCodeTargets(JumpTable t) {
+        long[] targets = new long[t.entryCount()];
+        int n = 0;
+        for (int i = 0; i < targets.length; i++) {
+            long target = t.targets().get(i);
+            if (target != JumpTable.HOLE) {
+                targets[n++] = target;
+            }
+        }
+        java.util.Arrays.sort(targets, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || targets[distinct - 1] != targets[i]) {
+                targets[distinct++] = targets[i];
+            }
+        }
+        return java.util.Arrays.copyOf(targets, distinct);
     }
 
     private static EdgeKind directKind(Function f, Block target, EdgeKind internal) {
@@ -220,25 +230,21 @@ final class IrBuilder {
         List<AddressRange> regions = image.ranges();
         // Per region, the covered ranges as (offset << 32 | length): sorting these longs sorts the ranges
         // by start, all the sweep below needs, since of ranges sharing a start it keeps the furthest end.
-        // (Region offsets fit in 31 bits: CodeImage indexes regions by int.)
-        LongList[] covered = new LongList[regions.size()];
+        // (Region offsets fit in 31 bits: CodeImage indexes regions by int.) Counted first, so that
+        // each region's array is allocated once at its size.
+        int[] counts = new int[regions.size()];
+        forEachCovered(functions, regions, (r, start, end) -> counts[r]++);
+        long[][] covered = new long[regions.size()][];
         for (int r = 0; r < covered.length; r++) {
-            covered[r] = new LongList();
+            covered[r] = new long[counts[r]];
         }
-        for (Function f : functions) {
-            if (!f.isPlt()) {
-                for (Block b : f.blocks()) {
-                    cover(regions, covered, b.address(), b.endAddress());
-                }
-            }
-        }
-        for (long address : plt.keySet()) {
-            cover(regions, covered, address, address + 16);
-        }
+        int[] filled = new int[regions.size()];
+        forEachCovered(functions, regions, (r, start, end) -> covered[r][filled[r]++] =
+                (start - regions.get(r).start()) << 32 | Math.min(end - start, 0xFFFF_FFFFL));
         List<AddressRange> gaps = new ArrayList<>();
         for (int r = 0; r < covered.length; r++) {
             AddressRange region = regions.get(r);
-            long[] ranges = covered[r].toArray();
+            long[] ranges = covered[r];
             java.util.Arrays.sort(ranges);
             long pos = region.start();
             for (long c : ranges) {
@@ -255,12 +261,31 @@ final class IrBuilder {
         return gaps;
     }
 
-    /** Adds [start, end) to the covered ranges of the region it starts in (none: it covers nothing). */
-    private static void cover(List<AddressRange> regions, LongList[] covered, long start, long end) {
-        for (int r = 0; r < covered.length; r++) {
+    /** Receives a covered range [start, end) and the region it starts in. */
+    private interface CoveredRange {
+        void accept(int region, long start, long end);
+    }
+
+    /** Gives every block's and PLT stub's range that starts in a region to {@code action}. */
+    private void forEachCovered(List<Function> functions, List<AddressRange> regions, CoveredRange action) {
+        for (Function f : functions) {
+            if (!f.isPlt()) {
+                for (Block b : f.blocks()) {
+                    cover(regions, action, b.address(), b.endAddress());
+                }
+            }
+        }
+        for (long address : plt.keySet()) {
+            cover(regions, action, address, address + 16);
+        }
+    }
+
+    /** Gives [start, end) to {@code action} with the region it starts in (none: it covers nothing). */
+    private static void cover(List<AddressRange> regions, CoveredRange action, long start, long end) {
+        for (int r = 0; r < regions.size(); r++) {
             AddressRange region = regions.get(r);
             if (start >= region.start() && start < region.end()) {
-                covered[r].add((start - region.start()) << 32 | Math.min(end - start, 0xFFFF_FFFFL));
+                action.accept(r, start, end);
                 return;
             }
         }
