@@ -224,7 +224,7 @@ final class FunctionLifter {
     }
 
     private void addInternalTarget(long from, long t) {
-        fn.incoming.computeIfAbsent(t, k -> new ArrayList<>()).add(from);
+        fn.incoming.add(t, from);
         if (fn.leaders.add(t) || !fn.insns.containsKey(t)) {
             work.push(t);
         }

@@ -403,8 +403,8 @@ final class JumpTableResolver {
         if (fall != null) {
             out.add(fall);
         }
-        for (long from : fn.incoming.getOrDefault(address, List.of())) {
-            Insn i = fn.insns.get(from);
+        for (int link = fn.incoming.first(address); link >= 0; link = fn.incoming.next(link)) {
+            Insn i = fn.insns.get(fn.incoming.source(link));
             if (i != null) {
                 out.add(i);
             }
