@@ -1,8 +1,6 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import org.ykrw.core.ir.JumpTable;
@@ -17,7 +15,8 @@ import org.ykrw.core.x86.Insn;
 final class FunctionLifter {
     private final LiftContext ctx;
     private final LiftedFunction fn;
-    private final Deque<Long> work = new ArrayDeque<>();
+    /** addresses to walk from, as a stack (last pushed, first walked) */
+    private final LongList work = new LongList();
 
     private FunctionLifter(LiftContext ctx, long entry) {
         this.ctx = ctx;
@@ -44,11 +43,11 @@ final class FunctionLifter {
             if (!fn.extraRoots.contains(root) && l.inOwnRange(root)) {
                 fn.extraRoots.add(root);
                 fn.leaders.add(root);
-                l.work.push(root);
+                l.work.add(root);
             }
         }
         while (!l.work.isEmpty()) {
-            l.walk(l.work.pop());
+            l.walk(l.work.removeLast());
         }
         return fn.problems.isEmpty() && fn.fallsInto == -1 && !fn.insns.hasIndirectJump();
     }
@@ -62,26 +61,26 @@ final class FunctionLifter {
 
     private void run() {
         fn.leaders.add(fn.entry);
-        work.push(fn.entry);
+        work.add(fn.entry);
         for (long root : ctx.extraRoots().getOrDefault(fn.entry, java.util.Set.of())) {
             if (inOwnRange(root)) {
                 fn.extraRoots.add(root);
                 fn.leaders.add(root);
-                work.push(root);
+                work.add(root);
             }
         }
         for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, java.util.List.of())) {
             if (inOwnRange(pad)) {
                 fn.landingPads.add(pad);
                 fn.leaders.add(pad);
-                work.push(pad);
+                work.add(pad);
             }
         }
         JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
         List<Long> provisional = new ArrayList<>();
         while (true) {
             while (!work.isEmpty()) {
-                walk(work.pop());
+                walk(work.removeLast());
             }
             // Resolving a table adds targets; their code may hold further tables, so repeat until stable.
             boolean progress = false;
@@ -125,6 +124,9 @@ final class FunctionLifter {
     }
 
     private List<Insn> pendingIndirectJumps() {
+        if (!fn.insns.hasIndirectJump()) {
+            return List.of();  // most functions: spares sorting their instructions
+        }
         List<Insn> out = new ArrayList<>();
         for (Insn i : fn.insns.values()) {
             if (i.flow() == org.ykrw.core.x86.FlowKind.INDIRECT_JUMP && !fn.tables.containsKey(i.address())
@@ -190,7 +192,7 @@ final class FunctionLifter {
                 case COND_JUMP -> {
                     branchTo(insn);
                     fn.leaders.add(insn.end());
-                    work.push(insn.end());
+                    work.add(insn.end());
                     return;
                 }
                 case JUMP -> {
@@ -226,7 +228,7 @@ final class FunctionLifter {
     private void addInternalTarget(long from, long t) {
         fn.incoming.add(t, from);
         if (fn.leaders.add(t) || !fn.insns.containsKey(t)) {
-            work.push(t);
+            work.add(t);
         }
     }
 

@@ -21,6 +21,23 @@ final class LongList {
         return items[i];
     }
 
+    /** @return the last element, removed */
+    long removeLast() {
+        if (size == 0) {
+            throw new java.util.NoSuchElementException();
+        }
+        return items[--size];
+    }
+
+    /** Empties the list, keeping its array (a list reused as scratch). */
+    void clear() {
+        size = 0;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
     int size() {
         return size;
     }
