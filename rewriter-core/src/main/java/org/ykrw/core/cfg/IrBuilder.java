@@ -22,7 +22,7 @@ final class IrBuilder {
     private final Map<Long, String> plt;
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
-    private final LongMap<Block> blockAt;
+    private final BlockIndex blockAt;
     /** starts of blocks that blockAt does not hold, another function's block starting there first */
     private final LongSet shadowed = new LongSet();
 
@@ -33,12 +33,7 @@ final class IrBuilder {
         this.plt = plt;
         this.lifted = lifted;
         this.noReturn = noReturn;
-        // About a block every four instructions: sized so the table does not grow (rehashing) as it fills.
-        int insns = 0;
-        for (LiftedFunction lf : lifted.values()) {
-            insns += lf.insns.size();
-        }
-        this.blockAt = new LongMap<>(Math.max(insns / 4, 1 << 10));
+        this.blockAt = new BlockIndex(image.ranges());
     }
 
     Program build(long millis) {
@@ -69,6 +64,15 @@ final class IrBuilder {
             }
             functions.add(f);
             made.add(f);
+        }
+        // Of blocks sharing a start, blockAt holds the first in the order of lifted.values().
+        blockAt.seal();
+        for (Function f : made) {
+            for (Block b : f.blocks()) {
+                if (!blockAt.claim(b)) {
+                    shadowed.add(b.address());
+                }
+            }
         }
         List<JumpTable> tables = new ArrayList<>();
         List<UnresolvedJump> unresolved = new ArrayList<>();
@@ -114,26 +118,38 @@ final class IrBuilder {
             Insn prev = insns[k - 1];
             long address = insns[k].address();
             if (prev.end() != address || lf.leaders.contains(address) || endsBlock(prev, lf)) {
-                addBlock(f, lf, insns, from, k);
+                blockAt.mark(f.addBlock(insns, from, k - from).address());
                 from = k;
             }
         }
         if (from < insns.length) {
-            addBlock(f, lf, insns, from, insns.length);
+            blockAt.mark(f.addBlock(insns, from, insns.length - from).address());
+        }
+        // Entered from outside the function's own code: its entry, landing pads, other functions' jumps.
+        markIndirectTarget(f, lf.entry);
+        lf.landingPads.forEach(address -> markIndirectTarget(f, address));
+        for (long address : lf.extraRoots) {
+            markIndirectTarget(f, address);
         }
     }
 
-    private void addBlock(Function f, LiftedFunction lf, Insn[] insns, int from, int to) {
-        Block b = f.addBlock(insns, from, to - from);
-        if (blockAt.get(b.address()) == null) {
-            blockAt.put(b.address(), b);
-        } else {
-            shadowed.add(b.address());
-        }
-        // Most functions have neither: spare boxing the address for the sets.
-        if (b.address() == lf.entry || !lf.landingPads.isEmpty() && lf.landingPads.contains(b.address())
-                || !lf.extraRoots.isEmpty() && lf.extraRoots.contains(b.address())) {
-            f.markIndirectTarget(b);
+    /** Marks the block of {@code f} starting at {@code address}, if there is one, as an indirect target. */
+    private static void markIndirectTarget(Function f, long address) {
+        List<Block> blocks = f.blocks();
+        int lo = 0;
+        int hi = blocks.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long at = blocks.get(mid).address();
+            if (at == address) {
+                f.markIndirectTarget(blocks.get(mid));
+                return;
+            }
+            if (at < address) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
         }
     }
 
