@@ -13,6 +13,10 @@ import org.ykrw.core.x86.Insn;
  * functions' starts, which are tail calls or fall-through into the next function.
  */
 final class FunctionLifter {
+    /** Empty, and iterated without an iterator object (an empty List.of() makes one per loop). */
+    private static final java.util.Set<Long> NO_ROOTS = java.util.Collections.emptySet();
+    private static final List<Long> NO_PADS = java.util.Collections.emptyList();
+
     private final LiftContext ctx;
     private final LiftedFunction fn;
     /** addresses to walk from, as a stack (last pushed, first walked) */
@@ -62,20 +66,33 @@ final class FunctionLifter {
     private void run() {
         fn.leaders.add(fn.entry);
         work.add(fn.entry);
-        for (long root : ctx.extraRoots().getOrDefault(fn.entry, java.util.Set.of())) {
+        for (long root : ctx.extraRoots().getOrDefault(fn.entry, NO_ROOTS)) {
             if (inOwnRange(root)) {
                 fn.extraRoots.add(root);
                 fn.leaders.add(root);
                 work.add(root);
             }
         }
-        for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, java.util.List.of())) {
+        for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, NO_PADS)) {
             if (inOwnRange(pad)) {
                 fn.landingPads.add(pad);
                 fn.leaders.add(pad);
                 work.add(pad);
             }
         }
+        while (!work.isEmpty()) {
+            walk(work.removeLast());
+        }
+        if (fn.insns.hasIndirectJump()) {
+            resolveIndirectJumps();  // most functions have none: spares the resolver and its lists
+        }
+        if (!fn.unresolvedTables.isEmpty()) {
+            fn.problems.add(SkipReason.UNRESOLVED_JUMP_TABLE);
+        }
+    }
+
+    /** Resolves the indirect jumps' tables, walking the code they reach, until no more are found. */
+    private void resolveIndirectJumps() {
         JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
         List<Long> provisional = new ArrayList<>();
         while (true) {
@@ -117,9 +134,6 @@ final class FunctionLifter {
         }
         for (Insn jump : pendingIndirectJumps()) {
             resolver.classifyUnresolved(jump);
-        }
-        if (!fn.unresolvedTables.isEmpty()) {
-            fn.problems.add(SkipReason.UNRESOLVED_JUMP_TABLE);
         }
     }
 

@@ -4,12 +4,15 @@ import java.util.Arrays;
 
 /** A growing list of longs (addresses), without a boxed Long per element. */
 final class LongList {
-    private long[] items = new long[16];
+    private static final long[] NONE = {};
+
+    /** allocated on the first add: a lifter's work stack is made for every function lifted */
+    private long[] items = NONE;
     private int size;
 
     void add(long value) {
         if (size == items.length) {
-            items = Arrays.copyOf(items, size * 2);
+            items = Arrays.copyOf(items, Math.max(8, size * 2));
         }
         items[size++] = value;
     }
