@@ -43,8 +43,6 @@ public final class Block {
     private Edge in1;
     private Edge[] inMore;
     private int inCount;
-    private List<Edge> successorView;
-    private List<Edge> predecessorView;
     private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
@@ -123,24 +121,17 @@ public final class Block {
         return code[first + count - 1];
     }
 
-    /** @return outgoing edges (an unmodifiable view) */
+    /**
+     * @return outgoing edges (an unmodifiable view, made per call as the list wrapper was: a field
+     *     for it would grow every block by what a call allocates)
+     */
     public List<Edge> successors() {
-        List<Edge> view = successorView;
-        if (view == null) {
-            view = new EdgeView(false);
-            successorView = view;
-        }
-        return view;
+        return new EdgeView(false);
     }
 
-    /** @return incoming edges from blocks of any function (an unmodifiable view) */
+    /** @return incoming edges from blocks of any function (an unmodifiable view, made per call) */
     public List<Edge> predecessors() {
-        List<Edge> view = predecessorView;
-        if (view == null) {
-            view = new EdgeView(true);
-            predecessorView = view;
-        }
-        return view;
+        return new EdgeView(true);
     }
 
     /** @return true when control may arrive here through a pointer (entry, jump-table target, code pointer) */
