@@ -45,6 +45,11 @@ final class LongList {
         return size;
     }
 
+    /** Sorts the elements in ascending order. */
+    void sort() {
+        Arrays.sort(items, 0, size);
+    }
+
     /** @return the elements, in order (a new array) */
     long[] toArray() {
         return Arrays.copyOf(items, size);
