@@ -1,8 +1,6 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import org.ykrw.core.ir.JumpTable;
@@ -15,9 +13,14 @@ import org.ykrw.core.x86.Insn;
  * functions' starts, which are tail calls or fall-through into the next function.
  */
 final class FunctionLifter {
+    /** Empty, and iterated without an iterator object (an empty List.of() makes one per loop). */
+    private static final java.util.Set<Long> NO_ROOTS = java.util.Collections.emptySet();
+    private static final List<Long> NO_PADS = java.util.Collections.emptyList();
+
     private final LiftContext ctx;
     private final LiftedFunction fn;
-    private final Deque<Long> work = new ArrayDeque<>();
+    /** addresses to walk from, as a stack (last pushed, first walked) */
+    private final LongList work = new LongList();
 
     private FunctionLifter(LiftContext ctx, long entry) {
         this.ctx = ctx;
@@ -44,11 +47,11 @@ final class FunctionLifter {
             if (!fn.extraRoots.contains(root) && l.inOwnRange(root)) {
                 fn.extraRoots.add(root);
                 fn.leaders.add(root);
-                l.work.push(root);
+                l.work.add(root);
             }
         }
         while (!l.work.isEmpty()) {
-            l.walk(l.work.pop());
+            l.walk(l.work.removeLast());
         }
         return fn.problems.isEmpty() && fn.fallsInto == -1 && !fn.insns.hasIndirectJump();
     }
@@ -62,26 +65,39 @@ final class FunctionLifter {
 
     private void run() {
         fn.leaders.add(fn.entry);
-        work.push(fn.entry);
-        for (long root : ctx.extraRoots().getOrDefault(fn.entry, java.util.Set.of())) {
+        work.add(fn.entry);
+        for (long root : ctx.extraRoots().getOrDefault(fn.entry, NO_ROOTS)) {
             if (inOwnRange(root)) {
                 fn.extraRoots.add(root);
                 fn.leaders.add(root);
-                work.push(root);
+                work.add(root);
             }
         }
-        for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, java.util.List.of())) {
+        for (long pad : ctx.landingPads().getOrDefault(fn.rangeStart, NO_PADS)) {
             if (inOwnRange(pad)) {
                 fn.landingPads.add(pad);
                 fn.leaders.add(pad);
-                work.push(pad);
+                work.add(pad);
             }
         }
+        while (!work.isEmpty()) {
+            walk(work.removeLast());
+        }
+        if (fn.insns.hasIndirectJump()) {
+            resolveIndirectJumps();  // most functions have none: spares the resolver and its lists
+        }
+        if (!fn.unresolvedTables.isEmpty()) {
+            fn.problems.add(SkipReason.UNRESOLVED_JUMP_TABLE);
+        }
+    }
+
+    /** Resolves the indirect jumps' tables, walking the code they reach, until no more are found. */
+    private void resolveIndirectJumps() {
         JumpTableResolver resolver = new JumpTableResolver(ctx, fn);
         List<Long> provisional = new ArrayList<>();
         while (true) {
             while (!work.isEmpty()) {
-                walk(work.pop());
+                walk(work.removeLast());
             }
             // Resolving a table adds targets; their code may hold further tables, so repeat until stable.
             boolean progress = false;
@@ -119,12 +135,12 @@ final class FunctionLifter {
         for (Insn jump : pendingIndirectJumps()) {
             resolver.classifyUnresolved(jump);
         }
-        if (!fn.unresolvedTables.isEmpty()) {
-            fn.problems.add(SkipReason.UNRESOLVED_JUMP_TABLE);
-        }
     }
 
     private List<Insn> pendingIndirectJumps() {
+        if (!fn.insns.hasIndirectJump()) {
+            return List.of();  // most functions: spares sorting their instructions
+        }
         List<Insn> out = new ArrayList<>();
         for (Insn i : fn.insns.values()) {
             if (i.flow() == org.ykrw.core.x86.FlowKind.INDIRECT_JUMP && !fn.tables.containsKey(i.address())
@@ -190,7 +206,7 @@ final class FunctionLifter {
                 case COND_JUMP -> {
                     branchTo(insn);
                     fn.leaders.add(insn.end());
-                    work.push(insn.end());
+                    work.add(insn.end());
                     return;
                 }
                 case JUMP -> {
@@ -224,9 +240,9 @@ final class FunctionLifter {
     }
 
     private void addInternalTarget(long from, long t) {
-        fn.incoming.computeIfAbsent(t, k -> new ArrayList<>()).add(from);
+        fn.incoming.add(t, from);
         if (fn.leaders.add(t) || !fn.insns.containsKey(t)) {
-            work.push(t);
+            work.add(t);
         }
     }
 

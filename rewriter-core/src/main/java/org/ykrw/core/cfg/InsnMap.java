@@ -1,6 +1,5 @@
 package org.ykrw.core.cfg;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ykrw.core.x86.FlowKind;
@@ -38,8 +37,10 @@ final class InsnMap {
     private LongMap<Insn> far;
     private int size;
     private Insn last;
-    /** address-ordered values, or null after a change */
-    private List<Insn> sorted;
+    /** address-ordered values, or null after a change; the IR's blocks keep the array as their code */
+    private Insn[] sorted;
+    /** sorted as a list */
+    private List<Insn> sortedList;
     private boolean hasIndirectJump;
 
     /**
@@ -104,6 +105,7 @@ final class InsnMap {
             last = insn;
         }
         sorted = null;
+        sortedList = null;
         hasIndirectJump |= insn.flow() == FlowKind.INDIRECT_JUMP;
     }
 
@@ -154,31 +156,48 @@ final class InsnMap {
 
     /** @return the instructions in address order (a shared list: do not modify) */
     List<Insn> values() {
+        if (sortedList == null) {
+            sortedList = Arrays.asList(sortedArray());
+        }
+        return sortedList;
+    }
+
+    /**
+     * @return the instructions in address order (a shared array: do not modify; a later put makes a
+     *     new one and leaves this one as it is)
+     */
+    Insn[] sortedArray() {
         if (sorted == null) {
-            List<Insn> out = new ArrayList<>(size);
+            Insn[] out = new Insn[size];
+            int n = 0;
             long[] farAddresses = far == null ? new long[0] : far.sortedKeys();
             int k = 0;
             for (int w = 0; w < bits.length; w++) {
                 for (long word = bits[w]; word != 0; word &= word - 1) {
                     long address = base + ((long) w << 6) + Long.numberOfTrailingZeros(word);
                     for (; k < farAddresses.length && farAddresses[k] < address; k++) {
-                        addIfPresent(out, far.get(farAddresses[k]));
+                        n = addIfPresent(out, n, far.get(farAddresses[k]));
                     }
-                    out.add(slots[(int) (address - slotsBase)]);
+                    out[n++] = slots[(int) (address - slotsBase)];
                 }
             }
             for (; k < farAddresses.length; k++) {
-                addIfPresent(out, far.get(farAddresses[k]));
+                n = addIfPresent(out, n, far.get(farAddresses[k]));
             }
-            sorted = out;
+            sorted = n == out.length ? out : Arrays.copyOf(out, n);
         }
         return sorted;
     }
 
-    /** Adds {@code insn} unless null (a far entry replaced by one the bits hold). */
-    private static void addIfPresent(List<Insn> out, Insn insn) {
+    /**
+     * Stores {@code insn} at {@code out[n]} unless null (a far entry replaced by one the bits hold).
+     *
+     * @return the count of stored instructions
+     */
+    private static int addIfPresent(Insn[] out, int n, Insn insn) {
         if (insn != null) {
-            out.add(insn);
+            out[n++] = insn;
         }
+        return n;
     }
 }

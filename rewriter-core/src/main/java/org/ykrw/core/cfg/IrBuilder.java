@@ -22,7 +22,7 @@ final class IrBuilder {
     private final Map<Long, String> plt;
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
-    private final LongMap<Block> blockAt;
+    private final BlockIndex blockAt;
     /** starts of blocks that blockAt does not hold, another function's block starting there first */
     private final LongSet shadowed = new LongSet();
 
@@ -33,12 +33,7 @@ final class IrBuilder {
         this.plt = plt;
         this.lifted = lifted;
         this.noReturn = noReturn;
-        // About a block every four instructions: sized so the table does not grow (rehashing) as it fills.
-        int insns = 0;
-        for (LiftedFunction lf : lifted.values()) {
-            insns += lf.insns.size();
-        }
-        this.blockAt = new LongMap<>(Math.max(insns / 4, 1 << 10));
+        this.blockAt = new BlockIndex(image.ranges());
     }
 
     Program build(long millis) {
@@ -50,9 +45,8 @@ final class IrBuilder {
             f.setNoReturn(noReturn.contains(address));
             functions.add(f);
         });
-        // The functions made from lifted ones and their calls, in the order of lifted.values().
+        // The functions made from lifted ones, in the order of lifted.values().
         List<Function> made = new ArrayList<>(lifted.size());
-        List<List<Insn>> calls = new ArrayList<>(lifted.size());
         for (LiftedFunction lf : lifted.values()) {
             Function f = new Function(lf.entry, starts.nameOf(lf.entry));
             starts.aliases.getOrDefault(lf.entry, Set.of()).forEach(f::addAlias);
@@ -63,13 +57,22 @@ final class IrBuilder {
             f.setNoReturn(noReturn.contains(lf.entry));
             f.setEndAddress(lf.rangeEnd != Long.MAX_VALUE && lf.rangeStart == lf.entry ? Math.max(lf.rangeEnd, lf.reachedEnd())
                     : lf.reachedEnd());
-            calls.add(makeBlocks(f, lf));
+            makeBlocks(f, lf);
             f.setCfgBuilt();
             if (!lf.problems.isEmpty()) {
                 f.skip(lf.problems.get(0));
             }
             functions.add(f);
             made.add(f);
+        }
+        // Of blocks sharing a start, blockAt holds the first in the order of lifted.values().
+        blockAt.seal();
+        for (Function f : made) {
+            for (Block b : f.blocks()) {
+                if (!blockAt.claim(b)) {
+                    shadowed.add(b.address());
+                }
+            }
         }
         List<JumpTable> tables = new ArrayList<>();
         List<UnresolvedJump> unresolved = new ArrayList<>();
@@ -82,7 +85,8 @@ final class IrBuilder {
             }
             lf.unresolved.forEach((address, reason) -> unresolved.add(
                     new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
-            connect(f, lf, calls.get(n++));
+            connect(f, lf);
+            n++;
         }
         return new Program(functions, cutAtNextTable(tables), unresolved, unreached(functions), millis);
     }
@@ -106,44 +110,46 @@ final class IrBuilder {
         return out;
     }
 
-    /** @return the calls among the function's instructions, in address order */
-    private List<Insn> makeBlocks(Function f, LiftedFunction lf) {
-        // Blocks are runs of the address-ordered instructions: handed over as views, copied once by Block.
-        // The calls are picked out on the way, while each instruction is at hand, for connect.
-        List<Insn> insns = lf.insns.values();
-        List<Insn> calls = new ArrayList<>();
+    /** Splits the function's address-ordered instructions into blocks, which share that one array. */
+    private void makeBlocks(Function f, LiftedFunction lf) {
+        Insn[] insns = lf.insns.sortedArray();
         int from = 0;
-        for (int k = 0; k < insns.size(); k++) {
-            Insn i = insns.get(k);
-            if (i.flow() == FlowKind.CALL) {
-                calls.add(i);
-            }
-            if (k == 0) {
-                continue;
-            }
-            Insn prev = insns.get(k - 1);
-            if (prev.end() != i.address() || lf.leaders.contains(i.address()) || endsBlock(prev, lf)) {
-                addBlock(f, lf, insns.subList(from, k));
+        for (int k = 1; k < insns.length; k++) {
+            Insn prev = insns[k - 1];
+            long address = insns[k].address();
+            if (prev.end() != address || lf.leaders.contains(address) || endsBlock(prev, lf)) {
+                blockAt.mark(f.addBlock(insns, from, k - from).address());
                 from = k;
             }
         }
-        if (from < insns.size()) {
-            addBlock(f, lf, insns.subList(from, insns.size()));
+        if (from < insns.length) {
+            blockAt.mark(f.addBlock(insns, from, insns.length - from).address());
         }
-        return calls;
+        // Entered from outside the function's own code: its entry, landing pads, other functions' jumps.
+        markIndirectTarget(f, lf.entry);
+        lf.landingPads.forEach(address -> markIndirectTarget(f, address));
+        for (long address : lf.extraRoots) {
+            markIndirectTarget(f, address);
+        }
     }
 
-    private void addBlock(Function f, LiftedFunction lf, List<Insn> insns) {
-        Block b = f.addBlock(insns);
-        if (blockAt.get(b.address()) == null) {
-            blockAt.put(b.address(), b);
-        } else {
-            shadowed.add(b.address());
-        }
-        // Most functions have neither: spare boxing the address for the sets.
-        if (b.address() == lf.entry || !lf.landingPads.isEmpty() && lf.landingPads.contains(b.address())
-                || !lf.extraRoots.isEmpty() && lf.extraRoots.contains(b.address())) {
-            f.markIndirectTarget(b);
+    /** Marks the block of {@code f} starting at {@code address}, if there is one, as an indirect target. */
+    private static void markIndirectTarget(Function f, long address) {
+        List<Block> blocks = f.blocks();
+        int lo = 0;
+        int hi = blocks.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long at = blocks.get(mid).address();
+            if (at == address) {
+                f.markIndirectTarget(blocks.get(mid));
+                return;
+            }
+            if (at < address) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
         }
     }
 
@@ -155,15 +161,15 @@ final class IrBuilder {
         return k != FlowKind.SEQUENTIAL && k != FlowKind.INDIRECT_CALL;
     }
 
-    private void connect(Function f, LiftedFunction lf, List<Insn> calls) {
-        int c = 0;
+    private void connect(Function f, LiftedFunction lf) {
         List<Block> blocks = f.blocks();
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
-            // Blocks and calls are both in address order, and every call lies in one block.
-            for (; c < calls.size() && calls.get(c).address() < b.endAddress(); c++) {
-                Insn i = calls.get(c);
-                f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
+            for (int j = 0; j < b.instructionCount(); j++) {
+                Insn i = b.instruction(j);
+                if (i.flow() == FlowKind.CALL) {
+                    f.addEdge(b, blockAt.get(i.target()), i.target(), EdgeKind.CALL);
+                }
             }
             Insn last = b.lastInstruction();
             switch (last.flow()) {
@@ -185,7 +191,7 @@ final class IrBuilder {
                 case INDIRECT_JUMP -> {
                     JumpTable t = lf.tables.get(last.address());
                     if (t != null) {
-                        for (long target : new java.util.TreeSet<>(t.codeTargets())) {
+                        for (long target : distinctCodeTargets(t)) {
                             f.addEdge(b, blockAt.get(target), target, EdgeKind.JUMP_TABLE);
                         }
                     } else if (lf.pointerTailCalls.contains(last.address())) {
@@ -198,6 +204,26 @@ final class IrBuilder {
                 default -> { }
             }
         }
+    }
+
+    /** @return the table's code targets, ascending, each once */
+    private static long[] distinctCodeTargets(JumpTable t) {
+        long[] targets = new long[t.entryCount()];
+        int n = 0;
+        for (int i = 0; i < targets.length; i++) {
+            long target = t.targets().get(i);
+            if (target != JumpTable.HOLE) {
+                targets[n++] = target;
+            }
+        }
+        java.util.Arrays.sort(targets, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || targets[distinct - 1] != targets[i]) {
+                targets[distinct++] = targets[i];
+            }
+        }
+        return java.util.Arrays.copyOf(targets, distinct);
     }
 
     private static EdgeKind directKind(Function f, Block target, EdgeKind internal) {
@@ -220,25 +246,21 @@ final class IrBuilder {
         List<AddressRange> regions = image.ranges();
         // Per region, the covered ranges as (offset << 32 | length): sorting these longs sorts the ranges
         // by start, all the sweep below needs, since of ranges sharing a start it keeps the furthest end.
-        // (Region offsets fit in 31 bits: CodeImage indexes regions by int.)
-        LongList[] covered = new LongList[regions.size()];
+        // (Region offsets fit in 31 bits: CodeImage indexes regions by int.) Counted first, so that
+        // each region's array is allocated once at its size.
+        int[] counts = new int[regions.size()];
+        forEachCovered(functions, regions, (r, start, end) -> counts[r]++);
+        long[][] covered = new long[regions.size()][];
         for (int r = 0; r < covered.length; r++) {
-            covered[r] = new LongList();
+            covered[r] = new long[counts[r]];
         }
-        for (Function f : functions) {
-            if (!f.isPlt()) {
-                for (Block b : f.blocks()) {
-                    cover(regions, covered, b.address(), b.endAddress());
-                }
-            }
-        }
-        for (long address : plt.keySet()) {
-            cover(regions, covered, address, address + 16);
-        }
+        int[] filled = new int[regions.size()];
+        forEachCovered(functions, regions, (r, start, end) -> covered[r][filled[r]++] =
+                (start - regions.get(r).start()) << 32 | Math.min(end - start, 0xFFFF_FFFFL));
         List<AddressRange> gaps = new ArrayList<>();
         for (int r = 0; r < covered.length; r++) {
             AddressRange region = regions.get(r);
-            long[] ranges = covered[r].toArray();
+            long[] ranges = covered[r];
             java.util.Arrays.sort(ranges);
             long pos = region.start();
             for (long c : ranges) {
@@ -255,12 +277,31 @@ final class IrBuilder {
         return gaps;
     }
 
-    /** Adds [start, end) to the covered ranges of the region it starts in (none: it covers nothing). */
-    private static void cover(List<AddressRange> regions, LongList[] covered, long start, long end) {
-        for (int r = 0; r < covered.length; r++) {
+    /** Receives a covered range [start, end) and the region it starts in. */
+    private interface CoveredRange {
+        void accept(int region, long start, long end);
+    }
+
+    /** Gives every block's and PLT stub's range that starts in a region to {@code action}. */
+    private void forEachCovered(List<Function> functions, List<AddressRange> regions, CoveredRange action) {
+        for (Function f : functions) {
+            if (!f.isPlt()) {
+                for (Block b : f.blocks()) {
+                    cover(regions, action, b.address(), b.endAddress());
+                }
+            }
+        }
+        for (long address : plt.keySet()) {
+            cover(regions, action, address, address + 16);
+        }
+    }
+
+    /** Gives [start, end) to {@code action} with the region it starts in (none: it covers nothing). */
+    private static void cover(List<AddressRange> regions, CoveredRange action, long start, long end) {
+        for (int r = 0; r < regions.size(); r++) {
             AddressRange region = regions.get(r);
             if (start >= region.start() && start < region.end()) {
-                covered[r].add((start - region.start()) << 32 | Math.min(end - start, 0xFFFF_FFFFL));
+                action.accept(r, start, end);
                 return;
             }
         }

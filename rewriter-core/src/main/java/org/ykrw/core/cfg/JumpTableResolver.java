@@ -42,6 +42,14 @@ final class JumpTableResolver {
     /** Whether the last shape moved a constant from the index into the table address. */
     private boolean offsetFolded;
 
+    /**
+     * findDef's and reachingLeaConstant's scratch (neither calls itself or the other while using it),
+     * made on the first search: most functions have no indirect jump to resolve
+     */
+    private LongSet scratchVisited;
+    private LongList scratchFrontier;
+    private List<Insn> scratchPredecessors;
+
     JumpTableResolver(LiftContext ctx, LiftedFunction fn) {
         this.ctx = ctx;
         this.fn = fn;
@@ -76,7 +84,8 @@ final class JumpTableResolver {
         if (count <= 0 || count > ctx.maxTableEntries()) {
             return null;
         }
-        List<Long> targets = new ArrayList<>(count);
+        long[] targets = new long[count];  // boxed only for a table found: most attempts fail
+        int n = 0;
         for (int i = 0; i < count; i++) {
             long target = entry(shape, i);
             if (target == fn.rangeEnd && !isOtherFunctionCode(target) && !widthBound) {
@@ -84,7 +93,7 @@ final class JumpTableResolver {
                 // instruction, where no code of it is. No execution takes it; the slot stays as it is.
                 // (Only in a table whose size a compare gives: in one bounded by the index's width,
                 // holes would hide where the table ends.)
-                targets.add(JumpTable.HOLE);
+                targets[n++] = JumpTable.HOLE;
                 continue;
             }
             // A relative table read up to its index's width must stay inside its function: past its
@@ -107,15 +116,19 @@ final class JumpTableResolver {
                 }
                 return null;
             }
-            targets.add(target);
+            targets[n++] = target;
         }
-        while (!targets.isEmpty() && targets.get(targets.size() - 1) == JumpTable.HOLE) {
-            targets.remove(targets.size() - 1);  // trailing holes of a cut table are not its slots
+        while (n > 0 && targets[n - 1] == JumpTable.HOLE) {
+            n--;  // trailing holes of a cut table are not its slots
         }
-        if (targets.isEmpty()) {
+        if (n == 0) {
             return null;
         }
-        return new JumpTable(shape.kind, shape.table, shape.entrySize, shape.base, List.copyOf(targets),
+        List<Long> boxed = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            boxed.add(targets[i]);
+        }
+        return new JumpTable(shape.kind, shape.table, shape.entrySize, shape.base, List.copyOf(boxed),
                 jump.address(), null, widthBound);
     }
 
@@ -304,12 +317,17 @@ final class JumpTableResolver {
      *     {@code lea reg, [rip+X]}, else null (also when a path reaches an entry point first)
      */
     private Long reachingLeaConstant(Insn at, int reg) {
-        Set<Long> visited = new HashSet<>();
-        List<Long> frontier = new ArrayList<>(List.of(at.address()));
-        Long found = null;
+        makeScratch();
+        LongSet visited = new LongSet();
+        LongList frontier = scratchFrontier;
+        frontier.clear();
+        frontier.add(at.address());
+        List<Insn> preds = scratchPredecessors;
+        boolean any = false;
+        long found = 0;
         while (!frontier.isEmpty()) {
-            long pos = frontier.remove(frontier.size() - 1);
-            List<Insn> preds = predecessors(pos);
+            long pos = frontier.removeLast();
+            predecessorsInto(pos, preds);
             if (preds.isEmpty()) {
                 return null;  // an entry point: the caller's value
             }
@@ -324,14 +342,14 @@ final class JumpTableResolver {
                     frontier.add(p.address());
                     continue;
                 }
-                Long v = ripLeaTarget(p);
-                if (v == null || found != null && !found.equals(v)) {
+                if (!isRipLea(p) || any && found != p.ripTarget()) {
                     return null;
                 }
-                found = v;
+                any = true;
+                found = p.ripTarget();
             }
         }
-        return found;
+        return any ? found : null;
     }
 
     /**
@@ -365,7 +383,12 @@ final class JumpTableResolver {
 
     /** @return X for {@code lea r, [rip+X]}, else null */
     private static Long ripLeaTarget(Insn i) {
-        return i.mnemonic().equals("lea") && i.memOperand().isRipRelative() ? i.ripTarget() : null;
+        return isRipLea(i) ? i.ripTarget() : null;
+    }
+
+    /** @return whether {@code i} is {@code lea r, [rip+X]} */
+    private static boolean isRipLea(Insn i) {
+        return i.mnemonic().equals("lea") && i.memOperand().isRipRelative();
     }
 
     private boolean isPushed(int reg) {
@@ -380,11 +403,18 @@ final class JumpTableResolver {
 
     /** @return the nearest instruction before {@code at} on some lifted path that writes {@code reg} */
     private Insn findDef(Insn at, int reg) {
-        Set<Long> visited = new HashSet<>();
-        List<Long> frontier = new ArrayList<>(List.of(at.address()));
+        // Asked for every register the evaluation follows: the visited set and lists are reused.
+        makeScratch();
+        LongSet visited = scratchVisited;
+        visited.clear();
+        LongList frontier = scratchFrontier;
+        frontier.clear();
+        frontier.add(at.address());
+        List<Insn> preds = scratchPredecessors;
         while (!frontier.isEmpty() && visited.size() < SEARCH_BUDGET) {
-            long pos = frontier.remove(frontier.size() - 1);
-            for (Insn p : predecessors(pos)) {
+            long pos = frontier.removeLast();
+            predecessorsInto(pos, preds);
+            for (Insn p : preds) {
                 if (!visited.add(p.address())) {
                     continue;
                 }
@@ -397,19 +427,33 @@ final class JumpTableResolver {
         return null;
     }
 
+    private void makeScratch() {
+        if (scratchVisited == null) {
+            scratchVisited = new LongSet(SEARCH_BUDGET);
+            scratchFrontier = new LongList();
+            scratchPredecessors = new ArrayList<>();
+        }
+    }
+
     private List<Insn> predecessors(long address) {
         List<Insn> out = new ArrayList<>(2);
+        predecessorsInto(address, out);
+        return out;
+    }
+
+    /** Puts the lifted instructions that may run right before {@code address} into {@code out} (emptied first). */
+    private void predecessorsInto(long address, List<Insn> out) {
+        out.clear();
         Insn fall = fn.fallThroughPredecessor(address);
         if (fall != null) {
             out.add(fall);
         }
-        for (long from : fn.incoming.getOrDefault(address, List.of())) {
-            Insn i = fn.insns.get(from);
+        for (int link = fn.incoming.first(address); link >= 0; link = fn.incoming.next(link)) {
+            Insn i = fn.insns.get(fn.incoming.source(link));
             if (i != null) {
                 out.add(i);
             }
         }
-        return out;
     }
 
     // ---- bounding the index

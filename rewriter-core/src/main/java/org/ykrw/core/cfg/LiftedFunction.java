@@ -1,11 +1,9 @@
 package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.ykrw.core.ir.JumpTable;
 import org.ykrw.core.ir.SkipReason;
@@ -22,9 +20,9 @@ final class LiftedFunction {
     /** Start of the function's own range: its entry, or the start of the FDE the entry lies in. */
     final long rangeStart;
     final InsnMap insns;
-    final LongSet leaders;
+    final AddressBitSet leaders;
     /** branch target -> addresses of the branches reaching it (inside this function) */
-    final Map<Long, List<Long>> incoming = new HashMap<>();
+    final BranchSources incoming = new BranchSources();
     /** calls believed never to return when lifting (no fall-through decoded after them) */
     final AddressSet noReturnCalls = new AddressSet();
     final AddressSet callTargets = new AddressSet();
@@ -35,7 +33,7 @@ final class LiftedFunction {
     /** addresses inside this function that other functions jump to */
     final TreeSet<Long> extraRoots = new TreeSet<>();
     /** landing pads of the function's LSDA: entered by the unwinder */
-    final TreeSet<Long> landingPads = new TreeSet<>();
+    final AddressSet landingPads = new AddressSet();
     /** code in other functions' ranges that this function's jump tables reach: lifted as entries of their own */
     final AddressSet externalEntries = new AddressSet();
     /** indirect jump address -> resolved table */
@@ -43,9 +41,9 @@ final class LiftedFunction {
     /** indirect jump address -> reason it stays unresolved */
     final Map<Long, String> unresolved = new LinkedHashMap<>();
     /** unresolved jumps that look like tables */
-    final TreeSet<Long> unresolvedTables = new TreeSet<>();
+    final AddressSet unresolvedTables = new AddressSet();
     /** indirect jumps that are tail calls through a pointer */
-    final TreeSet<Long> pointerTailCalls = new TreeSet<>();
+    final AddressSet pointerTailCalls = new AddressSet();
     final List<SkipReason> problems = new ArrayList<>();
     /** the context the function was lifted in, and how many starts that context had learnt then */
     LiftContext liftedIn;
@@ -55,11 +53,10 @@ final class LiftedFunction {
         this.entry = entry;
         this.rangeStart = rangeStart;
         this.rangeEnd = rangeEnd;
-        // Sized from the FDE (about four bytes an instruction, a block every four instructions) so
-        // the tables rarely grow: growing them was a large part of what lifting allocated.
+        // Sized from the FDE so the bits rarely grow: growing them was a large part of what lifting allocated.
         long span = rangeEnd == Long.MAX_VALUE ? 0 : rangeEnd - rangeStart;
         this.insns = new InsnMap(image, rangeStart, span);
-        this.leaders = new LongSet((int) Math.min(Math.max(span / 16, 4), 1 << 18));
+        this.leaders = new AddressBitSet(rangeStart, span);
     }
 
     /** @return end of the last reachable instruction */

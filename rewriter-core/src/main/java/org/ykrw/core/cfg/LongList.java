@@ -4,12 +4,15 @@ import java.util.Arrays;
 
 /** A growing list of longs (addresses), without a boxed Long per element. */
 final class LongList {
-    private long[] items = new long[16];
+    private static final long[] NONE = {};
+
+    /** allocated on the first add: a lifter's work stack is made for every function lifted */
+    private long[] items = NONE;
     private int size;
 
     void add(long value) {
         if (size == items.length) {
-            items = Arrays.copyOf(items, size * 2);
+            items = Arrays.copyOf(items, Math.max(8, size * 2));
         }
         items[size++] = value;
     }
@@ -21,8 +24,30 @@ final class LongList {
         return items[i];
     }
 
+    /** @return the last element, removed */
+    long removeLast() {
+        if (size == 0) {
+            throw new java.util.NoSuchElementException();
+        }
+        return items[--size];
+    }
+
+    /** Empties the list, keeping its array (a list reused as scratch). */
+    void clear() {
+        size = 0;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
     int size() {
         return size;
+    }
+
+    /** Sorts the elements in ascending order. */
+    void sort() {
+        Arrays.sort(items, 0, size);
     }
 
     /** @return the elements, in order (a new array) */

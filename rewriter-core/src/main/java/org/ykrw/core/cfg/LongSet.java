@@ -72,6 +72,14 @@ final class LongSet {
         }
     }
 
+    /** Empties the set, keeping its table (a set reused as scratch). */
+    void clear() {
+        if (size > 0) {
+            Arrays.fill(keys, EMPTY);
+            size = 0;
+        }
+    }
+
     /** @return number of elements */
     int size() {
         return size;

@@ -6,11 +6,14 @@ import org.ykrw.core.elf.ElfFile;
 /** Reads jump-table entries as the loader will see them (applying relocations of absolute entries). */
 final class TableReader {
     private final ElfFile elf;
-    private final Map<Long, Long> relocatedSlots;
+    /** slot address -> the value a relocation puts there; on primitive keys, asked once per table slot read */
+    private final LongMap<Long> relocatedSlots;
 
     TableReader(ElfFile elf) {
         this.elf = elf;
-        this.relocatedSlots = elf.relativeCodePointers();
+        Map<Long, Long> relocated = elf.relativeCodePointers();
+        this.relocatedSlots = new LongMap<>(relocated.size());
+        relocated.forEach(relocatedSlots::put);
     }
 
     /** @return true when [address, address+size) is file-backed and not executable (tables live in data) */

@@ -234,10 +234,7 @@ public final class ElfFile {
      * @return the bytes the loader maps there (zero past the segment's file size)
      */
     public byte[] bytesAt(long vaddr, int length) {
-        Segment s = loadSegmentContaining(vaddr);
-        if (s == null || length < 0 || vaddr + length - s.vaddr() > s.memsz()) {
-            throw new IllegalArgumentException(String.format("0x%x+%d is not inside one loaded segment", vaddr, length));
-        }
+        Segment s = segmentHolding(vaddr, length);
         byte[] out = new byte[length];
         long rel = vaddr - s.vaddr();
         long fromFile = Math.max(0, Math.min(length, s.filesz() - rel));
@@ -247,25 +244,44 @@ public final class ElfFile {
         return out;
     }
 
-    /** @return the 8-byte little-endian value the loader maps at {@code vaddr} */
-    public long readU64(long vaddr) {
-        byte[] b = bytesAt(vaddr, 8);
+    /** @return the PT_LOAD holding [vaddr, vaddr + length); throws when no single one does */
+    private Segment segmentHolding(long vaddr, int length) {
+        Segment s = loadSegmentContaining(vaddr);
+        if (s == null || length < 0 || vaddr + length - s.vaddr() > s.memsz()) {
+            throw new IllegalArgumentException(String.format("0x%x+%d is not inside one loaded segment", vaddr, length));
+        }
+        return s;
+    }
+
+    /**
+     * @return the {@code length} bytes (at most 8) the loader maps at {@code vaddr}, little-endian, zero
+     *     past the segment's file size: read in place, as jump-table slots are read by the hundred thousand
+     */
+    private long readLittleEndian(long vaddr, int length) {
+        Segment s = segmentHolding(vaddr, length);
+        long rel = vaddr - s.vaddr();
+        int fromFile = (int) Math.max(0, Math.min(length, s.filesz() - rel));
+        int at = (int) (s.offset() + rel);
         long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = v << 8 | (b[i] & 0xFF);
+        for (int i = fromFile - 1; i >= 0; i--) {
+            v = v << 8 | (data[at + i] & 0xFF);
         }
         return v;
     }
 
+    /** @return the 8-byte little-endian value the loader maps at {@code vaddr} */
+    public long readU64(long vaddr) {
+        return readLittleEndian(vaddr, 8);
+    }
+
     /** @return the signed 4-byte value at {@code vaddr} */
     public int readI32(long vaddr) {
-        byte[] b = bytesAt(vaddr, 4);
-        return (b[0] & 0xFF) | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24;
+        return (int) readLittleEndian(vaddr, 4);
     }
 
     /** @return the byte at {@code vaddr} */
     public int readU8(long vaddr) {
-        return bytesAt(vaddr, 1)[0] & 0xFF;
+        return (int) readLittleEndian(vaddr, 1);
     }
 
     /** @return .symtab symbols (empty when stripped) */

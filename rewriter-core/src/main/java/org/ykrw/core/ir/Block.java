@@ -1,9 +1,11 @@
 package org.ykrw.core.ir;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.TreeMap;
 import org.ykrw.core.x86.Insn;
 
@@ -16,25 +18,51 @@ import org.ykrw.core.x86.Insn;
  */
 public final class Block {
     private final Function function;
-    private final List<Insn> instructions;
+    /**
+     * The block's instructions are {@code code[first .. first + count)}: all blocks of a lifted function
+     * share one array of its instructions in address order, where a list per block cost an array copy
+     * and a list object for each of the program's blocks.
+     */
+    private final Insn[] code;
+    private final int first;
+    private final int count;
     /** Copied out of the first and last instruction: asked for all the time, by sorts and lookups. */
     private final long address;
     private final long endAddress;
-    // Most blocks have one or two edges each way: the default ten slots were a good part of the IR's heap.
-    private final List<Edge> successors = new ArrayList<>(2);
-    private final List<Edge> predecessors = new ArrayList<>(2);
+    /** the view instructions() hands out, made on the first call (stats never asks) */
+    private List<Insn> instructions;
+    /*
+     * Edges each way: most blocks have one or two, kept in fields; the rest go to an array. Two lists
+     * per block (each with its own array) were about a sixth of what building the IR allocated.
+     */
+    private Edge out0;
+    private Edge out1;
+    private Edge[] outMore;
+    private int outCount;
+    private Edge in0;
+    private Edge in1;
+    private Edge[] inMore;
+    private int inCount;
     private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
 
     Block(Function function, List<Insn> instructions) {
-        if (instructions.isEmpty()) {
+        this(function, instructions.toArray(new Insn[0]), 0, instructions.size());
+    }
+
+    /** A block of {@code code[first .. first + count)}; the array is shared, never written. */
+    Block(Function function, Insn[] code, int first, int count) {
+        if (count <= 0) {
             throw new IllegalArgumentException("a block holds at least one instruction");
         }
+        java.util.Objects.checkFromIndexSize(first, count, code.length);
         this.function = function;
-        this.instructions = List.copyOf(instructions);
-        this.address = this.instructions.get(0).address();
-        this.endAddress = this.instructions.get(this.instructions.size() - 1).end();
+        this.code = code;
+        this.first = first;
+        this.count = count;
+        this.address = code[first].address();
+        this.endAddress = code[first + count - 1].end();
     }
 
     /** @return position inside the function, in address order */
@@ -66,24 +94,44 @@ public final class Block {
         return (int) (endAddress - address);
     }
 
-    /** @return the instructions, in order */
+    /** @return the instructions, in order (an unmodifiable view) */
     public List<Insn> instructions() {
-        return instructions;
+        List<Insn> view = instructions;
+        if (view == null) {
+            // A race between threads makes two equal views: harmless, their fields are final.
+            view = new InsnRun(code, first, count);
+            instructions = view;
+        }
+        return view;
+    }
+
+    /** @return number of instructions */
+    public int instructionCount() {
+        return count;
+    }
+
+    /** @return instruction {@code i} of the block */
+    public Insn instruction(int i) {
+        java.util.Objects.checkIndex(i, count);
+        return code[first + i];
     }
 
     /** @return the last instruction */
     public Insn lastInstruction() {
-        return instructions.get(instructions.size() - 1);
+        return code[first + count - 1];
     }
 
-    /** @return outgoing edges */
+    /**
+     * @return outgoing edges (an unmodifiable view, made per call as the list wrapper was: a field
+     *     for it would grow every block by what a call allocates)
+     */
     public List<Edge> successors() {
-        return Collections.unmodifiableList(successors);
+        return new EdgeView(false);
     }
 
-    /** @return incoming edges from blocks of any function */
+    /** @return incoming edges from blocks of any function (an unmodifiable view, made per call) */
     public List<Edge> predecessors() {
-        return Collections.unmodifiableList(predecessors);
+        return new EdgeView(true);
     }
 
     /** @return true when control may arrive here through a pointer (entry, jump-table target, code pointer) */
@@ -103,7 +151,7 @@ public final class Block {
      * @param probe the code to insert
      */
     public void insertBefore(int index, Probe probe) {
-        if (index < 0 || index >= instructions.size()) {
+        if (index < 0 || index >= count) {
             throw new IndexOutOfBoundsException("no instruction " + index + " in " + label());
         }
         if (probes == null) {
@@ -127,9 +175,82 @@ public final class Block {
     }
 
     void addSuccessor(Edge e) {
-        successors.add(e);
+        switch (outCount) {
+            case 0 -> out0 = e;
+            case 1 -> out1 = e;
+            default -> outMore = put(outMore, outCount - 2, e);
+        }
+        outCount++;
         if (e.to() != null) {
-            e.to().predecessors.add(e);
+            e.to().addPredecessor(e);
+        }
+    }
+
+    private void addPredecessor(Edge e) {
+        switch (inCount) {
+            case 0 -> in0 = e;
+            case 1 -> in1 = e;
+            default -> inMore = put(inMore, inCount - 2, e);
+        }
+        inCount++;
+    }
+
+    /** @return {@code more} with {@code e} at {@code i}, grown when full */
+    private static Edge[] put(Edge[] more, int i, Edge e) {
+        Edge[] out = more == null ? new Edge[2] : i < more.length ? more : java.util.Arrays.copyOf(more, 2 * i);
+        out[i] = e;
+        return out;
+    }
+
+    private Edge edge(boolean incoming, int i) {
+        java.util.Objects.checkIndex(i, incoming ? inCount : outCount);
+        return switch (i) {
+            case 0 -> incoming ? in0 : out0;
+            case 1 -> incoming ? in1 : out1;
+            default -> incoming ? inMore[i - 2] : outMore[i - 2];
+        };
+    }
+
+    /** The edges one way, as a list that reads the block's fields (so it sees edges added later). */
+    private final class EdgeView extends AbstractList<Edge> implements RandomAccess {
+        private final boolean incoming;
+
+        EdgeView(boolean incoming) {
+            this.incoming = incoming;
+        }
+
+        @Override
+        public Edge get(int i) {
+            return edge(incoming, i);
+        }
+
+        @Override
+        public int size() {
+            return incoming ? inCount : outCount;
+        }
+    }
+
+    /** Part of a shared instruction array, as an unmodifiable list. */
+    private static final class InsnRun extends AbstractList<Insn> implements RandomAccess {
+        private final Insn[] code;
+        private final int first;
+        private final int count;
+
+        InsnRun(Insn[] code, int first, int count) {
+            this.code = code;
+            this.first = first;
+            this.count = count;
+        }
+
+        @Override
+        public Insn get(int i) {
+            java.util.Objects.checkIndex(i, count);
+            return code[first + i];
+        }
+
+        @Override
+        public int size() {
+            return count;
         }
     }
 

@@ -15,8 +15,11 @@ import org.ykrw.core.x86.Insn;
 public final class Function {
     private final long entryAddress;
     private final Set<DiscoverySource> sources = EnumSet.noneOf(DiscoverySource.class);
-    private final Set<String> aliases = new LinkedHashSet<>();
+    /** made on the first alias: most functions have none */
+    private Set<String> aliases;
     private final List<Block> blocks = new ArrayList<>();
+    /** the view blocks() hands out: made once, as the passes ask for it all the time */
+    private final List<Block> blocksView = Collections.unmodifiableList(blocks);
     private String name;
     private int index = -1;
     private long endAddress;
@@ -24,7 +27,8 @@ public final class Function {
     private SkipReason skipReason;
     private boolean noReturn;
     private boolean plt;
-    private final List<Probe> entryProbes = new ArrayList<>();
+    /** made on the first entry probe */
+    private List<Probe> entryProbes;
 
     /**
      * @param entryAddress input address of the first instruction
@@ -57,12 +61,15 @@ public final class Function {
 
     /** @return other symbol names at the same address */
     public Set<String> aliases() {
-        return Collections.unmodifiableSet(aliases);
+        return aliases == null ? Set.of() : Collections.unmodifiableSet(aliases);
     }
 
     /** @param alias another name of this function */
     public void addAlias(String alias) {
         if (!alias.equals(name)) {
+            if (aliases == null) {
+                aliases = new LinkedHashSet<>();
+            }
             aliases.add(alias);
         }
     }
@@ -84,7 +91,7 @@ public final class Function {
 
     /** @return blocks in address order */
     public List<Block> blocks() {
-        return Collections.unmodifiableList(blocks);
+        return blocksView;
     }
 
     /** @return the block at the entry address */
@@ -105,7 +112,23 @@ public final class Function {
      * @return the new block
      */
     public Block addBlock(List<Insn> instructions) {
-        Block b = new Block(this, instructions);
+        return add(new Block(this, instructions));
+    }
+
+    /**
+     * Creates a block of this function from part of an instruction array, which the block keeps
+     * (shared by the function's blocks, without a copy). Blocks must be added in address order.
+     *
+     * @param code instructions in address order; never written afterwards
+     * @param first index of the block's first instruction in {@code code}
+     * @param count number of instructions, at least one
+     * @return the new block
+     */
+    public Block addBlock(Insn[] code, int first, int count) {
+        return add(new Block(this, code, first, count));
+    }
+
+    private Block add(Block b) {
         if (!blocks.isEmpty() && blocks.get(blocks.size() - 1).address() >= b.address()) {
             throw new IllegalStateException("blocks must be added in address order");
         }
@@ -190,7 +213,7 @@ public final class Function {
     public int instructionCount() {
         int n = 0;
         for (Block b : blocks) {
-            n += b.instructions().size();
+            n += b.instructionCount();
         }
         return n;
     }
@@ -203,12 +226,15 @@ public final class Function {
      * @param probe the code to insert
      */
     public void insertAtEntry(Probe probe) {
+        if (entryProbes == null) {
+            entryProbes = new ArrayList<>();
+        }
         entryProbes.add(probe);
     }
 
     /** @return the entry probes, in order */
     public List<Probe> entryProbes() {
-        return Collections.unmodifiableList(entryProbes);
+        return entryProbes == null ? List.of() : Collections.unmodifiableList(entryProbes);
     }
 
     private void requireCfg() {

@@ -56,13 +56,17 @@ public final class Program {
         }
         Block[] all = new Block[blockCount];
         int k = 0;
+        boolean sortedAlready = true;
         for (Function f : sorted) {
             for (Block b : f.blocks()) {
+                sortedAlready &= k == 0 || all[k - 1].address() <= b.address();
                 all[k++] = b;
             }
         }
-        // Stable (and linear on the nearly sorted input): of blocks sharing a start, the first stays first.
-        Arrays.sort(all, (a, b) -> Long.compare(a.address(), b.address()));
+        if (!sortedAlready) {
+            // Stable (and linear on the nearly sorted input): of blocks sharing a start, the first stays first.
+            Arrays.sort(all, (a, b) -> Long.compare(a.address(), b.address()));
+        }
         long[] starts = new long[all.length];
         int n = 0;
         for (Block b : all) {
@@ -71,8 +75,9 @@ public final class Program {
                 all[n++] = b;
             }
         }
-        this.blockStarts = Arrays.copyOf(starts, n);
-        this.blocksByStart = Arrays.copyOf(all, n);
+        // Blocks rarely share a start: the arrays are then kept as they are, not copied.
+        this.blockStarts = n == starts.length ? starts : Arrays.copyOf(starts, n);
+        this.blocksByStart = n == all.length ? all : Arrays.copyOf(all, n);
         this.jumpTables = List.copyOf(jumpTables);
         this.unresolvedJumps = List.copyOf(unresolvedJumps);
         this.unreachedRanges = List.copyOf(unreachedRanges);
@@ -163,7 +168,7 @@ public final class Program {
             }
             for (Block b : f.blocks()) {
                 blocks++;
-                insns += b.instructions().size();
+                insns += b.instructionCount();
                 bytes += b.size();
             }
         }
