@@ -127,7 +127,7 @@ final class LiftContext {
      * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
      *     of {@code addresses} or {@code more}. Main thread only.
      */
-    boolean learntSince(int mark, long from, long to, AddressSet addresses, LongSet more) {
+    boolean learntSince(int mark, long from, long to, AddressSet addresses, AddressBitSet more) {
         for (int i = mark; i < startsLearnt.size(); i++) {
             long s = startsLearnt.get(i);
             if (s >= from && s < to || addresses.contains(s) || more.contains(s)) {
