@@ -10,7 +10,7 @@ final class MnemonicKind {
     static final int ADDRESS_ONLY = 1;
     /** loop, loope, loopne: capstone 4 puts them in no jump group */
     static final int LOOP = 2;
-    /** the unconditional jmp (not "bnd jmp" or "notrack jmp", as before) */
+    /** the unconditional jmp, also with a prefix capstone spells out ("bnd jmp", "notrack jmp") */
     static final int JMP = 4;
     /** ud0, ud1, ud2, hlt, int3: no fall-through */
     static final int TRAP = 8;
@@ -27,7 +27,8 @@ final class MnemonicKind {
         if (mnemonic.startsWith("loop")) {
             kind |= LOOP;
         }
-        if (mnemonic.equals("jmp")) {
+        // MPX-era PLTs jump with "bnd jmp rel32": taken for a conditional jump, it had a fall-through edge.
+        if (mnemonic.equals("jmp") || mnemonic.endsWith(" jmp")) {
             kind |= JMP;
         }
         if (mnemonic.equals("ud2") || mnemonic.equals("ud1") || mnemonic.equals("ud0") || mnemonic.equals("hlt")

@@ -77,6 +77,11 @@ class CapstoneDecoderTest {
         assertEquals(FlowKind.TRAP, one("f4", 0).flow());                   // hlt
         assertEquals(FlowKind.COND_JUMP, one("e3fe", 0x10).flow());         // jrcxz
         assertEquals(FlowKind.SEQUENTIAL, one("0f05", 0).flow());           // syscall
+        // MPX PLT entries: "bnd jmp" is an unconditional jump, with no fall-through
+        Insn bndJmp = one("f2e9fa0f0000", 0x4000);
+        assertEquals(FlowKind.JUMP, bndJmp.flow(), bndJmp.mnemonic());
+        assertEquals(0x5000, bndJmp.target());
+        assertEquals(FlowKind.JUMP, one("f2eb10", 0x1000).flow());
     }
 
     @Test
