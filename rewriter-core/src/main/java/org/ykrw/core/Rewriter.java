@@ -88,14 +88,12 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes) {
-        PhaseTimer.restart();
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
         // the input's unwind information is read on the other core meanwhile too
         UnwindStep unwindStep = new UnwindStep(elf);
-        Program program = CfgBuilder.lift(elf, options);
-        PhaseTimer.mark("lift");
+        Program program = CfgBuilder.lift(elf, options);  // marks its own phases
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
         // where each moved function's entry jump goes, found while its entry block is at hand

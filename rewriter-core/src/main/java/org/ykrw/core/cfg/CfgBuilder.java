@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
+import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfSymbol;
 import org.ykrw.core.elf.PltEntry;
@@ -43,9 +44,9 @@ public final class CfgBuilder {
         long t0 = System.nanoTime();
         try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder();
                 SecondThread helper = new SecondThread(mode)) {
-            Timing.mark("read (" + elf.name() + ")");
+            PhaseTimer.mark("read (" + elf.name() + ")");
             CodeImage image = new CodeImage(elf, decoder);
-            Timing.mark("decode (" + image.decodedInsns + " insns)");
+            PhaseTimer.mark("decode (" + image.decodedInsns + " insns)");
             FunctionStarts starts = new FunctionStarts(elf, image);
             Map<Long, String> plt = new LinkedHashMap<>();
             for (PltEntry e : elf.pltEntries()) {
@@ -54,17 +55,17 @@ public final class CfgBuilder {
             Set<Long> forced = knownNoReturn(elf, plt, starts);
             TableReader tables = new TableReader(elf);
 
-            Timing.mark("function starts");
+            PhaseTimer.mark("function starts");
             Map<Long, LiftedFunction> first = liftAll(image, starts, plt, forced::contains, tables, options, helper, 1);
-            Timing.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
+            PhaseTimer.mark("pass 1 (decode calls " + image.decodeCalls() + ", insns " + image.decodedInsns + ", ms " + image.decodeNanos / 1000000 + ")");
             Set<Long> allStarts = new HashSet<>(first.keySet());
             allStarts.addAll(plt.keySet());
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
             mergeFallThroughFragments(first, starts);
-            Timing.mark("no-return analysis");
+            PhaseTimer.mark("no-return analysis");
             Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, helper,
                     first);
-            Timing.mark("pass 2");
+            PhaseTimer.mark("pass 2");
             // Each round finds the first function of every gap; lifting it covers its whole extent, so
             // packed functions (-Os) are found one round at a time.
             GapScanner gaps = new GapScanner(image, plt, starts.frameRanges);
@@ -89,10 +90,10 @@ public final class CfgBuilder {
                 }
                 gaps.cover(added);
             }
-            Timing.mark("gap scan");
+            PhaseTimer.mark("gap scan");
             long millis = (System.nanoTime() - t0) / 1_000_000;
             Program program = new IrBuilder(image, starts, plt, second, noReturn).build(millis);
-            Timing.mark("IR");
+            PhaseTimer.mark("IR");
             return program;
         }
     }
@@ -281,7 +282,7 @@ public final class CfgBuilder {
         // The worker has stopped: relax may change what it read (the extra roots).
         options.progress().progress("lifting (pass " + round + " of 2)", done, done);
         if (parallel) {
-            Timing.note("lifted " + counts + ", " + ctx.startsLearnt() + " starts learnt");
+            PhaseTimer.note("lifted " + counts + ", " + ctx.startsLearnt() + " starts learnt");
         }
         ExtraRoots.relax(ctx, out, extraRoots, helper);
         return out;

@@ -4,9 +4,10 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Phase timings on stderr when the system property ykrw.timing is set, for profiling whole commands
- * (lifting has its own, finer marks in the cfg package). Each line gives the wall time since the
- * previous mark and the process's CPU time over it (all threads, the JVM's compiler and collector
- * included), so phases that run in parallel, or that mostly compile or collect, show up as such.
+ * and the phases of lifting. Each line gives the wall time since the previous mark and the process's
+ * CPU time over it (all threads, the JVM's compiler and collector included), so phases that run in
+ * parallel, or that mostly compile or collect, show up as such. The first interval counts from the
+ * JVM's start, so the first phase printed includes start-up and reading the input.
  */
 public final class PhaseTimer {
     private static final boolean ON = Boolean.getBoolean("ykrw.timing");
@@ -14,23 +15,11 @@ public final class PhaseTimer {
     private static final com.sun.management.OperatingSystemMXBean OS = ON
             ? (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()
             : null;
-    private static long lastWall = System.nanoTime();
-    private static long lastCpu = ON ? OS.getProcessCpuTime() : 0;
+    private static long lastWall = ON
+            ? System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L : 0;
+    private static long lastCpu;
 
     private PhaseTimer() {
-    }
-
-    /** @return true when marks print */
-    public static boolean on() {
-        return ON;
-    }
-
-    /** Starts a new interval without printing (e.g. at the start of a phase group). */
-    public static synchronized void restart() {
-        if (ON) {
-            lastWall = System.nanoTime();
-            lastCpu = OS.getProcessCpuTime();
-        }
     }
 
     /** Prints the time since the previous mark under {@code phase}. */
@@ -42,6 +31,13 @@ public final class PhaseTimer {
                     (cpu - lastCpu) / 1_000_000);
             lastWall = wall;
             lastCpu = cpu;
+        }
+    }
+
+    /** Prints a line of detail about the phase running (not timed). */
+    public static void note(String detail) {
+        if (ON) {
+            System.err.println("ykrw timing:   " + detail);
         }
     }
 }
