@@ -191,7 +191,7 @@ final class IrBuilder {
                 case INDIRECT_JUMP -> {
                     JumpTable t = lf.tables.get(last.address());
                     if (t != null) {
-                        for (long target : distinctCodeTargets(t)) {
+                        for (long target : t.distinctCodeTargets()) {
                             f.addEdge(b, blockAt.get(target), target, EdgeKind.JUMP_TABLE);
                         }
                     } else if (lf.pointerTailCalls.contains(last.address())) {
@@ -204,26 +204,6 @@ final class IrBuilder {
                 default -> { }
             }
         }
-    }
-
-    /** @return the table's code targets, ascending, each once */
-    private static long[] distinctCodeTargets(JumpTable t) {
-        long[] targets = new long[t.entryCount()];
-        int n = 0;
-        for (int i = 0; i < targets.length; i++) {
-            long target = t.targets().get(i);
-            if (target != JumpTable.HOLE) {
-                targets[n++] = target;
-            }
-        }
-        java.util.Arrays.sort(targets, 0, n);
-        int distinct = 0;
-        for (int i = 0; i < n; i++) {
-            if (distinct == 0 || targets[distinct - 1] != targets[i]) {
-                targets[distinct++] = targets[i];
-            }
-        }
-        return java.util.Arrays.copyOf(targets, distinct);
     }
 
     private static EdgeKind directKind(Function f, Block target, EdgeKind internal) {

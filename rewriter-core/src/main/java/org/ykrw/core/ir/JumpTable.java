@@ -37,6 +37,29 @@ public record JumpTable(Kind kind, long tableAddress, int entrySize, long base, 
         return targets.stream().filter(t -> t != HOLE).toList();
     }
 
+    /**
+     * @return the targets of the slots that hold code, ascending, each once (as an array: the IR
+     *     builder asks this of every table, where the boxed list cost a stream and a sorted set)
+     */
+    public long[] distinctCodeTargets() {
+        long[] out = new long[targets.size()];
+        int n = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            long target = targets.get(i);
+            if (target != HOLE) {
+                out[n++] = target;
+            }
+        }
+        java.util.Arrays.sort(out, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || out[distinct - 1] != out[i]) {
+                out[distinct++] = out[i];
+            }
+        }
+        return java.util.Arrays.copyOf(out, distinct);
+    }
+
     /** @return this table with only its first {@code count} entries */
     public JumpTable cut(int count) {
         return new JumpTable(kind, tableAddress, entrySize, base, targets.subList(0, count), jumpAddress, function,
