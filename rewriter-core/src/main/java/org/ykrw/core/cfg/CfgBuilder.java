@@ -36,7 +36,7 @@ public final class CfgBuilder {
      * @return the lifted program
      */
     public static Program lift(ElfFile elf, LiftOptions options) {
-        return lift(elf, options, options.speculativeLifting() ? SecondThread.Mode.AHEAD : SecondThread.Mode.OFF);
+        return lift(elf, options, SecondThread.Mode.AHEAD);
     }
 
     /** @param mode whether and how a second thread takes part (tests compare the modes) */
@@ -45,7 +45,7 @@ public final class CfgBuilder {
         try (org.ykrw.core.x86.decode.CapstoneDecoder decoder = new org.ykrw.core.x86.decode.CapstoneDecoder();
                 SecondThread helper = new SecondThread(mode)) {
             PhaseTimer.mark("read (" + elf.name() + ")");
-            CodeImage image = new CodeImage(elf, decoder);
+            CodeImage image = new CodeImage(elf, decoder, helper);
             PhaseTimer.mark("decode (" + image.decodedInsns + " insns)");
             FunctionStarts starts = new FunctionStarts(elf, image);
             Map<Long, String> plt = new LinkedHashMap<>();

@@ -2,11 +2,7 @@ package org.ykrw.core.cfg;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
@@ -46,7 +42,12 @@ final class CodeImage {
     long decodeNanos;
     long decodedInsns;
 
-    CodeImage(ElfFile elf, CapstoneDecoder decoder) {
+    /**
+     * @param elf the input
+     * @param decoder the calling thread's capstone handle
+     * @param second the thread that sweeps the second half of a large program's code
+     */
+    CodeImage(ElfFile elf, CapstoneDecoder decoder, SecondThread second) {
         this.elf = elf;
         this.decoder = decoder;
         if (!elf.sections().isEmpty()) {
@@ -69,7 +70,7 @@ final class CodeImage {
         for (int r = 0; r < regions.size(); r++) {
             insns[r] = new Insn[(int) (regions.get(r)[1] - regions.get(r)[0])];
         }
-        sweepAll();
+        sweepAll(second);
     }
 
     /**
@@ -78,7 +79,7 @@ final class CodeImage {
      * still exactly what a decode at those addresses gives, so the split needs no care beyond
      * writing disjoint slots (each half writes only the offsets it starts instructions at).
      */
-    private void sweepAll() {
+    private void sweepAll(SecondThread second) {
         long t0 = System.nanoTime();
         long total = totalBytes();
         List<long[]> firstHalf = new ArrayList<>();   // {region index, from offset, to offset}
@@ -102,26 +103,15 @@ final class CodeImage {
         if (secondHalf.isEmpty()) {
             decodedInsns += sweep(decoder, firstHalf);
         } else {
-            ExecutorService pool = Executors.newSingleThreadExecutor(runnable -> {
-                Thread t = new Thread(runnable, "ykrw-decode");
-                t.setDaemon(true);
-                return t;
-            });
-            try (CapstoneDecoder second = new CapstoneDecoder()) {
-                Future<Long> other = pool.submit(() -> sweep(second, secondHalf));
-                decodedInsns += sweep(decoder, firstHalf);
-                decodedInsns += other.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new YkrwException("interrupted while decoding", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException re) {
-                    throw re;
+            try (CapstoneDecoder otherDecoder = new CapstoneDecoder()) {
+                long[] otherCount = new long[1];
+                Future<?> other = second.start(() -> otherCount[0] = sweep(otherDecoder, secondHalf));
+                try {
+                    decodedInsns += sweep(decoder, firstHalf);
+                } finally {
+                    SecondThread.await(other);  // also on a failure here: the other half still uses its handle
                 }
-                throw new YkrwException("decoding failed: " + cause, cause);
-            } finally {
-                pool.shutdownNow();
+                decodedInsns += otherCount[0];
             }
         }
         decodeNanos += System.nanoTime() - t0;

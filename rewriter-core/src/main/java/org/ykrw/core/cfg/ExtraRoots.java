@@ -118,10 +118,8 @@ final class ExtraRoots {
         work.run();
         SecondThread.await(helper);
         for (Throwable t : failures) {  // the first in order fails the lift, as on one thread
-            if (t instanceof RuntimeException re) {
-                throw re;
-            } else if (t instanceof Error err) {
-                throw err;
+            if (t != null) {
+                SecondThread.rethrow(t);
             }
         }
         return relaxed;
@@ -148,7 +146,7 @@ final class ExtraRoots {
     private static boolean extendable(LiftContext ctx, LiftedFunction f) {
         return f.liftedIn == ctx && f.problems.isEmpty() && f.fallsInto == -1 && !f.insns.hasIndirectJump()
                 && !ctx.learntSince(f.startsKnown, f.rangeStart, f.reachedEnd() + PADDING_LOOKAHEAD,
-                        f.externalEntries, f.leaders);
+                        a -> f.externalEntries.contains(a) || f.leaders.contains(a));
     }
 
     /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */

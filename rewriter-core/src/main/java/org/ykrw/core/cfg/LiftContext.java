@@ -125,26 +125,12 @@ final class LiftContext {
 
     /**
      * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
-     *     of {@code addresses} or {@code more}. Main thread only.
+     *     {@code watched} accepts (the addresses a lift asked about outside that range). Main thread only.
      */
-    boolean learntSince(int mark, long from, long to, AddressSet addresses, AddressBitSet more) {
+    boolean learntSince(int mark, long from, long to, LongPredicate watched) {
         for (int i = mark; i < startsLearnt.size(); i++) {
             long s = startsLearnt.get(i);
-            if (s >= from && s < to || addresses.contains(s) || more.contains(s)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * @return true when a start learnt after {@code mark} lies in [{@code from}, {@code to}) or is one
-     *     of {@code misses}. Main thread only.
-     */
-    boolean learntSince(int mark, long from, long to, KnownStarts.Misses misses) {
-        for (int i = mark; i < startsLearnt.size(); i++) {
-            long s = startsLearnt.get(i);
-            if (s >= from && s < to || misses.contains(s)) {
+            if (s >= from && s < to || watched.test(s)) {
                 return true;
             }
         }

@@ -7,15 +7,16 @@ import java.util.concurrent.Future;
 import org.ykrw.core.diag.YkrwException;
 
 /**
- * The one extra thread lifting may use, for the whole of {@link CfgBuilder#lift}: lifting ahead in
- * every round ({@link SpeculativeLifter}) and relaxing extra roots ({@link ExtraRoots}). One thread
- * for all of them, not one per round: each new thread starts on a fresh allocation buffer sized from
- * the whole young generation, whose unused rest counts as heap used when the thread ends.
+ * The one extra thread lifting may use, for the whole of {@link CfgBuilder#lift}: the second half of
+ * the decoding sweep ({@link CodeImage}, in every mode), lifting ahead in every round
+ * ({@link SpeculativeLifter}) and relaxing extra roots ({@link ExtraRoots}). One thread for all of
+ * them, not one per use: each new thread starts on a fresh allocation buffer sized from the whole
+ * young generation, whose unused rest counts as heap used when the thread ends.
  */
 final class SecondThread implements AutoCloseable {
     /** Whether and how a second thread takes part. */
     enum Mode {
-        /** on the calling thread only */
+        /** lifting on the calling thread only */
         OFF,
         /** a second thread for rounds of at least {@link #PARALLEL_THRESHOLD} functions */
         AHEAD,
@@ -50,11 +51,6 @@ final class SecondThread implements AutoCloseable {
         return mode == Mode.STALE;
     }
 
-    /** @return true when the second thread may be used at all */
-    boolean enabled() {
-        return mode != Mode.OFF;
-    }
-
     /** Runs {@code task} on the second thread (after what it was given before). */
     Future<?> start(Runnable task) {
         if (executor == null) {
@@ -75,14 +71,19 @@ final class SecondThread implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new YkrwException("interrupted while lifting", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new YkrwException("lifting failed: " + e.getCause(), e.getCause());
+            rethrow(e.getCause());
         }
+    }
+
+    /** Throws {@code failure} of a task as it was thrown (a checked exception, which no task throws, wrapped). */
+    static void rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error err) {
+            throw err;
+        }
+        throw new YkrwException("lifting failed: " + failure, failure);
     }
 
     @Override

@@ -145,7 +145,7 @@ final class SpeculativeLifter implements AutoCloseable {
             }
         }
         if (s != null && s.failure == null
-                && !ctx.learntSince(s.mark, s.rangeFrom, s.rangeTo, s.misses)) {
+                && !ctx.learntSince(s.mark, s.rangeFrom, s.rangeTo, s.misses::contains)) {
             kept++;
             LiftedFunction f = s.function;
             f.liftedIn = ctx;
