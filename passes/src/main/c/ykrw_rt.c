@@ -529,6 +529,102 @@ __attribute__((used)) void ykrw_tracer_leave(void) {
         }
 }
 
+/*
+ * The tracer stub's save area for the extended state (x87, SSE, AVX, AVX-512, AMX tiles, ...). Its
+ * size depends on the CPU and on what the kernel enabled in XCR0 (2,696 bytes with AVX-512, 11,008
+ * with AMX tile data), so it is read from CPUID, never assumed. The stub saves every component the
+ * kernel enabled (mask = XCR0): the tracer is ordinary code that may use any vector register, and a
+ * probe sits where the program has no call, so nothing the program holds there may be lost.
+ * XSAVEC is preferred: it writes only the components in use (an AMX-capable CPU whose program never
+ * touched tiles writes no tile data), in the compacted format XRSTOR recognises by XCOMP_BV bit 63.
+ * Without XSAVEC, XSAVEOPT, then XSAVE (standard format, sized by CPUID.(EAX=0DH,ECX=0):EBX); without
+ * OS-enabled XSAVE at all, FXSAVE's 512 bytes.
+ */
+enum { SAVE_FXSAVE = 1, SAVE_XSAVE = 2, SAVE_XSAVEOPT = 3, SAVE_XSAVEC = 4 };
+/* Read by the stub; a zero ykrw_xsave_frame means "not configured yet" (probes can run before
+ * start-up: IFUNC resolvers, a library's code before its DT_INIT), and the stub configures first. */
+__attribute__((used)) uint64_t ykrw_xsave_frame; /* bytes the stub reserves: area + 64 for alignment */
+__attribute__((used)) uint64_t ykrw_xsave_mask;  /* EDX:EAX for the save and XRSTOR */
+__attribute__((used)) uint32_t ykrw_xsave_kind;  /* SAVE_* */
+static uint64_t xsave_area;                      /* bytes the chosen instruction writes at most */
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+/* Size of the compacted (XSAVEC) area holding the components of mask: the legacy area and header
+ * (576 bytes), then each component i >= 2 in order, 64-byte aligned when CPUID says so (ECX bit 1). */
+static uint64_t compacted_size(uint64_t mask) {
+    uint64_t size = 576;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(mask >> i & 1)) continue;
+        uint32_t a, b, c, d;
+        cpuid(0xD, i, &a, &b, &c, &d);
+        if (c & 2) size = (size + 63) & ~63UL;
+        size += a;
+    }
+    return size;
+}
+
+__attribute__((used)) void ykrw_xsave_configure(void) {
+    uint32_t a, b, c, d;
+    uint64_t mask = 0, area = 512, kind = SAVE_FXSAVE;
+    cpuid(0, 0, &a, &b, &c, &d);
+    uint32_t max_leaf = a;
+    cpuid(1, 0, &a, &b, &c, &d);
+    if ((c >> 27 & 1) && max_leaf >= 0xD) { /* OSXSAVE: the kernel enabled XSAVE and XGETBV */
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        mask = (uint64_t)hi << 32 | lo;
+        cpuid(0xD, 1, &a, &b, &c, &d);
+        if (a & 2) {
+            kind = SAVE_XSAVEC;
+            area = compacted_size(mask);
+        } else {
+            kind = (a & 1) ? SAVE_XSAVEOPT : SAVE_XSAVE;
+            cpuid(0xD, 0, &a, &b, &c, &d);
+            area = b; /* standard format: the size for every component enabled in XCR0 */
+        }
+    }
+    xsave_area = area;
+    ykrw_xsave_mask = mask;
+    ykrw_xsave_kind = (uint32_t)kind;
+    /* Last: the stub takes a non-zero frame as "configured". Rounded to 64 plus 64 for the and. */
+    __atomic_store_n(&ykrw_xsave_frame, ((area + 63) & ~63UL) + 64, __ATOMIC_RELEASE);
+}
+
+static void say_hex(const char *what, uint64_t v) {
+    char text[24] = "0x";
+    int n = 2;
+    for (int shift = 60; shift >= 0; shift -= 4) {
+        unsigned nibble = (unsigned)(v >> shift & 0xF);
+        if (nibble || n > 2 || shift == 0) text[n++] = (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+    }
+    text[n] = 0;
+    say(what, text);
+}
+
+/*
+ * YKRW_RUNTIME_INFO=1: one line per fact the runtime chose from the CPU, for tests and bug reports
+ * (the tests compare them with CPUID read by a probe of their own).
+ */
+static void report_cpu_choices(void) {
+    if (!ykrw_xsave_frame) ykrw_xsave_configure();
+    /* a switch, not a table of strings: a table of pointers would need relocations */
+    const char *name = "fxsave";
+    switch (ykrw_xsave_kind) {
+    case SAVE_XSAVE: name = "xsave"; break;
+    case SAVE_XSAVEOPT: name = "xsaveopt"; break;
+    case SAVE_XSAVEC: name = "xsavec"; break;
+    }
+    say("xsave instruction ", name);
+    say_hex("xsave mask ", ykrw_xsave_mask);
+    char bytes[24];
+    size_t at = 0;
+    append_number(bytes, sizeof bytes, &at, xsave_area);
+    say("xsave area ", bytes);
+}
+
 /* Set at start-up so the tracer stub adds the bias with one instruction. */
 __attribute__((used)) long ykrw_tracer_bias;
 
@@ -560,6 +656,9 @@ static void start(char **envp, uint64_t *auxv) {
         typedef int (*atfork_fn)(void (*)(void), void (*)(void), void (*)(void));
         ((atfork_fn)ykrw_atfork)(0, 0, after_fork_in_child);
     }
+    if (ykrw_config.tracer && !ykrw_xsave_frame) ykrw_xsave_configure();
+    const char *info = env(envp, "YKRW_RUNTIME_INFO");
+    if (info && info[0] == '1') report_cpu_choices();
     if (flags & FLAG_TOGGLE) {
         const char *want = env(envp, "YKRW_TRACE");
         int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
@@ -661,8 +760,9 @@ __asm__(
 
     /*
      * Calls the program's own tracing function (it may use any register, vector ones included, as
-     * the ABI allows): every caller-saved general register, the flags and the whole extended state
-     * (xsave with every component, header zeroed first as xrstor requires) are kept.
+     * the ABI allows): every caller-saved general register, the flags and the extended state are
+     * kept. The save area is sized and the instruction chosen from CPUID (ykrw_xsave_configure);
+     * the header is zeroed first, as XRSTOR of a standard-format area requires.
      */
     ".globl ykrw_tracer_stub\n"
     "ykrw_tracer_stub:\n"
@@ -670,13 +770,35 @@ __asm__(
     "  push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n push %r8\n push %r9\n push %r10\n push %r11\n"
     "  push %rbp\n"
     "  mov %rsp, %rbp\n"
-    "  sub $4096, %rsp\n"
+    "  cmpq $0, ykrw_xsave_frame(%rip)\n"
+    "  jne 2f\n"
+    "  and $-16, %rsp\n"
+    "  call ykrw_xsave_configure\n"
+    "  mov %rbp, %rsp\n"
+    "2:\n"
+    "  sub ykrw_xsave_frame(%rip), %rsp\n"
     "  and $-64, %rsp\n"
     "  xor %eax, %eax\n"
     "  mov %rax, 512(%rsp)\n mov %rax, 520(%rsp)\n mov %rax, 528(%rsp)\n mov %rax, 536(%rsp)\n"
     "  mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n mov %rax, 568(%rsp)\n"
-    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  mov ykrw_xsave_mask(%rip), %eax\n mov ykrw_xsave_mask+4(%rip), %edx\n"
+    "  cmpl $4, ykrw_xsave_kind(%rip)\n"
+    "  jne 3f\n"
+    "  xsavec (%rsp)\n"
+    "  jmp 6f\n"
+    "3:\n"
+    "  cmpl $3, ykrw_xsave_kind(%rip)\n"
+    "  jne 4f\n"
+    "  xsaveopt (%rsp)\n"
+    "  jmp 6f\n"
+    "4:\n"
+    "  cmpl $2, ykrw_xsave_kind(%rip)\n"
+    "  jne 5f\n"
     "  xsave (%rsp)\n"
+    "  jmp 6f\n"
+    "5:\n"
+    "  fxsave (%rsp)\n"
+    "6:\n"
     "  call ykrw_tracer_enter\n"
     "  test %eax, %eax\n"
     "  jz 1f\n"
@@ -686,8 +808,14 @@ __asm__(
     "  call *%rax\n"
     "  call ykrw_tracer_leave\n"
     "1:\n"
-    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  mov ykrw_xsave_mask(%rip), %eax\n mov ykrw_xsave_mask+4(%rip), %edx\n"
+    "  cmpl $1, ykrw_xsave_kind(%rip)\n"
+    "  je 7f\n"
     "  xrstor (%rsp)\n"
+    "  jmp 8f\n"
+    "7:\n"
+    "  fxrstor (%rsp)\n"
+    "8:\n"
     "  mov %rbp, %rsp\n"
     "  pop %rbp\n"
     "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
