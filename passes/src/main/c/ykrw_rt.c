@@ -71,6 +71,10 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f) {
 #define SYS_GETPID 39
 #define SYS_FTRUNCATE 77
 #define SYS_READLINK 89
+#define SYS_MUNMAP 11
+#define SYS_MEMFD_CREATE 319
+#define MFD_CLOEXEC 1
+#define MAP_PRIVATE 2
 #define O_RDWR 2
 #define O_CREAT 0100
 #define O_TRUNC 01000
@@ -453,23 +457,66 @@ static void turn_off_once(uint64_t site) {
 }
 
 /*
- * The instrumented code is made writable once, at the first hit, and stays so: an mprotect pair
- * per block (a system call and a TLB shootdown each, for every block a run reaches) cost sqlite3 a
- * tenth of its run time. The price is writable code for the rest of a coverage run.
+ * W^X for self-removing probes. The instrumented code is never made writable: at start-up the
+ * runtime copies it into an anonymous memory file, maps that file over the code, private and
+ * read-execute (so a debugger can still plant breakpoints), and maps it a second time, shared and
+ * read-write, at an address of the kernel's choosing. Probes turn themselves off by writing through
+ * the second view; the executable view sees the change because both map the same pages (a page a
+ * debugger wrote to is a private copy that no longer sees it: its probes stay on, which costs time,
+ * never coverage). If the kernel refuses (no memfd_create, or vm.memfd_noexec), the probes stay on
+ * and mark their block at every hit: correct, slower, still W^X.
+ * A child made by fork gets a copy of its own (after_fork_in_child), or its flips would reach the
+ * parent's code; a static program has no fork hook, and its children share the parent's code and,
+ * as they share its run file, the parent's marks.
  */
-static int once_code_writable;
+static long code_alias; /* address of the writable view minus that of the code, 0: none */
+
+static void copy_words(uint64_t *to, const uint64_t *from, uint64_t bytes) {
+    for (uint64_t i = 0; i < bytes / 8; i++) to[i] = from[i];
+}
+
+static void alias_code(void) {
+    uint64_t lo = (uint64_t)runtime_address(ykrw_config.code_start) & ~(PAGE - 1);
+    uint64_t hi = ((uint64_t)runtime_address(ykrw_config.code_end) + PAGE - 1) & ~(PAGE - 1);
+    long inherited = code_alias ? (long)lo + code_alias : 0; /* a child's view of its parent's copy */
+    code_alias = 0;
+    if (hi <= lo) return;
+    uint64_t len = hi - lo;
+    /* MFD_EXEC (0x10) says the file may be mapped executable where vm.memfd_noexec asks; older
+     * kernels refuse the flag, so it is tried first and left out on failure. */
+    long fd = sys3(SYS_MEMFD_CREATE, (long)"ykrw-code", MFD_CLOEXEC | 0x10, 0);
+    if (fd < 0) fd = sys3(SYS_MEMFD_CREATE, (long)"ykrw-code", MFD_CLOEXEC, 0);
+    if (fd < 0) {
+        say("cannot create a writable view of the code: --once probes stay on", "");
+        return;
+    }
+    long view = -1;
+    if (sys3(SYS_FTRUNCATE, fd, (long)len, 0) == 0)
+        view = sys6(SYS_MMAP, 0, (long)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (view < 0 && view > -4096) {
+        say("cannot map a writable view of the code: --once probes stay on", "");
+    } else {
+        copy_words((uint64_t *)view, (const uint64_t *)lo, len);
+        long at = sys6(SYS_MMAP, (long)lo, (long)len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0);
+        if (at == (long)lo) {
+            code_alias = view - (long)lo;
+            if (inherited) sys3(SYS_MUNMAP, inherited, (long)len, 0);
+        } else {
+            sys3(SYS_MUNMAP, view, (long)len, 0);
+            say("cannot map the code from its copy: --once probes stay on", "");
+        }
+    }
+    sys3(SYS_CLOSE, fd, 0, 0);
+}
 
 __attribute__((used)) void ykrw_once_hit(uint64_t k) {
     unsigned char *counters = runtime_address(ykrw_config.region);
     counters[512 + k] = 1;
+    if (!code_alias) return;
     uint64_t *pairs = runtime_address(ykrw_config.sites);
     uint64_t site = (uint64_t)runtime_address(pairs[2 * k]);
     lock_patching();
-    if (!once_code_writable) {
-        once_code_writable = make_writable((uint64_t)runtime_address(ykrw_config.code_start),
-                                           (uint64_t)runtime_address(ykrw_config.code_end), 1);
-    }
-    if (once_code_writable) turn_off_once(site);
+    turn_off_once(site + (uint64_t)code_alias);
     unlock_patching();
 }
 
@@ -639,6 +686,23 @@ static void after_fork_in_child(void) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     if (ykrw_config.flags & FLAG_RUN_FILE) start_run_file(pid, 1);
     if (ykrw_config.flags & FLAG_TRACE_FILE) start_trace_file(pid, 1);
+    if ((ykrw_config.flags & FLAG_ONCE) && code_alias) alias_code();
+}
+
+/*
+ * Filled by the rewriter: the dynamic tables it moved out of the input's PT_GNU_RELRO (.dynamic, the
+ * symbol and relocation tables). ld.so is done with them when start-up runs (DT_DEBUG was written
+ * before the entry point, a library is relocated before its DT_INIT), so they become read-only, as
+ * the input's RELRO made them.
+ */
+__attribute__((used)) uint64_t ykrw_read_only_after_start[2];
+
+static void protect_moved_relro(void) {
+    if (ykrw_read_only_after_start[1] <= ykrw_read_only_after_start[0]) return;
+    uint64_t lo = (uint64_t)runtime_address(ykrw_read_only_after_start[0]) & ~(PAGE - 1);
+    uint64_t hi = ((uint64_t)runtime_address(ykrw_read_only_after_start[1]) + PAGE - 1) & ~(PAGE - 1);
+    if (sys3(SYS_MPROTECT, (long)lo, (long)(hi - lo), PROT_READ) != 0)
+        say("cannot make the dynamic tables read-only", "");
 }
 
 /* ---- start-up ---- */
@@ -650,6 +714,8 @@ static void start(char **envp, uint64_t *auxv) {
     ykrw_tracer_bias = (flags & FLAG_TRACER_SLOT) ? 0 : bias();
     coverage_dir = env(envp, "YKRW_COVERAGE_DIR");
     trace_dir = env(envp, "YKRW_TRACE_DIR");
+    protect_moved_relro();
+    if (flags & FLAG_ONCE) alias_code();
     if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
     if (flags & FLAG_TRACE_FILE) start_trace_file(pid, 0);
     if (ykrw_atfork && (flags & (FLAG_RUN_FILE | FLAG_TRACE_FILE))) {

@@ -42,6 +42,7 @@ final class RewriteCommand implements Callable<Integer> {
                 r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
         reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
         System.err.printf("ykrw:   %s%n", r.unwind());
+        r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         return 0;
     }
 }

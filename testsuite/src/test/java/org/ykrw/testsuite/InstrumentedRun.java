@@ -36,10 +36,11 @@ final class InstrumentedRun {
         this.rewrite = rewrite;
     }
 
-    /** Instruments {@code input} with {@code pass} into {@code dir}. */
+    /** Instruments {@code input} with {@code pass} (null: the null rewrite) into {@code dir}. */
     static InstrumentedRun instrument(Path input, Pass pass, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), List.of(pass));
+        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(),
+                pass == null ? List.of() : List.of(pass));
         Path out = dir.resolve(input.getFileName());
         Files.write(out, r.output());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
