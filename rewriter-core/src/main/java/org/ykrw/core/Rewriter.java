@@ -313,6 +313,19 @@ public final class Rewriter {
      * it stays where the GOT sends unresolved calls, uninstrumented (a probe there would run inside the
      * dynamic linker's resolution, and a tracer's first call into libc would trace itself).
      */
+    /**
+     * @param elf the input
+     * @param program its lifted program
+     * @return for each function, in address order, whether {@code rewrite} moves it and if not why
+     *     (what {@code rewrite --report} and {@code ykrw functions} list)
+     */
+    public static List<FunctionPlacement> placements(ElfFile elf, Program program) {
+        List<Section> plt = pltSections(elf);
+        return program.functions().stream()
+                .map(f -> new FunctionPlacement(f, isIn(plt, f.entryAddress()) ? "PLT code" : reasonToStay(program, f)))
+                .toList();
+    }
+
     private static List<Section> pltSections(ElfFile elf) {
         return elf.sections().stream().filter(s -> s.name().startsWith(".plt") || s.name().equals(".iplt")).toList();
     }
