@@ -82,7 +82,18 @@ public final class BlockMapReader {
             throw new MalformedRunFileException(where, String.format("offset 0x%x size 0x%x is outside the file",
                     s.offset(), s.size()));
         }
-        byte[] json = inflate(elf.data(), (int) s.offset(), (int) s.size(), where);
+        return fromSection(elf.data(), (int) s.offset(), (int) s.size(), where);
+    }
+
+    /**
+     * @param data bytes holding a {@code .ykrw.map} section's contents (zlib-compressed JSON)
+     * @param offset where the section starts in data
+     * @param length its size
+     * @param where name used in messages
+     * @return the map
+     */
+    static BlockMap fromSection(byte[] data, int offset, int length, String where) {
+        byte[] json = inflate(data, offset, length, where);
         return fromJson(new String(json, StandardCharsets.UTF_8), where);
     }
 
