@@ -13,6 +13,7 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
+import org.ykrw.core.diag.InputFiles;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
@@ -37,9 +38,7 @@ public final class BlockMapReader {
     public static BlockMap read(Path path) {
         byte[] data;
         try {
-            if (Files.isDirectory(path)) {
-                throw new YkrwException(path + ": is a directory");
-            }
+            InputFiles.requireRegular(path);
             if (Files.size(path) > MAX_MAP_BYTES && !isElf(path)) {
                 throw new MalformedRunFileException(path.toString(), "a block map of " + Files.size(path)
                         + " bytes is too large");
@@ -170,7 +169,7 @@ public final class BlockMapReader {
                     if (!(h instanceof String s)) {
                         throw bad("\"hooks\" holds a non-string");
                     }
-                    hooks.add(s);
+                    hooks.add(printable(s, "\"hooks\""));
                 }
             }
             try {
@@ -238,6 +237,17 @@ public final class BlockMapReader {
         private String string(Map<?, ?> m, String key, String what) {
             if (!(m.get(key) instanceof String s)) {
                 throw bad(what + " has no string \"" + key + "\"");
+            }
+            return printable(s, what + " \"" + key + "\"");
+        }
+
+        /**
+         * Names go into reports and onto terminals: a control character would start a new lcov record
+         * or an escape sequence, and no function or file name ykrw writes has one.
+         */
+        private String printable(String s, String what) {
+            if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
+                throw bad(what + " holds a control character");
             }
             return s;
         }

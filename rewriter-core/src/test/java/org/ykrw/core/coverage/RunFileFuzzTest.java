@@ -134,11 +134,16 @@ class RunFileFuzzTest {
                 blocks.add(new MappedBlock(i, j, address, size, fuzz.consumeBoolean() ? probe++ : BlockMap.NO_PROBE));
                 address += size;
             }
-            functions.add(new MappedFunction(i, fuzz.consumeString(12), start, address, blocks));
+            functions.add(new MappedFunction(i, name(fuzz), start, address, blocks));
         }
-        List<String> hooks = fuzz.consumeBoolean() ? List.of(fuzz.consumeString(8)) : List.of();
-        BlockMap map = new BlockMap(fuzz.consumeString(12), fuzz.consumeLong(), "coverage", functions, hooks);
+        List<String> hooks = fuzz.consumeBoolean() ? List.of(name(fuzz)) : List.of();
+        BlockMap map = new BlockMap(name(fuzz), fuzz.consumeLong(), "coverage", functions, hooks);
         return BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A name as symbol tables hold them: anything but control characters (which maps refuse). */
+    private static String name(FuzzedDataProvider fuzz) {
+        return fuzz.consumeString(12).replaceAll("[\\x00-\\x1f\\x7f]", "_");
     }
 
     /** What reports ask of a map they read. */
