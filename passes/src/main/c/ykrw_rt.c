@@ -279,10 +279,10 @@ static const char *run_name(void) {
 }
 
 /* Reserves the file's blocks, so a full disk shows now, not as SIGBUS when a counter is first written. */
-static int reserve(long fd, uint64_t bytes) {
+static long reserve(long fd, uint64_t bytes) {
     long r = sys6(SYS_FALLOCATE, fd, 0, 0, (long)bytes, 0, 0);
     if (r == -95 /* EOPNOTSUPP: a file system without it */) r = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
-    return r == 0;
+    return r;
 }
 
 static unsigned long parse_hex(const char **s) {
@@ -372,15 +372,16 @@ static void start_run_file(long pid, int fresh) {
      */
     const unsigned char *from = fresh ? header : region;
     uint64_t keep = fresh ? sizeof header : bytes;
-    if (fresh && !reserve(fd, bytes)) {
-        say("cannot size ", path);
+    long sized = fresh ? reserve(fd, bytes) : 0;
+    if (sized != 0) {
+        say3("cannot size ", path, why(sized));
         sys3(SYS_CLOSE, fd, 0, 0);
         return;
     }
     for (uint64_t done = 0; done < keep;) {
         long w = sys3(SYS_WRITE, fd, (long)(from + done), (long)(keep - done));
         if (w <= 0) {
-            say("cannot write ", path);
+            say3("cannot write ", path, why(w));
             sys3(SYS_CLOSE, fd, 0, 0);
             return;
         }
@@ -425,13 +426,13 @@ static void start_trace_file(long pid, int fresh) {
      * capacity (128 MiB by default) is not reserved, so a disk that fills up during the run ends it
      * with SIGBUS when a record's page cannot be allocated (docs/RUNTIME.md).
      */
-    long mapped = -1;
-    if (sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
-        && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) == 0) {
+    long done = sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header));
+    if (done == (long)sizeof(struct trace_header)) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    if (done == 0) {
         uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
-        mapped = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        done = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
     }
-    if (mapped != (long)region) say("cannot map ", path);
+    if (done != (long)region) say3("cannot write ", path, why(done < 0 ? done : 0));
     sys3(SYS_CLOSE, fd, 0, 0);
 }
 

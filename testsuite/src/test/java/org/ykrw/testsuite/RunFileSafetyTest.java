@@ -217,6 +217,28 @@ class RunFileSafetyTest {
         assertTrue(r.stderr.contains("cannot create") && r.stderr.contains("permission denied"), r.stderr);
     }
 
+    /**
+     * A full disk: a two-page tmpfs, filled, in a mount namespace of the test's own (so nothing is
+     * left mounted). The program runs on, with one line saying why there is no run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"coverage", "trace"})
+    void fullDiskLeavesTheProgramRunning(String mode) throws Exception {
+        Path full = Files.createDirectories(dir.resolve("full"));
+        Tools.Result probe = Tools.run(List.of("unshare", "--mount", "sh", "-c", "mount -t tmpfs -o size=8k none " + full));
+        Assumptions.assumeTrue(probe.exit() == 0, "cannot mount a small tmpfs in a mount namespace of its own: "
+                + probe.stderr().strip());
+        InstrumentedRun r = InstrumentedRun.instrument(compile("gcc", "-O2", "pie"), pass(mode, RunFiles.DEFAULT), dir.resolve("run"));
+        r.runCommand(Map.of("YKRW_COVERAGE_DIR", full.toString(), "YKRW_TRACE_DIR", full.toString()),
+                List.of("unshare", "--mount", "sh", "-c", "mount -t tmpfs -o size=8k none " + full + " && (head -c 65536 /dev/zero > "
+                        + full + "/fill; exec " + r.binary + ")"));
+        assertEquals(0, r.exit, r.stderr);
+        assertEquals(EXPECTED, r.stdout);
+        List<String> lines = r.stderr.lines().filter(l -> !l.startsWith("head:")).toList();
+        assertEquals(1, lines.size(), r.stderr);
+        assertTrue(lines.get(0).startsWith("ykrw runtime: ") && lines.get(0).contains("no space left"), r.stderr);
+    }
+
     // ---- helpers ----
 
     private Path compile(String cc, String opt, String link) throws IOException {
