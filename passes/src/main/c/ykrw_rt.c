@@ -315,6 +315,7 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
                 continue;
             }
             line[used] = 0;
+            int whole = used + 1 < sizeof line; /* else the line was cut */
             used = 0;
             const char *p = line;
             unsigned long lo = parse_hex(&p);
@@ -328,13 +329,13 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
             while (*p == ' ') p++;
             size_t at = 0;
             out[0] = 0;
-            append(out, cap, &at, p);
-            found = (long)at;
+            /* A path cut by either buffer would name another file: none rather than that. */
+            found = whole && append(out, cap, &at, p) ? (long)at : -1;
         }
         if (found) break;
     }
     sys3(SYS_CLOSE, fd, 0, 0);
-    return found;
+    return found > 0 ? found : 0;
 }
 
 static int in_library;
@@ -358,6 +359,7 @@ static void start_run_file(long pid, int fresh) {
     /* The instrumented file, which reports find the block map in: the library itself in a library. */
     long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(header + 64), 448)
                         : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(header + 64), 447);
+    if (n >= 447) n = 0; /* cut by the field: it would name another file, so the run names none */
     header[64 + (n > 0 ? n : 0)] = 0;
     if (!fresh) memcpy(region, header, sizeof header);
 

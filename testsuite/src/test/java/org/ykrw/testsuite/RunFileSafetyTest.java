@@ -137,6 +137,24 @@ class RunFileSafetyTest {
         assertTrue(r.stderr.contains("no run file") && r.stderr.contains("longer"), r.stderr);
     }
 
+    /**
+     * An executable path longer than the run's 448-byte path field: the run names no executable
+     * rather than a cut path (another file, which coverage report would read as the program).
+     */
+    @Test
+    void overlongExecutablePathIsLeftOutNotCut() throws Exception {
+        Path deep = dir;
+        while (deep.toString().length() < 600) {
+            deep = deep.resolve("a-directory-with-a-long-name");
+        }
+        InstrumentedRun r = InstrumentedRun.instrument(compile("gcc", "-O2", "pie"), pass("coverage", RunFiles.DEFAULT), deep)
+                .run(Map.of());
+        assertEquals(0, r.exit, r.stderr);
+        assertEquals(EXPECTED, r.stdout);
+        byte[] run = Files.readAllBytes(r.files(".ykcov").get(0));
+        assertEquals(0, run[64], "the header names a cut path: " + new String(run, 64, 448, StandardCharsets.ISO_8859_1).trim());
+    }
+
     /** Run files are private to their user unless instrument --run-mode says otherwise. */
     @Test
     void runFilesAreCreatedPrivate() throws Exception {

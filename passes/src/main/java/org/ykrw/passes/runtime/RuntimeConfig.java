@@ -117,8 +117,13 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);
+        // A longer name is cut at a character boundary, so the file name stays valid UTF-8.
+        int keep = Math.min(n.length, NAME_SIZE - 1);
+        while (keep < n.length && keep > 0 && (n[keep] & 0xC0) == 0x80) {
+            keep--;
+        }
         for (int i = 0; i < NAME_SIZE; i++) {
-            data.put(at + NAME + i, i < Math.min(n.length, NAME_SIZE - 1) ? n[i] : 0);
+            data.put(at + NAME + i, i < keep ? n[i] : 0);
         }
         data.putInt(at + RUN_MODE, runFiles.mode());
         data.put(at + RUN_DIR, runFiles.directoryField());
