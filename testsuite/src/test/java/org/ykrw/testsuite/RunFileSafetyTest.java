@@ -155,6 +155,40 @@ class RunFileSafetyTest {
         assertEquals(0, run[64], "the header names a cut path: " + new String(run, 64, 448, StandardCharsets.ISO_8859_1).trim());
     }
 
+    /**
+     * instrument --run-dir and --run-mode through the CLI: the directory is the default place (the
+     * variable still wins outside a secure process), the mode is the file's; bad values are one line.
+     */
+    @Test
+    void runDirAndModeThroughTheCli() throws Exception {
+        Path bin = compile("gcc", "-O2", "pie");
+        Path runDir = Files.createDirectories(dir.resolve("cli-runs"));
+        Path cwd = Files.createDirectories(dir.resolve("cli-cwd"));
+        Path out = cwd.resolve("prog");
+        Tools.Result made = YkrwJar.run("instrument", "--counts", bin.toString(), "-o", out.toString(), "--run-dir", runDir.toString(),
+                "--run-mode", "0640");
+        assertEquals(0, made.exit(), made.stderr());
+        Tools.Result ran = Tools.run(List.of("env", "-u", "YKRW_COVERAGE_DIR", "sh", "-c", "cd " + cwd + " && umask 022 && exec ./prog"));
+        assertEquals(EXPECTED, ran.stdout(), ran.stderr());
+        List<Path> runs = list(runDir);
+        assertEquals(1, runs.size(), "the run is in --run-dir: " + runs + ", " + list(cwd));
+        assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(runs.get(0)));
+        Path elsewhere = Files.createDirectories(dir.resolve("cli-env"));
+        ran = Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + elsewhere, out.toString()));
+        assertEquals(EXPECTED, ran.stdout(), ran.stderr());
+        assertEquals(1, list(elsewhere).size(), "YKRW_COVERAGE_DIR overrides --run-dir in an ordinary process");
+
+        for (List<String> bad : List.of(List.of("--run-dir", "relative/dir"), List.of("--run-dir", "/" + "d".repeat(600)),
+                List.of("--run-mode", "0999"), List.of("--run-mode", "rw-r--r--"), List.of("--run-mode", "0"))) {
+            List<String> args = new ArrayList<>(List.of("instrument", "--coverage", bin.toString(), "-o", dir.resolve("never").toString()));
+            args.addAll(bad);
+            Tools.Result r = YkrwJar.run(args.toArray(String[]::new));
+            assertEquals(64, r.exit(), bad + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertFalse(Files.exists(dir.resolve("never")));
+        }
+    }
+
     /** Run files are private to their user unless instrument --run-mode says otherwise. */
     @Test
     void runFilesAreCreatedPrivate() throws Exception {
