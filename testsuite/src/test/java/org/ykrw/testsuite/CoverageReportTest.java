@@ -264,6 +264,17 @@ class CoverageReportTest {
         Path damaged = dir.resolve("damaged-map");
         Path garbage = Files.write(dir.resolve("garbage.zlib"), "x\u009c not zlib at all".getBytes(StandardCharsets.ISO_8859_1));
         Tools.output("objcopy", "--update-section", ".ykrw.map=" + garbage, instrumented.toString(), damaged.toString());
+        Path farProbe = dir.resolve("far-probe.json");
+        Files.writeString(farProbe, Files.readString(mapJson).replaceFirst("(\"blocks\": ?\\[\\[\\d+, ?\\d+, ?)\\d+", "$12147483646"));
+        assertTrue(Files.readString(farProbe).contains(", 2147483646]"), "the far probe is in the map");
+        Path sparse = dir.resolve("sparse.ykcov");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(sparse, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            // A billion 8-byte counters in a sparse file: a few blocks of disk, 8 GiB of length.
+            ch.write(java.nio.ByteBuffer.wrap(RunFiles.coverage(8, new long[0], 0, map.mapId(), 7, "", new long[0][]))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16, 1L << 30));
+            ch.write(java.nio.ByteBuffer.allocate(1), 512 + (8L << 30) - 1);
+        }
         Path run = run("hostile", "banana", "5");
         Path out = dir.resolve("never-written.txt");
         for (List<String> args : List.of(
@@ -277,6 +288,8 @@ class CoverageReportTest {
                 List.of("coverage", "report", run.toString(), "--binary", "/dev/zero"),
                 List.of("coverage", "report", run.toString(), "--map", newline.toString(), "--format", "lcov"),
                 List.of("coverage", "report", run.toString(), "--map", deep.toString()),
+                List.of("coverage", "report", run.toString(), "--map", farProbe.toString()),
+                List.of("coverage", "report", sparse.toString(), "--map", mapJson.toString()),
                 List.of("coverage", "report", run.toString(), "--binary", damaged.toString()),
                 List.of("trace", "dump", bigTrace.toString(), "--binary", damaged.toString()))) {
             Tools.Result r = ykrw(args.toArray(String[]::new));

@@ -15,6 +15,7 @@ import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
 import org.ykrw.core.diag.InputFiles;
 import org.ykrw.core.diag.MalformedRunFileException;
+import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
@@ -126,7 +127,14 @@ public final class BlockMapReader {
      * @return the map
      */
     public static BlockMap fromJson(String text, String where) {
-        return new Decoder(where).map(JsonReader.parse(text, where));
+        try {
+            return new Decoder(where).map(JsonReader.parse(text, where));
+        } catch (OutOfMemoryError e) {
+            // A map of a few hundred MiB (a section inflates to at most 256) may need more heap than the
+            // JVM has: all that was built is garbage once this unwinds, so this is a clean refusal.
+            throw new UnsupportedInputException(where + ": the block map is too large for this JVM's heap"
+                    + " (java -Xmx sets it)");
+        }
     }
 
     /** Turns the parsed JSON into the model, one check and one message per member. */

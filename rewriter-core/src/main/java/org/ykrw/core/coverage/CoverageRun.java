@@ -14,6 +14,7 @@ import java.util.List;
 import org.ykrw.core.diag.InputFiles;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
+import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
 
 /**
@@ -142,6 +143,14 @@ public final class CoverageRun {
         }
         if (n > Integer.MAX_VALUE - 8) {
             throw new MalformedRunFileException(name, n + " counters are more than ykrw handles");
+        }
+        // A sparse file can claim a billion counters in a few blocks of disk: refuse what would not
+        // fit the heap (a long per counter, and the bytes read) rather than fail with OutOfMemoryError.
+        long needed = n * (8 + width);
+        long room = Runtime.getRuntime().maxMemory() / 2;
+        if (needed > room) {
+            throw new UnsupportedInputException(String.format("%s: %d counters need %d MiB, more than half of this JVM's"
+                    + " heap (%d MiB; java -Xmx sets it)", name, n, needed >> 20, Runtime.getRuntime().maxMemory() >> 20));
         }
         // 2. The executable path: NUL-terminated inside the header's path field.
         int pathEnd = (int) Math.min(headerSize, HEADER_SIZE);
