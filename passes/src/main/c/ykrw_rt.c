@@ -8,9 +8,9 @@
  * ykrw fills `ykrw_config` at rewrite time with link-time addresses; the difference between the
  * config's run-time address and its recorded link-time address is the load bias (PIE, static-pie).
  *
- * Run-file formats: docs/FORMATS.md. Every entry point called from instrumented code goes through
- * an assembly stub that preserves all registers and flags (the probes only save what they clobber
- * themselves: rdi/rsi and the red zone).
+ * Run-file formats: docs/FORMATS.md; where and how run files are created: docs/RUNTIME.md. Every
+ * entry point called from instrumented code goes through an assembly stub that preserves all
+ * registers and flags (the probes only save what they clobber themselves: rdi/rsi and the red zone).
  */
 #include <stddef.h>
 #include <stdint.h>
