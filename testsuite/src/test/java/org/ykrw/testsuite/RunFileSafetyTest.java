@@ -64,7 +64,7 @@ class RunFileSafetyTest {
         r.runCommand(Map.of(), List.of("sh", "-c", "ln -s " + victim + " " + name + " && exec " + r.binary));
         assertEquals(0, r.exit, r.stderr);
         assertEquals(EXPECTED, r.stdout);
-        assertEquals(PRECIOUS, Files.readString(victim), "the link's target was written through the link");
+        assertEquals(PRECIOUS, contents(victim), "the link's target was written through the link");
         List<Path> links = links(r.dir);
         assertEquals(1, links.size(), "the planted link stays: " + links);
         assertEquals(victim, Files.readSymbolicLink(links.get(0)));
@@ -87,7 +87,7 @@ class RunFileSafetyTest {
         for (Path f : r.files(suffix(mode))) {
             if (Files.size(f) == PRECIOUS.length()) {
                 earlier.add(f);
-                assertEquals(PRECIOUS, Files.readString(f), f + " was written over");
+                assertEquals(PRECIOUS, contents(f), f + " was written over");
             }
         }
         assertEquals(2, earlier.size(), "both earlier files kept their size: " + r.files(suffix(mode)));
@@ -118,6 +118,33 @@ class RunFileSafetyTest {
     }
 
     /**
+     * Forked children create their files by the same rules (the runtime's pthread_atfork handler). In a
+     * pid namespace of its own the program is pid 1 and its children get small, known pids: links
+     * planted at pids 2 to 9 catch every child.
+     */
+    @Test
+    void forkedChildrenDoNotFollowPlantedLinks() throws Exception {
+        Tools.Result probe = Tools.run(List.of("unshare", "--pid", "--fork", "true"));
+        Assumptions.assumeTrue(probe.exit() == 0, "cannot make a pid namespace: " + probe.stderr().strip());
+        Path bin = dir.resolve("forker");
+        Tools.output("gcc", "-O2", "-o", bin.toString(), ProgramMatrix.sources().resolve("forker.c").normalize().toString());
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass("counts", RunFiles.DEFAULT), dir.resolve("run"));
+        Path victim = Files.writeString(dir.resolve("victim"), PRECIOUS);
+        for (int pid = 2; pid <= 9; pid++) {
+            Files.createSymbolicLink(r.dir.resolve("forker." + pid + ".ykcov"), victim);
+        }
+        r.runCommand(Map.of(), List.of("unshare", "--pid", "--fork", r.binary.toString()));
+        assertEquals(0, r.exit, r.stderr);
+        assertEquals("done 45\n", r.stdout);
+        assertEquals(PRECIOUS, contents(victim), "a child wrote through a planted link");
+        List<Path> moved = r.files(".ykcov").stream().filter(f -> f.getFileName().toString().matches("forker\\.\\d+\\.1\\.ykcov"))
+                .toList();
+        assertEquals(3, moved.size(), "each child's run moved aside: " + r.files(".ykcov"));
+        assertEquals(3, r.stderr.lines().filter(l -> l.contains("exists, left alone")).count(), r.stderr);
+        assertTrue(Files.isRegularFile(r.dir.resolve("forker.1.ykcov"), LinkOption.NOFOLLOW_LINKS), "the parent's run");
+    }
+
+    /**
      * A directory name that fills the runtime's path buffer, ending in the name of a file: a runtime
      * that cuts the path where its buffer ends opens (and truncates) that file instead of a run file.
      */
@@ -131,7 +158,7 @@ class RunFileSafetyTest {
         r.run(Map.of("YKRW_COVERAGE_DIR", overlong));
         assertEquals(0, r.exit, r.stderr);
         assertEquals(EXPECTED, r.stdout);
-        assertEquals(PRECIOUS, Files.readString(victim), "the cut path was opened");
+        assertEquals(PRECIOUS, contents(victim), "the cut path was opened");
         assertEquals(List.of(), r.files(".ykcov"));
         assertEquals(1, r.stderr.lines().count(), r.stderr);
         assertTrue(r.stderr.contains("no run file") && r.stderr.contains("longer"), r.stderr);
@@ -306,6 +333,11 @@ class RunFileSafetyTest {
             Tools.output(cmd);
         }
         return bin;
+    }
+
+    /** A file's bytes as text, whatever they are (a clobbered file holds a run's binary header). */
+    private static String contents(Path f) throws IOException {
+        return new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
     }
 
     private static Pass pass(String mode, RunFiles files) {
