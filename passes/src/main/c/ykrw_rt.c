@@ -8,9 +8,9 @@
  * ykrw fills `ykrw_config` at rewrite time with link-time addresses; the difference between the
  * config's run-time address and its recorded link-time address is the load bias (PIE, static-pie).
  *
- * Run-file formats: docs/FORMATS.md. Every entry point called from instrumented code goes through
- * an assembly stub that preserves all registers and flags (the probes only save what they clobber
- * themselves: rdi/rsi and the red zone).
+ * Run-file formats: docs/FORMATS.md; where and how run files are created: docs/RUNTIME.md. Every
+ * entry point called from instrumented code goes through an assembly stub that preserves all
+ * registers and flags (the probes only save what they clobber themselves: rdi/rsi and the red zone).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +32,10 @@ struct ykrw_config {
     uint32_t flags;        /* 80: see FLAG_* */
     uint32_t reserved;     /* 84 */
     char name[64];         /* 88: run-file name prefix (the input's file name) */
+    uint32_t run_mode;     /* 152: permission bits run files are created with (0: 0600), umask applied */
+    uint32_t reserved2;    /* 156 */
+    char run_dir[512];     /* 160: instrument --run-dir, absolute, or empty: where run files go by default,
+                              and the only place they go in a secure (setuid, setgid, capabilities) process */
 };
 
 enum {
@@ -75,10 +79,17 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f) {
 #define SYS_MEMFD_CREATE 319
 #define MFD_CLOEXEC 1
 #define MAP_PRIVATE 2
+#define SYS_GETUID 102
+#define SYS_GETGID 104
+#define SYS_GETEUID 107
+#define SYS_GETEGID 108
+#define SYS_FALLOCATE 285
 #define O_RDWR 2
 #define O_CREAT 0100
-#define O_TRUNC 01000
+#define O_EXCL 0200
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
+#define EEXIST 17
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
@@ -106,13 +117,14 @@ static size_t str_len(const char *s) {
     return n;
 }
 
-/* Appends s to buf at *at, never past cap - 1; buf stays NUL-terminated. */
-static void append(char *buf, size_t cap, size_t *at, const char *s) {
+/* Appends s to buf at *at, never past cap - 1; buf stays NUL-terminated. Returns 0 when s was cut. */
+static int append(char *buf, size_t cap, size_t *at, const char *s) {
     while (*s && *at + 1 < cap) buf[(*at)++] = *s++;
     buf[*at] = 0;
+    return *s == 0;
 }
 
-static void append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
+static int append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
     char digits[24];
     int n = 0;
     do {
@@ -122,17 +134,23 @@ static void append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
     char out[24];
     for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
     out[n] = 0;
-    append(buf, cap, at, out);
+    return append(buf, cap, at, out);
+}
+
+/* One line on stderr, ended by its newline however long the parts (a path may fill a buffer). */
+static void say3(const char *a, const char *b, const char *c) {
+    char line[1400];
+    size_t at = 0;
+    append(line, sizeof line - 1, &at, "ykrw runtime: ");
+    append(line, sizeof line - 1, &at, a);
+    append(line, sizeof line - 1, &at, b);
+    append(line, sizeof line - 1, &at, c);
+    line[at++] = '\n';
+    sys3(SYS_WRITE, 2, (long)line, (long)at);
 }
 
 static void say(const char *a, const char *b) {
-    char line[512];
-    size_t at = 0;
-    append(line, sizeof line, &at, "ykrw runtime: ");
-    append(line, sizeof line, &at, a);
-    append(line, sizeof line, &at, b);
-    append(line, sizeof line, &at, "\n");
-    sys3(SYS_WRITE, 2, (long)line, (long)at);
+    say3(a, b, "");
 }
 
 /* Value of NAME in the initial environment, or 0. */
@@ -164,16 +182,111 @@ static void *runtime_address(uint64_t link_time) {
     return (void *)(link_time + (uint64_t)bias());
 }
 
-/* Builds DIR/NAME.PID.SUFFIX in path. */
-static void run_file_path(char *path, size_t cap, const char *dir, long pid, const char *suffix) {
-    size_t at = 0;
-    path[0] = 0;
-    append(path, cap, &at, dir && *dir ? dir : ".");
-    append(path, cap, &at, "/");
-    append(path, cap, &at, ykrw_config.name);
-    append(path, cap, &at, ".");
-    append_number(path, cap, &at, (unsigned long)pid);
-    append(path, cap, &at, suffix);
+/*
+ * ---- where run files go, and whom the runtime listens to (docs/RUNTIME.md) ----
+ * A secure process (AT_SECURE: setuid, setgid, file capabilities) runs with privileges its caller
+ * does not have, in an environment and a current directory its caller chose: there the runtime reads
+ * no YKRW_* variable at all (glibc drops LD_* there for the same reason, gcov its GCOV_PREFIX) and
+ * writes run files only into the directory `instrument --run-dir` recorded at build time.
+ */
+static int secure;
+static char *empty_environment[1];
+
+/* The environment to read YKRW_* variables from: none in a secure process. */
+static char **runtime_environment(char **envp, uint64_t *auxv) {
+    for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
+        if (aux[0] == 23 /* AT_SECURE */ && aux[1]) secure = 1;
+    /* The ids as well, in case auxv could not be read (a library reads it from /proc). */
+    if (sys3(SYS_GETUID, 0, 0, 0) != sys3(SYS_GETEUID, 0, 0, 0) || sys3(SYS_GETGID, 0, 0, 0) != sys3(SYS_GETEGID, 0, 0, 0))
+        secure = 1;
+    return secure ? empty_environment : envp;
+}
+
+/*
+ * The directory run files go to: the YKRW_*_DIR variable (never set in a secure process), else
+ * --run-dir, else the current directory; in a secure process without --run-dir, none (said once).
+ */
+static const char *run_directory(const char *from_environment) {
+    if (from_environment && *from_environment) return from_environment;
+    if (ykrw_config.run_dir[0]) return ykrw_config.run_dir;
+    if (!secure) return ".";
+    static int told;
+    if (!told)
+        say("a setuid, setgid or capability-raising process writes run files only to the directory given to"
+            " instrument --run-dir, and this program has none: no run file", "");
+    told = 1;
+    return 0;
+}
+
+/* The usual reasons a run file cannot be made, for the line that says so. */
+static const char *why(long error) {
+    switch (-error) {
+    case 2: return ": no such directory";
+    case 13: return ": permission denied";
+    case 20: return ": not a directory";
+    case 28: return ": no space left on the device";
+    case 30: return ": read-only file system";
+    case 36: return ": name too long";
+    case 122: return ": disk quota exceeded";
+    default: return "";
+    }
+}
+
+/* How many other names a run file tries when its own exists. */
+#define OTHER_NAMES 32
+
+/*
+ * Creates DIR/STEM.PID.EXT new, or when that exists DIR/STEM.PID.K.EXT for the first free K of
+ * 1..OTHER_NAMES. O_EXCL never opens an existing file: an earlier process's run (a pid reused) or a
+ * link someone planted in a shared directory so that we truncate and overwrite what it points to (with
+ * O_CREAT | O_EXCL a link is refused as existing, whatever it points to; O_NOFOLLOW says so twice).
+ * A path that does not fit `cap` is refused, never cut (a cut path names another file). Returns the
+ * descriptor, the name used in path, or -1 having said why on stderr.
+ */
+static long create_run_file(char *path, size_t cap, const char *dir, const char *stem, long pid, const char *ext) {
+    char first[1024];
+    first[0] = 0;
+    long mode = ykrw_config.run_mode ? (long)(ykrw_config.run_mode & 0777) : 0600;
+    for (unsigned long k = 0; k <= OTHER_NAMES; k++) {
+        size_t at = 0;
+        int fits = append(path, cap, &at, dir) && append(path, cap, &at, "/") && append(path, cap, &at, stem)
+                   && append(path, cap, &at, ".") && append_number(path, cap, &at, (unsigned long)pid);
+        if (k) fits = fits && append(path, cap, &at, ".") && append_number(path, cap, &at, k);
+        fits = fits && append(path, cap, &at, ext);
+        if (!fits) {
+            char length[24];
+            size_t n = 0;
+            append_number(length, sizeof length, &n, str_len(dir));
+            say3("no run file: its path would be longer than the runtime takes (the directory's name has ", length,
+                 " bytes)");
+            return -1;
+        }
+        long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0) {
+            if (k) say3(first, " exists, left alone: this run is in ", path);
+            return fd;
+        }
+        if (fd != -EEXIST) {
+            say3("cannot create ", path, why(fd));
+            return -1;
+        }
+        if (!k) memcpy(first, path, at + 1);
+    }
+    say3("no run file: ", first, " and the next names after it exist");
+    return -1;
+}
+
+/* The run-file name prefix, NUL-terminated within its field whatever the config holds. */
+static const char *run_name(void) {
+    ykrw_config.name[sizeof ykrw_config.name - 1] = 0;
+    return ykrw_config.name;
+}
+
+/* Reserves the file's blocks, so a full disk shows now, not as SIGBUS when a counter is first written. */
+static long reserve(long fd, uint64_t bytes) {
+    long r = sys6(SYS_FALLOCATE, fd, 0, 0, (long)bytes, 0, 0);
+    if (r == -95 /* EOPNOTSUPP: a file system without it */) r = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    return r;
 }
 
 static unsigned long parse_hex(const char **s) {
@@ -206,6 +319,7 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
                 continue;
             }
             line[used] = 0;
+            int whole = used + 1 < sizeof line; /* else the line was cut */
             used = 0;
             const char *p = line;
             unsigned long lo = parse_hex(&p);
@@ -219,13 +333,13 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
             while (*p == ' ') p++;
             size_t at = 0;
             out[0] = 0;
-            append(out, cap, &at, p);
-            found = (long)at;
+            /* A path cut by either buffer would name another file: none rather than that. */
+            found = whole && append(out, cap, &at, p) ? (long)at : -1;
         }
         if (found) break;
     }
     sys3(SYS_CLOSE, fd, 0, 0);
-    return found;
+    return found > 0 ? found : 0;
 }
 
 static int in_library;
@@ -249,31 +363,31 @@ static void start_run_file(long pid, int fresh) {
     /* The instrumented file, which reports find the block map in: the library itself in a library. */
     long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(header + 64), 448)
                         : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(header + 64), 447);
+    if (n >= 447) n = 0; /* cut by the field: it would name another file, so the run names none */
     header[64 + (n > 0 ? n : 0)] = 0;
     if (!fresh) memcpy(region, header, sizeof header);
 
     char path[1024];
-    run_file_path(path, sizeof path, coverage_dir, pid, ".ykcov");
-    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        say("cannot create ", path);
-        return;
-    }
+    const char *dir = run_directory(coverage_dir);
+    if (!dir) return;
+    long fd = create_run_file(path, sizeof path, dir, run_name(), pid, ".ykcov");
+    if (fd < 0) return;
     /*
      * The file takes what the counters hold now (constructors may have run), then replaces them; a
-     * child's file takes the header and zeros (a sparse file of the right size).
+     * child's file takes the header and zeros (its blocks reserved, read as zeros).
      */
     const unsigned char *from = fresh ? header : region;
     uint64_t keep = fresh ? sizeof header : bytes;
-    if (fresh && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) != 0) {
-        say("cannot size ", path);
+    long sized = fresh ? reserve(fd, bytes) : 0;
+    if (sized != 0) {
+        say3("cannot size ", path, why(sized));
         sys3(SYS_CLOSE, fd, 0, 0);
         return;
     }
     for (uint64_t done = 0; done < keep;) {
         long w = sys3(SYS_WRITE, fd, (long)(from + done), (long)(keep - done));
         if (w <= 0) {
-            say("cannot write ", path);
+            say3("cannot write ", path, why(w));
             sys3(SYS_CLOSE, fd, 0, 0);
             return;
         }
@@ -309,25 +423,22 @@ static void start_trace_file(long pid, int fresh) {
     if (fresh) copy.reserved = 0;
     else *h = copy;
     char path[1024];
-    size_t at = 0;
-    const char *dir = trace_dir;
-    append(path, sizeof path, &at, dir && *dir ? dir : ".");
-    append(path, sizeof path, &at, "/ykrw-trace.");
-    append_number(path, sizeof path, &at, (unsigned long)pid);
-    append(path, sizeof path, &at, ".bin");
-    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        say("cannot create ", path);
-        return;
-    }
-    /* The header (with whatever count blocks before start-up reserved), then a sparse file. */
-    long mapped = -1;
-    if (sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
-        && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) == 0) {
+    const char *dir = run_directory(trace_dir);
+    if (!dir) return;
+    long fd = create_run_file(path, sizeof path, dir, "ykrw-trace", pid, ".bin");
+    if (fd < 0) return;
+    /*
+     * The header (with whatever count blocks before start-up reserved), then a sparse file: its
+     * capacity (128 MiB by default) is not reserved, so a disk that fills up during the run ends it
+     * with SIGBUS when a record's page cannot be allocated (docs/RUNTIME.md).
+     */
+    long done = sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header));
+    if (done == (long)sizeof(struct trace_header)) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    if (done == 0) {
         uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
-        mapped = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        done = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
     }
-    if (mapped != (long)region) say("cannot map ", path);
+    if (done != (long)region) say3("cannot write ", path, why(done < 0 ? done : 0));
     sys3(SYS_CLOSE, fd, 0, 0);
 }
 
@@ -712,6 +823,7 @@ static void start(char **envp, uint64_t *auxv) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     uint32_t flags = ykrw_config.flags;
     ykrw_tracer_bias = (flags & FLAG_TRACER_SLOT) ? 0 : bias();
+    envp = runtime_environment(envp, auxv);
     coverage_dir = env(envp, "YKRW_COVERAGE_DIR");
     trace_dir = env(envp, "YKRW_TRACE_DIR");
     protect_moved_relro();

@@ -51,6 +51,14 @@ final class InstrumentedRun {
     InstrumentedRun run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(binary.toString()));
         cmd.addAll(List.of(args));
+        return runCommand(env, cmd);
+    }
+
+    /**
+     * Runs a command in the run's directory with the run-file directories pointed there and extra
+     * environment variables (a shell that ends by exec'ing the binary, another user's setpriv ...).
+     */
+    InstrumentedRun runCommand(Map<String, String> env, List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("YKRW_COVERAGE_DIR", dir.toString());
         pb.environment().put("YKRW_TRACE_DIR", dir.toString());

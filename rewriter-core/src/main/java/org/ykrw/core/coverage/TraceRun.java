@@ -5,10 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.ykrw.core.diag.InputFiles;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
 import org.ykrw.core.diag.YkrwException;
@@ -64,9 +64,7 @@ public final class TraceRun {
      */
     public static TraceRun open(Path path) {
         String name = path.toString();
-        if (Files.isDirectory(path)) {
-            throw new YkrwException(name + ": is a directory");
-        }
+        InputFiles.requireRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long length = ch.size();
             if (length < HEADER_SIZE) {
