@@ -52,7 +52,11 @@ class JumpTableLabelsTest {
     static Stream<Arguments> variants() {
         List<Arguments> out = new ArrayList<>();
         for (String program : List.of("cases", "switch")) {
-            for (String cc : List.of("gcc", "clang")) {
+            List<String> compilers = new ArrayList<>(List.of("gcc", "clang"));
+            if (Files.isExecutable(Path.of("/usr/bin/clang-16"))) {
+                compilers.add("clang-16");  // the other clang, where installed (the baselines use it)
+            }
+            for (String cc : compilers) {
                 for (String opt : List.of("O0", "O1", "O2", "O3")) {
                     for (String link : List.of("pie", "nopie")) {
                         out.add(Arguments.of(program, cc, opt, link));
@@ -104,7 +108,7 @@ class JumpTableLabelsTest {
         int checked = 0;
         for (AsmTable t : tables) {
             if ((t.function().equals("interpret") || t.label().startsWith("interpret."))
-                    && cc.equals("clang") && opt.equals("O0")) {
+                    && cc.startsWith("clang") && opt.equals("O0")) {
                 continue;  // one shared `jmp rax` fed by a stack slot: known unresolved, see CfgGroundTruthTest
             }
             Long at = labels.get(t.label());
