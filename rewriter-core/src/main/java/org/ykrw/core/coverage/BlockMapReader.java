@@ -13,6 +13,7 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
@@ -37,9 +38,7 @@ public final class BlockMapReader {
     public static BlockMap read(Path path) {
         byte[] data;
         try {
-            if (Files.isDirectory(path)) {
-                throw new YkrwException(path + ": is a directory");
-            }
+            InputFile.requireRegular(path);
             if (Files.size(path) > MAX_MAP_BYTES && !isElf(path)) {
                 throw new MalformedRunFileException(path.toString(), "a block map of " + Files.size(path)
                         + " bytes is too large");

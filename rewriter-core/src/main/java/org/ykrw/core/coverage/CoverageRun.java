@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
 import org.ykrw.core.diag.YkrwException;
@@ -69,9 +70,7 @@ public final class CoverageRun {
      */
     public static CoverageRun read(Path path) {
         String name = path.toString();
-        if (Files.isDirectory(path)) {
-            throw new YkrwException(name + ": is a directory");
-        }
+        InputFile.requireRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long length = ch.size();
             ByteBuffer header = readFully(ch, 0, (int) Math.min(length, HEADER_SIZE));
