@@ -98,6 +98,120 @@ class BadInputTest {
         return out.stream();
     }
 
+    /** Every command and option that reads an input file, with {@code %s} where the file goes, RUN for a coverage run. */
+    static Stream<Arguments> readers() {
+        String run = "RUN";
+        return Stream.of(
+                List.of("stats", "%s"), List.of("cfg", "%s", "--function", "main"),
+                List.of("rewrite", "%s", "-o", "OUT"), List.of("instrument", "--coverage", "%s", "-o", "OUT"),
+                List.of("instrument", "--trace", "%s", "-o", "OUT"), List.of("strip", "%s", "-o", "OUT"),
+                List.of("patch", "%s", "-o", "OUT", "--disable", "main"), List.of("coverage", "report", "%s"),
+                List.of("coverage", "report", "--map", "%s", run), List.of("coverage", "report", "--binary", "%s", run),
+                List.of("trace", "dump", "%s"))
+            .flatMap(c -> Stream.of("/dev/zero", "/dev/null", "fifo", "directory").map(k -> Arguments.of(k, c)));
+    }
+
+    private static Path run;
+
+    /** @return a real coverage run (of counted.c), for the options that read a file beside a run */
+    private static synchronized Path coverageRun() throws Exception {
+        if (run == null) {
+            Path work = Files.createDirectories(dir.resolve("run"));
+            Path bin = work.resolve("counted");
+            Tools.output(List.of("gcc", "-O2", "-o", bin.toString(),
+                    Path.of("src/test/resources/programs/counted.c").toAbsolutePath().toString()));
+            InstrumentedRun r = InstrumentedRun.instrument(bin, new org.ykrw.passes.instrument.CoveragePass(
+                    org.ykrw.passes.instrument.CoveragePass.Mode.COVERAGE,
+                    org.ykrw.passes.instrument.BlockFilter.ALL), work.resolve("out")).run(java.util.Map.of());
+            run = r.files(".ykcov").get(0);
+        }
+        return run;
+    }
+
+    /**
+     * A device, a FIFO or a directory where a file is read: one line naming what it is, exit 2, at once
+     * (`stats /dev/zero` read for 13 s and died of OutOfMemoryError; a FIFO blocked for ever).
+     */
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("readers")
+    void specialFilesAreRefusedAtOnce(String kind, List<String> command) throws Exception {
+        Path input = switch (kind) {
+            case "fifo" -> {
+                Path f = dir.resolve("fifo");
+                if (!Files.exists(f)) {
+                    Tools.output(List.of("mkfifo", f.toString()));
+                }
+                yield f;
+            }
+            case "directory" -> dir;
+            default -> Path.of(kind);
+        };
+        Path output = dir.resolve("special.out");
+        List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+        for (String a : command) {
+            cmd.add(switch (a) {
+                case "%s" -> input.toString();
+                case "OUT" -> output.toString();
+                case "RUN" -> coverageRun().toString();
+                default -> a;
+            });
+        }
+        Tools.Result r = Tools.run(cmd, 20);
+        String[] lines = r.stderr().strip().split("\n");
+        assertEquals(2, r.exit(), cmd + ": exit status; stderr: " + r.stderr());
+        assertEquals(1, lines.length, "stderr lines: " + r.stderr());
+        String what = switch (kind) {
+            case "fifo" -> "is a FIFO";
+            case "directory" -> "is a directory";
+            default -> "is a character device";
+        };
+        assertTrue(lines[0].startsWith("ykrw: " + input + ": " + what), lines[0]);
+        assertFalse(Files.exists(output), "no output file");
+    }
+
+    /**
+     * ykrw's rewriting commands refuse their own outputs (instrumenting one twice gave a program that
+     * died with a bus error): `instrument --in-place` run twice fails the second time, in one line
+     * naming the kept original, and leaves the file as the first run made it; `strip` and `patch` of
+     * the output still work, and so does rewriting a file `patch` wrote from an original.
+     */
+    @org.junit.jupiter.api.Test
+    void ykrwOutputsAreNotRewrittenAgain() throws IOException {
+        Path bin = dir.resolve("counted");
+        Tools.output(List.of("gcc", "-O2", "-o", bin.toString(),
+                Path.of("src/test/resources/programs/counted.c").toAbsolutePath().toString()));
+        Path patched = dir.resolve("original.patched");
+        Tools.Result p0 = YkrwJar.run("patch", bin.toString(), "-o", patched.toString(), "--disable", "tick");
+        assertEquals(0, p0.exit(), p0.stderr());
+
+        Tools.Result first = YkrwJar.run("instrument", "--coverage", bin.toString(), "--in-place");
+        assertEquals(0, first.exit(), first.stderr());
+        byte[] once = Files.readAllBytes(bin);
+        for (List<String> again : List.of(List.of("instrument", "--coverage", bin.toString(), "--in-place"),
+                List.of("instrument", "--trace", bin.toString(), "-o", bin + ".t"),
+                List.of("rewrite", bin.toString(), "-o", bin + ".rw"))) {
+            Tools.Result r = YkrwJar.run(again.toArray(String[]::new));
+            assertEquals(2, r.exit(), again + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().split("\n").length, r.stderr());
+            assertTrue(r.stderr().startsWith("ykrw: " + bin + ": already rewritten by ykrw")
+                    && r.stderr().contains(bin + ".orig"), r.stderr());
+        }
+        assertTrue(Arrays.equals(once, Files.readAllBytes(bin)), "the refused run left the file alone");
+        assertFalse(Files.exists(Path.of(bin + ".rw")) || Files.exists(Path.of(bin + ".t")), "no output");
+
+        Path rewritten = dir.resolve("counted.rw");
+        assertEquals(0, YkrwJar.run("rewrite", bin + ".orig", "-o", rewritten.toString()).exit());
+        Tools.Result twice = YkrwJar.run("rewrite", rewritten.toString(), "-o", rewritten + "2");
+        assertEquals(2, twice.exit(), "a null rewrite's output is marked too: " + twice.stderr());
+
+        Tools.Result strip = YkrwJar.run("strip", bin.toString(), "-o", bin + ".stripped");
+        assertEquals(0, strip.exit(), strip.stderr());
+        Tools.Result patch = YkrwJar.run("patch", bin.toString(), "-o", bin + ".patched", "--disable", "tick");
+        assertEquals(0, patch.exit(), patch.stderr());
+        Tools.Result fromPatched = YkrwJar.run("rewrite", patched.toString(), "-o", patched + ".rw");
+        assertEquals(0, fromPatched.exit(), "patch's output is original code: " + fromPatched.stderr());
+    }
+
     @ParameterizedTest(name = "{2} {0}")
     @MethodSource("cases")
     void oneLineAndExitStatus2(String name, byte[] contents, String command) throws IOException {

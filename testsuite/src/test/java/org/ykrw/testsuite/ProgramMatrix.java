@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
 public final class ProgramMatrix {
     /** Programs and whether they are C++. */
     static final String[][] PROGRAMS = {
-        {"switch", "c"}, {"control", "c"}, {"runtime", "c"}, {"exceptions", "cpp"}, {"unwinding", "cpp"},
+        {"switch", "c"}, {"cases", "c"}, {"control", "c"}, {"runtime", "c"}, {"exceptions", "cpp"}, {"unwinding", "cpp"},
         {"uselib", "c"}};
     static final String[] COMPILERS = {"gcc", "clang"};
     static final String[] OPTS = {"O0", "O2", "O3"};

@@ -47,6 +47,8 @@ final class JumpTableResolver {
      * made on the first search: most functions have no indirect jump to resolve
      */
     private LongSet scratchVisited;
+    /** Set by {@link #findDef} when it found no definition and some path it followed started at the function's entry. */
+    private boolean searchReachedEntry;
     private LongList scratchFrontier;
     private List<Insn> scratchPredecessors;
 
@@ -220,6 +222,14 @@ final class JumpTableResolver {
             return new Unknown("cycle");
         }
         Insn def = findDef(at, reg);
+        if (def == null && searchReachedEntry) {
+            // Some path from the function's entry reaches here without writing reg: it holds the
+            // caller's value there, an argument. clang saves the arguments and copies the switch
+            // index out of edi after the bound check (`mov eax, edi`) in a function whose cases load
+            // rdi for their calls (`lea rdi, [rip+S]; call puts`): those loads say nothing of the
+            // index, and taking one for it made the index a constant and the table no table.
+            return new Unknown("the caller's value");
+        }
         if (def == null) {
             Long unique = uniqueLeaConstant(reg);
             return unique != null ? new Sum(unique, null) : new Unknown("no definition");
@@ -411,8 +421,10 @@ final class JumpTableResolver {
         frontier.clear();
         frontier.add(at.address());
         List<Insn> preds = scratchPredecessors;
+        searchReachedEntry = false;
         while (!frontier.isEmpty() && visited.size() < SEARCH_BUDGET) {
             long pos = frontier.removeLast();
+            searchReachedEntry |= pos == fn.entry;
             predecessorsInto(pos, preds);
             for (Insn p : preds) {
                 if (!visited.add(p.address())) {
@@ -494,6 +506,9 @@ final class JumpTableResolver {
             } else if (w != null && pending.containsKey(w)) {
                 pend = new HashMap<>(pending);
                 pend.remove(w);  // redefined before the compare: the compare says nothing about the copy
+            } else if (clobbersObjectField(p, pending.keySet())) {
+                pend = new HashMap<>(pending);
+                pend.keySet().removeIf(k -> k.startsWith("o"));
             }
             int r = examine(p, aliases, branch, visited, depth, pend);
             if (r == 0) {
@@ -527,6 +542,9 @@ final class JumpTableResolver {
             Map<String, Integer> pending) {
         List<Operand> ops = p.operands();
         String m = p.mnemonic();
+        if (clobbersObjectField(p, aliases)) {
+            return -1;  // the field compared may not be the field loaded
+        }
         if (m.equals("cmp") && aliases.contains(location(ops.get(0), p))) {
             int b = compareBound(p, laterBranch);
             return b > 0 ? b : -1;
@@ -587,6 +605,37 @@ final class JumpTableResolver {
         return 0;
     }
 
+    /**
+     * @return whether {@code p} may change an object field the index is loaded from ({@code cmp dword
+     *     [rsi+8], 0x14; ja L; mov edx, [rsi+8]; jmp [rdx*8+T]}, a switch on a struct member): it
+     *     writes the pointer, stores to memory or calls. Unlike the function's own stack slots, a
+     *     field may be reached through other pointers, so any store counts.
+     */
+    private static boolean clobbersObjectField(Insn p, Set<String> aliases) {
+        long bases = 0;
+        for (String a : aliases) {
+            if (a.startsWith("o")) {
+                bases |= Reg.bit(Integer.parseInt(a.substring(1, a.indexOf(':'))));
+            }
+        }
+        if (bases == 0) {
+            return false;
+        }
+        if ((p.regsWritten() & bases) != 0 || p.flow() == FlowKind.CALL || p.flow() == FlowKind.INDIRECT_CALL) {
+            return true;
+        }
+        String m = p.mnemonic();
+        if (m.startsWith("rep") || m.startsWith("stos") || m.startsWith("movs") && p.operands().isEmpty()) {
+            return true;
+        }
+        for (Operand op : p.operands()) {
+            if (op.kind() == Operand.Kind.MEM && op.written()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private String writtenLocation(Insn p) {
         if (p.operands().isEmpty()) {
             return null;
@@ -614,6 +663,9 @@ final class JumpTableResolver {
             MemOperand m = op.mem();
             if ((m.base() == Reg.RBP || m.base() == Reg.RSP) && m.index() == Reg.NONE) {
                 return "m" + m.base() + ":" + m.disp();
+            }
+            if (m.base() != Reg.NONE && m.index() == Reg.NONE && m.segment() == MemOperand.SEG_NONE) {
+                return "o" + m.base() + ":" + m.disp();  // a field of an object: see clobbersObjectField
             }
         }
         return null;

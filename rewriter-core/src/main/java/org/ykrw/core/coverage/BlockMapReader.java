@@ -13,7 +13,7 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
-import org.ykrw.core.diag.InputFiles;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
@@ -39,7 +39,7 @@ public final class BlockMapReader {
     public static BlockMap read(Path path) {
         byte[] data;
         try {
-            InputFiles.requireRegular(path);
+            InputFile.requireRegular(path);
             if (Files.size(path) > MAX_MAP_BYTES && !isElf(path)) {
                 throw new MalformedRunFileException(path.toString(), "a block map of " + Files.size(path)
                         + " bytes is too large");

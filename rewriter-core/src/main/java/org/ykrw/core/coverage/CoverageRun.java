@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.ykrw.core.diag.InputFiles;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
 import org.ykrw.core.diag.UnsupportedInputException;
@@ -70,7 +70,7 @@ public final class CoverageRun {
      */
     public static CoverageRun read(Path path) {
         String name = path.toString();
-        InputFiles.requireRegular(path);
+        InputFile.requireRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long length = ch.size();
             ByteBuffer header = readFully(ch, 0, (int) Math.min(length, HEADER_SIZE));

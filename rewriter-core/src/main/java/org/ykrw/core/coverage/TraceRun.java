@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.ykrw.core.diag.InputFiles;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
 import org.ykrw.core.diag.YkrwException;
@@ -64,7 +64,7 @@ public final class TraceRun {
      */
     public static TraceRun open(Path path) {
         String name = path.toString();
-        InputFiles.requireRegular(path);
+        InputFile.requireRegular(path);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long length = ch.size();
             if (length < HEADER_SIZE) {

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.ykrw.core.diag.InputFiles;
+import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedElfException;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
@@ -60,7 +60,7 @@ public final class ElfFile {
      */
     public static ElfFile read(Path path) {
         try {
-            InputFiles.requireRegular(path);
+            InputFile.requireRegular(path);
             long size = Files.size(path);
             if (size > MAX_FILE_SIZE) {
                 throw new UnsupportedInputException(path + ": file of " + size + " bytes is too large");
