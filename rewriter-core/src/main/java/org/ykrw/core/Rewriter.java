@@ -28,6 +28,7 @@ import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
 import org.ykrw.core.x86.Insn;
@@ -58,10 +59,11 @@ public final class Rewriter {
      * @param layoutPasses measuring passes branch relaxation took
      * @param passNotes what the passes report, a line each
      * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
+     * @param strict what strict mode filled and kept, or null when not strict
      */
     public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
             String unwind, Map<Long, Long> instructionMap, int layoutPasses, List<String> passNotes,
-            Map<String, byte[]> artifacts) {
+            Map<String, byte[]> artifacts, StrictFill.Plan strict) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -88,6 +90,19 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        return rewrite(elf, options, passes, RewriteOptions.defaults());
+    }
+
+    /**
+     * As {@link #rewrite(ElfFile, LiftOptions, List)}, with rewrite options (strict mode).
+     *
+     * @param elf the input
+     * @param options lifting options
+     * @param passes passes to run, in order
+     * @param rewriteOptions what else to do
+     * @return the rewritten file and a report
+     */
+    public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes, RewriteOptions rewriteOptions) {
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
@@ -136,8 +151,9 @@ public final class Rewriter {
         int retargeted = 0;
         int kept = 0;
         RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
+        List<Long> keptTargets = new ArrayList<>();
         for (JumpTable t : program.jumpTables()) {
-            if (retarget(elf, image, layout, t, relative)) {
+            if (retarget(elf, image, layout, t, relative, keptTargets)) {
                 retargeted++;
             } else {
                 kept++;
@@ -156,6 +172,12 @@ public final class Rewriter {
         PhaseTimer.mark("runtime, dynamic linking");
         moveSymbols(elf, image, layout, ranges);
         PhaseTimer.mark("symbols");
+        StrictFill.Plan strict = null;
+        if (rewriteOptions.strict()) {
+            strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
+            fill(image, strict);
+            PhaseTimer.mark("strict fill");
+        }
         for (int i = 0; i < moved.size(); i++) {
             long at = jumpAt[i];
             image.patch(at, CodeWriter.at(at, 5).jmp(layout.newAddressOfFunction(moved.get(i).entryAddress())).toByteArray());
@@ -170,7 +192,16 @@ public final class Rewriter {
         byte[] output = image.build();
         PhaseTimer.mark("build image");
         return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
-                layout.passes(), context.notes(), context.artifacts());
+                layout.passes(), context.notes(), context.artifacts(), strict);
+    }
+
+    /** Writes int3 over the planned ranges of old code. */
+    private static void fill(ElfImageBuilder image, StrictFill.Plan plan) {
+        for (long[] r : plan.fill()) {
+            byte[] traps = new byte[(int) (r[1] - r[0])];
+            java.util.Arrays.fill(traps, (byte) 0xCC);
+            image.patch(r[0], traps);
+        }
     }
 
     private static long programEntryAfterRewrite(ElfFile elf, CodeLayout layout) {
@@ -253,39 +284,50 @@ public final class Rewriter {
      * relocation in PIE (the slot's value is the relocation's addend).
      *
      * @param relative the file's RELATIVE relocations (null for position-dependent files)
+     * @param keptTargets receives the old targets of slots of moved code left reaching the old code
      * @return true when some entry was retargeted
      */
     private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t,
-            RelativeRelocations relative) {
+            RelativeRelocations relative, List<Long> keptTargets) {
         boolean any = false;
         for (int i = 0; i < t.entryCount(); i++) {
             Long target = layout.newAddressOfBlock(t.targets().get(i));
             if (target == null) {
                 continue;
             }
-            long slot = t.tableAddress() + (long) i * t.entrySize();
-            if (t.kind() == JumpTable.Kind.RELATIVE) {
-                long rel = target - t.base();
-                if (rel != (int) rel) {
-                    continue;
-                }
-                image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
-            } else if (relative != null) {
-                RelativeRelocations.FilePatch p = relative.set(slot, target);
-                if (p == null) {
-                    continue;  // no RELATIVE relocation sets this slot: leave it reaching the old code
-                }
-                image.patchFile(p.fileOffset(), p.bytes());
-            } else {
-                byte[] v = new byte[8];
-                for (int k = 0; k < 8; k++) {
-                    v[k] = (byte) (target >>> (8 * k));
-                }
-                image.patch(slot, v);
+            if (!retargetSlot(image, t, i, target, relative)) {
+                keptTargets.add(t.targets().get(i));
+                continue;
             }
             any = true;
         }
         return any;
+    }
+
+    /** @return false when slot {@code i} cannot be pointed at {@code target} and keeps reaching the old code */
+    private static boolean retargetSlot(ElfImageBuilder image, JumpTable t, int i, long target,
+            RelativeRelocations relative) {
+        long slot = t.tableAddress() + (long) i * t.entrySize();
+        if (t.kind() == JumpTable.Kind.RELATIVE) {
+            long rel = target - t.base();
+            if (rel != (int) rel) {
+                return false;
+            }
+            image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
+        } else if (relative != null) {
+            RelativeRelocations.FilePatch p = relative.set(slot, target);
+            if (p == null) {
+                return false;  // no RELATIVE relocation sets this slot: leave it reaching the old code
+            }
+            image.patchFile(p.fileOffset(), p.bytes());
+        } else {
+            byte[] v = new byte[8];
+            for (int k = 0; k < 8; k++) {
+                v[k] = (byte) (target >>> (8 * k));
+            }
+            image.patch(slot, v);
+        }
+        return true;
     }
 
     /**
