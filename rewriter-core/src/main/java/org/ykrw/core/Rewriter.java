@@ -141,8 +141,10 @@ public final class Rewriter {
         }
         unwindStep.start(layout, ranges);
         EmbeddedRuntime runtime = context.runtime();
+        // strict mode: the runtime's trap handler names the function whose old code ran
+        byte[] trapTable = runtime != null && rewriteOptions.strict() ? StrictFill.trapTable(moved) : new byte[0];
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
-                alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
+                alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount(), trapTable.length);
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
         image.adoptSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
         PhaseTimer.mark("emit code");
@@ -162,7 +164,7 @@ public final class Rewriter {
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
         if (runtime != null) {
-            addRuntime(image, runtime, placed, layout, codeAddress, code.length,
+            addRuntime(image, runtime, placed, layout, codeAddress, code.length, trapTable, moved.size(),
                     fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout), !fromInit);
         }
         if (dynamic != null) {
@@ -209,13 +211,17 @@ public final class Rewriter {
         return moved != null ? moved : elf.entry();
     }
 
-    /** Where the runtime's pieces go: code, then data (with the patch-site table), then the run-file region. */
-    private record RuntimeAddresses(long code, long data, long sites, long dataSize, long region) {
-        static RuntimeAddresses after(EmbeddedRuntime runtime, long code, int siteCount) {
+    /**
+     * Where the runtime's pieces go: code, then data (with the patch-site table and strict mode's trap
+     * table), then the run-file region.
+     */
+    private record RuntimeAddresses(long code, long data, long sites, long trapTable, long dataSize, long region) {
+        static RuntimeAddresses after(EmbeddedRuntime runtime, long code, int siteCount, int trapTableSize) {
             long data = code + runtime.dataOffset();
             long sites = data + alignUp(runtime.data().length, 8);
-            long dataSize = sites - data + 16L * siteCount;
-            return new RuntimeAddresses(code, data, sites, dataSize, alignUp(data + dataSize, PAGE));
+            long trapTable = sites + 16L * siteCount;
+            long dataSize = trapTable - data + trapTableSize;
+            return new RuntimeAddresses(code, data, sites, trapTable, dataSize, alignUp(data + dataSize, PAGE));
         }
 
         long symbol(EmbeddedRuntime runtime, String name) {
@@ -229,7 +235,8 @@ public final class Rewriter {
      * memory reproduces them), fills its configuration, and makes its entry the program's.
      */
     private static void addRuntime(ElfImageBuilder image, EmbeddedRuntime runtime, RuntimeAddresses at,
-            CodeLayout layout, long codeAddress, int codeSize, long programEntry, boolean startAtEntry) {
+            CodeLayout layout, long codeAddress, int codeSize, byte[] trapTable, int movedCount, long programEntry,
+            boolean startAtEntry) {
         if (runtime.code().length > runtime.dataOffset()) {
             throw new IllegalStateException("runtime code overlaps its data");
         }
@@ -242,9 +249,11 @@ public final class Rewriter {
         for (long[] site : sites) {
             data.putLong(site[0]).putLong(site[1]);
         }
+        data.put(trapTable);
         long region = runtime.regionSize() > 0 ? at.region() : 0;
         runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(at.code(), at.data(), region, at.sites(),
-                sites.size(), codeAddress, codeAddress + codeSize, programEntry), data);
+                sites.size(), codeAddress, codeAddress + codeSize, programEntry,
+                trapTable.length == 0 ? 0 : at.trapTable(), trapTable.length == 0 ? 0 : movedCount), data);
         long placedData = image.addSegment(".ykrw.rt.data", Segment.PF_R | Segment.PF_W, data.array(), at.dataSize());
         long placedRegion = region == 0 ? region
                 : image.addSegment(".ykrw.region", Segment.PF_R | Segment.PF_W, runtime.regionHeader(), runtime.regionSize());

@@ -49,6 +49,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
     private static final int FLAGS = 80;
     private static final int NAME = 88;
     private static final int NAME_SIZE = 64;
+    private static final int STRICT_TABLE = 152;
+    private static final int STRICT_COUNT = 160;
 
     /**
      * @param blob the runtime
@@ -106,6 +108,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
         data.putLong(at + TRACER, tracer);
         data.putLong(at + MAP_ID, mapId);
         data.putInt(at + FLAGS, flags);
+        data.putLong(at + STRICT_TABLE, p.strictTable());
+        data.putLong(at + STRICT_COUNT, p.strictCount());
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);

@@ -135,6 +135,38 @@ public final class StrictFill {
         return new Plan(subtract(merge(candidate), merge(protect)), keptMerged);
     }
 
+    /** Bytes of names a trap table carries at most: past that, functions are named by address. */
+    private static final int MAX_NAME_BYTES = 1 << 20;
+
+    /**
+     * The table the embedded runtime's SIGTRAP handler looks a trapping old address up in (layout in
+     * ykrw_rt.c, {@code struct strict_range}): per moved function, sorted by old entry, its entry (u64),
+     * the size of its old range (u32) and the offset of its name from the table (u32; 0xFFFFFFFF for
+     * none: names ykrw made up, {@code fn_<hex>}, are left for the runtime to make again), then the names.
+     *
+     * @param moved the functions that move, in address order
+     * @return the table
+     */
+    public static byte[] trapTable(List<Function> moved) {
+        java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
+        int headerSize = 16 * moved.size();
+        java.nio.ByteBuffer table = java.nio.ByteBuffer.allocate(headerSize).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (Function f : moved) {
+            long size = Math.min(f.endAddress() - f.entryAddress(), 0xFFFFFFFFL);
+            byte[] name = f.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean named = !f.name().startsWith("fn_") && names.size() + name.length < MAX_NAME_BYTES;
+            table.putLong(f.entryAddress()).putInt((int) Math.max(size, 0))
+                    .putInt(named ? headerSize + names.size() : -1);
+            if (named) {
+                names.write(name, 0, name.length);
+                names.write(0);
+            }
+        }
+        byte[] out = java.util.Arrays.copyOf(table.array(), headerSize + names.size());
+        System.arraycopy(names.toByteArray(), 0, out, headerSize, names.size());
+        return out;
+    }
+
     /** @return the old addresses the old code of {@code b}, run from {@code from}, branches or falls to */
     private static List<Long> targets(Block b, long from) {
         List<Long> out = new ArrayList<>(2);
