@@ -10,6 +10,8 @@ import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
+import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.passes.instrument.BlockFilter;
 import org.ykrw.passes.instrument.BlockMapSection;
@@ -116,6 +118,19 @@ final class InstrumentCommand implements Callable<Integer> {
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
         if (r.strict() != null) {
             System.err.printf("ykrw:   %s%n", r.strict().summary());
+        }
+        String loss = BlockLoss.summary(r.mayLoseBlocks());
+        if (loss != null) {
+            System.err.printf("ykrw:   %s%s%n", loss, report ? "" : " (--report lists them)");
+        }
+        if (report) {
+            for (FunctionPlacement p : r.placements()) {
+                if (!p.relocated()) {
+                    System.out.printf("left in place: %s at 0x%x: %s%n", p.function().name(),
+                            p.function().entryAddress(), p.reason());
+                }
+            }
+            r.mayLoseBlocks().forEach(e -> System.out.println(e.describe()));
         }
         return 0;
     }

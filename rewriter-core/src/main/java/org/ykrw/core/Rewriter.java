@@ -31,6 +31,7 @@ import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
+import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -60,10 +61,11 @@ public final class Rewriter {
      * @param passNotes what the passes report, a line each
      * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
      * @param strict what strict mode filled and kept, or null when not strict
+     * @param mayLoseBlocks functions holding an unresolved indirect jump that may be a table
      */
     public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
             String unwind, Map<Long, Long> instructionMap, int layoutPasses, List<String> passNotes,
-            Map<String, byte[]> artifacts, StrictFill.Plan strict) {
+            Map<String, byte[]> artifacts, StrictFill.Plan strict, List<BlockLoss.Entry> mayLoseBlocks) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -194,7 +196,8 @@ public final class Rewriter {
         byte[] output = image.build();
         PhaseTimer.mark("build image");
         return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
-                layout.passes(), context.notes(), context.artifacts(), strict);
+                layout.passes(), context.notes(), context.artifacts(), strict,
+                BlockLoss.of(program, new HashSet<>(moved)));
     }
 
     /** Writes int3 over the planned ranges of old code. */
