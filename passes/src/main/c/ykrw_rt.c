@@ -593,8 +593,11 @@ static const struct strict_range *strict_range_of(uint64_t address) {
         if (t[mid].start <= address) lo = mid + 1;
         else hi = mid;
     }
-    if (lo == 0 || address - t[lo - 1].start >= t[lo - 1].size) return 0;
-    return &t[lo - 1];
+    if (lo > 0 && address - t[lo - 1].start < t[lo - 1].size) return &t[lo - 1];
+    /* ranges may nest (a function without an FDE spans the code it jumps around): the innermost that holds it */
+    for (uint64_t i = lo; i-- > 0;)
+        if (address - t[i].start < t[i].size) return &t[i];
+    return 0;
 }
 
 static void strict_on_trap(int sig, void *info, void *context) {

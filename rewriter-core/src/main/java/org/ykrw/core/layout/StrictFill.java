@@ -25,9 +25,11 @@ import org.ykrw.core.x86.encode.Relocator;
  *   <li>old code the output still reaches on purpose, and everything the old code reached from there
  *       can reach in turn (see {@link #plan}).</li>
  * </ul>
- * Bytes that are no instruction of a block (padding, data in {@code .text}, code the analysis never
- * found) are left alone: data may be read there, and unfound code is unreachable as far as the
- * analysis knows, so filling it would hide nothing the entry and block fill does not already catch.
+ * Bytes of a moved function's range (its FDE's) that no block covers (code the analysis never found, such as the
+ * cases of a switch whose table it misread, and alignment padding) are filled too, so a missed jump traps
+ * where it lands rather than after running some old code; but not a gap that code or a jump table
+ * refers to as data (an operand's address, absolute or rip-relative, or a table's slots lie in it):
+ * data in {@code .text} must keep its bytes.
  */
 public final class StrictFill {
     /**
@@ -95,11 +97,18 @@ public final class StrictFill {
         List<long[]> candidate = new ArrayList<>();
         List<long[]> protect = new ArrayList<>();
         ArrayDeque<Long> work = new ArrayDeque<>(keptTableTargets);
+        long[] dataRefs = dataReferences();
         for (int i = 0; i < order.size(); i++) {
             Function f = order.get(i);
             long jumpEnd = entryJumps[i] + 5;
+            List<long[]> blocks = new ArrayList<>();
             for (Block b : f.blocks()) {
-                candidate.add(new long[] {b.address(), b.endAddress()});
+                blocks.add(new long[] {b.address(), b.endAddress()});
+            }
+            candidate.addAll(blocks);
+            if (f.discoveredBy().contains(org.ykrw.core.ir.DiscoverySource.EH_FRAME)) {
+                // only an FDE says where a function ends: without one, its blocks may lie around other code
+                candidate.addAll(unreferencedGaps(f, merge(blocks), dataRefs));
             }
             protect.add(new long[] {f.entryAddress(), jumpEnd});
         }
@@ -133,6 +142,53 @@ public final class StrictFill {
         List<long[]> keptMerged = merge(kept);
         protect.addAll(keptMerged);
         return new Plan(subtract(merge(candidate), merge(protect)), keptMerged);
+    }
+
+    /** @return the gaps between {@code f}'s blocks inside its range that no data reference falls in */
+    private static List<long[]> unreferencedGaps(Function f, List<long[]> blocks, long[] dataRefs) {
+        List<long[]> gaps = subtract(List.of(new long[] {f.entryAddress(), f.endAddress()}), blocks);
+        gaps.removeIf(g -> {
+            int i = java.util.Arrays.binarySearch(dataRefs, g[0]);
+            int next = i >= 0 ? i : -i - 1;
+            return next < dataRefs.length && dataRefs[next] < g[1];
+        });
+        return gaps;
+    }
+
+    /**
+     * @return every address code reads or writes as data, or computes with lea (absolute and rip-relative
+     *         memory operands), and every jump-table slot, sorted
+     */
+    private long[] dataReferences() {
+        long[] refs = new long[1024];
+        int n = 0;
+        for (Function f : program.functions()) {
+            for (Block b : f.blocks()) {
+                for (Insn i : b.instructions()) {
+                    org.ykrw.core.x86.MemOperand m = i.memOperand();
+                    if (m == null || m.segment() != org.ykrw.core.x86.MemOperand.SEG_NONE) {
+                        continue;
+                    }
+                    if (m.isRipRelative() || m.base() == org.ykrw.core.x86.Reg.NONE) {
+                        if (n == refs.length) {
+                            refs = java.util.Arrays.copyOf(refs, n * 2);
+                        }
+                        refs[n++] = m.isRipRelative() ? i.ripTarget() : m.disp();
+                    }
+                }
+            }
+        }
+        for (org.ykrw.core.ir.JumpTable t : program.jumpTables()) {
+            for (int k = 0; k < t.entryCount(); k++) {
+                if (n == refs.length) {
+                    refs = java.util.Arrays.copyOf(refs, n * 2);
+                }
+                refs[n++] = t.tableAddress() + (long) k * t.entrySize();
+            }
+        }
+        long[] out = java.util.Arrays.copyOf(refs, n);
+        java.util.Arrays.sort(out);
+        return out;
     }
 
     /** Bytes of names a trap table carries at most: past that, functions are named by address. */
