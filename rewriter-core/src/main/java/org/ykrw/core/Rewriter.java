@@ -26,6 +26,7 @@ import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.pass.EmbeddedRuntime;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.layout.AddressMap;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.layout.StrictFill;
@@ -180,6 +181,8 @@ public final class Rewriter {
         if (rewriteOptions.strict()) {
             strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
             fill(image, strict);
+            // so that `ykrw where` maps an address of the new code back to the input's
+            image.addUnloadedSection(AddressMap.SECTION, AddressMap.encode(layout.instructionMap(), layout.functions()));
             PhaseTimer.mark("strict fill");
         }
         for (int i = 0; i < moved.size(); i++) {

@@ -22,7 +22,8 @@ import org.ykrw.passes.instrument.TracePass;
  * --strict (issue 12) on a program that reaches old code on purpose: midentry.c calls a label in the
  * middle of a function through a pointer no analysis can see. Plain outputs run the old code and work;
  * strict ones die of SIGTRAP there: a bare trap for rewrite, one line naming the old address and the
- * function for instrument (the runtime's SIGTRAP handler), in PIE and static builds.
+ * function for instrument (the runtime's SIGTRAP handler), in PIE and static builds; {@code ykrw where}
+ * maps a new address of a strict output back to the input's.
  */
 class StrictModeTest {
     private static final int SIGTRAP_EXIT = 128 + 5;
@@ -47,6 +48,15 @@ class StrictModeTest {
         Tools.Result trapped = Tools.run(List.of(strict.toString()), 60);
         assertEquals(SIGTRAP_EXIT, trapped.exit(), "strict: SIGTRAP in the old code; " + trapped.stderr());
         assertEquals("twice 42\n", trapped.stdout());
+
+        // ykrw where: twice's new entry (its moved .symtab symbol) maps back to its input address
+        long moved = symbol(strict, "twice");
+        Tools.Result where = YkrwJar.run("where", strict.toString(), String.format("0x%x", moved));
+        assertEquals(0, where.exit(), where.stderr());
+        assertEquals(String.format("0x%x: 0x%x%n", moved, symbol(bin, "twice")), where.stdout());
+        Tools.Result refused = YkrwJar.run("where", plain.toString(), "0x1000");
+        assertEquals(2, refused.exit(), "plain outputs carry no address map");
+        assertTrue(refused.stderr().matches("ykrw: .* has no \\.ykrw\\.addrmap section.*\n"), refused.stderr());
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
