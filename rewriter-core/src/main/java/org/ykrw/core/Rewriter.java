@@ -181,9 +181,10 @@ public final class Rewriter {
         if (rewriteOptions.strict()) {
             strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
             fill(image, strict);
+            PhaseTimer.mark("strict fill");
             // so that `ykrw where` maps an address of the new code back to the input's
             image.addUnloadedSection(AddressMap.SECTION, AddressMap.encode(layout.instructionMap(), layout.functions()));
-            PhaseTimer.mark("strict fill");
+            PhaseTimer.mark("address map");
         }
         for (int i = 0; i < moved.size(); i++) {
             long at = jumpAt[i];

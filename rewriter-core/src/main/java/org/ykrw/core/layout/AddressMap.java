@@ -52,11 +52,7 @@ public final class AddressMap {
                 n++;
             }
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Long.compare(pairs[2 * a], pairs[2 * b]));
+        int[] order = byNewAddress(pairs, n);
         ByteArrayOutputStream raw = new ByteArrayOutputStream(8 + 4 + 3 * n);
         raw.writeBytes(MAGIC);
         for (int k = 0; k < 4; k++) {
@@ -70,7 +66,7 @@ public final class AddressMap {
             prevNew = pairs[2 * i];
             prevOld = pairs[2 * i + 1];
         }
-        Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+        Deflater d = new Deflater();
         d.setInput(raw.toByteArray());
         d.finish();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -80,6 +76,46 @@ public final class AddressMap {
         }
         d.end();
         return out.toByteArray();
+    }
+
+    /**
+     * @return positions of the pairs in order of new address: emission order already, except where
+     *         overlapping functions emit one instruction twice (its map entry is the first copy's)
+     */
+    private static int[] byNewAddress(long[] pairs, int n) {
+        int[] order = new int[n];
+        boolean sorted = true;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            sorted &= i == 0 || pairs[2 * i] >= pairs[2 * i - 2];
+        }
+        if (sorted || n == 0) {
+            return order;
+        }
+        if (n > 0xFFFFFF) {
+            Integer[] boxed = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                boxed[i] = i;
+            }
+            Arrays.sort(boxed, (a, b) -> Long.compare(pairs[2 * a], pairs[2 * b]));
+            for (int i = 0; i < n; i++) {
+                order[i] = boxed[i];
+            }
+            return order;
+        }
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            min = Math.min(min, pairs[2 * i]);
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = (pairs[2 * i] - min) << 24 | i;  // code under 2^39 bytes, under 2^24 instructions
+        }
+        Arrays.sort(keys);
+        for (int i = 0; i < n; i++) {
+            order[i] = (int) (keys[i] & 0xFFFFFF);
+        }
+        return order;
     }
 
     private static void zigzag(ByteArrayOutputStream out, long v) {
