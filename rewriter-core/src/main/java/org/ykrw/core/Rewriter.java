@@ -180,7 +180,7 @@ public final class Rewriter {
         StrictFill.Plan strict = null;
         if (rewriteOptions.strict()) {
             strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
-            fill(image, strict);
+            fill(elf, image, strict);
             PhaseTimer.mark("strict fill");
             // so that `ykrw where` maps an address of the new code back to the input's
             image.addUnloadedSection(AddressMap.SECTION, AddressMap.encode(layout.instructionMap(), layout.functions()));
@@ -204,10 +204,18 @@ public final class Rewriter {
                 BlockLoss.of(program, new HashSet<>(moved)));
     }
 
-    /** Writes int3 over the planned ranges of old code. */
-    private static void fill(ElfImageBuilder image, StrictFill.Plan plan) {
+    /**
+     * Writes int3 over the planned ranges of old code, as far as each lies in the file-backed part of an
+     * executable segment (a damaged input's FDE may claim a range past it: that part is not code).
+     */
+    private static void fill(ElfFile elf, ElfImageBuilder image, StrictFill.Plan plan) {
         for (long[] r : plan.fill()) {
-            byte[] traps = new byte[(int) (r[1] - r[0])];
+            Segment s = elf.loadSegmentContaining(r[0]);
+            if (s == null || !s.isExecutable() || r[0] - s.vaddr() >= s.filesz()) {
+                continue;
+            }
+            long end = Math.min(r[1], s.vaddr() + s.filesz());
+            byte[] traps = new byte[(int) (end - r[0])];
             java.util.Arrays.fill(traps, (byte) 0xCC);
             image.patch(r[0], traps);
         }

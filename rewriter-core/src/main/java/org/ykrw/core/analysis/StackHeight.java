@@ -43,9 +43,12 @@ public final class StackHeight {
      *         which pops the parent's frame.
      */
     public static long atJump(Function f, long jumpAddress) {
-        Block entry = f.entryBlock();
+        Block entry = null;  // not entryBlock(): a function of damaged input may have no block there
         Block jumpBlock = null;
         for (Block b : f.blocks()) {
+            if (b.address() == f.entryAddress()) {
+                entry = b;
+            }
             if (b.lastInstruction().address() == jumpAddress) {
                 jumpBlock = b;
             }
