@@ -36,6 +36,9 @@ struct ykrw_config {
     uint32_t reserved2;    /* 156 */
     char run_dir[512];     /* 160: instrument --run-dir, absolute, or empty: where run files go by default,
                               and the only place they go in a secure (setuid, setgid, capabilities) process */
+    uint64_t strict_table; /* 672: --strict: link-time address of the moved functions' old ranges
+                              (struct strict_range, sorted by start, then their names), or 0 */
+    uint64_t strict_count; /* 680: entries in that table */
 };
 
 enum {
@@ -49,6 +52,9 @@ enum {
 };
 
 __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
+/* RuntimeConfig.java writes these offsets: a field moved here without moving it there breaks every output. */
+_Static_assert(__builtin_offsetof(struct ykrw_config, run_dir) == 160, "ykrw_config layout");
+_Static_assert(__builtin_offsetof(struct ykrw_config, strict_count) == 680, "ykrw_config layout");
 
 /* ---- system calls ---- */
 static long sys3(long n, long a, long b, long c) {
@@ -816,6 +822,96 @@ static void protect_moved_relro(void) {
         say("cannot make the dynamic tables read-only", "");
 }
 
+/*
+ * ---- strict mode ----
+ * `--strict` fills the old code of moved functions with int3, so a control transfer the analysis
+ * missed traps there. The SIGTRAP handler names the old address and the function (from a table ykrw
+ * writes: the old range of every moved function), in one line on stderr, and the process then dies of
+ * SIGTRAP as it would without the handler. Traps elsewhere go to whatever handled SIGTRAP before.
+ */
+struct strict_range {
+    uint64_t start;    /* link-time address of the function's old entry */
+    uint32_t size;     /* bytes of its old range */
+    uint32_t name;     /* offset of its NUL-terminated name from the table, or 0xFFFFFFFF: none */
+};
+
+struct kernel_sigaction_info {
+    void (*handler)(int, void *, void *);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+static struct kernel_sigaction_info strict_previous;
+
+static void append_hex(char *buf, size_t cap, size_t *at, uint64_t v, int prefixed) {
+    char out[19];
+    int n = 0;
+    if (prefixed) {
+        out[n++] = '0';
+        out[n++] = 'x';
+    }
+    int shift = 60;
+    while (shift > 0 && ((v >> shift) & 15) == 0) shift -= 4;
+    for (; shift >= 0; shift -= 4) out[n++] = "0123456789abcdef"[(v >> shift) & 15];
+    out[n] = 0;
+    append(buf, cap, at, out);
+}
+
+/* The table entry whose old range holds the link-time address, or 0. */
+static const struct strict_range *strict_range_of(uint64_t address) {
+    const struct strict_range *t = runtime_address(ykrw_config.strict_table);
+    uint64_t lo = 0, hi = ykrw_config.strict_count;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        if (t[mid].start <= address) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo > 0 && address - t[lo - 1].start < t[lo - 1].size) return &t[lo - 1];
+    /* ranges may nest (a function without an FDE spans the code it jumps around): the innermost that holds it */
+    for (uint64_t i = lo; i-- > 0;)
+        if (address - t[i].start < t[i].size) return &t[i];
+    return 0;
+}
+
+static void strict_on_trap(int sig, void *info, void *context) {
+    /* the interrupted rip: uc_mcontext.gregs[REG_RIP] of the ucontext, at offset 40 + 16 * 8 */
+    uint64_t rip = *(uint64_t *)((char *)context + 168);
+    uint64_t old = rip - 1 - (uint64_t)bias();  /* int3 leaves rip after itself */
+    const struct strict_range *r = strict_range_of(old);
+    if (r) {
+        char line[512];
+        size_t at = 0;
+        append(line, sizeof line, &at, "ykrw runtime: strict: old code ran at ");
+        append_hex(line, sizeof line, &at, old, 1);
+        append(line, sizeof line, &at, " in ");
+        if (r->name != 0xFFFFFFFFu) {
+            append(line, sizeof line, &at, (const char *)runtime_address(ykrw_config.strict_table) + r->name);
+        } else {
+            append(line, sizeof line, &at, "fn_");
+            append_hex(line, sizeof line, &at, r->start, 0);  /* ykrw's name for it */
+        }
+        append(line, sizeof line, &at, "+");
+        append_hex(line, sizeof line, &at, old - r->start, 1);
+        append(line, sizeof line, &at, " (link-time addresses): a control transfer the analysis missed\n");
+        sys3(SYS_WRITE, 2, (long)line, (long)at);
+        strict_previous.handler = 0;  /* SIG_DFL: die of SIGTRAP, with a core dump where enabled */
+        strict_previous.flags = 0x04000000UL;
+    }
+    /* Re-raised once this handler returns, to the previous disposition (SIGTRAP is blocked until then). */
+    sys6(13 /* rt_sigaction */, sig, (long)&strict_previous, 0, 8, 0, 0);
+    long pid = sys3(SYS_GETPID, 0, 0, 0);
+    sys3(234 /* tgkill */, pid, sys3(186 /* gettid */, 0, 0, 0), sig);
+    (void)info;
+}
+
+static void strict_start(void) {
+    struct kernel_sigaction_info sa = {strict_on_trap,
+                                       0x04000000UL /* SA_RESTORER */ | 4UL /* SA_SIGINFO */, ykrw_sigreturn, 0};
+    if (sys6(13 /* rt_sigaction */, 5 /* SIGTRAP */, (long)&sa, (long)&strict_previous, 8, 0, 0) != 0)
+        say("strict: cannot handle SIGTRAP; old code that runs will trap without a word", "");
+}
+
 /* ---- start-up ---- */
 static void start(char **envp, uint64_t *auxv) {
     for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
@@ -845,6 +941,7 @@ static void start(char **envp, uint64_t *auxv) {
         const char *flip = env(envp, "YKRW_TRACE_FLIP_SIGNAL");
         if (flip) install_flip_signal((long)parse_number(flip, 0));
     }
+    if (ykrw_config.strict_count) strict_start();
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 }
 

@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
+import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.passes.instrument.BlockFilter;
 import org.ykrw.passes.instrument.BlockMapSection;
@@ -96,6 +99,15 @@ final class InstrumentCommand implements Callable<Integer> {
             + " (default 0600; the umask applies).")
     String runMode;
 
+    @Option(names = "--strict", description = "Fill the old code of moved functions with int3 (all but their"
+            + " entry jumps and what must stay reachable): control the analysis missed stops the program with"
+            + " one line naming the old address instead of running uninstrumented code.")
+    boolean strict;
+
+    @Option(names = "--report", description = "List every function left in place and every function that may"
+            + " lose blocks to an unresolved indirect jump.")
+    boolean report;
+
     @Option(names = "--map", paramLabel = "FILE.json", description = "Also write the block map (fn, bb) ->"
             + " address, size, function (always embedded in OUT as section .ykrw.map).")
     Path map;
@@ -106,13 +118,30 @@ final class InstrumentCommand implements Callable<Integer> {
         BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
         Pass pass = pass(filter);
         ElfFile elf = RewriteInput.read(files.input);
-        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass)));
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass),
+                RewriteOptions.defaults().withStrict(strict)));
         files.write(r.output());
         if (map != null) {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);
         }
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
+        if (r.strict() != null) {
+            System.err.printf("ykrw:   %s%n", r.strict().summary());
+        }
+        String loss = BlockLoss.summary(r.mayLoseBlocks());
+        if (loss != null) {
+            System.err.printf("ykrw:   %s%s%n", loss, report ? "" : " (--report lists them)");
+        }
+        if (report) {
+            for (FunctionPlacement p : r.placements()) {
+                if (!p.relocated()) {
+                    System.out.printf("left in place: %s at 0x%x: %s%n", p.function().name(),
+                            p.function().entryAddress(), p.reason());
+                }
+            }
+            r.mayLoseBlocks().forEach(e -> System.out.println(e.describe()));
+        }
         return 0;
     }
 

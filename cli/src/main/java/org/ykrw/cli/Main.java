@@ -50,7 +50,7 @@ public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
     private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatsCommand.class, FunctionsCommand.class, CfgCommand.class,
             RewriteCommand.class, InstrumentCommand.class, StripCommand.class, PatchCommand.class,
-            CoverageCommand.class, TraceCommand.class, SweepCommand.class, CommandLine.HelpCommand.class);
+            CoverageCommand.class, TraceCommand.class, SweepCommand.class, WhereCommand.class, CommandLine.HelpCommand.class);
 
     /**
      * Picocli builds a model of every subcommand it is given, by reflection, before it parses anything:

@@ -1,9 +1,11 @@
 package org.ykrw.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.layout.FunctionPlacement;
@@ -22,11 +24,17 @@ final class RewriteCommand implements Callable<Integer> {
     @Option(names = "--report", description = "List every function left in place, with the reason.")
     boolean report;
 
+    @Option(names = "--strict", description = "Fill the old code of moved functions with int3 (all but their"
+            + " entry jumps and what must stay reachable), so control the analysis missed traps (SIGTRAP)"
+            + " instead of running the old code.")
+    boolean strict;
+
     @Override
     public Integer call() {
         Path out = files.destination();
         ElfFile elf = RewriteInput.read(files.input);
-        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options));
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(),
+                RewriteOptions.defaults().withStrict(strict)));
         files.write(r.output());
         Map<String, Integer> reasons = new TreeMap<>();
         for (FunctionPlacement p : r.placements()) {
@@ -42,6 +50,9 @@ final class RewriteCommand implements Callable<Integer> {
                 r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
         reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
         System.err.printf("ykrw:   %s%n", r.unwind());
+        if (r.strict() != null) {
+            System.err.printf("ykrw:   %s%n", r.strict().summary());
+        }
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         return 0;
     }

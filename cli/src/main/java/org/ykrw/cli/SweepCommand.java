@@ -12,6 +12,7 @@ import org.ykrw.cli.sweep.SweepPass;
 import org.ykrw.cli.sweep.SweepPasses;
 import org.ykrw.cli.sweep.SweepReport;
 import org.ykrw.cli.sweep.Sweeper;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.diag.YkrwException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,6 +40,10 @@ final class SweepCommand implements Callable<Integer> {
             description = "What to apply: rewrite (default), trace (instrument --trace) or coverage (instrument --coverage).")
     String passName;
 
+    @Option(names = "--strict", description = "Apply the pass in strict mode (old code filled with int3): a"
+            + " control transfer the analysis missed makes the program crash (SIGTRAP) instead of passing.")
+    boolean strict;
+
     @Option(names = "--timeout", defaultValue = "10", paramLabel = "S",
             description = "Seconds one run of a program may take (default 10).")
     int timeoutSeconds;
@@ -56,7 +61,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pass " + passName
                     + " is unknown (one of " + String.join(", ", SweepPasses.NAMES) + ")");
         }
-        SweepPass pass = SweepPasses.byName(passName).orElseThrow(() -> new CommandLine.ParameterException(
+        SweepPass pass = SweepPasses.byName(passName, RewriteOptions.defaults().withStrict(strict)).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "--pass " + passName + " is not available yet (only --pass rewrite is)"));
         int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
         if (n < 1 || timeoutSeconds < 1 || passTimeoutSeconds < 1) {

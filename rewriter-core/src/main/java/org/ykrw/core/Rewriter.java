@@ -27,10 +27,13 @@ import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.pass.EmbeddedRuntime;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.layout.AddressMap;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
+import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
@@ -59,10 +62,12 @@ public final class Rewriter {
      * @param layoutPasses measuring passes branch relaxation took
      * @param passNotes what the passes report, a line each
      * @param artifacts what the passes hand to the caller, by name (e.g. the block map's JSON)
+     * @param strict what strict mode filled and kept, or null when not strict
+     * @param mayLoseBlocks functions holding an unresolved indirect jump that may be a table
      */
     public record Result(byte[] output, List<FunctionPlacement> placements, int tablesRetargeted, int tablesKept,
             String unwind, Map<Long, Long> instructionMap, int layoutPasses, List<String> passNotes,
-            Map<String, byte[]> artifacts) {
+            Map<String, byte[]> artifacts, StrictFill.Plan strict, List<BlockLoss.Entry> mayLoseBlocks) {
         /** @return number of relocated functions */
         public long relocated() {
             return placements.stream().filter(FunctionPlacement::relocated).count();
@@ -89,6 +94,19 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        return rewrite(elf, options, passes, RewriteOptions.defaults());
+    }
+
+    /**
+     * As {@link #rewrite(ElfFile, LiftOptions, List)}, with rewrite options (strict mode).
+     *
+     * @param elf the input
+     * @param options lifting options
+     * @param passes passes to run, in order
+     * @param rewriteOptions what else to do
+     * @return the rewritten file and a report
+     */
+    public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes, RewriteOptions rewriteOptions) {
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
@@ -127,8 +145,10 @@ public final class Rewriter {
         }
         unwindStep.start(layout, ranges);
         EmbeddedRuntime runtime = context.runtime();
+        // strict mode: the runtime's trap handler names the function whose old code ran
+        byte[] trapTable = runtime != null && rewriteOptions.strict() ? StrictFill.trapTable(moved) : new byte[0];
         RuntimeAddresses placed = runtime == null ? null : RuntimeAddresses.after(runtime,
-                alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount());
+                alignUp(codeAddress + Math.max(layout.size(), 1), PAGE), layout.patchSiteCount(), trapTable.length);
         byte[] code = layout.emit(name -> placed == null ? null : placed.symbol(runtime, name));
         image.adoptSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, code, code.length);
         PhaseTimer.mark("emit code");
@@ -137,8 +157,9 @@ public final class Rewriter {
         int retargeted = 0;
         int kept = 0;
         RelativeRelocations relative = elf.isExecutable() ? null : RelativeRelocations.of(elf);
+        List<Long> keptTargets = new ArrayList<>();
         for (JumpTable t : program.jumpTables()) {
-            if (retarget(elf, image, layout, t, relative)) {
+            if (retarget(elf, image, layout, t, relative, keptTargets)) {
                 retargeted++;
             } else {
                 kept++;
@@ -147,7 +168,8 @@ public final class Rewriter {
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
         ByteBuffer runtimeData = runtime == null ? null : addRuntime(image, runtime, placed, layout, codeAddress,
-                code.length, fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout), !fromInit);
+                code.length, trapTable, moved.size(), fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout),
+                !fromInit);
         if (dynamic != null) {
             DynamicLinking.apply(dynamic, image, context, runtime, name -> placed.symbol(runtime, name));
             protectAfterStart(runtime, placed, runtimeData, dynamic.placedTables());
@@ -156,6 +178,15 @@ public final class Rewriter {
         PhaseTimer.mark("runtime, dynamic linking");
         moveSymbols(elf, image, layout, ranges);
         PhaseTimer.mark("symbols");
+        StrictFill.Plan strict = null;
+        if (rewriteOptions.strict()) {
+            strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
+            fill(elf, image, strict);
+            PhaseTimer.mark("strict fill");
+            // so that `ykrw where` maps an address of the new code back to the input's
+            image.addUnloadedSection(AddressMap.SECTION, AddressMap.encode(layout.instructionMap(), layout.functions()));
+            PhaseTimer.mark("address map");
+        }
         for (int i = 0; i < moved.size(); i++) {
             long at = jumpAt[i];
             image.patch(at, CodeWriter.at(at, 5).jmp(layout.newAddressOfFunction(moved.get(i).entryAddress())).toByteArray());
@@ -174,7 +205,25 @@ public final class Rewriter {
         byte[] output = image.build();
         PhaseTimer.mark("build image");
         return new Result(output, placements, retargeted, kept, unwind, layout.instructionMap().asMap(),
-                layout.passes(), context.notes(), context.artifacts());
+                layout.passes(), context.notes(), context.artifacts(), strict,
+                BlockLoss.of(program, new HashSet<>(moved)));
+    }
+
+    /**
+     * Writes int3 over the planned ranges of old code, as far as each lies in the file-backed part of an
+     * executable segment (a damaged input's FDE may claim a range past it: that part is not code).
+     */
+    private static void fill(ElfFile elf, ElfImageBuilder image, StrictFill.Plan plan) {
+        for (long[] r : plan.fill()) {
+            Segment s = elf.loadSegmentContaining(r[0]);
+            if (s == null || !s.isExecutable() || r[0] - s.vaddr() >= s.filesz()) {
+                continue;
+            }
+            long end = Math.min(r[1], s.vaddr() + s.filesz());
+            byte[] traps = new byte[(int) (end - r[0])];
+            java.util.Arrays.fill(traps, (byte) 0xCC);
+            image.patch(r[0], traps);
+        }
     }
 
     private static long programEntryAfterRewrite(ElfFile elf, CodeLayout layout) {
@@ -182,13 +231,17 @@ public final class Rewriter {
         return moved != null ? moved : elf.entry();
     }
 
-    /** Where the runtime's pieces go: code, then data (with the patch-site table), then the run-file region. */
-    private record RuntimeAddresses(long code, long data, long sites, long dataSize, long region) {
-        static RuntimeAddresses after(EmbeddedRuntime runtime, long code, int siteCount) {
+    /**
+     * Where the runtime's pieces go: code, then data (with the patch-site table and strict mode's trap
+     * table), then the run-file region.
+     */
+    private record RuntimeAddresses(long code, long data, long sites, long trapTable, long dataSize, long region) {
+        static RuntimeAddresses after(EmbeddedRuntime runtime, long code, int siteCount, int trapTableSize) {
             long data = code + runtime.dataOffset();
             long sites = data + alignUp(runtime.data().length, 8);
-            long dataSize = sites - data + 16L * siteCount;
-            return new RuntimeAddresses(code, data, sites, dataSize, alignUp(data + dataSize, PAGE));
+            long trapTable = sites + 16L * siteCount;
+            long dataSize = trapTable - data + trapTableSize;
+            return new RuntimeAddresses(code, data, sites, trapTable, dataSize, alignUp(data + dataSize, PAGE));
         }
 
         long symbol(EmbeddedRuntime runtime, String name) {
@@ -196,11 +249,6 @@ public final class Rewriter {
         }
     }
 
-    /**
-     * Adds the runtime's three segments at the addresses {@link RuntimeAddresses} chose (the image
-     * builder places segments one after the other, page-aligned, so giving each its full size in
-     * memory reproduces them), fills its configuration, and makes its entry the program's.
-     */
     /**
      * Tells the runtime which range to make read-only once ld.so has relocated the program: the moved
      * dynamic tables, which the input kept under PT_GNU_RELRO (an object has one RELRO range, and the
@@ -215,8 +263,14 @@ public final class Rewriter {
         runtimeData.putLong(slot, range[0]).putLong(slot + 8, range[1]);
     }
 
+    /**
+     * Adds the runtime's three segments at the addresses {@link RuntimeAddresses} chose (the image
+     * builder places segments one after the other, page-aligned, so giving each its full size in
+     * memory reproduces them), fills its configuration, and makes its entry the program's.
+     */
     private static ByteBuffer addRuntime(ElfImageBuilder image, EmbeddedRuntime runtime, RuntimeAddresses at,
-            CodeLayout layout, long codeAddress, int codeSize, long programEntry, boolean startAtEntry) {
+            CodeLayout layout, long codeAddress, int codeSize, byte[] trapTable, int movedCount, long programEntry,
+            boolean startAtEntry) {
         if (runtime.code().length > runtime.dataOffset()) {
             throw new IllegalStateException("runtime code overlaps its data");
         }
@@ -229,9 +283,11 @@ public final class Rewriter {
         for (long[] site : sites) {
             data.putLong(site[0]).putLong(site[1]);
         }
+        data.put(trapTable);
         long region = runtime.regionSize() > 0 ? at.region() : 0;
         runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(at.code(), at.data(), region, at.sites(),
-                sites.size(), codeAddress, codeAddress + codeSize, programEntry), data);
+                sites.size(), codeAddress, codeAddress + codeSize, programEntry,
+                trapTable.length == 0 ? 0 : at.trapTable(), trapTable.length == 0 ? 0 : movedCount), data);
         // adopted, not copied: protectAfterStart fills a field once the dynamic tables are placed
         long placedData = image.adoptSegment(".ykrw.rt.data", Segment.PF_R | Segment.PF_W, data.array(), at.dataSize());
         long placedRegion = region == 0 ? region
@@ -273,39 +329,50 @@ public final class Rewriter {
      * relocation in PIE (the slot's value is the relocation's addend).
      *
      * @param relative the file's RELATIVE relocations (null for position-dependent files)
+     * @param keptTargets receives the old targets of slots of moved code left reaching the old code
      * @return true when some entry was retargeted
      */
     private static boolean retarget(ElfFile elf, ElfImageBuilder image, CodeLayout layout, JumpTable t,
-            RelativeRelocations relative) {
+            RelativeRelocations relative, List<Long> keptTargets) {
         boolean any = false;
         for (int i = 0; i < t.entryCount(); i++) {
             Long target = layout.newAddressOfBlock(t.targets().get(i));
             if (target == null) {
                 continue;
             }
-            long slot = t.tableAddress() + (long) i * t.entrySize();
-            if (t.kind() == JumpTable.Kind.RELATIVE) {
-                long rel = target - t.base();
-                if (rel != (int) rel) {
-                    continue;
-                }
-                image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
-            } else if (relative != null) {
-                RelativeRelocations.FilePatch p = relative.set(slot, target);
-                if (p == null) {
-                    continue;  // no RELATIVE relocation sets this slot: leave it reaching the old code
-                }
-                image.patchFile(p.fileOffset(), p.bytes());
-            } else {
-                byte[] v = new byte[8];
-                for (int k = 0; k < 8; k++) {
-                    v[k] = (byte) (target >>> (8 * k));
-                }
-                image.patch(slot, v);
+            if (!retargetSlot(image, t, i, target, relative)) {
+                keptTargets.add(t.targets().get(i));
+                continue;
             }
             any = true;
         }
         return any;
+    }
+
+    /** @return false when slot {@code i} cannot be pointed at {@code target} and keeps reaching the old code */
+    private static boolean retargetSlot(ElfImageBuilder image, JumpTable t, int i, long target,
+            RelativeRelocations relative) {
+        long slot = t.tableAddress() + (long) i * t.entrySize();
+        if (t.kind() == JumpTable.Kind.RELATIVE) {
+            long rel = target - t.base();
+            if (rel != (int) rel) {
+                return false;
+            }
+            image.patch(slot, new byte[] {(byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)});
+        } else if (relative != null) {
+            RelativeRelocations.FilePatch p = relative.set(slot, target);
+            if (p == null) {
+                return false;  // no RELATIVE relocation sets this slot: leave it reaching the old code
+            }
+            image.patchFile(p.fileOffset(), p.bytes());
+        } else {
+            byte[] v = new byte[8];
+            for (int k = 0; k < 8; k++) {
+                v[k] = (byte) (target >>> (8 * k));
+            }
+            image.patch(slot, v);
+        }
+        return true;
     }
 
     /**

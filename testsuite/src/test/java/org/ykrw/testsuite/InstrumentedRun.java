@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
@@ -38,9 +39,18 @@ final class InstrumentedRun {
 
     /** Instruments {@code input} with {@code pass} (null: the null rewrite) into {@code dir}. */
     static InstrumentedRun instrument(Path input, Pass pass, Path dir) throws IOException {
+        return instrument(input, pass, dir, false);
+    }
+
+    /**
+     * Instruments {@code input} with {@code pass} into {@code dir}, in strict mode when asked (the old
+     * code of moved functions filled with int3: a run that reaches it dies of SIGTRAP, exit 133, with
+     * the runtime's "ykrw runtime: strict: ..." line on stderr).
+     */
+    static InstrumentedRun instrument(Path input, Pass pass, Path dir, boolean strict) throws IOException {
         Files.createDirectories(dir);
         Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(),
-                pass == null ? List.of() : List.of(pass));
+                pass == null ? List.of() : List.of(pass), RewriteOptions.defaults().withStrict(strict));
         Path out = dir.resolve(input.getFileName());
         Files.write(out, r.output());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -10,6 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.ykrw.core.RewriteOptions;
+import org.ykrw.core.Rewriter;
+import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Segment;
 import org.ykrw.core.testutil.Tools;
@@ -50,5 +54,25 @@ class NullRewriteTest {
             assertTrue(rw.stderr().matches("(?s).* [1-9]\\d* FDEs and [1-9]\\d* LSDAs for moved code.*"), rw.stderr());
         }
         assertEquals(Files.getPosixFilePermissions(v.stripped()), Files.getPosixFilePermissions(out));
+    }
+
+    /**
+     * Strict mode as the oracle of the analysis: with the old code of moved functions filled with int3,
+     * a control transfer the analysis missed (a jump-table target, a code pointer, a return address in
+     * old code) stops the program with SIGTRAP instead of running the old code unseen. In-process (the
+     * CLI's --strict is this same option), which spares a JVM per variant.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void strictRewriteBehavesTheSame(Variant v) throws IOException {
+        Rewriter.Result rw = Rewriter.rewrite(ElfFile.read(v.stripped()), LiftOptions.defaults(), List.of(),
+                RewriteOptions.defaults().withStrict(true));
+        assertTrue(rw.strict().filledBytes() > 0, "old code filled");
+        Path out = dir.resolve(v.name() + ".strict");
+        Files.write(out, rw.output());
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Tools.Result r = Tools.run(List.of(out.toString()), 60);
+        assertEquals(0, r.exit(), v + " rewritten --strict (133 = SIGTRAP: old code ran); stderr " + r.stderr());
+        assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout(), v + " rewritten --strict output");
     }
 }

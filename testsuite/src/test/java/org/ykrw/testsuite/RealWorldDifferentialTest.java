@@ -34,4 +34,34 @@ class RealWorldDifferentialTest {
         assertEquals(0, r.exit(), r.stdout() + r.stderr());
         assertTrue(summary.matches("differential: \\d+ passed, 0 failed, 0 skipped"), r.stdout());
     }
+
+    /**
+     * Strict mode misses the analysis still has on these programs (issue 12; each dies of SIGTRAP where
+     * the old code is entered, and runs that old code unseen without --strict):
+     * grep and perl: a relative jump table indexed by {@code lea eax, [r - K]; cmp eax, N; ja} whose
+     * source register r is compared on another path too is read from the wrong slots (grep's function at
+     * 0x19560, table 0x29f1c, 20 cases; perl's Perl_sv_clear, table 0x346e14, 13 cases), so its real
+     * cases are never lifted; busybox-static: applet mains reached only through a table of pointers in
+     * .rodata of a position-dependent static program (no relocations) are never found as functions.
+     */
+    static final String STRICT_KNOWN_MISSES = "grep|perl|busybox-static";
+
+    /**
+     * The same cases rewritten with --strict (old code of moved functions filled with int3): every control
+     * transfer into old code the analysis did not know of traps, so a pass here means none happened on
+     * these inputs. The programs of {@link #STRICT_KNOWN_MISSES} are left out until their misses are fixed.
+     */
+    @Test
+    void strictRewriteOfRealProgramsBehavesTheSame() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(SCRIPT) || Files.exists(SCRIPT), "no " + SCRIPT);
+        Path wrapper = dir.resolve("rw-strict.sh");
+        Files.writeString(wrapper, "#!/bin/sh\nexec java -Xss16m -jar " + BadInputTest.JAR
+                + " rewrite --strict \"$1\" -o \"$2\"\n");
+        wrapper.toFile().setExecutable(true);
+        String cases = "^(ls|sort-num|sort-uniq|gzip|bzip2|xz|zstd|sed|mawk|tar|sha256sum|bc|jq|sqlite3|lua5.4|git|python3)$";
+        Tools.Result r = Tools.run(List.of("bash", SCRIPT.toString(), "-n", cases, "--", wrapper.toString()), 1500);
+        String summary = r.stdout().lines().filter(l -> l.startsWith("differential:")).findFirst().orElse("");
+        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertTrue(summary.matches("differential: 17 passed, 0 failed, 0 skipped"), r.stdout());
+    }
 }

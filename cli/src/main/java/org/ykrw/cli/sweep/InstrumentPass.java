@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 import org.ykrw.cli.RewriteInput;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.emit.OutputFile;
@@ -17,24 +18,28 @@ import org.ykrw.core.pass.Pass;
 public final class InstrumentPass implements SweepPass {
     private final String name;
     private final Supplier<Pass> pass;
+    private final RewriteOptions options;
 
     /**
      * @param name the {@code --pass} name
      * @param pass makes the core pass for one program
+     * @param options rewrite options (strict mode)
      */
-    public InstrumentPass(String name, Supplier<Pass> pass) {
+    public InstrumentPass(String name, Supplier<Pass> pass, RewriteOptions options) {
         this.name = name;
         this.pass = pass;
+        this.options = options;
     }
 
     @Override
     public String name() {
-        return name;
+        return options.strict() ? name + " --strict" : name;
     }
 
     @Override
     public void apply(Path input, Path output) {
-        Rewriter.Result r = Rewriter.rewrite(RewriteInput.read(input), LiftOptions.defaults(), List.of(pass.get()));
+        Rewriter.Result r = Rewriter.rewrite(RewriteInput.read(input), LiftOptions.defaults(), List.of(pass.get()),
+                options);
         OutputFile.writeAtomically(output, r.output(), input);
     }
 }

@@ -57,6 +57,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
     private static final int NAME_SIZE = 64;
     private static final int RUN_MODE = 152;
     private static final int RUN_DIR = 160;
+    private static final int STRICT_TABLE = 672;
+    private static final int STRICT_COUNT = 680;
 
     /**
      * @param blob the runtime
@@ -114,6 +116,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
         data.putLong(at + TRACER, tracer);
         data.putLong(at + MAP_ID, mapId);
         data.putInt(at + FLAGS, flags);
+        data.putLong(at + STRICT_TABLE, p.strictTable());
+        data.putLong(at + STRICT_COUNT, p.strictCount());
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);

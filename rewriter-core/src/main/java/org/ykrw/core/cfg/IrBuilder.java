@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.ykrw.core.analysis.StackHeight;
 import org.ykrw.core.ir.AddressRange;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.DiscoverySource;
@@ -11,6 +12,7 @@ import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.JumpTable;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.ir.SkipReason;
 import org.ykrw.core.ir.UnresolvedJump;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
@@ -83,12 +85,30 @@ final class IrBuilder {
                 tables.add(new JumpTable(t.kind(), t.tableAddress(), t.entrySize(), t.base(), t.targets(),
                         t.jumpAddress(), f, t.widthBound()));
             }
-            lf.unresolved.forEach((address, reason) -> unresolved.add(
-                    new UnresolvedJump(address, f, reason, lf.unresolvedTables.contains(address))));
             connect(f, lf);
+            lf.unresolved.forEach((address, reason) -> {
+                boolean table = lf.unresolvedTables.contains(address);
+                long height = table ? StackHeight.UNKNOWN : StackHeight.atJump(f, address);
+                boolean tail = !table && (height == 0 || throughFixedSlot(lf.insns.get(address)));
+                UnresolvedJump u = new UnresolvedJump(address, f, reason, table, tail,
+                        !tail && height != StackHeight.UNKNOWN && height < 0);
+                unresolved.add(u);
+                if (u.insideFrame() && f.skipReason() == null) {
+                    // Moved, the function would run its old code wherever the jump goes inside it,
+                    // uninstrumented: it stays in place, as one with an unresolved table does.
+                    f.skip(SkipReason.UNRESOLVED_INDIRECT_JUMP);
+                }
+            });
             n++;
         }
         return new Program(functions, cutAtNextTable(tables), unresolved, unreached(functions), millis);
+    }
+
+    /** @return true for {@code jmp [rip + X]} or {@code jmp [X]}: a pointer read from one fixed slot */
+    private static boolean throughFixedSlot(Insn jump) {
+        org.ykrw.core.x86.MemOperand m = jump == null ? null : jump.memOperand();
+        return m != null && m.index() == org.ykrw.core.x86.Reg.NONE
+                && (m.isRipRelative() || m.base() == org.ykrw.core.x86.Reg.NONE);
     }
 
     /**

@@ -172,7 +172,7 @@ public final class Program {
                 bytes += b.size();
             }
         }
-        int tableMisses = (int) unresolvedJumps.stream().filter(UnresolvedJump::looksLikeTable).count();
+        int tableMisses = (int) unresolvedJumps.stream().filter(UnresolvedJump::mayBeTable).count();
         long unreached = unreachedRanges.stream().mapToLong(AddressRange::size).sum();
         return new ProgramStats(fns, plt, skipped, blocks, insns, bytes, jumpTables.size(), tableMisses,
                 unresolvedJumps.size(), unreached, liftMillis);

@@ -10,6 +10,11 @@ public enum SkipReason {
     BAD_BRANCH_TARGET,
     /** An indirect jump that looks like a jump table could not be bounded. */
     UNRESOLVED_JUMP_TABLE,
+    /**
+     * An unresolved indirect jump that is no provable tail call (made with the function's frame on the
+     * stack): it goes somewhere inside the function, e.g. a switch or computed goto whose table was not found.
+     */
+    UNRESOLVED_INDIRECT_JUMP,
     /** A PLT stub: tiny, reached through the GOT, nothing to rewrite. */
     PLT_STUB
 }

@@ -55,9 +55,12 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
      * @param instrumentedStart start of the relocated code
      * @param instrumentedEnd end of the relocated code
      * @param programEntry where the program's own entry point is now (a shared library: its old DT_INIT, or 0)
+     * @param strictTable address of strict mode's table of moved functions' old ranges (0: not strict)
+     * @param strictCount entries in that table
      */
     public record RuntimePlacement(long codeAddress, long dataAddress, long regionAddress, long sitesAddress,
-            int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry) {
+            int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry, long strictTable,
+            int strictCount) {
     }
 
     /** @return the offset of a runtime symbol from the start of its code */

@@ -45,7 +45,9 @@ class MalformedCorpusTest {
             new Command("strip", true, (in, out) -> List.of("strip", in.toString(), "-o", out.toString())),
             new Command("patch", true, (in, out) -> List.of("patch", in.toString(), "-o", out.toString(), "--disable", "main")),
             new Command("instrument --coverage", true, (in, out) -> List.of("instrument", "--coverage", in.toString(), "-o", out.toString())),
-            new Command("instrument --trace", true, (in, out) -> List.of("instrument", "--trace", in.toString(), "-o", out.toString())));
+            // strict here (issue 12): the fill, the trap table and the address map meet damaged input too
+            new Command("instrument --trace --strict", true, (in, out) -> List.of("instrument", "--trace", "--strict",
+                    in.toString(), "-o", out.toString())));
 
     private static Path dir;
     private static InProcessCli cli;
