@@ -8,9 +8,9 @@
  * ykrw fills `ykrw_config` at rewrite time with link-time addresses; the difference between the
  * config's run-time address and its recorded link-time address is the load bias (PIE, static-pie).
  *
- * Run-file formats: docs/FORMATS.md. Every entry point called from instrumented code goes through
- * an assembly stub that preserves all registers and flags (the probes only save what they clobber
- * themselves: rdi/rsi and the red zone).
+ * Run-file formats: docs/FORMATS.md; where and how run files are created: docs/RUNTIME.md. Every
+ * entry point called from instrumented code goes through an assembly stub that preserves all
+ * registers and flags (the probes only save what they clobber themselves: rdi/rsi and the red zone).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +32,10 @@ struct ykrw_config {
     uint32_t flags;        /* 80: see FLAG_* */
     uint32_t reserved;     /* 84 */
     char name[64];         /* 88: run-file name prefix (the input's file name) */
+    uint32_t run_mode;     /* 152: permission bits run files are created with (0: 0600), umask applied */
+    uint32_t reserved2;    /* 156 */
+    char run_dir[512];     /* 160: instrument --run-dir, absolute, or empty: where run files go by default,
+                              and the only place they go in a secure (setuid, setgid, capabilities) process */
 };
 
 enum {
@@ -71,10 +75,21 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f) {
 #define SYS_GETPID 39
 #define SYS_FTRUNCATE 77
 #define SYS_READLINK 89
+#define SYS_MUNMAP 11
+#define SYS_MEMFD_CREATE 319
+#define MFD_CLOEXEC 1
+#define MAP_PRIVATE 2
+#define SYS_GETUID 102
+#define SYS_GETGID 104
+#define SYS_GETEUID 107
+#define SYS_GETEGID 108
+#define SYS_FALLOCATE 285
 #define O_RDWR 2
 #define O_CREAT 0100
-#define O_TRUNC 01000
+#define O_EXCL 0200
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
+#define EEXIST 17
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
@@ -102,13 +117,14 @@ static size_t str_len(const char *s) {
     return n;
 }
 
-/* Appends s to buf at *at, never past cap - 1; buf stays NUL-terminated. */
-static void append(char *buf, size_t cap, size_t *at, const char *s) {
+/* Appends s to buf at *at, never past cap - 1; buf stays NUL-terminated. Returns 0 when s was cut. */
+static int append(char *buf, size_t cap, size_t *at, const char *s) {
     while (*s && *at + 1 < cap) buf[(*at)++] = *s++;
     buf[*at] = 0;
+    return *s == 0;
 }
 
-static void append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
+static int append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
     char digits[24];
     int n = 0;
     do {
@@ -118,17 +134,23 @@ static void append_number(char *buf, size_t cap, size_t *at, unsigned long v) {
     char out[24];
     for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
     out[n] = 0;
-    append(buf, cap, at, out);
+    return append(buf, cap, at, out);
+}
+
+/* One line on stderr, ended by its newline however long the parts (a path may fill a buffer). */
+static void say3(const char *a, const char *b, const char *c) {
+    char line[1400];
+    size_t at = 0;
+    append(line, sizeof line - 1, &at, "ykrw runtime: ");
+    append(line, sizeof line - 1, &at, a);
+    append(line, sizeof line - 1, &at, b);
+    append(line, sizeof line - 1, &at, c);
+    line[at++] = '\n';
+    sys3(SYS_WRITE, 2, (long)line, (long)at);
 }
 
 static void say(const char *a, const char *b) {
-    char line[512];
-    size_t at = 0;
-    append(line, sizeof line, &at, "ykrw runtime: ");
-    append(line, sizeof line, &at, a);
-    append(line, sizeof line, &at, b);
-    append(line, sizeof line, &at, "\n");
-    sys3(SYS_WRITE, 2, (long)line, (long)at);
+    say3(a, b, "");
 }
 
 /* Value of NAME in the initial environment, or 0. */
@@ -160,16 +182,111 @@ static void *runtime_address(uint64_t link_time) {
     return (void *)(link_time + (uint64_t)bias());
 }
 
-/* Builds DIR/NAME.PID.SUFFIX in path. */
-static void run_file_path(char *path, size_t cap, const char *dir, long pid, const char *suffix) {
-    size_t at = 0;
-    path[0] = 0;
-    append(path, cap, &at, dir && *dir ? dir : ".");
-    append(path, cap, &at, "/");
-    append(path, cap, &at, ykrw_config.name);
-    append(path, cap, &at, ".");
-    append_number(path, cap, &at, (unsigned long)pid);
-    append(path, cap, &at, suffix);
+/*
+ * ---- where run files go, and whom the runtime listens to (docs/RUNTIME.md) ----
+ * A secure process (AT_SECURE: setuid, setgid, file capabilities) runs with privileges its caller
+ * does not have, in an environment and a current directory its caller chose: there the runtime reads
+ * no YKRW_* variable at all (glibc drops LD_* there for the same reason, gcov its GCOV_PREFIX) and
+ * writes run files only into the directory `instrument --run-dir` recorded at build time.
+ */
+static int secure;
+static char *empty_environment[1];
+
+/* The environment to read YKRW_* variables from: none in a secure process. */
+static char **runtime_environment(char **envp, uint64_t *auxv) {
+    for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
+        if (aux[0] == 23 /* AT_SECURE */ && aux[1]) secure = 1;
+    /* The ids as well, in case auxv could not be read (a library reads it from /proc). */
+    if (sys3(SYS_GETUID, 0, 0, 0) != sys3(SYS_GETEUID, 0, 0, 0) || sys3(SYS_GETGID, 0, 0, 0) != sys3(SYS_GETEGID, 0, 0, 0))
+        secure = 1;
+    return secure ? empty_environment : envp;
+}
+
+/*
+ * The directory run files go to: the YKRW_*_DIR variable (never set in a secure process), else
+ * --run-dir, else the current directory; in a secure process without --run-dir, none (said once).
+ */
+static const char *run_directory(const char *from_environment) {
+    if (from_environment && *from_environment) return from_environment;
+    if (ykrw_config.run_dir[0]) return ykrw_config.run_dir;
+    if (!secure) return ".";
+    static int told;
+    if (!told)
+        say("a setuid, setgid or capability-raising process writes run files only to the directory given to"
+            " instrument --run-dir, and this program has none: no run file", "");
+    told = 1;
+    return 0;
+}
+
+/* The usual reasons a run file cannot be made, for the line that says so. */
+static const char *why(long error) {
+    switch (-error) {
+    case 2: return ": no such directory";
+    case 13: return ": permission denied";
+    case 20: return ": not a directory";
+    case 28: return ": no space left on the device";
+    case 30: return ": read-only file system";
+    case 36: return ": name too long";
+    case 122: return ": disk quota exceeded";
+    default: return "";
+    }
+}
+
+/* How many other names a run file tries when its own exists. */
+#define OTHER_NAMES 32
+
+/*
+ * Creates DIR/STEM.PID.EXT new, or when that exists DIR/STEM.PID.K.EXT for the first free K of
+ * 1..OTHER_NAMES. O_EXCL never opens an existing file: an earlier process's run (a pid reused) or a
+ * link someone planted in a shared directory so that we truncate and overwrite what it points to (with
+ * O_CREAT | O_EXCL a link is refused as existing, whatever it points to; O_NOFOLLOW says so twice).
+ * A path that does not fit `cap` is refused, never cut (a cut path names another file). Returns the
+ * descriptor, the name used in path, or -1 having said why on stderr.
+ */
+static long create_run_file(char *path, size_t cap, const char *dir, const char *stem, long pid, const char *ext) {
+    char first[1024];
+    first[0] = 0;
+    long mode = ykrw_config.run_mode ? (long)(ykrw_config.run_mode & 0777) : 0600;
+    for (unsigned long k = 0; k <= OTHER_NAMES; k++) {
+        size_t at = 0;
+        int fits = append(path, cap, &at, dir) && append(path, cap, &at, "/") && append(path, cap, &at, stem)
+                   && append(path, cap, &at, ".") && append_number(path, cap, &at, (unsigned long)pid);
+        if (k) fits = fits && append(path, cap, &at, ".") && append_number(path, cap, &at, k);
+        fits = fits && append(path, cap, &at, ext);
+        if (!fits) {
+            char length[24];
+            size_t n = 0;
+            append_number(length, sizeof length, &n, str_len(dir));
+            say3("no run file: its path would be longer than the runtime takes (the directory's name has ", length,
+                 " bytes)");
+            return -1;
+        }
+        long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0) {
+            if (k) say3(first, " exists, left alone: this run is in ", path);
+            return fd;
+        }
+        if (fd != -EEXIST) {
+            say3("cannot create ", path, why(fd));
+            return -1;
+        }
+        if (!k) memcpy(first, path, at + 1);
+    }
+    say3("no run file: ", first, " and the next names after it exist");
+    return -1;
+}
+
+/* The run-file name prefix, NUL-terminated within its field whatever the config holds. */
+static const char *run_name(void) {
+    ykrw_config.name[sizeof ykrw_config.name - 1] = 0;
+    return ykrw_config.name;
+}
+
+/* Reserves the file's blocks, so a full disk shows now, not as SIGBUS when a counter is first written. */
+static long reserve(long fd, uint64_t bytes) {
+    long r = sys6(SYS_FALLOCATE, fd, 0, 0, (long)bytes, 0, 0);
+    if (r == -95 /* EOPNOTSUPP: a file system without it */) r = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    return r;
 }
 
 static unsigned long parse_hex(const char **s) {
@@ -202,6 +319,7 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
                 continue;
             }
             line[used] = 0;
+            int whole = used + 1 < sizeof line; /* else the line was cut */
             used = 0;
             const char *p = line;
             unsigned long lo = parse_hex(&p);
@@ -215,13 +333,13 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
             while (*p == ' ') p++;
             size_t at = 0;
             out[0] = 0;
-            append(out, cap, &at, p);
-            found = (long)at;
+            /* A path cut by either buffer would name another file: none rather than that. */
+            found = whole && append(out, cap, &at, p) ? (long)at : -1;
         }
         if (found) break;
     }
     sys3(SYS_CLOSE, fd, 0, 0);
-    return found;
+    return found > 0 ? found : 0;
 }
 
 static int in_library;
@@ -245,31 +363,31 @@ static void start_run_file(long pid, int fresh) {
     /* The instrumented file, which reports find the block map in: the library itself in a library. */
     long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(header + 64), 448)
                         : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(header + 64), 447);
+    if (n >= 447) n = 0; /* cut by the field: it would name another file, so the run names none */
     header[64 + (n > 0 ? n : 0)] = 0;
     if (!fresh) memcpy(region, header, sizeof header);
 
     char path[1024];
-    run_file_path(path, sizeof path, coverage_dir, pid, ".ykcov");
-    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        say("cannot create ", path);
-        return;
-    }
+    const char *dir = run_directory(coverage_dir);
+    if (!dir) return;
+    long fd = create_run_file(path, sizeof path, dir, run_name(), pid, ".ykcov");
+    if (fd < 0) return;
     /*
      * The file takes what the counters hold now (constructors may have run), then replaces them; a
-     * child's file takes the header and zeros (a sparse file of the right size).
+     * child's file takes the header and zeros (its blocks reserved, read as zeros).
      */
     const unsigned char *from = fresh ? header : region;
     uint64_t keep = fresh ? sizeof header : bytes;
-    if (fresh && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) != 0) {
-        say("cannot size ", path);
+    long sized = fresh ? reserve(fd, bytes) : 0;
+    if (sized != 0) {
+        say3("cannot size ", path, why(sized));
         sys3(SYS_CLOSE, fd, 0, 0);
         return;
     }
     for (uint64_t done = 0; done < keep;) {
         long w = sys3(SYS_WRITE, fd, (long)(from + done), (long)(keep - done));
         if (w <= 0) {
-            say("cannot write ", path);
+            say3("cannot write ", path, why(w));
             sys3(SYS_CLOSE, fd, 0, 0);
             return;
         }
@@ -305,25 +423,22 @@ static void start_trace_file(long pid, int fresh) {
     if (fresh) copy.reserved = 0;
     else *h = copy;
     char path[1024];
-    size_t at = 0;
-    const char *dir = trace_dir;
-    append(path, sizeof path, &at, dir && *dir ? dir : ".");
-    append(path, sizeof path, &at, "/ykrw-trace.");
-    append_number(path, sizeof path, &at, (unsigned long)pid);
-    append(path, sizeof path, &at, ".bin");
-    long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        say("cannot create ", path);
-        return;
-    }
-    /* The header (with whatever count blocks before start-up reserved), then a sparse file. */
-    long mapped = -1;
-    if (sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header)) == (long)sizeof(struct trace_header)
-        && sys3(SYS_FTRUNCATE, fd, (long)bytes, 0) == 0) {
+    const char *dir = run_directory(trace_dir);
+    if (!dir) return;
+    long fd = create_run_file(path, sizeof path, dir, "ykrw-trace", pid, ".bin");
+    if (fd < 0) return;
+    /*
+     * The header (with whatever count blocks before start-up reserved), then a sparse file: its
+     * capacity (128 MiB by default) is not reserved, so a disk that fills up during the run ends it
+     * with SIGBUS when a record's page cannot be allocated (docs/RUNTIME.md).
+     */
+    long done = sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header));
+    if (done == (long)sizeof(struct trace_header)) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    if (done == 0) {
         uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
-        mapped = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+        done = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
     }
-    if (mapped != (long)region) say("cannot map ", path);
+    if (done != (long)region) say3("cannot write ", path, why(done < 0 ? done : 0));
     sys3(SYS_CLOSE, fd, 0, 0);
 }
 
@@ -453,23 +568,66 @@ static void turn_off_once(uint64_t site) {
 }
 
 /*
- * The instrumented code is made writable once, at the first hit, and stays so: an mprotect pair
- * per block (a system call and a TLB shootdown each, for every block a run reaches) cost sqlite3 a
- * tenth of its run time. The price is writable code for the rest of a coverage run.
+ * W^X for self-removing probes. The instrumented code is never made writable: at start-up the
+ * runtime copies it into an anonymous memory file, maps that file over the code, private and
+ * read-execute (so a debugger can still plant breakpoints), and maps it a second time, shared and
+ * read-write, at an address of the kernel's choosing. Probes turn themselves off by writing through
+ * the second view; the executable view sees the change because both map the same pages (a page a
+ * debugger wrote to is a private copy that no longer sees it: its probes stay on, which costs time,
+ * never coverage). If the kernel refuses (no memfd_create, or vm.memfd_noexec), the probes stay on
+ * and mark their block at every hit: correct, slower, still W^X.
+ * A child made by fork gets a copy of its own (after_fork_in_child), or its flips would reach the
+ * parent's code; a static program has no fork hook, and its children share the parent's code and,
+ * as they share its run file, the parent's marks.
  */
-static int once_code_writable;
+static long code_alias; /* address of the writable view minus that of the code, 0: none */
+
+static void copy_words(uint64_t *to, const uint64_t *from, uint64_t bytes) {
+    for (uint64_t i = 0; i < bytes / 8; i++) to[i] = from[i];
+}
+
+static void alias_code(void) {
+    uint64_t lo = (uint64_t)runtime_address(ykrw_config.code_start) & ~(PAGE - 1);
+    uint64_t hi = ((uint64_t)runtime_address(ykrw_config.code_end) + PAGE - 1) & ~(PAGE - 1);
+    long inherited = code_alias ? (long)lo + code_alias : 0; /* a child's view of its parent's copy */
+    code_alias = 0;
+    if (hi <= lo) return;
+    uint64_t len = hi - lo;
+    /* MFD_EXEC (0x10) says the file may be mapped executable where vm.memfd_noexec asks; older
+     * kernels refuse the flag, so it is tried first and left out on failure. */
+    long fd = sys3(SYS_MEMFD_CREATE, (long)"ykrw-code", MFD_CLOEXEC | 0x10, 0);
+    if (fd < 0) fd = sys3(SYS_MEMFD_CREATE, (long)"ykrw-code", MFD_CLOEXEC, 0);
+    if (fd < 0) {
+        say("cannot create a writable view of the code: --once probes stay on", "");
+        return;
+    }
+    long view = -1;
+    if (sys3(SYS_FTRUNCATE, fd, (long)len, 0) == 0)
+        view = sys6(SYS_MMAP, 0, (long)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (view < 0 && view > -4096) {
+        say("cannot map a writable view of the code: --once probes stay on", "");
+    } else {
+        copy_words((uint64_t *)view, (const uint64_t *)lo, len);
+        long at = sys6(SYS_MMAP, (long)lo, (long)len, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0);
+        if (at == (long)lo) {
+            code_alias = view - (long)lo;
+            if (inherited) sys3(SYS_MUNMAP, inherited, (long)len, 0);
+        } else {
+            sys3(SYS_MUNMAP, view, (long)len, 0);
+            say("cannot map the code from its copy: --once probes stay on", "");
+        }
+    }
+    sys3(SYS_CLOSE, fd, 0, 0);
+}
 
 __attribute__((used)) void ykrw_once_hit(uint64_t k) {
     unsigned char *counters = runtime_address(ykrw_config.region);
     counters[512 + k] = 1;
+    if (!code_alias) return;
     uint64_t *pairs = runtime_address(ykrw_config.sites);
     uint64_t site = (uint64_t)runtime_address(pairs[2 * k]);
     lock_patching();
-    if (!once_code_writable) {
-        once_code_writable = make_writable((uint64_t)runtime_address(ykrw_config.code_start),
-                                           (uint64_t)runtime_address(ykrw_config.code_end), 1);
-    }
-    if (once_code_writable) turn_off_once(site);
+    turn_off_once(site + (uint64_t)code_alias);
     unlock_patching();
 }
 
@@ -529,6 +687,102 @@ __attribute__((used)) void ykrw_tracer_leave(void) {
         }
 }
 
+/*
+ * The tracer stub's save area for the extended state (x87, SSE, AVX, AVX-512, AMX tiles, ...). Its
+ * size depends on the CPU and on what the kernel enabled in XCR0 (2,696 bytes with AVX-512, 11,008
+ * with AMX tile data), so it is read from CPUID, never assumed. The stub saves every component the
+ * kernel enabled (mask = XCR0): the tracer is ordinary code that may use any vector register, and a
+ * probe sits where the program has no call, so nothing the program holds there may be lost.
+ * XSAVEC is preferred: it writes only the components in use (an AMX-capable CPU whose program never
+ * touched tiles writes no tile data), in the compacted format XRSTOR recognises by XCOMP_BV bit 63.
+ * Without XSAVEC, XSAVEOPT, then XSAVE (standard format, sized by CPUID.(EAX=0DH,ECX=0):EBX); without
+ * OS-enabled XSAVE at all, FXSAVE's 512 bytes.
+ */
+enum { SAVE_FXSAVE = 1, SAVE_XSAVE = 2, SAVE_XSAVEOPT = 3, SAVE_XSAVEC = 4 };
+/* Read by the stub; a zero ykrw_xsave_frame means "not configured yet" (probes can run before
+ * start-up: IFUNC resolvers, a library's code before its DT_INIT), and the stub configures first. */
+__attribute__((used)) uint64_t ykrw_xsave_frame; /* bytes the stub reserves: area + 64 for alignment */
+__attribute__((used)) uint64_t ykrw_xsave_mask;  /* EDX:EAX for the save and XRSTOR */
+__attribute__((used)) uint32_t ykrw_xsave_kind;  /* SAVE_* */
+static uint64_t xsave_area;                      /* bytes the chosen instruction writes at most */
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+/* Size of the compacted (XSAVEC) area holding the components of mask: the legacy area and header
+ * (576 bytes), then each component i >= 2 in order, 64-byte aligned when CPUID says so (ECX bit 1). */
+static uint64_t compacted_size(uint64_t mask) {
+    uint64_t size = 576;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(mask >> i & 1)) continue;
+        uint32_t a, b, c, d;
+        cpuid(0xD, i, &a, &b, &c, &d);
+        if (c & 2) size = (size + 63) & ~63UL;
+        size += a;
+    }
+    return size;
+}
+
+__attribute__((used)) void ykrw_xsave_configure(void) {
+    uint32_t a, b, c, d;
+    uint64_t mask = 0, area = 512, kind = SAVE_FXSAVE;
+    cpuid(0, 0, &a, &b, &c, &d);
+    uint32_t max_leaf = a;
+    cpuid(1, 0, &a, &b, &c, &d);
+    if ((c >> 27 & 1) && max_leaf >= 0xD) { /* OSXSAVE: the kernel enabled XSAVE and XGETBV */
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        mask = (uint64_t)hi << 32 | lo;
+        cpuid(0xD, 1, &a, &b, &c, &d);
+        if (a & 2) {
+            kind = SAVE_XSAVEC;
+            area = compacted_size(mask);
+        } else {
+            kind = (a & 1) ? SAVE_XSAVEOPT : SAVE_XSAVE;
+            cpuid(0xD, 0, &a, &b, &c, &d);
+            area = b; /* standard format: the size for every component enabled in XCR0 */
+        }
+    }
+    xsave_area = area;
+    ykrw_xsave_mask = mask;
+    ykrw_xsave_kind = (uint32_t)kind;
+    /* Last: the stub takes a non-zero frame as "configured". Rounded to 64 plus 64 for the and. */
+    __atomic_store_n(&ykrw_xsave_frame, ((area + 63) & ~63UL) + 64, __ATOMIC_RELEASE);
+}
+
+static void say_hex(const char *what, uint64_t v) {
+    char text[24] = "0x";
+    int n = 2;
+    for (int shift = 60; shift >= 0; shift -= 4) {
+        unsigned nibble = (unsigned)(v >> shift & 0xF);
+        if (nibble || n > 2 || shift == 0) text[n++] = (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+    }
+    text[n] = 0;
+    say(what, text);
+}
+
+/*
+ * YKRW_RUNTIME_INFO=1: one line per fact the runtime chose from the CPU, for tests and bug reports
+ * (the tests compare them with CPUID read by a probe of their own).
+ */
+static void report_cpu_choices(void) {
+    if (!ykrw_xsave_frame) ykrw_xsave_configure();
+    /* a switch, not a table of strings: a table of pointers would need relocations */
+    const char *name = "fxsave";
+    switch (ykrw_xsave_kind) {
+    case SAVE_XSAVE: name = "xsave"; break;
+    case SAVE_XSAVEOPT: name = "xsaveopt"; break;
+    case SAVE_XSAVEC: name = "xsavec"; break;
+    }
+    say("xsave instruction ", name);
+    say_hex("xsave mask ", ykrw_xsave_mask);
+    char bytes[24];
+    size_t at = 0;
+    append_number(bytes, sizeof bytes, &at, xsave_area);
+    say("xsave area ", bytes);
+}
+
 /* Set at start-up so the tracer stub adds the bias with one instruction. */
 __attribute__((used)) long ykrw_tracer_bias;
 
@@ -543,6 +797,23 @@ static void after_fork_in_child(void) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     if (ykrw_config.flags & FLAG_RUN_FILE) start_run_file(pid, 1);
     if (ykrw_config.flags & FLAG_TRACE_FILE) start_trace_file(pid, 1);
+    if ((ykrw_config.flags & FLAG_ONCE) && code_alias) alias_code();
+}
+
+/*
+ * Filled by the rewriter: the dynamic tables it moved out of the input's PT_GNU_RELRO (.dynamic, the
+ * symbol and relocation tables). ld.so is done with them when start-up runs (DT_DEBUG was written
+ * before the entry point, a library is relocated before its DT_INIT), so they become read-only, as
+ * the input's RELRO made them.
+ */
+__attribute__((used)) uint64_t ykrw_read_only_after_start[2];
+
+static void protect_moved_relro(void) {
+    if (ykrw_read_only_after_start[1] <= ykrw_read_only_after_start[0]) return;
+    uint64_t lo = (uint64_t)runtime_address(ykrw_read_only_after_start[0]) & ~(PAGE - 1);
+    uint64_t hi = ((uint64_t)runtime_address(ykrw_read_only_after_start[1]) + PAGE - 1) & ~(PAGE - 1);
+    if (sys3(SYS_MPROTECT, (long)lo, (long)(hi - lo), PROT_READ) != 0)
+        say("cannot make the dynamic tables read-only", "");
 }
 
 /* ---- start-up ---- */
@@ -552,14 +823,20 @@ static void start(char **envp, uint64_t *auxv) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     uint32_t flags = ykrw_config.flags;
     ykrw_tracer_bias = (flags & FLAG_TRACER_SLOT) ? 0 : bias();
+    envp = runtime_environment(envp, auxv);
     coverage_dir = env(envp, "YKRW_COVERAGE_DIR");
     trace_dir = env(envp, "YKRW_TRACE_DIR");
+    protect_moved_relro();
+    if (flags & FLAG_ONCE) alias_code();
     if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
     if (flags & FLAG_TRACE_FILE) start_trace_file(pid, 0);
     if (ykrw_atfork && (flags & (FLAG_RUN_FILE | FLAG_TRACE_FILE))) {
         typedef int (*atfork_fn)(void (*)(void), void (*)(void), void (*)(void));
         ((atfork_fn)ykrw_atfork)(0, 0, after_fork_in_child);
     }
+    if (ykrw_config.tracer && !ykrw_xsave_frame) ykrw_xsave_configure();
+    const char *info = env(envp, "YKRW_RUNTIME_INFO");
+    if (info && info[0] == '1') report_cpu_choices();
     if (flags & FLAG_TOGGLE) {
         const char *want = env(envp, "YKRW_TRACE");
         int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
@@ -661,8 +938,9 @@ __asm__(
 
     /*
      * Calls the program's own tracing function (it may use any register, vector ones included, as
-     * the ABI allows): every caller-saved general register, the flags and the whole extended state
-     * (xsave with every component, header zeroed first as xrstor requires) are kept.
+     * the ABI allows): every caller-saved general register, the flags and the extended state are
+     * kept. The save area is sized and the instruction chosen from CPUID (ykrw_xsave_configure);
+     * the header is zeroed first, as XRSTOR of a standard-format area requires.
      */
     ".globl ykrw_tracer_stub\n"
     "ykrw_tracer_stub:\n"
@@ -670,13 +948,35 @@ __asm__(
     "  push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n push %r8\n push %r9\n push %r10\n push %r11\n"
     "  push %rbp\n"
     "  mov %rsp, %rbp\n"
-    "  sub $4096, %rsp\n"
+    "  cmpq $0, ykrw_xsave_frame(%rip)\n"
+    "  jne 2f\n"
+    "  and $-16, %rsp\n"
+    "  call ykrw_xsave_configure\n"
+    "  mov %rbp, %rsp\n"
+    "2:\n"
+    "  sub ykrw_xsave_frame(%rip), %rsp\n"
     "  and $-64, %rsp\n"
     "  xor %eax, %eax\n"
     "  mov %rax, 512(%rsp)\n mov %rax, 520(%rsp)\n mov %rax, 528(%rsp)\n mov %rax, 536(%rsp)\n"
     "  mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n mov %rax, 568(%rsp)\n"
-    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  mov ykrw_xsave_mask(%rip), %eax\n mov ykrw_xsave_mask+4(%rip), %edx\n"
+    "  cmpl $4, ykrw_xsave_kind(%rip)\n"
+    "  jne 3f\n"
+    "  xsavec (%rsp)\n"
+    "  jmp 6f\n"
+    "3:\n"
+    "  cmpl $3, ykrw_xsave_kind(%rip)\n"
+    "  jne 4f\n"
+    "  xsaveopt (%rsp)\n"
+    "  jmp 6f\n"
+    "4:\n"
+    "  cmpl $2, ykrw_xsave_kind(%rip)\n"
+    "  jne 5f\n"
     "  xsave (%rsp)\n"
+    "  jmp 6f\n"
+    "5:\n"
+    "  fxsave (%rsp)\n"
+    "6:\n"
     "  call ykrw_tracer_enter\n"
     "  test %eax, %eax\n"
     "  jz 1f\n"
@@ -686,8 +986,14 @@ __asm__(
     "  call *%rax\n"
     "  call ykrw_tracer_leave\n"
     "1:\n"
-    "  mov $-1, %eax\n mov $-1, %edx\n"
+    "  mov ykrw_xsave_mask(%rip), %eax\n mov ykrw_xsave_mask+4(%rip), %edx\n"
+    "  cmpl $1, ykrw_xsave_kind(%rip)\n"
+    "  je 7f\n"
     "  xrstor (%rsp)\n"
+    "  jmp 8f\n"
+    "7:\n"
+    "  fxrstor (%rsp)\n"
+    "8:\n"
     "  mov %rbp, %rsp\n"
     "  pop %rbp\n"
     "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"

@@ -14,6 +14,7 @@ import org.ykrw.passes.instrument.BlockFilter;
 import org.ykrw.passes.instrument.BlockMapSection;
 import org.ykrw.passes.instrument.CoveragePass;
 import org.ykrw.passes.instrument.TracePass;
+import org.ykrw.passes.runtime.RunFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,6 +87,15 @@ final class InstrumentCommand implements Callable<Integer> {
             + " --coverage).")
     List<String> hooks = new ArrayList<>();
 
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "Absolute directory the runtime writes run files"
+            + " to unless YKRW_COVERAGE_DIR / YKRW_TRACE_DIR says otherwise; a setuid, setgid or capability-raising"
+            + " process ignores every YKRW_* variable and writes run files only here (none without --run-dir).")
+    String runDirectory;
+
+    @Option(names = "--run-mode", paramLabel = "OCTAL", description = "Permissions run files are created with"
+            + " (default 0600; the umask applies).")
+    String runMode;
+
     @Option(names = "--map", paramLabel = "FILE.json", description = "Also write the block map (fn, bb) ->"
             + " address, size, function (always embedded in OUT as section .ykrw.map).")
     Path map;
@@ -127,14 +137,32 @@ final class InstrumentCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
             }
             return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
-                    .withCapacity(traceCapacity);
+                    .withCapacity(traceCapacity).withRunFiles(runFiles());
         }
         if (toggle || traceFunction != null || traceLibrary != null) {
             throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");
         }
         CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
                 : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
-        return new CoveragePass(mode, filter, hooks);
+        return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles());
+    }
+
+    private RunFiles runFiles() {
+        int mode = 0;
+        if (runMode != null) {
+            if (!runMode.matches("0?[0-7]{1,3}")) {
+                throw new ParameterException(spec.commandLine(), "--run-mode must be octal permissions, 0 to 0777, such as 0644");
+            }
+            mode = Integer.parseInt(runMode, 8);
+            if (mode == 0) {
+                throw new ParameterException(spec.commandLine(), "--run-mode 0 would make run files nobody can read");
+            }
+        }
+        try {
+            return new RunFiles(runDirectory, mode);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--run-dir/--run-mode: " + e.getMessage());
+        }
     }
 
     private Pattern pattern(String option, String regex) {

@@ -45,10 +45,10 @@ public final class Main implements Runnable {
 
     /** The commands that decode code, for which capstone is loaded ahead. */
     private static final java.util.Set<String> LIFTING =
-            java.util.Set.of("stats", "cfg", "rewrite", "instrument", "strip", "patch", "sweep");
+            java.util.Set.of("stats", "functions", "cfg", "rewrite", "instrument", "strip", "patch", "sweep");
 
     /** The subcommands, in the order help lists them. */
-    private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatsCommand.class, CfgCommand.class,
+    private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatsCommand.class, FunctionsCommand.class, CfgCommand.class,
             RewriteCommand.class, InstrumentCommand.class, StripCommand.class, PatchCommand.class,
             CoverageCommand.class, TraceCommand.class, SweepCommand.class, CommandLine.HelpCommand.class);
 
@@ -80,7 +80,8 @@ public final class Main implements Runnable {
             PrintWriter err = commandLine.getErr();
             boolean wantTrace = main.debug;
             if (ex instanceof YkrwException y) {
-                err.println("ykrw: " + oneLine(y.getMessage()));
+                err.println("ykrw: " + oneLine(y.getMessage())
+                        + (y.exitStatus() == EXIT_USAGE ? " (see " + helpCommand(commandLine) + ")" : ""));
                 if (wantTrace) {
                     y.printStackTrace(err);
                 }
@@ -94,7 +95,9 @@ public final class Main implements Runnable {
             return EXIT_INTERNAL;
         });
         cl.setParameterExceptionHandler((ex, params) -> {
-            ex.getCommandLine().getErr().println("ykrw: " + oneLine(ex.getMessage()) + " (see ykrw --help)");
+            String unknown = CommandSuggestion.unknownCommand(args, COMMANDS);
+            ex.getCommandLine().getErr().println("ykrw: " + (unknown != null ? unknown
+                    : oneLine(ex.getMessage()) + " (see " + helpCommand(ex.getCommandLine()) + ")"));
             return EXIT_USAGE;
         });
         try {
@@ -110,6 +113,11 @@ public final class Main implements Runnable {
             cl.getErr().flush();
             return EXIT_INTERNAL;
         }
+    }
+
+    /** @return how to ask for the help of the (sub)command that failed: "ykrw rewrite --help" */
+    private static String helpCommand(CommandLine failed) {
+        return failed.getParent() == null ? "ykrw --help" : "ykrw " + failed.getCommandName() + " --help";
     }
 
     private static String oneLine(String s) {

@@ -61,13 +61,16 @@ final class Outputs {
 
     static Path destination(Path input, Path output, boolean inPlace) {
         if (inPlace && output != null) {
-            throw new YkrwException("give either -o OUT or --in-place, not both");
+            throw new UsageException("give either -o OUT or --in-place, not both");
         }
         if (inPlace) {
             return input;
         }
         if (output == null) {
-            throw new YkrwException("no output file: give -o OUT (or --in-place)");
+            throw new UsageException("no output file: give -o OUT (or --in-place)");
+        }
+        if (Files.isDirectory(output) || output.toString().endsWith("/")) {
+            throw new UsageException(output + " is a directory: -o takes the output file's name");
         }
         try {
             if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {

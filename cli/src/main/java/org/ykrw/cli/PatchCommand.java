@@ -1,42 +1,47 @@
 package org.ykrw.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.passes.patch.ReturnPatcher;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ykrw patch IN -o OUT --disable FN | --enable FN}: make a function return at once, and undo it. */
+/**
+ * {@code ykrw patch IN -o OUT --disable FN... --enable FN...}: make functions return at once, and undo
+ * it. FN is a name or a 0xADDRESS (stripped binaries: `ykrw functions` lists the addresses).
+ */
 @Command(name = "patch", description = "Make FN return at once (--disable: its first instruction becomes ret) or"
-        + " restore it exactly (--enable). The original bytes are kept in a .note.ykrw.patch section.")
+        + " restore it exactly (--enable). FN is a name or a 0xADDRESS; both options repeat. The original bytes"
+        + " are kept in a .note.ykrw.patch section.")
 final class PatchCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Action action;
+    @Option(names = "--disable", paramLabel = "FN", description = "Function to make return at once (repeatable).")
+    List<String> disable = new ArrayList<>();
 
-    /** Exactly one of the two actions. */
-    static final class Action {
-        @Option(names = "--disable", paramLabel = "FN", description = "Function to make return at once.")
-        String disable;
-
-        @Option(names = "--enable", paramLabel = "FN", description = "Function to restore.")
-        String enable;
-    }
+    @Option(names = "--enable", paramLabel = "FN", description = "Function to restore (repeatable).")
+    List<String> enable = new ArrayList<>();
 
     @Override
     public Integer call() {
+        if (disable.isEmpty() && enable.isEmpty()) {
+            throw new UsageException("nothing to do: give --disable FN or --enable FN");
+        }
         Path out = files.destination();
         ElfFile elf = ElfFile.read(files.input);
-        byte[] result = action.disable != null ? ReturnPatcher.disable(elf, action.disable)
-                : ReturnPatcher.enable(elf, action.enable);
+        byte[] result = ReturnPatcher.apply(elf, enable, disable);
         files.write(result);
-        System.err.printf("ykrw: %s %s -> %s%n", action.disable != null ? "disabled" : "enabled",
-                action.disable != null ? action.disable : action.enable, out);
+        for (String f : enable) {
+            System.err.printf("ykrw: enabled %s -> %s%n", f, out);
+        }
+        for (String f : disable) {
+            System.err.printf("ykrw: disabled %s -> %s%n", f, out);
+        }
         return 0;
     }
 }

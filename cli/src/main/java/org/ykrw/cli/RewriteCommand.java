@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code ykrw rewrite IN -o OUT}: the null rewrite, relocated code and fixed references, no pass. */
 @Command(name = "rewrite", description = "Relocate IN's functions into a new code segment and fix references"
-        + " (no instrumentation). Early version: no unwind info for moved code yet (C++ exceptions through"
-        + " moved functions fail).")
+        + " (no instrumentation): branches, jump tables, unwind information, LSDAs and symbols of the moved"
+        + " code are rewritten; the old code stays mapped.")
 final class RewriteCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
@@ -42,6 +42,7 @@ final class RewriteCommand implements Callable<Integer> {
                 r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
         reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
         System.err.printf("ykrw:   %s%n", r.unwind());
+        r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         return 0;
     }
 }

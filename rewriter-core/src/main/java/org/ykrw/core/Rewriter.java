@@ -16,6 +16,7 @@ import org.ykrw.core.diag.PhaseTimer;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
+import org.ykrw.core.emit.CetProperties;
 import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.ir.Block;
@@ -161,12 +162,11 @@ public final class Rewriter {
         }
         DynamicEditor dynamic = DynamicLinking.editor(elf, context, runtime);
         boolean fromInit = DynamicLinking.startsFromInit(context, runtime);
-        if (runtime != null) {
-            addRuntime(image, runtime, placed, layout, codeAddress, code.length,
-                    fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout), !fromInit);
-        }
+        ByteBuffer runtimeData = runtime == null ? null : addRuntime(image, runtime, placed, layout, codeAddress,
+                code.length, fromInit ? dynamic.oldInit() : programEntryAfterRewrite(elf, layout), !fromInit);
         if (dynamic != null) {
             DynamicLinking.apply(dynamic, image, context, runtime, name -> placed.symbol(runtime, name));
+            protectAfterStart(runtime, placed, runtimeData, dynamic.placedTables());
         }
         context.unloadedSections().forEach(image::addUnloadedSection);
         PhaseTimer.mark("runtime, dynamic linking");
@@ -179,6 +179,10 @@ public final class Rewriter {
             image.setEntry(programEntryAfterRewrite(elf, layout));
         }
         PhaseTimer.mark("entry jumps, jump tables");
+        String cet = moved.isEmpty() ? null : CetProperties.dropClaims(elf, image);
+        if (cet != null) {
+            context.note(cet);
+        }
         // last: it waits for the unwind work started after the layout, which ran meanwhile
         String unwind = unwindStep.write(image);
         PhaseTimer.mark("unwind information (rest)");
@@ -212,7 +216,21 @@ public final class Rewriter {
      * builder places segments one after the other, page-aligned, so giving each its full size in
      * memory reproduces them), fills its configuration, and makes its entry the program's.
      */
-    private static void addRuntime(ElfImageBuilder image, EmbeddedRuntime runtime, RuntimeAddresses at,
+    /**
+     * Tells the runtime which range to make read-only once ld.so has relocated the program: the moved
+     * dynamic tables, which the input kept under PT_GNU_RELRO (an object has one RELRO range, and the
+     * new segment lies far from the old one).
+     */
+    private static void protectAfterStart(EmbeddedRuntime runtime, RuntimeAddresses at, ByteBuffer runtimeData,
+            long[] range) {
+        if (runtime == null || range == null || !runtime.symbols().containsKey(EmbeddedRuntime.READ_ONLY_AFTER_START)) {
+            return;
+        }
+        int slot = (int) (at.symbol(runtime, EmbeddedRuntime.READ_ONLY_AFTER_START) - at.data());
+        runtimeData.putLong(slot, range[0]).putLong(slot + 8, range[1]);
+    }
+
+    private static ByteBuffer addRuntime(ElfImageBuilder image, EmbeddedRuntime runtime, RuntimeAddresses at,
             CodeLayout layout, long codeAddress, int codeSize, long programEntry, boolean startAtEntry) {
         if (runtime.code().length > runtime.dataOffset()) {
             throw new IllegalStateException("runtime code overlaps its data");
@@ -229,7 +247,8 @@ public final class Rewriter {
         long region = runtime.regionSize() > 0 ? at.region() : 0;
         runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(at.code(), at.data(), region, at.sites(),
                 sites.size(), codeAddress, codeAddress + codeSize, programEntry), data);
-        long placedData = image.addSegment(".ykrw.rt.data", Segment.PF_R | Segment.PF_W, data.array(), at.dataSize());
+        // adopted, not copied: protectAfterStart fills a field once the dynamic tables are placed
+        long placedData = image.adoptSegment(".ykrw.rt.data", Segment.PF_R | Segment.PF_W, data.array(), at.dataSize());
         long placedRegion = region == 0 ? region
                 : image.addSegment(".ykrw.region", Segment.PF_R | Segment.PF_W, runtime.regionHeader(), runtime.regionSize());
         if (placedCode != at.code() || placedData != at.data() || placedRegion != region) {
@@ -238,6 +257,7 @@ public final class Rewriter {
         if (startAtEntry && runtime.entrySymbol() != null) {
             image.setEntry(at.symbol(runtime, runtime.entrySymbol()));
         }
+        return data;
     }
 
     private static byte[] sha256(byte[] data) {
@@ -308,6 +328,19 @@ public final class Rewriter {
      * it stays where the GOT sends unresolved calls, uninstrumented (a probe there would run inside the
      * dynamic linker's resolution, and a tracer's first call into libc would trace itself).
      */
+    /**
+     * @param elf the input
+     * @param program its lifted program
+     * @return for each function, in address order, whether {@code rewrite} moves it and if not why
+     *     (what {@code rewrite --report} and {@code ykrw functions} list)
+     */
+    public static List<FunctionPlacement> placements(ElfFile elf, Program program) {
+        List<Section> plt = pltSections(elf);
+        return program.functions().stream()
+                .map(f -> new FunctionPlacement(f, isIn(plt, f.entryAddress()) ? "PLT code" : reasonToStay(program, f)))
+                .toList();
+    }
+
     private static List<Section> pltSections(ElfFile elf) {
         return elf.sections().stream().filter(s -> s.name().startsWith(".plt") || s.name().equals(".iplt")).toList();
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -232,6 +233,72 @@ class CoverageReportTest {
         Tools.Result twoRuns = ykrw("coverage", "report", other.toString(), other.toString(), "--map", mapJson.toString());
         assertEquals(64, twoRuns.exit(), twoRuns.stderr());
         assertTrue(twoRuns.stderr().contains("--merge"), twoRuns.stderr());
+    }
+
+    /**
+     * Files a user may receive from elsewhere, made hostile (issue 13): sizes that claim more than the
+     * file holds, a FIFO (which would block the open) and a device (which would fill the heap) where a
+     * file belongs, names with control characters, a damaged .ykrw.map section. Each is one line, exit 2.
+     */
+    @Test
+    void hostileFilesAreOneLineErrors() throws IOException {
+        long[] counters = new long[map.probeSlots()];
+        byte[] good = RunFiles.coverage(1, counters, 0, map.mapId(), 7, "", new long[0][]);
+        Path huge = dir.resolve("huge.ykcov");
+        Files.write(huge, java.nio.ByteBuffer.wrap(good.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(16, 1L << 62).array());
+        Path longHeader = dir.resolve("long-header.ykcov");
+        Files.write(longHeader, java.nio.ByteBuffer.wrap(good.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(8, Integer.MAX_VALUE).array());
+        Path escape = dir.resolve("escape.ykcov");
+        Files.write(escape, RunFiles.coverage(1, counters, 0, map.mapId(), 7, "/tmp/\u001b]0;owned\u0007", new long[0][]));
+        Path fifo = dir.resolve("fifo.ykcov");
+        Tools.output("mkfifo", fifo.toString());
+        Path bigTrace = dir.resolve("ykrw-trace.9.bin");
+        Files.write(bigTrace, java.nio.ByteBuffer.wrap(RunFiles.trace(1, 1, map.mapId(), 0, 9, new int[][] {{0, 0}}))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16, 1L << 40).putLong(24, 1L << 40).array());
+        Path newline = dir.resolve("newline.json");
+        Files.writeString(newline, Files.readString(mapJson).replaceFirst("\"name\": ?\"", "$0SF:/etc/passwd\\\\n"));
+        Path deep = dir.resolve("deep.json");
+        Files.writeString(deep, "[".repeat(100_000));
+        Path damaged = dir.resolve("damaged-map");
+        Path garbage = Files.write(dir.resolve("garbage.zlib"), "x\u009c not zlib at all".getBytes(StandardCharsets.ISO_8859_1));
+        Tools.output("objcopy", "--update-section", ".ykrw.map=" + garbage, instrumented.toString(), damaged.toString());
+        Path farProbe = dir.resolve("far-probe.json");
+        Files.writeString(farProbe, Files.readString(mapJson).replaceFirst("(\"blocks\": ?\\[\\[\\d+, ?\\d+, ?)\\d+", "$12147483646"));
+        assertTrue(Files.readString(farProbe).contains(", 2147483646]"), "the far probe is in the map");
+        Path sparse = dir.resolve("sparse.ykcov");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(sparse, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            // A billion 8-byte counters in a sparse file: a few blocks of disk, 8 GiB of length.
+            ch.write(java.nio.ByteBuffer.wrap(RunFiles.coverage(8, new long[0], 0, map.mapId(), 7, "", new long[0][]))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16, 1L << 30));
+            ch.write(java.nio.ByteBuffer.allocate(1), 512 + (8L << 30) - 1);
+        }
+        Path run = run("hostile", "banana", "5");
+        Path out = dir.resolve("never-written.txt");
+        for (List<String> args : List.of(
+                List.of("coverage", "report", huge.toString(), "--map", mapJson.toString()),
+                List.of("coverage", "report", longHeader.toString(), "--map", mapJson.toString()),
+                List.of("coverage", "report", escape.toString()),
+                List.of("coverage", "report", fifo.toString(), "--map", mapJson.toString()),
+                List.of("trace", "dump", fifo.toString()),
+                List.of("trace", "dump", bigTrace.toString()),
+                List.of("coverage", "report", run.toString(), "--map", "/dev/zero", "-o", out.toString()),
+                List.of("coverage", "report", run.toString(), "--binary", "/dev/zero"),
+                List.of("coverage", "report", run.toString(), "--map", newline.toString(), "--format", "lcov"),
+                List.of("coverage", "report", run.toString(), "--map", deep.toString()),
+                List.of("coverage", "report", run.toString(), "--map", farProbe.toString()),
+                List.of("coverage", "report", sparse.toString(), "--map", mapJson.toString()),
+                List.of("coverage", "report", run.toString(), "--binary", damaged.toString()),
+                List.of("trace", "dump", bigTrace.toString(), "--binary", damaged.toString()))) {
+            Tools.Result r = ykrw(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), args + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), args + ": " + r.stderr());
+            assertTrue(r.stderr().startsWith("ykrw: ") && !r.stderr().contains("internal error"), args + ": " + r.stderr());
+            assertFalse(r.stderr().chars().anyMatch(c -> c == 0x1b || c == 7), "an escape sequence reached stderr");
+            assertFalse(Files.exists(out));
+        }
     }
 
     @Test

@@ -36,10 +36,11 @@ final class InstrumentedRun {
         this.rewrite = rewrite;
     }
 
-    /** Instruments {@code input} with {@code pass} into {@code dir}. */
+    /** Instruments {@code input} with {@code pass} (null: the null rewrite) into {@code dir}. */
     static InstrumentedRun instrument(Path input, Pass pass, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), List.of(pass));
+        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(),
+                pass == null ? List.of() : List.of(pass));
         Path out = dir.resolve(input.getFileName());
         Files.write(out, r.output());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -50,6 +51,14 @@ final class InstrumentedRun {
     InstrumentedRun run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(binary.toString()));
         cmd.addAll(List.of(args));
+        return runCommand(env, cmd);
+    }
+
+    /**
+     * Runs a command in the run's directory with the run-file directories pointed there and extra
+     * environment variables (a shell that ends by exec'ing the binary, another user's setpriv ...).
+     */
+    InstrumentedRun runCommand(Map<String, String> env, List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("YKRW_COVERAGE_DIR", dir.toString());
         pb.environment().put("YKRW_TRACE_DIR", dir.toString());

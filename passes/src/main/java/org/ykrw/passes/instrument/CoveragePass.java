@@ -18,6 +18,7 @@ import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
 /**
@@ -48,6 +49,17 @@ public final class CoveragePass implements Pass {
     private final BlockFilter filter;
     private final List<String> hooks;
     private final Map<Block, Integer> probeOf = new HashMap<>();
+    private RunFiles runFiles = RunFiles.DEFAULT;
+
+    /**
+     * @param files where the runtime creates run files and with which permissions (instrument
+     *     --run-dir, --run-mode)
+     * @return this pass
+     */
+    public CoveragePass withRunFiles(RunFiles files) {
+        this.runFiles = java.util.Objects.requireNonNull(files);
+        return this;
+    }
     private int flagSaves;
     private Liveness liveness;
 
@@ -96,7 +108,7 @@ public final class CoveragePass implements Pass {
         }
         long bytes = hookRecords + 24L * hooks.size();
         int flags = RuntimeConfig.RUN_FILE | (mode == Mode.ONCE ? RuntimeConfig.ONCE : 0);
-        RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName());
+        RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName(), runFiles);
         context.useRuntime(config.embed(RuntimeBlob.load(), header(counters, context.mapId()), bytes));
         RuntimeConfig.hookForks(context);
         BlockMapSection.add(context, name(), probeOf, hooks);

@@ -21,6 +21,7 @@ import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
 /**
@@ -63,6 +64,17 @@ public final class TracePass implements Pass {
     private final boolean startOn;
     private final String traceLibrary;
     private final Map<Block, Integer> probeOf = new HashMap<>();
+    private RunFiles runFiles = RunFiles.DEFAULT;
+
+    /**
+     * @param files where the runtime creates run files and with which permissions (instrument
+     *     --run-dir, --run-mode)
+     * @return this pass
+     */
+    public TracePass withRunFiles(RunFiles files) {
+        this.runFiles = java.util.Objects.requireNonNull(files);
+        return this;
+    }
     private int capacity = DEFAULT_CAPACITY;
 
     /** Records an embedded trace run holds unless {@link #withCapacity} says otherwise (128 MiB of file). */
@@ -146,7 +158,7 @@ public final class TracePass implements Pass {
         int flags = (calls ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
-                context.inputName());
+                context.inputName(), runFiles);
         context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
                 : config.embed(RuntimeBlob.load(), traceHeader(context.mapId()), Probes.TRACE_HEADER + 8L * capacity));
         if (!calls) {

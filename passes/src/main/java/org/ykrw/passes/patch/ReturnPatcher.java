@@ -70,7 +70,9 @@ public final class ReturnPatcher {
      */
     public static byte[] enable(ElfFile elf, String function) {
         State state = readState(elf);
+        // by the name it was disabled with, or by where it is (disabled by name, enabled by address)
         Disabled found = state.disabled().stream().filter(d -> d.name().equals(function)).findFirst()
+                .or(() -> state.disabled().stream().filter(d -> sameFunction(elf, function, d)).findFirst())
                 .orElseThrow(() -> new YkrwException(function + " was not disabled by ykrw patch in " + elf.name()));
         byte[] base = original(elf, state);
         if ((base[(int) found.fileOffset()] & 0xFF) != RET) {
@@ -81,6 +83,14 @@ public final class ReturnPatcher {
         List<Disabled> rest = new ArrayList<>(state.disabled());
         rest.remove(found);
         return rest.isEmpty() ? base : withNote(elf, base, new State(state.length(), state.shoff(), state.shnum(), rest));
+    }
+
+    private static boolean sameFunction(ElfFile elf, String function, Disabled d) {
+        try {
+            return patchOffset(elf, function) == d.fileOffset();
+        } catch (YkrwException e) {
+            return false;
+        }
     }
 
     private static byte[] withNote(ElfFile elf, byte[] base, State state) {
@@ -97,7 +107,46 @@ public final class ReturnPatcher {
         return base;
     }
 
+    /**
+     * Disables and enables several functions in one go, in the order given (enables first, so that a
+     * function can be moved from one list to the other by one command).
+     *
+     * @param elf the input
+     * @param enable functions to restore (names or 0xADDRESS)
+     * @param disable functions to make return at once (names or 0xADDRESS)
+     * @return the resulting file
+     */
+    public static byte[] apply(ElfFile elf, List<String> enable, List<String> disable) {
+        ElfFile current = elf;
+        byte[] bytes = elf.data();
+        for (String f : enable) {
+            bytes = enable(current, f);
+            current = ElfFile.parse(bytes, elf.name());
+        }
+        for (String f : disable) {
+            bytes = disable(current, f);
+            current = ElfFile.parse(bytes, elf.name());
+        }
+        return bytes;
+    }
+
+    /** @return the address FUNCTION names when it is written as 0xHEX, else -1 */
+    private static long addressOf(String function) {
+        if (!function.startsWith("0x") && !function.startsWith("0X")) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(function.substring(2), 16);
+        } catch (NumberFormatException e) {
+            throw new YkrwException(function + " is neither a function name nor a hexadecimal address");
+        }
+    }
+
     private static long patchOffset(ElfFile elf, String function) {
+        long address = addressOf(function);
+        if (address >= 0) {
+            return patchOffsetAt(elf, function, address);
+        }
         ElfSymbol sym = null;
         for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
             for (ElfSymbol s : table) {
@@ -111,11 +160,16 @@ public final class ReturnPatcher {
             }
         }
         if (sym == null) {
-            throw new YkrwException("no function " + function + " defined in " + elf.name());
+            throw new YkrwException("no function " + function + " defined in " + elf.name()
+                    + " (a stripped binary: give its address, as `ykrw functions` lists it)");
         }
-        long offset = elf.fileOffset(sym.value());
-        if (offset < 0 || !elf.isExecutableAddress(sym.value())) {
-            throw new YkrwException(String.format("%s at 0x%x is not in executable code of %s", function, sym.value(),
+        return patchOffsetAt(elf, function, sym.value());
+    }
+
+    private static long patchOffsetAt(ElfFile elf, String function, long address) {
+        long offset = elf.fileOffset(address);
+        if (offset < 0 || !elf.isExecutableAddress(address)) {
+            throw new YkrwException(String.format("%s at 0x%x is not in executable code of %s", function, address,
                     elf.name()));
         }
         byte[] d = elf.data();

@@ -15,8 +15,14 @@ import org.ykrw.core.pass.PassContext;
  * @param tracer address of the program's own tracing function, or 0
  * @param mapId the map id (docs/FORMATS.md)
  * @param name run-file name prefix
+ * @param runFiles where and with which permissions run files are created
  */
-public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
+public record RuntimeConfig(int flags, long tracer, long mapId, String name, RunFiles runFiles) {
+    /** A config with the default run-file settings. */
+    public RuntimeConfig(int flags, long tracer, long mapId, String name) {
+        this(flags, tracer, mapId, name, RunFiles.DEFAULT);
+    }
+
     /** The run-file region is a .ykcov image mapped from a file. */
     public static final int RUN_FILE = 1;
     /** Record trace records into ykrw-trace.PID.bin. */
@@ -49,6 +55,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
     private static final int FLAGS = 80;
     private static final int NAME = 88;
     private static final int NAME_SIZE = 64;
+    private static final int RUN_MODE = 152;
+    private static final int RUN_DIR = 160;
 
     /**
      * @param blob the runtime
@@ -109,8 +117,15 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name) {
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < NAME_SIZE; i++) {
-            data.put(at + NAME + i, i < Math.min(n.length, NAME_SIZE - 1) ? n[i] : 0);
+        // A longer name is cut at a character boundary, so the file name stays valid UTF-8.
+        int keep = Math.min(n.length, NAME_SIZE - 1);
+        while (keep < n.length && keep > 0 && (n[keep] & 0xC0) == 0x80) {
+            keep--;
         }
+        for (int i = 0; i < NAME_SIZE; i++) {
+            data.put(at + NAME + i, i < keep ? n[i] : 0);
+        }
+        data.putInt(at + RUN_MODE, runFiles.mode());
+        data.put(at + RUN_DIR, runFiles.directoryField());
     }
 }

@@ -131,6 +131,13 @@ public final class BlockMap {
             }
         }
         this.probedBlocks = probed;
+        // A block has one probe at most, so probe numbers stay below the number of blocks (ykrw numbers
+        // them densely from 0). A larger one would size the table below: a map from elsewhere claiming
+        // probe 2^31-2 would need 16 GiB.
+        if (maxProbe >= blockCount(this.functions)) {
+            throw new IllegalArgumentException("probe " + maxProbe + " is beyond the map's " + blockCount(this.functions)
+                    + " blocks");
+        }
         this.byProbe = new MappedBlock[maxProbe + 1];
         for (MappedFunction f : this.functions) {
             for (MappedBlock b : f.blocks()) {
@@ -142,6 +149,14 @@ public final class BlockMap {
                 }
             }
         }
+    }
+
+    private static long blockCount(List<MappedFunction> functions) {
+        long n = 0;
+        for (MappedFunction f : functions) {
+            n += f.blocks().size();
+        }
+        return n;
     }
 
     /**

@@ -15,6 +15,7 @@ import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
 import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
+import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
@@ -81,7 +82,18 @@ public final class BlockMapReader {
             throw new MalformedRunFileException(where, String.format("offset 0x%x size 0x%x is outside the file",
                     s.offset(), s.size()));
         }
-        byte[] json = inflate(elf.data(), (int) s.offset(), (int) s.size(), where);
+        return fromSection(elf.data(), (int) s.offset(), (int) s.size(), where);
+    }
+
+    /**
+     * @param data bytes holding a {@code .ykrw.map} section's contents (zlib-compressed JSON)
+     * @param offset where the section starts in data
+     * @param length its size
+     * @param where name used in messages
+     * @return the map
+     */
+    static BlockMap fromSection(byte[] data, int offset, int length, String where) {
+        byte[] json = inflate(data, offset, length, where);
         return fromJson(new String(json, StandardCharsets.UTF_8), where);
     }
 
@@ -115,7 +127,14 @@ public final class BlockMapReader {
      * @return the map
      */
     public static BlockMap fromJson(String text, String where) {
-        return new Decoder(where).map(JsonReader.parse(text, where));
+        try {
+            return new Decoder(where).map(JsonReader.parse(text, where));
+        } catch (OutOfMemoryError e) {
+            // A map of a few hundred MiB (a section inflates to at most 256) may need more heap than the
+            // JVM has: all that was built is garbage once this unwinds, so this is a clean refusal.
+            throw new UnsupportedInputException(where + ": the block map is too large for this JVM's heap"
+                    + " (java -Xmx sets it)");
+        }
     }
 
     /** Turns the parsed JSON into the model, one check and one message per member. */
@@ -158,7 +177,7 @@ public final class BlockMapReader {
                     if (!(h instanceof String s)) {
                         throw bad("\"hooks\" holds a non-string");
                     }
-                    hooks.add(s);
+                    hooks.add(printable(s, "\"hooks\""));
                 }
             }
             try {
@@ -226,6 +245,17 @@ public final class BlockMapReader {
         private String string(Map<?, ?> m, String key, String what) {
             if (!(m.get(key) instanceof String s)) {
                 throw bad(what + " has no string \"" + key + "\"");
+            }
+            return printable(s, what + " \"" + key + "\"");
+        }
+
+        /**
+         * Names go into reports and onto terminals: a control character would start a new lcov record
+         * or an escape sequence, and no function or file name ykrw writes has one.
+         */
+        private String printable(String s, String what) {
+            if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
+                throw bad(what + " holds a control character");
             }
             return s;
         }

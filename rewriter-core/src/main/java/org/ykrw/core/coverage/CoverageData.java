@@ -60,14 +60,18 @@ public final class CoverageData {
             throw new IllegalArgumentException("no runs");
         }
         int width = runs.get(0).counterWidth();
-        long[] counts = new long[map.probeSlots()];
-        List<HookRecord> hooks = new ArrayList<>();
+        // Every run is checked first: the map's probe count is only as large as a run that matches it
+        // (a map of unknown origin can claim two billion probes, a matching run cannot without the bytes).
         for (CoverageRun run : runs) {
             run.checkMatches(map, mapName);
             if (run.counterWidth() != width) {
                 throw new MapMismatchException(run.file(), mapName, "counter width " + run.counterWidth() + " but "
                         + runs.get(0).file() + " has width " + width + " (coverage and count runs do not add up)");
             }
+        }
+        long[] counts = new long[map.probeSlots()];
+        List<HookRecord> hooks = new ArrayList<>();
+        for (CoverageRun run : runs) {
             for (int p = 0; p < counts.length; p++) {
                 long c = run.counter(p);
                 // Counts add (wrapping like the 64-bit counters themselves); run bytes only say "ran".

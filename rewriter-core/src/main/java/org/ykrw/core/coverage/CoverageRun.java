@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,6 +14,7 @@ import java.util.List;
 import org.ykrw.core.diag.InputFile;
 import org.ykrw.core.diag.MalformedRunFileException;
 import org.ykrw.core.diag.MapMismatchException;
+import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.diag.YkrwException;
 
 /**
@@ -144,6 +144,14 @@ public final class CoverageRun {
         if (n > Integer.MAX_VALUE - 8) {
             throw new MalformedRunFileException(name, n + " counters are more than ykrw handles");
         }
+        // A sparse file can claim a billion counters in a few blocks of disk: refuse what would not
+        // fit the heap (a long per counter, and the bytes read) rather than fail with OutOfMemoryError.
+        long needed = n * (8 + width);
+        long room = Runtime.getRuntime().maxMemory() / 2;
+        if (needed > room) {
+            throw new UnsupportedInputException(String.format("%s: %d counters need %d MiB, more than half of this JVM's"
+                    + " heap (%d MiB; java -Xmx sets it)", name, n, needed >> 20, Runtime.getRuntime().maxMemory() >> 20));
+        }
         // 2. The executable path: NUL-terminated inside the header's path field.
         int pathEnd = (int) Math.min(headerSize, HEADER_SIZE);
         int len = 0;
@@ -155,6 +163,12 @@ public final class CoverageRun {
         }
         byte[] pathBytes = new byte[len];
         h.get(PATH_OFFSET, pathBytes);
+        for (byte c : pathBytes) {
+            // The path goes into messages and reports: no escape sequences from a run of unknown origin.
+            if ((c & 0xFF) < 0x20 || c == 0x7F) {
+                throw new MalformedRunFileException(name, "executable path in the header holds a control character");
+            }
+        }
         // 3. The tables.
         try {
             long[] counters = new long[(int) n];

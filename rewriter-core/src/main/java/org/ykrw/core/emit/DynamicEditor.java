@@ -71,6 +71,8 @@ public final class DynamicEditor {
      * @param elf a dynamically linked executable or shared library
      * @throws UnsupportedInputException when it is statically linked or has no dynamic section
      */
+    private long[] placedTables;
+
     public DynamicEditor(ElfFile elf) {
         if (elf.segmentOfType(Segment.PT_DYNAMIC) == null || elf.isStatic()) {
             throw new UnsupportedInputException(elf.name()
@@ -140,6 +142,15 @@ public final class DynamicEditor {
     }
 
     /** @return true when nothing was asked for */
+    /**
+     * @return the link-time range [start, end) of the segment {@link #apply} added, which holds the new
+     *     .dynamic and everything ld.so reads through it; null before apply. Writable for ld.so
+     *     (DT_DEBUG), it is the input's RELRO data: the runtime makes it read-only at start-up.
+     */
+    public long[] placedTables() {
+        return placedTables == null ? null : placedTables.clone();
+    }
+
     public boolean isEmpty() {
         return needed.isEmpty() && imports.isEmpty() && exports.isEmpty() && init == null;
     }
@@ -298,6 +309,7 @@ public final class DynamicEditor {
         if (placed != base) {
             throw new IllegalStateException("dynamic tables placed elsewhere than laid out");
         }
+        placedTables = new long[] {base, base + bytes.length};
         image.redirectSegment(Segment.PT_DYNAMIC, base, (long) dynamicEntries * 16);
 
         // 5. Section headers follow the tables, so tools read what ld.so reads.

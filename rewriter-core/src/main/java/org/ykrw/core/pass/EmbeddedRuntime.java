@@ -22,6 +22,12 @@ import java.util.Map;
 public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
         String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer, String initSymbol) {
 
+    /**
+     * A data symbol of the runtime, two u64 (start, end, link-time): a range the rewriter asks the
+     * runtime to make read-only once it starts (after ld.so relocated everything).
+     */
+    public static final String READ_ONLY_AFTER_START = "ykrw_read_only_after_start";
+
     /** A runtime that executables start from their entry point only. */
     public EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
             String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer) {
