@@ -88,7 +88,7 @@ final class EntryJumps {
                     take(at, at + 2);
                     take(slot, slot + 5);
                     entries.put(f, new Entry(at, 2, slot, false));
-                                return null;
+                    return null;
                 }
             }
         }
