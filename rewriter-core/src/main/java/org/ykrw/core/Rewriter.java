@@ -35,7 +35,6 @@ import org.ykrw.core.meta.RelativeRelocations;
 import org.ykrw.core.meta.SymbolTableRewriter;
 import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.x86.Insn;
-import org.ykrw.core.x86.encode.CodeWriter;
 
 /**
  * The driver: read, lift, passes, layout, emit. Relocatable functions move to a new code
@@ -115,14 +114,31 @@ public final class Rewriter {
         Program program = CfgBuilder.lift(elf, options);  // marks its own phases
         List<FunctionPlacement> placements = new ArrayList<>();
         List<Function> moved = new ArrayList<>();
-        // where each moved function's entry jump goes, found while its entry block is at hand
-        long[] jumpAt = new long[program.functions().size()];
+        // where and how each moved function is entered from its old address (functions in address order)
+        EntryJumps entryJumps = new EntryJumps(elf, program);
         List<Section> pltSections = pltSections(elf);
-        for (Function f : program.functions()) {
-            String why = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
-            placements.add(new FunctionPlacement(f, why));
-            if (why == null) {
-                jumpAt[moved.size()] = trampolineAddress(f);
+        String[] why = new String[program.functions().size()];
+        for (int i = 0; i < why.length; i++) {
+            Function f = program.functions().get(i);
+            why[i] = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
+            if (why[i] == null) {
+                why[i] = entryJumps.plan(f, false);
+            }
+        }
+        for (int i = 0; i < why.length; i++) {
+            if (EntryJumps.NO_SLOT.equals(why[i])) {
+                why[i] = entryJumps.plan(program.functions().get(i), true);  // a slot in moved functions' old code
+            }
+        }
+        for (int i = 0; i < why.length; i++) {
+            if (EntryJumps.SHORTER_THAN_SHORT_JUMP.equals(why[i])) {
+                why[i] = entryJumps.planPunned(program.functions().get(i));  // one byte: E9Patch's punning
+            }
+        }
+        for (int i = 0; i < why.length; i++) {
+            Function f = program.functions().get(i);
+            placements.add(new FunctionPlacement(f, why[i]));
+            if (why[i] == null) {
                 moved.add(f);
             }
         }
@@ -180,16 +196,15 @@ public final class Rewriter {
         PhaseTimer.mark("symbols");
         StrictFill.Plan strict = null;
         if (rewriteOptions.strict()) {
-            strict = StrictFill.plan(program, moved, jumpAt, layout, keptTargets);
+            strict = StrictFill.plan(program, moved, entryBytes(moved, entryJumps), layout, keptTargets);
             fill(elf, image, strict);
             PhaseTimer.mark("strict fill");
             // so that `ykrw where` maps an address of the new code back to the input's
             image.addUnloadedSection(AddressMap.SECTION, AddressMap.encode(layout.instructionMap(), layout.functions()));
             PhaseTimer.mark("address map");
         }
-        for (int i = 0; i < moved.size(); i++) {
-            long at = jumpAt[i];
-            image.patch(at, CodeWriter.at(at, 5).jmp(layout.newAddressOfFunction(moved.get(i).entryAddress())).toByteArray());
+        for (Function f : moved) {
+            entryJumps.write(image, f, layout.newAddressOfFunction(f.entryAddress()));
         }
         if (runtime == null || fromInit) {
             image.setEntry(programEntryAfterRewrite(elf, layout));
@@ -224,6 +239,23 @@ public final class Rewriter {
             java.util.Arrays.fill(traps, (byte) 0xCC);
             image.patch(r[0], traps);
         }
+    }
+
+    /**
+     * @return the old-code bytes the entry jumps use, which a strict fill must keep: from each moved
+     *     function's entry (its endbr64 included) to the end of its jump, and the slot a short jump goes
+     *     through (a slot may lie in another moved function's old code)
+     */
+    private static List<long[]> entryBytes(List<Function> moved, EntryJumps entryJumps) {
+        List<long[]> out = new ArrayList<>();
+        for (Function f : moved) {
+            List<long[]> ranges = entryJumps.keptRanges(f);
+            for (int i = 0; i < ranges.size(); i++) {
+                long[] r = ranges.get(i);
+                out.add(i == 0 ? new long[] {Math.min(f.entryAddress(), r[0]), r[1]} : r);
+            }
+        }
+        return out;
     }
 
     private static long programEntryAfterRewrite(ElfFile elf, CodeLayout layout) {
@@ -418,20 +450,11 @@ public final class Rewriter {
                 || program.blockAt(f.entryAddress()).function() != f) {
             return "no entry block";
         }
-        long at = trampolineAddress(f);
-        Block entry = f.entryBlock();
-        if (entry.endAddress() < at + 5) {
-            return "entry block shorter than the jump to the new code";
-        }
-        if (program.nextBlockStart(f.entryAddress()) < at + 5 || program.nextFunctionEntry(f.entryAddress()) < at + 5) {
-            return "a block starts inside the bytes the entry jump overwrites";
-        }
-        // no block starts inside those bytes, so the block holding the first holds them all
         Block owner = program.blockContaining(f.entryAddress());
         if (owner != null && owner.function() != f) {
             return "the entry jump would overwrite another function's code";
         }
-        return null;
+        return null;  // whether and how its entry can be written: EntryJumps
     }
 
     /** @return where the entry jump goes: after endbr64 (CET wants it first at indirect-branch targets) */

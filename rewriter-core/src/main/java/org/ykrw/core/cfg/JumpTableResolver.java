@@ -90,13 +90,18 @@ final class JumpTableResolver {
         int n = 0;
         for (int i = 0; i < count; i++) {
             long target = entry(shape, i);
-            if (target == fn.rangeEnd && !isOtherFunctionCode(target) && !widthBound) {
+            if (target == fn.rangeEnd && !isOtherFunctionCode(target) && (!widthBound || !offsetFolded)) {
                 // clang's unreachable default: the slot points just past the function's last
                 // instruction, where no code of it is. No execution takes it; the slot stays as it is.
-                // (Only in a table whose size a compare gives: in one bounded by the index's width,
-                // holes would hide where the table ends.)
+                // In a table bounded by the index's width the holes may run on past the table's end:
+                // reading goes on to the first slot that is neither a hole nor code of the function,
+                // and the holes before it are cut off below (lua's `switch (o->tt)` on a tag byte less
+                // 5: `add edx, -5` and no compare, slots 4 and 6.. holes, slot 5 a case).
                 targets[n++] = JumpTable.HOLE;
                 continue;
+            }
+            if (widthBound && splitsLiftedInsn(target)) {
+                break;  // no table sends control into the middle of an instruction: past the table's end
             }
             // A relative table read up to its index's width must stay inside its function: past its
             // real end lie the next tables, whose offsets, added to this table's base, land in the
@@ -132,6 +137,12 @@ final class JumpTableResolver {
         }
         return new JumpTable(shape.kind, shape.table, shape.entrySize, shape.base, List.copyOf(boxed),
                 jump.address(), null, widthBound);
+    }
+
+    /** @return whether {@code target} lies inside, not at the start of, an instruction lifted so far */
+    private boolean splitsLiftedInsn(long target) {
+        Insn below = fn.insns.get(target) != null ? null : fn.insns.below(target);
+        return below != null && below.end() > target;
     }
 
     /** @return the code address slot {@code i} of the table holds, or -1 when it cannot be read */
@@ -556,8 +567,10 @@ final class JumpTableResolver {
                 // A byte index has at most 256 values; a compare on the narrow register may say fewer.
                 // A 16-bit index (perl's op types: `cmp ax, 0x43; ja; movzx edx, ax`) needs that compare.
                 int width = src.size() == 1 ? 256 : 65536;
+                // A byte or word loaded from a slot, a global or an object field the guard compared
+                // (`cmp byte [rdi], 7; ja; movzx eax, byte [rdi]`) is bounded by that compare too.
                 String from = location(src, p);
-                if (from != null && src.kind() == Operand.Kind.REG) {
+                if (from != null) {
                     Set<String> next = new HashSet<>(aliases);
                     next.remove(written);
                     next.add(from);

@@ -83,24 +83,24 @@ public final class StrictFill {
      *
      * @param program the lifted program
      * @param moved the functions that move
-     * @param entryJumps for each moved function, in the order of {@code moved}, where its entry jump starts
+     * @param entryBytes old-code ranges the entry jumps occupy (the endbr64 before a jump, the jump, the
+     *     slot a short jump goes through): never filled
      * @param layout the new code's layout
      * @param keptTableTargets old block addresses that jump-table slots still send control to
      * @return the fill and what is kept
      */
-    public static Plan plan(Program program, List<Function> moved, long[] entryJumps, CodeLayout layout,
+    public static Plan plan(Program program, List<Function> moved, List<long[]> entryBytes, CodeLayout layout,
             Collection<Long> keptTableTargets) {
-        return new StrictFill(program, moved, layout).plan(moved, entryJumps, keptTableTargets);
+        return new StrictFill(program, moved, layout).plan(moved, entryBytes, keptTableTargets);
     }
 
-    private Plan plan(List<Function> order, long[] entryJumps, Collection<Long> keptTableTargets) {
+    private Plan plan(List<Function> order, List<long[]> entryBytes, Collection<Long> keptTableTargets) {
         List<long[]> candidate = new ArrayList<>();
         List<long[]> protect = new ArrayList<>();
         ArrayDeque<Long> work = new ArrayDeque<>(keptTableTargets);
         long[] dataRefs = dataReferences();
         for (int i = 0; i < order.size(); i++) {
             Function f = order.get(i);
-            long jumpEnd = entryJumps[i] + 5;
             List<long[]> blocks = new ArrayList<>();
             for (Block b : f.blocks()) {
                 blocks.add(new long[] {b.address(), b.endAddress()});
@@ -110,8 +110,8 @@ public final class StrictFill {
                 // only an FDE says where a function ends: without one, its blocks may lie around other code
                 candidate.addAll(unreferencedGaps(f, merge(blocks), dataRefs));
             }
-            protect.add(new long[] {f.entryAddress(), jumpEnd});
         }
+        protect.addAll(entryBytes);
         for (Function f : program.functions()) {
             boolean isMoved = moved.contains(f);
             for (Block b : f.blocks()) {
