@@ -29,7 +29,9 @@ public final class CetProperties {
      */
     public static String dropClaims(ElfFile elf, ElfImageBuilder image) {
         Segment note = elf.segmentOfType(Segment.PT_GNU_PROPERTY);
-        if (note == null || note.filesz() < 16 || note.filesz() > 4096) {
+        // a damaged header may point the property segment anywhere: only a note ld.so could read counts
+        if (note == null || note.filesz() < 16 || note.filesz() > 4096 || elf.fileOffset(note.vaddr()) < 0
+                || elf.fileOffset(note.vaddr() + note.filesz() - 1) != elf.fileOffset(note.vaddr()) + note.filesz() - 1) {
             return null;
         }
         byte[] bytes = elf.bytesAt(note.vaddr(), (int) note.filesz());
