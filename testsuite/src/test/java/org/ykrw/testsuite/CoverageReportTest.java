@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMapReader;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.coverage.BlockMapReader;
 import org.ykrw.core.testutil.RunFiles;
 import org.ykrw.core.testutil.Tools;
 

@@ -1,12 +1,13 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.coverage.BlockMap.MappedFunction;
-import org.ykrw.core.coverage.CoverageData.FunctionCoverage;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap.MappedFunction;
+import org.ykrw.coverage.CoverageData.FunctionCoverage;
 import org.ykrw.core.meta.LineTable;
 import org.ykrw.core.meta.LineTable.Row;
 

@@ -1,4 +1,4 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Segment;

@@ -1,9 +1,10 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import java.util.List;
 import java.util.function.Function;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.coverage.CoverageData.FunctionCoverage;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.coverage.CoverageData.FunctionCoverage;
 
 /**
  * Writes coverage as one self-contained HTML page (inline CSS and script, nothing fetched, so it can

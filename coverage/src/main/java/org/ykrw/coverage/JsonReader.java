@@ -1,4 +1,4 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

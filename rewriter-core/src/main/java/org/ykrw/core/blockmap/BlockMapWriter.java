@@ -1,10 +1,10 @@
-package org.ykrw.core.coverage;
+package org.ykrw.core.blockmap;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.Deflater;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.coverage.BlockMap.MappedFunction;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap.MappedFunction;
 import org.ykrw.core.report.Json;
 
 /**

@@ -1,4 +1,4 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +12,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.meta.LineTable;
 import org.ykrw.core.meta.LineTableReader;
 import org.ykrw.core.testutil.Tools;

@@ -1,8 +1,9 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.decode.CapstoneDecoder;

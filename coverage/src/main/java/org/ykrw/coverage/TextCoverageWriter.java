@@ -1,11 +1,12 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.coverage.BlockMap.MappedFunction;
-import org.ykrw.core.coverage.CoverageData.FunctionCoverage;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap.MappedFunction;
+import org.ykrw.coverage.CoverageData.FunctionCoverage;
 
 /**
  * The plain-text coverage report: totals, every probed function sorted by coverage, and (for count

@@ -1,4 +1,4 @@
-package org.ykrw.core.coverage;
+package org.ykrw.coverage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 
 /**
  * drcov output read back by a parser written here from the format description (NOTES section 3),

@@ -1,4 +1,4 @@
-package org.ykrw.core.coverage;
+package org.ykrw.core.blockmap;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
