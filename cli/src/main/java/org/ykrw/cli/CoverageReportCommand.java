@@ -110,7 +110,7 @@ final class CoverageReportCommand implements Callable<Integer> {
         if (in.binary() == null) {
             return HtmlCoverageWriter.write(data, null, in.map().input());
         }
-        try (BlockDisassembler d = new BlockDisassembler(in.binary())) {
+        try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
             return HtmlCoverageWriter.write(data, d::lines, in.map().input());
         }
     }

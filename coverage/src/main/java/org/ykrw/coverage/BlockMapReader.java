@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.DataFormatException;
@@ -219,7 +220,16 @@ public final class BlockMapReader {
                 previous = a;
                 blocks.add(new MappedBlock(position, j, a, (int) (long) size, (int) (long) probe));
             }
-            return new MappedFunction(position, name, address, end, blocks);
+            byte[] entry = new byte[0];
+            if (f.get("entry") != null) {
+                if (!(f.get("entry") instanceof String hex) || hex.length() > 2 * MappedFunction.ENTRY_CODE_BYTES
+                        || !hex.matches("([0-9a-fA-F]{2})*")) {
+                    throw bad(what + " (" + name + ") has an \"entry\" that is not up to "
+                            + MappedFunction.ENTRY_CODE_BYTES + " bytes in hex");
+                }
+                entry = HexFormat.of().parseHex(hex);
+            }
+            return new MappedFunction(position, name, address, end, blocks, entry);
         }
 
         private Map<?, ?> object(Object o, String what) {

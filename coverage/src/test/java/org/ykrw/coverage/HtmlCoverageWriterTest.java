@@ -41,7 +41,7 @@ class HtmlCoverageWriterTest {
         }
         CoverageData data = CoverageData.of(fx.map(), counts, true);
         String html;
-        try (BlockDisassembler d = new BlockDisassembler(fx.elf())) {
+        try (BlockDisassembler d = new BlockDisassembler(fx.elf(), fx.map())) {
             html = HtmlCoverageWriter.write(data, d::lines, "branches <test>");
         }
         assertFalse(html.contains("http://") || html.contains("https://"), "self-contained: no URLs");

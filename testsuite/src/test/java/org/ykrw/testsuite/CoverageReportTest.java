@@ -191,6 +191,29 @@ class CoverageReportTest {
         assertTrue(head.contains(" 0, 0x0000000000400000, "), "non-PIE module base");
     }
 
+    /**
+     * Issue 16: the HTML report read from the instrumented file shows the program's own instructions
+     * for every block, the entry blocks of moved functions included (where the file now has a jump to
+     * the moved code), i.e. exactly what the report decoded from the original shows.
+     */
+    @Test
+    void htmlShowsTheOriginalInstructionsAtEveryEntry() throws IOException {
+        Path run = run("html-entry", "banana", "5");
+        Path fromInstrumented = dir.resolve("entry-instrumented.html");
+        Path fromOriginal = dir.resolve("entry-original.html");
+        ok("coverage", "report", run.toString(), "--binary", instrumented.toString(), "--format", "html",
+                "-o", fromInstrumented.toString());
+        ok("coverage", "report", run.toString(), "--map", mapJson.toString(), "--binary", binary.toString(),
+                "--format", "html", "-o", fromOriginal.toString());
+        String page = Files.readString(fromInstrumented);
+        // main's first instruction as objdump decodes it from the original: push rbp at -O0
+        String mainAt = Long.toHexString(map.functions().stream().filter(f -> f.name().equals("main"))
+                .findFirst().orElseThrow().address());
+        assertTrue(page.contains(mainAt + ": push rbp") || page.contains(mainAt + ": endbr64"),
+                "main's entry as the program has it");
+        assertEquals(Files.readString(fromOriginal), page, "the same code from the instrumented file as from the original");
+    }
+
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
         // The run records the instrumented executable, which carries its map in .ykrw.map.

@@ -1,11 +1,14 @@
 package org.ykrw.core.blockmap;
 
+import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.ToIntFunction;
 import org.ykrw.core.ir.Block;
@@ -60,11 +63,47 @@ public final class BlockMap {
      * @param address entry address
      * @param end address just past its last instruction
      * @param blocks its blocks in address order
+     * @param entryCode the input's first bytes at {@code address} (at most {@link #ENTRY_CODE_BYTES}),
+     *     or empty when not known: the rewriter overwrites them with a jump to the moved code, so
+     *     reports that show code take them from here rather than from the instrumented file
      */
-    public record MappedFunction(int index, String name, long address, long end, List<MappedBlock> blocks) {
-        /** @param blocks copied */
+    public record MappedFunction(int index, String name, long address, long end, List<MappedBlock> blocks,
+            byte[] entryCode) {
+        /** How many entry bytes a map keeps: endbr64 (4) and the entry jump (5) with room to spare. */
+        public static final int ENTRY_CODE_BYTES = 16;
+
+        /** @param blocks copied; @param entryCode copied */
         public MappedFunction {
             blocks = List.copyOf(blocks);
+            entryCode = entryCode.clone();
+        }
+
+        /** A function whose entry bytes are not known (a map written before they were recorded). */
+        public MappedFunction(int index, String name, long address, long end, List<MappedBlock> blocks) {
+            this(index, name, address, end, blocks, new byte[0]);
+        }
+
+        /** @return a copy of the recorded entry bytes */
+        @Override
+        public byte[] entryCode() {
+            return entryCode.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof MappedFunction f && index == f.index && address == f.address && end == f.end
+                    && name.equals(f.name) && blocks.equals(f.blocks) && Arrays.equals(entryCode, f.entryCode);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(index, name, address, end, blocks, Arrays.hashCode(entryCode));
+        }
+
+        @Override
+        public String toString() {
+            return "MappedFunction[" + index + ", " + name + ", " + Long.toHexString(address) + "-"
+                    + Long.toHexString(end) + ", " + blocks.size() + " blocks]";
         }
 
         /** @return number of blocks with a probe */
@@ -178,9 +217,25 @@ public final class BlockMap {
             for (Block b : f.blocks()) {
                 blocks.add(new MappedBlock(f.index(), b.index(), b.address(), b.size(), probeOf.applyAsInt(b)));
             }
-            fns.add(new MappedFunction(f.index(), f.name(), f.entryAddress(), f.endAddress(), blocks));
+            fns.add(new MappedFunction(f.index(), f.name(), f.entryAddress(), f.endAddress(), blocks, entryCode(f)));
         }
         return new BlockMap(input, mapId, pass, fns, hooks);
+    }
+
+    /** @return the first bytes of f's entry block as the input has them (whole instructions, then cut) */
+    private static byte[] entryCode(Function f) {
+        Block entry = f.blocks().isEmpty() ? null : f.entryBlock();
+        if (entry == null || entry.address() != f.entryAddress()) {
+            return new byte[0];
+        }
+        ByteArrayOutputStream code = new ByteArrayOutputStream(MappedFunction.ENTRY_CODE_BYTES + 15);
+        for (var insn : entry.instructions()) {
+            if (code.size() >= MappedFunction.ENTRY_CODE_BYTES) {
+                break;
+            }
+            code.writeBytes(insn.bytes());
+        }
+        return Arrays.copyOf(code.toByteArray(), Math.min(code.size(), MappedFunction.ENTRY_CODE_BYTES));
     }
 
     /**

@@ -2,6 +2,7 @@ package org.ykrw.core.blockmap;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.zip.Deflater;
 import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.blockmap.BlockMap.MappedFunction;
@@ -29,8 +30,12 @@ public final class BlockMapWriter {
         String sep = "\n  ";
         for (MappedFunction f : map.functions()) {
             b.append(sep).append("{\"index\": ").append(f.index()).append(", \"name\": ").append(Json.quote(f.name()))
-                    .append(", \"address\": ").append(f.address()).append(", \"end\": ").append(f.end())
-                    .append(", \"blocks\": [");
+                    .append(", \"address\": ").append(f.address()).append(", \"end\": ").append(f.end());
+            byte[] entry = f.entryCode();
+            if (entry.length > 0) {
+                b.append(", \"entry\": \"").append(HexFormat.of().formatHex(entry)).append('"');
+            }
+            b.append(", \"blocks\": [");
             String bsep = "";
             for (MappedBlock bl : f.blocks()) {
                 b.append(bsep).append('[').append(bl.address()).append(", ").append(bl.size()).append(", ")
