@@ -91,10 +91,11 @@ final class CoverageReportCommand implements Callable<Integer> {
         if (in.binary() == null) {
             throw new YkrwException("drcov needs the binary's load addresses: give --binary BIN");
         }
-        // Tools match the module by file name against the binary users load: the original input.
-        String path = binary != null ? binary.toAbsolutePath().toString() : run.executable();
-        Path named = Path.of(path).resolveSibling(in.map().input());
-        return DrcovModule.of(in.binary(), named.toString(), run.loadBias());
+        // The file whose addresses the run recorded, as given or as the runtime recorded it: Lighthouse
+        // and bncov open or match that file. (Joining its directory with the original input's name
+        // named nothing when the instrumented copy has another name.)
+        String path = binary != null ? binary.toAbsolutePath().normalize().toString() : run.executable();
+        return DrcovModule.of(in.binary(), path, run.loadBias());
     }
 
     private static LineTable lines(RunInputs in) {

@@ -214,6 +214,32 @@ class CoverageReportTest {
         assertEquals(Files.readString(fromOriginal), page, "the same code from the instrumented file as from the original");
     }
 
+    /** @return the path column of a drcov file's one module */
+    private static String drcovModulePath(Path drcov) throws IOException {
+        String text = new String(Files.readAllBytes(drcov), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String row = text.lines().dropWhile(l -> !l.startsWith("Columns:")).skip(1).findFirst().orElseThrow();
+        return row.split(", ", 5)[4];
+    }
+
+    /**
+     * Issue 16: drcov names the file the run's addresses belong to, which exists, whatever the
+     * instrumented copy is called: the recorded executable, or {@code --binary} as given.
+     */
+    @Test
+    void drcovNamesTheFileThatRan() throws IOException {
+        Path run = run("drcov-module", "banana", "5");
+        Path recorded = dir.resolve("recorded.drcov");
+        ok("coverage", "report", run.toString(), "--format", "drcov", "-o", recorded.toString());
+        assertEquals(instrumented.toAbsolutePath().toString(), drcovModulePath(recorded));
+
+        Path given = dir.resolve("given.drcov");
+        ok("coverage", "report", run.toString(), "--map", mapJson.toString(), "--binary", binary.toString(),
+                "--format", "drcov", "-o", given.toString());
+        String path = drcovModulePath(given);
+        assertEquals(binary.toAbsolutePath().toString(), path);
+        assertTrue(Files.isRegularFile(Path.of(path)), path);
+    }
+
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
         // The run records the instrumented executable, which carries its map in .ykrw.map.
