@@ -13,6 +13,7 @@ import org.ykrw.coverage.DrcovModule;
 import org.ykrw.coverage.DrcovWriter;
 import org.ykrw.coverage.HtmlCoverageWriter;
 import org.ykrw.coverage.LcovWriter;
+import org.ykrw.coverage.StartupCode;
 import org.ykrw.coverage.TextCoverageWriter;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.meta.LineTable;
@@ -51,6 +52,10 @@ final class CoverageReportCommand implements Callable<Integer> {
             description = "Hottest blocks listed by the text report of a count run (default: 20).")
     int hottest;
 
+    @Option(names = "--include-startup", description = "Count the C start-up code (_start, _init, _fini, frame_dummy,"
+            + " the tm_clones functions, __do_global_dtors_aux) in summaries; like gcov, they are left out by default.")
+    boolean includeStartup;
+
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Write to OUT instead of stdout.")
     Path output;
 
@@ -72,6 +77,9 @@ final class CoverageReportCommand implements Callable<Integer> {
         // 2. The map and binary, then the merged counts (each run checked against the map).
         RunInputs in = RunInputs.locate(map, binary, first.executable(), first.mapId(), first.file());
         CoverageData data = CoverageData.merge(in.map(), in.mapName(), read);
+        if (!includeStartup) {
+            data = data.excluding(StartupCode.of(in.map(), in.binary()));
+        }
         // 3. The report.
         byte[] out = switch (format) {
             case text -> utf8(TextCoverageWriter.write(data, hottest));

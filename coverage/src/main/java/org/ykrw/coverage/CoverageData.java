@@ -3,6 +3,7 @@ package org.ykrw.coverage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.blockmap.BlockMap.MappedFunction;
@@ -36,15 +37,37 @@ public final class CoverageData {
     private final boolean hasCounts;
     private final List<CoverageRun> runs;
     private final List<HookRecord> hooks;
+    /** Functions left out of summaries (start-up code, by default), by index. */
+    private final Set<Integer> excluded;
 
     private CoverageData(BlockMap map, String mapName, long[] counts, boolean hasCounts, List<CoverageRun> runs,
-            List<HookRecord> hooks) {
+            List<HookRecord> hooks, Set<Integer> excluded) {
         this.map = map;
         this.mapName = mapName;
         this.counts = counts;
         this.hasCounts = hasCounts;
         this.runs = List.copyOf(runs);
         this.hooks = List.copyOf(hooks);
+        this.excluded = Set.copyOf(excluded);
+    }
+
+    /**
+     * @param functionIndexes functions to leave out of summaries and listings (their blocks still
+     *     count in {@link #count} and {@link #isCovered}, which drcov writes)
+     * @return this coverage without them
+     */
+    public CoverageData excluding(Set<Integer> functionIndexes) {
+        return new CoverageData(map, mapName, counts, hasCounts, runs, hooks, functionIndexes);
+    }
+
+    /** @return functions left out of summaries, by index */
+    public Set<Integer> excluded() {
+        return excluded;
+    }
+
+    /** @return true when the function counts in summaries */
+    public boolean isSummarized(MappedFunction f) {
+        return !excluded.contains(f.index());
     }
 
     /**
@@ -89,7 +112,7 @@ public final class CoverageData {
                 }
             }
         }
-        return new CoverageData(map, mapName, counts, width == 8, runs, hooks);
+        return new CoverageData(map, mapName, counts, width == 8, runs, hooks, Set.of());
     }
 
     /**
@@ -104,7 +127,7 @@ public final class CoverageData {
         if (counts.length < map.probeSlots()) {
             throw new IllegalArgumentException(counts.length + " counts for " + map.probeSlots() + " probes");
         }
-        return new CoverageData(map, map.input(), counts.clone(), hasCounts, List.of(), List.of());
+        return new CoverageData(map, map.input(), counts.clone(), hasCounts, List.of(), List.of(), Set.of());
     }
 
     /** @return the block map */
@@ -161,10 +184,13 @@ public final class CoverageData {
         return new FunctionCoverage(f, probed, covered, entry);
     }
 
-    /** @return coverage of every function that has at least one probe, in index order */
+    /** @return coverage of every summarized function that has at least one probe, in index order */
     public List<FunctionCoverage> functions() {
         List<FunctionCoverage> out = new ArrayList<>();
         for (MappedFunction f : map.functions()) {
+            if (!isSummarized(f)) {
+                continue;
+            }
             FunctionCoverage c = of(f);
             if (c.probedBlocks() > 0) {
                 out.add(c);
@@ -173,10 +199,24 @@ public final class CoverageData {
         return out;
     }
 
-    /** @return number of probed blocks that ran */
+    /** @return number of probed blocks of summarized functions */
+    public int probedBlocks() {
+        int n = 0;
+        for (MappedFunction f : map.functions()) {
+            if (isSummarized(f)) {
+                n += f.probedBlocks();
+            }
+        }
+        return n;
+    }
+
+    /** @return number of probed blocks of summarized functions that ran */
     public int coveredBlocks() {
         int n = 0;
         for (MappedFunction f : map.functions()) {
+            if (!isSummarized(f)) {
+                continue;
+            }
             for (MappedBlock b : f.blocks()) {
                 if (isCovered(b)) {
                     n++;
@@ -193,6 +233,9 @@ public final class CoverageData {
     public List<MappedBlock> hottest(int limit) {
         List<MappedBlock> covered = new ArrayList<>();
         for (MappedFunction f : map.functions()) {
+            if (!isSummarized(f)) {
+                continue;
+            }
             for (MappedBlock b : f.blocks()) {
                 if (isCovered(b)) {
                     covered.add(b);

@@ -85,8 +85,11 @@ public final class HtmlCoverageWriter {
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>ykrw coverage: ")
                 .append(esc(title)).append("</title>\n<style>\n").append(STYLE).append("</style></head>\n<body>\n");
         b.append("<h1>Coverage of ").append(esc(title)).append("</h1>\n<table class=\"summary\">\n");
-        row(b, "blocks covered", covered + " of " + map.probedBlocks() + " (" + percent(covered, map.probedBlocks()) + ")");
+        row(b, "blocks covered", covered + " of " + data.probedBlocks() + " (" + percent(covered, data.probedBlocks()) + ")");
         row(b, "functions entered", entered + " of " + fns.size() + " (" + percent(entered, fns.size()) + ")");
+        if (!data.excluded().isEmpty()) {
+            row(b, "not counted", data.excluded().size() + " start-up function(s), as gcov (--include-startup counts them)");
+        }
         row(b, "runs", data.runs().isEmpty() ? "synthetic counts" : Integer.toString(data.runs().size()));
         row(b, "pass", map.pass() + (data.hasCounts() ? " (execution counts)" : " (run / not run)"));
         row(b, "map", map.input() + " " + BlockMap.mapIdHex(map.mapId()));

@@ -109,6 +109,10 @@ public final class LcovWriter {
         SourceFile sf = new SourceFile();
         int line = 0;
         for (MappedFunction f : data.map().functions()) {
+            if (!data.isSummarized(f)) {
+                line += f.blocks().size();  // lines keep standing for the same blocks
+                continue;
+            }
             int first = -1;
             for (MappedBlock b : f.blocks()) {
                 line++;

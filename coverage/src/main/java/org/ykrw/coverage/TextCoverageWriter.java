@@ -30,10 +30,14 @@ public final class TextCoverageWriter {
         List<FunctionCoverage> fns = data.functions();
         long entered = fns.stream().filter(f -> f.coveredBlocks() > 0).count();
         int covered = data.coveredBlocks();
-        int probed = map.probedBlocks();
+        int probed = data.probedBlocks();
         b.append(String.format("functions %8d of %8d entered  %s%n", entered, fns.size(), percent(entered, fns.size())));
         b.append(String.format("blocks    %8d of %8d covered  %s%n", covered, probed, percent(covered, probed)));
-        int unprobed = map.blocks().size() - probed;
+        if (!data.excluded().isEmpty()) {
+            b.append(String.format("(%d start-up function(s) not counted, as gcov does not: --include-startup"
+                    + " counts them)%n", data.excluded().size()));
+        }
+        int unprobed = map.blocks().size() - map.probedBlocks();
         if (unprobed > 0) {
             b.append(String.format("(%d block(s) of the map have no probe: their functions stayed in place or were"
                     + " filtered out)%n", unprobed));
