@@ -1,9 +1,12 @@
 package org.ykrw.cli;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ykrw.coverage.BlockDisassembler;
 import org.ykrw.core.blockmap.BlockMap;
@@ -84,7 +87,7 @@ final class CoverageReportCommand implements Callable<Integer> {
         byte[] out = switch (format) {
             case text -> utf8(TextCoverageWriter.write(data, hottest));
             case drcov -> DrcovWriter.write(data, module(in, first));
-            case lcov -> utf8(LcovWriter.write(data, lines(in), testName(in.map())));
+            case lcov -> utf8(lcov(in, data));
             case html -> utf8(html(in, data));
         };
         ReportOutput.write(output, out);
@@ -104,6 +107,38 @@ final class CoverageReportCommand implements Callable<Integer> {
         // named nothing when the instrumented copy has another name.)
         String path = binary != null ? binary.toAbsolutePath().normalize().toString() : run.executable();
         return DrcovModule.of(in.binary(), path, run.loadBias());
+    }
+
+    /**
+     * The tracefile, and without DWARF lines its pseudo-sources: beside {@code -o FILE} in
+     * {@code FILE.src/}, or for standard output in {@code ./INPUT.lcov-src/} (said on stderr, since
+     * nothing asked for files there).
+     */
+    private String lcov(RunInputs in, CoverageData data) {
+        Path dir = output != null ? Path.of(output + ".src") : Path.of(in.map().input() + ".lcov-src");
+        LcovWriter.Report report;
+        if (in.binary() == null) {
+            report = LcovWriter.write(data, null, testName(in.map()), dir, null);
+        } else {
+            try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
+                report = LcovWriter.write(data, lines(in), testName(in.map()), dir, d::lines);
+            }
+        }
+        if (!report.sources().isEmpty()) {
+            try {
+                Files.createDirectories(dir);
+                for (Map.Entry<Path, String> e : report.sources().entrySet()) {
+                    Files.writeString(e.getKey(), e.getValue());
+                }
+            } catch (IOException e) {
+                throw new YkrwException("cannot write the lcov pseudo-sources in " + dir + ": " + e.getMessage());
+            }
+            if (output == null) {
+                System.err.println("ykrw: no DWARF line table: the records name pseudo-sources (one per function)"
+                        + " written in " + dir.toAbsolutePath().normalize());
+            }
+        }
+        return report.info();
     }
 
     private static LineTable lines(RunInputs in) {

@@ -1,6 +1,7 @@
 package org.ykrw.coverage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ class LcovWriterTest {
 
     @Test
     void linesAndFunctionsOfTheSource() {
-        String info = LcovWriter.write(coverage(), lines, "t");
+        String info = LcovWriter.write(coverage(), lines, "t", dir.resolve("unused"), null).info();
         assertEquals(List.of(Fixture.SOURCE.toString()), records(info, "SF:"));
         assertEquals(Set.of("6,classify", "14,sum_to", "21,never_called", "25,main"), new TreeSet<>(records(info, "FN:")));
         assertEquals(Set.of("1,classify", "0,sum_to", "0,never_called", "1,main"), new TreeSet<>(records(info, "FNDA:")));
@@ -78,7 +79,7 @@ class LcovWriterTest {
     @Test
     void genhtmlAcceptsIt() throws Exception {
         Path info = dir.resolve("cov.info");
-        Files.writeString(info, LcovWriter.write(coverage(), lines, "branches"));
+        Files.writeString(info, LcovWriter.write(coverage(), lines, "branches", dir.resolve("unused"), null).info());
         Path out = dir.resolve("html");
         Tools.Result r = Tools.run(List.of("genhtml", "-q", "-o", out.toString(), info.toString()), 120);
         assertEquals(0, r.exit(), r.stdout() + r.stderr());
@@ -89,16 +90,50 @@ class LcovWriterTest {
         assertTrue(summary.contains("functions..: 50.0% (2 of 4 functions)"), summary);
     }
 
+    /**
+     * Issue 16: without DWARF lines the records name one pseudo-source per function (absolute paths
+     * in the directory given), which genhtml renders as they are, run from that directory or any other.
+     */
     @Test
-    void blockLevelWithoutDebugLines() throws Exception {
-        String info = LcovWriter.write(coverage(), null, "t");
-        assertEquals(List.of(fx.map().input()), records(info, "SF:"));
+    void blockLevelWithoutDebugLinesNamesPseudoSourcesGenhtmlReads() throws Exception {
+        Path srcDir = dir.resolve("blocks.info.src");
+        LcovWriter.Report report;
+        try (BlockDisassembler d = new BlockDisassembler(fx.elf(), fx.map())) {
+            report = LcovWriter.write(coverage(), null, "t", srcDir, d::lines);
+        }
+        String info = report.info();
+        List<String> sf = records(info, "SF:");
+        assertEquals(coverage().functions().size(), sf.size(), "one source per probed function");
+        assertEquals(sf.stream().sorted().toList(), report.sources().keySet().stream().map(Path::toString).toList());
+        for (String f : sf) {
+            assertTrue(Path.of(f).isAbsolute() && Path.of(f).getParent().equals(srcDir.toAbsolutePath()), f);
+        }
         assertEquals(fx.map().probedBlocks(), records(info, "DA:").size());
-        assertEquals(String.valueOf(coverage().coveredBlocks()), records(info, "LH:").get(0));
+        assertEquals(coverage().coveredBlocks(),
+                records(info, "LH:").stream().mapToInt(Integer::parseInt).sum());
+        // main's pseudo-source: its block k on line 2 + k, with its code
+        Path mainSource = report.sources().keySet().stream().filter(p -> p.toString().endsWith("-main.s"))
+                .findFirst().orElseThrow();
+        List<String> text = report.sources().get(mainSource).lines().toList();
+        BlockMap.MappedFunction main = fx.function("main");
+        assertEquals(main.blocks().size() + 1, text.size());
+        assertTrue(text.get(1).startsWith(String.format("0x%x  block 0, ", main.address())) && text.get(1).contains(":  "),
+                text.get(1));
+
+        Files.createDirectories(srcDir);
+        for (var e : report.sources().entrySet()) {
+            Files.writeString(e.getKey(), e.getValue());
+        }
         Path file = dir.resolve("blocks.info");
         Files.writeString(file, info);
-        Tools.Result r = Tools.run(List.of("genhtml", "-q", "--ignore-errors", "source", "-o",
-                dir.resolve("blocks-html").toString(), file.toString()), 120);
-        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        for (Path cwd : List.of(dir, elsewhere)) {
+            Path html = dir.resolve("blocks-html-" + cwd.getFileName());
+            Tools.Result r = Tools.run(List.of("env", "-C", cwd.toString(), "genhtml", "-o", html.toString(),
+                    file.toString()), 120);
+            assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            assertFalse(r.stderr().contains("WARNING") || r.stderr().contains("ERROR"), r.stderr());
+            assertTrue(Files.exists(html.resolve("index.html")));
+        }
     }
 }

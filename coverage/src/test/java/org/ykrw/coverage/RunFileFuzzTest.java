@@ -62,7 +62,7 @@ class RunFileFuzzTest {
             run.executable();
             CoverageData data = CoverageData.merge(MAP, "map", List.of(run));
             TextCoverageWriter.write(data, 3);
-            LcovWriter.write(data, null, "fuzzed");
+            LcovWriter.write(data, null, "fuzzed", Path.of("fuzzed.src"), block -> List.of());
             HtmlCoverageWriter.write(data, block -> List.of(), "fuzzed");
         } catch (YkrwException expected) {
             // a clean refusal
@@ -161,7 +161,7 @@ class RunFileFuzzTest {
         Arrays.fill(counts, 1);
         CoverageData data = CoverageData.of(map, counts, true);
         TextCoverageWriter.write(data, 3);
-        LcovWriter.write(data, null, "fuzzed");
+        LcovWriter.write(data, null, "fuzzed", Path.of("fuzzed.src"), block -> List.of());
     }
 
     /**

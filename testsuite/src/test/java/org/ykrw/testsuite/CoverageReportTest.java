@@ -240,6 +240,40 @@ class CoverageReportTest {
         assertTrue(Files.isRegularFile(Path.of(path)), path);
     }
 
+    /**
+     * Issue 16: lcov of a binary without DWARF (stripped) names pseudo-sources written beside the
+     * tracefile, which genhtml renders as they are, run from the tracefile's directory or another.
+     */
+    @Test
+    void lcovWithoutDwarfIsReadByGenhtmlAsItIs() throws IOException {
+        Path stripped = dir.resolve("covered.stripped");
+        Tools.output("strip", "-o", stripped.toString(), binary.toString());
+        Path inst = dir.resolve("covered.stripped.inst");
+        ok("instrument", "--coverage", stripped.toString(), "-o", inst.toString());
+        Path runDir = Files.createDirectories(dir.resolve("run-stripped"));
+        Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, inst.toString(), "banana", "5"), 60);
+        Path run;
+        try (var files = Files.list(runDir)) {
+            run = files.findFirst().orElseThrow();
+        }
+        Path out = Files.createDirectories(dir.resolve("nodwarf"));
+        Path info = out.resolve("cov.info");
+        ok("coverage", "report", run.toString(), "--format", "lcov", "-o", info.toString());
+        List<String> sources = Files.readAllLines(info).stream().filter(l -> l.startsWith("SF:"))
+                .map(l -> l.substring(3)).toList();
+        assertFalse(sources.isEmpty());
+        for (String sf : sources) {
+            assertTrue(sf.startsWith(out.resolve("cov.info.src") + "/") && Files.isRegularFile(Path.of(sf)), sf);
+        }
+        for (Path cwd : List.of(out, Path.of("/"))) {
+            Path html = dir.resolve("nodwarf-html" + cwd.getNameCount());
+            Tools.Result r = Tools.run(List.of("env", "-C", cwd.toString(), "genhtml", "-o", html.toString(),
+                    info.toString()), 120);
+            assertEquals(0, r.exit(), r.stderr());
+            assertFalse(r.stderr().contains("WARNING") || r.stderr().contains("ERROR"), r.stderr());
+        }
+    }
+
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
         // The run records the instrumented executable, which carries its map in .ykrw.map.
