@@ -14,7 +14,9 @@ import org.ykrw.coverage.CoverageData;
 import org.ykrw.coverage.CoverageRun;
 import org.ykrw.coverage.DrcovModule;
 import org.ykrw.coverage.DrcovWriter;
+import org.ykrw.coverage.ExecutionProfile;
 import org.ykrw.coverage.HtmlCoverageWriter;
+import org.ykrw.coverage.JsonCoverageWriter;
 import org.ykrw.coverage.LcovWriter;
 import org.ykrw.coverage.StartupCode;
 import org.ykrw.coverage.TextCoverageWriter;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", description = "Report the coverage recorded in RUN (.ykcov files).")
 final class CoverageReportCommand implements Callable<Integer> {
     /** Report formats. */
-    enum Format { text, drcov, lcov, html }
+    enum Format { text, drcov, lcov, html, json }
 
     @Parameters(paramLabel = "RUN", arity = "1..*", description = ".ykcov files written by an instrumented binary")
     List<Path> runs;
@@ -48,7 +50,7 @@ final class CoverageReportCommand implements Callable<Integer> {
     @Option(names = "--merge", description = "Add up several runs of one binary (counts add, coverage ORs).")
     boolean merge;
 
-    @Option(names = "--format", defaultValue = "text", description = "text, drcov, lcov or html (default: text).")
+    @Option(names = "--format", defaultValue = "text", description = "text, drcov, lcov, html or json (default: text).")
     Format format;
 
     @Option(names = "--hottest", defaultValue = "20", paramLabel = "N",
@@ -85,13 +87,30 @@ final class CoverageReportCommand implements Callable<Integer> {
         }
         // 3. The report.
         byte[] out = switch (format) {
-            case text -> utf8(TextCoverageWriter.write(data, hottest));
+            case text -> utf8(TextCoverageWriter.write(data, hottest, profile(in, data)));
+            case json -> utf8(JsonCoverageWriter.write(data, profile(in, data)));
             case drcov -> DrcovWriter.write(data, module(in, first));
             case lcov -> utf8(lcov(in, data));
             case html -> utf8(html(in, data));
         };
         ReportOutput.write(output, out);
         return 0;
+    }
+
+    /** @return the bbcount/bbsize figures of a count run (instructions decoded from the binary when at hand), or null */
+    private static ExecutionProfile profile(RunInputs in, CoverageData data) {
+        if (!data.hasCounts()) {
+            return null;
+        }
+        if (in.binary() == null) {
+            return ExecutionProfile.of(data, b -> ExecutionProfile.UNKNOWN);
+        }
+        try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
+            return ExecutionProfile.of(data, b -> {
+                int n = d.lines(b).size();
+                return n == 0 ? ExecutionProfile.UNKNOWN : n;
+            });
+        }
     }
 
     private static byte[] utf8(String s) {

@@ -23,6 +23,16 @@ public final class TextCoverageWriter {
      * @return the report
      */
     public static String write(CoverageData data, int hottest) {
+        return write(data, hottest, null);
+    }
+
+    /**
+     * @param data the coverage
+     * @param hottest how many of the hottest blocks (and busiest functions) to list (count runs only)
+     * @param profile the execution figures of a count run, or null
+     * @return the report
+     */
+    public static String write(CoverageData data, int hottest, ExecutionProfile profile) {
         BlockMap map = data.map();
         StringBuilder b = new StringBuilder();
         b.append(String.format("coverage of %s (map %s, pass %s, %s)%n", map.input(), BlockMap.mapIdHex(map.mapId()),
@@ -62,6 +72,9 @@ public final class TextCoverageWriter {
                         bl.address(), f.name(), bl.address() - f.address(), bl.index()));
             }
         }
+        if (profile != null) {
+            execution(b, profile, hottest);
+        }
         if (!data.hooks().isEmpty()) {
             b.append(String.format("%nhooked functions%n%20s %10s  %s%n", "calls", "max depth", "function"));
             for (int i = 0; i < data.hooks().size() && i < map.hooks().size(); i++) {
@@ -72,6 +85,41 @@ public final class TextCoverageWriter {
             }
         }
         return b.toString();
+    }
+
+    /** The bbcount / bbsize figures: totals, average block sizes, the busiest functions. */
+    private static void execution(StringBuilder b, ExecutionProfile profile, int limit) {
+        ExecutionProfile.Figures p = profile.program();
+        b.append(String.format("%nexecution%n"));
+        b.append(String.format("blocks executed        %20.0f%n", p.blocksExecuted()));
+        b.append(String.format("instructions executed  %20s%n", p.knowsInstructions()
+                ? String.format("%.0f", p.instructionsExecuted()) : "- (give --binary BIN)"));
+        b.append(String.format("average block size     static  %s instructions %s bytes (%d blocks)%n",
+                avg(p.staticInstructionsPerBlock()), avg(p.staticBytesPerBlock()), p.blocks()));
+        b.append(String.format("                       dynamic %s instructions %s bytes (weighted by count)%n",
+                avg(p.dynamicInstructionsPerBlock()), avg(p.dynamicBytesPerBlock())));
+        List<ExecutionProfile.FunctionProfile> busy = new ArrayList<>();
+        for (ExecutionProfile.FunctionProfile f : profile.functions()) {
+            if (f.figures().blocksExecuted() > 0) {
+                busy.add(f);
+            }
+        }
+        busy.sort(Comparator.comparingDouble((ExecutionProfile.FunctionProfile f) -> f.figures().instructionsExecuted())
+                .thenComparingDouble(f -> f.figures().blocksExecuted()).reversed()
+                .thenComparingInt(f -> f.function().index()));
+        b.append(String.format("%nbusiest functions%n%20s %20s %8s %8s %8s %8s  %s%n", "blocks executed",
+                "instructions", "dyn i/b", "dyn B/b", "stat i/b", "stat B/b", "function"));
+        for (ExecutionProfile.FunctionProfile f : busy.subList(0, Math.min(limit, busy.size()))) {
+            ExecutionProfile.Figures x = f.figures();
+            b.append(String.format("%20.0f %20s %8s %8s %8s %8s  %s%n", x.blocksExecuted(),
+                    x.knowsInstructions() ? String.format("%.0f", x.instructionsExecuted()) : "-",
+                    avg(x.dynamicInstructionsPerBlock()), avg(x.dynamicBytesPerBlock()),
+                    avg(x.staticInstructionsPerBlock()), avg(x.staticBytesPerBlock()), f.function().name()));
+        }
+    }
+
+    private static String avg(double v) {
+        return Double.isNaN(v) ? "-" : String.format("%.2f", v);
     }
 
     private static String runs(CoverageData data) {

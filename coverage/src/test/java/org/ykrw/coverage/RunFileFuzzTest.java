@@ -61,7 +61,8 @@ class RunFileFuzzTest {
             CoverageRun run = CoverageRun.parse("fuzzed.ykcov", b);
             run.executable();
             CoverageData data = CoverageData.merge(MAP, "map", List.of(run));
-            TextCoverageWriter.write(data, 3);
+            TextCoverageWriter.write(data, 3, ExecutionProfile.of(data, block -> 1));
+            JsonCoverageWriter.write(data, ExecutionProfile.of(data, block -> ExecutionProfile.UNKNOWN));
             LcovWriter.write(data, null, "fuzzed", Path.of("fuzzed.src"), block -> List.of());
             HtmlCoverageWriter.write(data, block -> List.of(), "fuzzed");
         } catch (YkrwException expected) {
