@@ -28,7 +28,7 @@ public final class CoverageRun {
     /** The file's first 8 bytes. */
     public static final String MAGIC = "YKRWCOV1";
     /** Offset of the executable path in the header. */
-    static final int PATH_OFFSET = 64;
+    static final int PATH_OFFSET = RecordedPath.OFFSET;
     /** Header size the runtime writes. */
     public static final int HEADER_SIZE = 512;
     /** Size of one hook record: calls, current depth, maximum depth. */
@@ -154,22 +154,7 @@ public final class CoverageRun {
                     + " heap (%d MiB; java -Xmx sets it)", name, n, needed >> 20, Runtime.getRuntime().maxMemory() >> 20));
         }
         // 2. The executable path: NUL-terminated inside the header's path field.
-        int pathEnd = (int) Math.min(headerSize, HEADER_SIZE);
-        int len = 0;
-        while (PATH_OFFSET + len < Math.min(pathEnd, h.limit()) && h.get(PATH_OFFSET + len) != 0) {
-            len++;
-        }
-        if (PATH_OFFSET + len >= pathEnd && pathEnd > PATH_OFFSET) {
-            throw new MalformedRunFileException(name, "executable path in the header is not NUL-terminated");
-        }
-        byte[] pathBytes = new byte[len];
-        h.get(PATH_OFFSET, pathBytes);
-        for (byte c : pathBytes) {
-            // The path goes into messages and reports: no escape sequences from a run of unknown origin.
-            if ((c & 0xFF) < 0x20 || c == 0x7F) {
-                throw new MalformedRunFileException(name, "executable path in the header holds a control character");
-            }
-        }
+        String executable = RecordedPath.read(h, headerSize, name);
         // 3. The tables.
         try {
             long[] counters = new long[(int) n];
@@ -185,7 +170,7 @@ public final class CoverageRun {
                 }
             }
             return new CoverageRun(name, width, counters, h.getLong(24), h.getLong(32), h.getInt(40),
-                    new String(pathBytes, StandardCharsets.UTF_8), hooks);
+                    executable, hooks);
         } catch (IOException e) {
             throw new YkrwException(name + ": cannot read: " + e.getMessage(), e);
         }

@@ -22,8 +22,10 @@ import org.ykrw.core.diag.YkrwException;
 public final class TraceRun {
     /** The file's first 8 bytes. */
     public static final String MAGIC = "YKRWTRC1";
-    /** Header size the runtime writes. */
+    /** Smallest header: the fields (a runtime before the recorded path wrote only these). */
     public static final int HEADER_SIZE = 64;
+    /** Header size the runtime writes: the fields, then the path of the file that ran. */
+    public static final int HEADER_SIZE_WITH_PATH = RecordedPath.END;
     /** Size of one record: u32 function index, u32 block index. */
     public static final int RECORD_SIZE = 8;
 
@@ -45,8 +47,11 @@ public final class TraceRun {
     private final long mapId;
     private final long loadBias;
     private final int pid;
+    private final String executable;
 
-    private TraceRun(Path path, long headerSize, long reserved, long capacity, long mapId, long loadBias, int pid) {
+    private TraceRun(Path path, long headerSize, long reserved, long capacity, long mapId, long loadBias, int pid,
+            String executable) {
+        this.executable = executable;
         this.path = path;
         this.headerSize = headerSize;
         this.reserved = reserved;
@@ -72,7 +77,7 @@ public final class TraceRun {
                 throw new MalformedRunFileException(name, "file of " + length + " bytes is shorter than the "
                         + HEADER_SIZE + "-byte header (truncated, or not a trace run)");
             }
-            ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer h = ByteBuffer.allocate((int) Math.min(length, HEADER_SIZE_WITH_PATH)).order(ByteOrder.LITTLE_ENDIAN);
             while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
                 // read until full; the length check above guarantees the bytes exist
             }
@@ -102,7 +107,8 @@ public final class TraceRun {
                 throw new MalformedRunFileException(name, written + " records need " + written * RECORD_SIZE
                         + " bytes after the header, the file has " + (length - headerSize) + " (truncated?)");
             }
-            return new TraceRun(path, headerSize, reserved, capacity, h.getLong(32), h.getLong(40), h.getInt(48));
+            return new TraceRun(path, headerSize, reserved, capacity, h.getLong(32), h.getLong(40), h.getInt(48),
+                    RecordedPath.read(h, headerSize, name));
         } catch (NoSuchFileException e) {
             throw new YkrwException(name + ": no such file");
         } catch (IOException e) {
@@ -191,5 +197,10 @@ public final class TraceRun {
     /** @return the process id that wrote the run */
     public int pid() {
         return pid;
+    }
+
+    /** @return the path of the file that ran (the program, or an instrumented library), "" when not recorded */
+    public String executable() {
+        return executable;
     }
 }

@@ -274,6 +274,26 @@ class CoverageReportTest {
         }
     }
 
+    /**
+     * Issue 16: a run file is named after the program that ran (here the instrumented file and a copy
+     * of it under another name), not after the input given to instrument ("covered").
+     */
+    @Test
+    void runFilesAreNamedAfterTheProgramThatRan() throws IOException {
+        Path copy = dir.resolve("renamed-copy");
+        Files.copy(instrumented, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (Path program : List.of(instrumented, copy)) {
+            Path runDir = Files.createDirectories(dir.resolve("named-" + program.getFileName()));
+            Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, program.toString(), "banana", "5"), 60);
+            try (var files = Files.list(runDir)) {
+                List<String> names = files.map(f -> f.getFileName().toString()).toList();
+                assertEquals(1, names.size(), names.toString());
+                assertTrue(names.get(0).matches(java.util.regex.Pattern.quote(program.getFileName().toString())
+                        + "\\.\\d+\\.ykcov"), names.toString());
+            }
+        }
+    }
+
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
         // The run records the instrumented executable, which carries its map in .ykrw.map.
@@ -381,6 +401,63 @@ class CoverageReportTest {
             assertTrue(r.stderr().startsWith("ykrw: ") && !r.stderr().contains("internal error"), args + ": " + r.stderr());
             assertFalse(r.stderr().chars().anyMatch(c -> c == 0x1b || c == 7), "an escape sequence reached stderr");
             assertFalse(Files.exists(out));
+        }
+    }
+
+    /**
+     * Issue 16: a trace run records the path of the program that ran, as a .ykcov run does, so
+     * {@code trace dump} names the blocks without --binary or --map.
+     */
+    @Test
+    void traceRunRecordsTheProgramSoDumpNamesBlocks() throws IOException {
+        Path traced = dir.resolve("covered.traced");
+        ok("instrument", "--trace", binary.toString(), "-o", traced.toString());
+        Path runDir = Files.createDirectories(dir.resolve("trace-run"));
+        Tools.Result ran = Tools.run(List.of("env", "YKRW_TRACE_DIR=" + runDir, traced.toString(), "banana", "5"), 60);
+        assertEquals(0, ran.exit(), ran.stderr());
+        Path run;
+        try (var files = Files.list(runDir)) {
+            run = files.findFirst().orElseThrow();
+        }
+        assertEquals(traced.toString(), org.ykrw.coverage.TraceRun.open(run).executable());
+        Tools.Result dump = ok("trace", "dump", run.toString(), "--limit", "50");
+        assertTrue(dump.stdout().lines().findFirst().orElseThrow().matches("\\d+ \\d+ \\S+\\+0x[0-9a-f]+"),
+                dump.stdout());
+        assertTrue(dump.stdout().contains(" main+0x0\n"), dump.stdout());
+        assertEquals(ok("trace", "dump", run.toString(), "--limit", "50", "--binary", traced.toString()).stdout(),
+                dump.stdout(), "the same names as with --binary");
+
+        // the program moved away: the records stay numbers, with one line saying why
+        Path moved = dir.resolve("covered.traced.moved");
+        Files.move(traced, moved);
+        Tools.Result gone = ok("trace", "dump", run.toString(), "--limit", "5");
+        assertTrue(gone.stdout().lines().allMatch(l -> l.matches("\\d+ \\d+")), gone.stdout());
+        assertTrue(gone.stderr().contains("is gone"), gone.stderr());
+    }
+
+    /**
+     * Issue 16: a --toggle build creates its trace file when tracing is first switched on; a run
+     * that never traces leaves none (it used to leave a sparse file of the whole capacity).
+     */
+    @Test
+    void toggledTraceFileIsCreatedOnlyWhenTracingStarts() throws IOException {
+        Path toggled = dir.resolve("covered.toggled");
+        ok("instrument", "--trace", "--toggle", binary.toString(), "-o", toggled.toString());
+        for (String state : List.of("0", "1")) {
+            Path runDir = Files.createDirectories(dir.resolve("toggle-" + state));
+            Tools.Result ran = Tools.run(List.of("env", "YKRW_TRACE_DIR=" + runDir, "YKRW_TRACE=" + state,
+                    toggled.toString(), "banana", "5"), 60);
+            assertEquals(0, ran.exit(), ran.stderr());
+            try (var files = Files.list(runDir)) {
+                List<Path> runs = files.toList();
+                if (state.equals("0")) {
+                    assertEquals(List.of(), runs, "no tracing, no file");
+                } else {
+                    assertEquals(1, runs.size(), runs.toString());
+                    assertTrue(org.ykrw.coverage.TraceRun.open(runs.get(0)).recordCount() > 0);
+                    assertEquals(toggled.toString(), org.ykrw.coverage.TraceRun.open(runs.get(0)).executable());
+                }
+            }
         }
     }
 
