@@ -107,7 +107,7 @@ final class CoverageReportCommand implements Callable<Integer> {
         }
         try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
             return ExecutionProfile.of(data, b -> {
-                int n = d.lines(b).size();
+                int n = d.instructionCount(b);
                 return n == 0 ? ExecutionProfile.UNKNOWN : n;
             });
         }

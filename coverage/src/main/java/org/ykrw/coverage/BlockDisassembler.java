@@ -36,6 +36,23 @@ public final class BlockDisassembler implements AutoCloseable {
      *     not in a loaded segment of the binary)
      */
     public List<String> lines(MappedBlock block) {
+        List<String> out = new ArrayList<>();
+        for (Insn i : decode(block)) {
+            out.add(String.format("%x: %s %s", i.address(), i.mnemonic(), i.opStr()).stripTrailing());
+        }
+        return out;
+    }
+
+    /**
+     * @param block a block of the map
+     * @return how many instructions it has, 0 when its bytes are not in a loaded segment (counting
+     *     without formatting each one: an execution profile asks this of every block)
+     */
+    public int instructionCount(MappedBlock block) {
+        return decode(block).size();
+    }
+
+    private List<Insn> decode(MappedBlock block) {
         if (elf.fileOffset(block.address()) < 0 || elf.fileOffset(block.endAddress() - 1) < 0) {
             return List.of();
         }
@@ -46,11 +63,7 @@ public final class BlockDisassembler implements AutoCloseable {
             return List.of();  // the block straddles two segments: not code this binary maps
         }
         restoreEntry(block, code);
-        List<String> out = new ArrayList<>();
-        for (Insn i : decoder.sweep(code, 0, code.length, block.address())) {
-            out.add(String.format("%x: %s %s", i.address(), i.mnemonic(), i.opStr()).stripTrailing());
-        }
-        return out;
+        return decoder.sweep(code, 0, code.length, block.address());
     }
 
     /** Puts the input's entry bytes of the block's function over the file's where they overlap. */
