@@ -288,6 +288,19 @@ static const char *run_name(void) {
     return ykrw_config.name;
 }
 
+/*
+ * The run file's name: that of the file that ran (the program as /proc/self/exe names it, or the
+ * library as mapped), which is what a user looks for after running `./prog.cov`; the input's name,
+ * kept in the config, only when that path is unknown.
+ */
+static const char *run_stem(const char *recorded) {
+    const char *base = recorded;
+    for (const char *p = recorded; *p; p++) {
+        if (*p == '/') base = p + 1;
+    }
+    return *base ? base : run_name();
+}
+
 /* Reserves the file's blocks, so a full disk shows now, not as SIGBUS when a counter is first written. */
 static long reserve(long fd, uint64_t bytes) {
     long r = sys6(SYS_FALLOCATE, fd, 0, 0, (long)bytes, 0, 0);
@@ -350,6 +363,18 @@ static long mapped_file_path(uint64_t address, char *out, size_t cap) {
 
 static int in_library;
 
+/*
+ * Fills a run header's 448-byte path field with the instrumented file that runs, which reports find
+ * the block map in: the program (/proc/self/exe), or the library itself in a library. A path the
+ * field would cut names another file, so the run then names none.
+ */
+static void recorded_path(unsigned char *field) {
+    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)field, 448)
+                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)field, 447);
+    if (n >= 447) n = 0;
+    field[n > 0 ? n : 0] = 0;
+}
+
 /* ---- coverage and count runs: the counter region becomes a shared mapping of the run file ---- */
 static const char *coverage_dir, *trace_dir;
 
@@ -366,17 +391,13 @@ static void start_run_file(long pid, int fresh) {
     memcpy(header, region, sizeof header);
     *(uint64_t *)(header + 24) = (uint64_t)bias();
     *(uint32_t *)(header + 40) = (uint32_t)pid;
-    /* The instrumented file, which reports find the block map in: the library itself in a library. */
-    long n = in_library ? mapped_file_path((uint64_t)&ykrw_config, (char *)(header + 64), 448)
-                        : sys3(SYS_READLINK, (long)"/proc/self/exe", (long)(header + 64), 447);
-    if (n >= 447) n = 0; /* cut by the field: it would name another file, so the run names none */
-    header[64 + (n > 0 ? n : 0)] = 0;
+    recorded_path(header + 64);
     if (!fresh) memcpy(region, header, sizeof header);
 
     char path[1024];
     const char *dir = run_directory(coverage_dir);
     if (!dir) return;
-    long fd = create_run_file(path, sizeof path, dir, run_name(), pid, ".ykcov");
+    long fd = create_run_file(path, sizeof path, dir, run_stem((const char *)(header + 64)), pid, ".ykcov");
     if (fd < 0) return;
     /*
      * The file takes what the counters hold now (constructors may have run), then replaces them; a
@@ -427,7 +448,13 @@ static void start_trace_file(long pid, int fresh) {
     copy.load_bias = (uint64_t)bias();
     copy.pid = (uint32_t)pid;
     if (fresh) copy.reserved = 0;
-    else *h = copy;
+    /* Then the path of the file that runs, as in a .ykcov header, so trace dump finds the map. */
+    unsigned char path_field[448];
+    recorded_path(path_field);
+    if (!fresh) {
+        *h = copy;
+        memcpy(region + sizeof copy, path_field, sizeof path_field);
+    }
     char path[1024];
     const char *dir = run_directory(trace_dir);
     if (!dir) return;
@@ -439,7 +466,11 @@ static void start_trace_file(long pid, int fresh) {
      * with SIGBUS when a record's page cannot be allocated (docs/RUNTIME.md).
      */
     long done = sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header));
-    if (done == (long)sizeof(struct trace_header)) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+    if (done == (long)sizeof(struct trace_header)) {
+        done = sys3(SYS_WRITE, fd, (long)path_field, sizeof path_field);
+        if (done == (long)sizeof path_field) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
+        else if (done >= 0) done = 0 - 5; /* EIO: a short write */
+    }
     if (done == 0) {
         uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
         done = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
@@ -495,10 +526,24 @@ static void site_bytes(uint64_t site, uint64_t target, int on, unsigned char *ou
 
 static int trace_state = -1;
 
+/*
+ * A --toggle build's trace file waits until tracing is first switched on, so a run that never traces
+ * leaves no file (a sparse 128 MiB one otherwise). Nothing is recorded before: the sleds are NOPs.
+ * fresh: whether the file, once created, starts from an empty header (a child after fork).
+ */
+static int trace_file_waiting, trace_file_fresh;
+
+static void create_waiting_trace_file(void) {
+    if (!trace_file_waiting) return;
+    trace_file_waiting = 0;
+    start_trace_file(sys3(SYS_GETPID, 0, 0, 0), trace_file_fresh);
+}
+
 /* Flips every trace sled: one lock, one mprotect each way for the whole code range. */
 static void set_all_sites(int on) {
     if (!ykrw_config.site_count) return;
     lock_patching();
+    if (on && trace_state != 1) create_waiting_trace_file(); /* the file first, then the records */
     if (trace_state != on) {
         uint64_t *pairs = runtime_address(ykrw_config.sites);
         uint64_t lo = (uint64_t)runtime_address(ykrw_config.code_start);
@@ -802,7 +847,10 @@ __attribute__((used)) uint64_t ykrw_atfork;
 static void after_fork_in_child(void) {
     long pid = sys3(SYS_GETPID, 0, 0, 0);
     if (ykrw_config.flags & FLAG_RUN_FILE) start_run_file(pid, 1);
-    if (ykrw_config.flags & FLAG_TRACE_FILE) start_trace_file(pid, 1);
+    if (ykrw_config.flags & FLAG_TRACE_FILE) {
+        if (trace_file_waiting) trace_file_fresh = 1; /* the parent never traced: neither has this child yet */
+        else start_trace_file(pid, 1);
+    }
     if ((ykrw_config.flags & FLAG_ONCE) && code_alias) alias_code();
 }
 
@@ -925,7 +973,10 @@ static void start(char **envp, uint64_t *auxv) {
     protect_moved_relro();
     if (flags & FLAG_ONCE) alias_code();
     if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
-    if (flags & FLAG_TRACE_FILE) start_trace_file(pid, 0);
+    if (flags & FLAG_TRACE_FILE) {
+        if ((flags & FLAG_TOGGLE) && ykrw_config.site_count) trace_file_waiting = 1;
+        else start_trace_file(pid, 0);
+    }
     if (ykrw_atfork && (flags & (FLAG_RUN_FILE | FLAG_TRACE_FILE))) {
         typedef int (*atfork_fn)(void (*)(void), void (*)(void), void (*)(void));
         ((atfork_fn)ykrw_atfork)(0, 0, after_fork_in_child);

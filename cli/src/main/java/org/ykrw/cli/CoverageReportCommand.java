@@ -1,19 +1,25 @@
 package org.ykrw.cli;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ykrw.core.coverage.BlockDisassembler;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.CoverageData;
-import org.ykrw.core.coverage.CoverageRun;
-import org.ykrw.core.coverage.DrcovModule;
-import org.ykrw.core.coverage.DrcovWriter;
-import org.ykrw.core.coverage.HtmlCoverageWriter;
-import org.ykrw.core.coverage.LcovWriter;
-import org.ykrw.core.coverage.TextCoverageWriter;
+import org.ykrw.coverage.BlockDisassembler;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.coverage.CoverageData;
+import org.ykrw.coverage.CoverageRun;
+import org.ykrw.coverage.DrcovModule;
+import org.ykrw.coverage.DrcovWriter;
+import org.ykrw.coverage.ExecutionProfile;
+import org.ykrw.coverage.HtmlCoverageWriter;
+import org.ykrw.coverage.JsonCoverageWriter;
+import org.ykrw.coverage.LcovWriter;
+import org.ykrw.coverage.StartupCode;
+import org.ykrw.coverage.TextCoverageWriter;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.meta.LineTable;
 import org.ykrw.core.meta.LineTableReader;
@@ -29,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", description = "Report the coverage recorded in RUN (.ykcov files).")
 final class CoverageReportCommand implements Callable<Integer> {
     /** Report formats. */
-    enum Format { text, drcov, lcov, html }
+    enum Format { text, drcov, lcov, html, json }
 
     @Parameters(paramLabel = "RUN", arity = "1..*", description = ".ykcov files written by an instrumented binary")
     List<Path> runs;
@@ -44,12 +50,16 @@ final class CoverageReportCommand implements Callable<Integer> {
     @Option(names = "--merge", description = "Add up several runs of one binary (counts add, coverage ORs).")
     boolean merge;
 
-    @Option(names = "--format", defaultValue = "text", description = "text, drcov, lcov or html (default: text).")
+    @Option(names = "--format", defaultValue = "text", description = "text, drcov, lcov, html or json (default: text).")
     Format format;
 
     @Option(names = "--hottest", defaultValue = "20", paramLabel = "N",
             description = "Hottest blocks listed by the text report of a count run (default: 20).")
     int hottest;
+
+    @Option(names = "--include-startup", description = "Count the C start-up code (_start, _init, _fini, frame_dummy,"
+            + " the tm_clones functions, __do_global_dtors_aux) in summaries; like gcov, they are left out by default.")
+    boolean includeStartup;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Write to OUT instead of stdout.")
     Path output;
@@ -72,15 +82,35 @@ final class CoverageReportCommand implements Callable<Integer> {
         // 2. The map and binary, then the merged counts (each run checked against the map).
         RunInputs in = RunInputs.locate(map, binary, first.executable(), first.mapId(), first.file());
         CoverageData data = CoverageData.merge(in.map(), in.mapName(), read);
+        if (!includeStartup) {
+            data = data.excluding(StartupCode.of(in.map(), in.binary()));
+        }
         // 3. The report.
         byte[] out = switch (format) {
-            case text -> utf8(TextCoverageWriter.write(data, hottest));
+            case text -> utf8(TextCoverageWriter.write(data, hottest, profile(in, data)));
+            case json -> utf8(JsonCoverageWriter.write(data, profile(in, data)));
             case drcov -> DrcovWriter.write(data, module(in, first));
-            case lcov -> utf8(LcovWriter.write(data, lines(in), testName(in.map())));
+            case lcov -> utf8(lcov(in, data));
             case html -> utf8(html(in, data));
         };
         ReportOutput.write(output, out);
         return 0;
+    }
+
+    /** @return the bbcount/bbsize figures of a count run (instructions decoded from the binary when at hand), or null */
+    private static ExecutionProfile profile(RunInputs in, CoverageData data) {
+        if (!data.hasCounts()) {
+            return null;
+        }
+        if (in.binary() == null) {
+            return ExecutionProfile.of(data, b -> ExecutionProfile.UNKNOWN);
+        }
+        try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
+            return ExecutionProfile.of(data, b -> {
+                int n = d.instructionCount(b);
+                return n == 0 ? ExecutionProfile.UNKNOWN : n;
+            });
+        }
     }
 
     private static byte[] utf8(String s) {
@@ -91,10 +121,43 @@ final class CoverageReportCommand implements Callable<Integer> {
         if (in.binary() == null) {
             throw new YkrwException("drcov needs the binary's load addresses: give --binary BIN");
         }
-        // Tools match the module by file name against the binary users load: the original input.
-        String path = binary != null ? binary.toAbsolutePath().toString() : run.executable();
-        Path named = Path.of(path).resolveSibling(in.map().input());
-        return DrcovModule.of(in.binary(), named.toString(), run.loadBias());
+        // The file whose addresses the run recorded, as given or as the runtime recorded it: Lighthouse
+        // and bncov open or match that file. (Joining its directory with the original input's name
+        // named nothing when the instrumented copy has another name.)
+        String path = binary != null ? binary.toAbsolutePath().normalize().toString() : run.executable();
+        return DrcovModule.of(in.binary(), path, run.loadBias());
+    }
+
+    /**
+     * The tracefile, and without DWARF lines its pseudo-sources: beside {@code -o FILE} in
+     * {@code FILE.src/}, or for standard output in {@code ./INPUT.lcov-src/} (said on stderr, since
+     * nothing asked for files there).
+     */
+    private String lcov(RunInputs in, CoverageData data) {
+        Path dir = output != null ? Path.of(output + ".src") : Path.of(in.map().input() + ".lcov-src");
+        LcovWriter.Report report;
+        if (in.binary() == null) {
+            report = LcovWriter.write(data, null, testName(in.map()), dir, null);
+        } else {
+            try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
+                report = LcovWriter.write(data, lines(in), testName(in.map()), dir, d::lines);
+            }
+        }
+        if (!report.sources().isEmpty()) {
+            try {
+                Files.createDirectories(dir);
+                for (Map.Entry<Path, String> e : report.sources().entrySet()) {
+                    Files.writeString(e.getKey(), e.getValue());
+                }
+            } catch (IOException e) {
+                throw new YkrwException("cannot write the lcov pseudo-sources in " + dir + ": " + e.getMessage());
+            }
+            if (output == null) {
+                System.err.println("ykrw: no DWARF line table: the records name pseudo-sources (one per function)"
+                        + " written in " + dir.toAbsolutePath().normalize());
+            }
+        }
+        return report.info();
     }
 
     private static LineTable lines(RunInputs in) {
@@ -110,7 +173,7 @@ final class CoverageReportCommand implements Callable<Integer> {
         if (in.binary() == null) {
             return HtmlCoverageWriter.write(data, null, in.map().input());
         }
-        try (BlockDisassembler d = new BlockDisassembler(in.binary())) {
+        try (BlockDisassembler d = new BlockDisassembler(in.binary(), in.map())) {
             return HtmlCoverageWriter.write(data, d::lines, in.map().input());
         }
     }

@@ -3,8 +3,8 @@ package org.ykrw.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMapReader;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.coverage.BlockMapReader;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 

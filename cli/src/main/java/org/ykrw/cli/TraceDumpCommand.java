@@ -9,10 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.coverage.BlockMap.MappedFunction;
-import org.ykrw.core.coverage.TraceRun;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap.MappedFunction;
+import org.ykrw.coverage.TraceRun;
+import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.diag.MapMismatchException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,10 +51,20 @@ final class TraceDumpCommand implements Callable<Integer> {
         BlockMap blockMap = null;
         String mapName = null;
         if (map != null || binary != null) {
-            RunInputs in = RunInputs.locate(map, binary, null, run.mapId(), file.toString());
+            RunInputs in = RunInputs.locate(map, binary, run.executable(), run.mapId(), file.toString());
             blockMap = in.map();
             mapName = in.mapName();
             run.checkMatches(blockMap, mapName);
+        } else if (!run.executable().isEmpty()) {
+            // The run names the file that ran: its .ykrw.map names the blocks, when it is still that build.
+            try {
+                RunInputs in = RunInputs.locate(null, null, run.executable(), run.mapId(), file.toString());
+                run.checkMatches(in.map(), in.mapName());
+                blockMap = in.map();
+                mapName = in.mapName();
+            } catch (YkrwException e) {
+                System.err.println("ykrw: " + e.getMessage() + " (records printed as fn bb)");
+            }
         }
         BlockMap m = blockMap;
         String where = mapName;

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMapReader;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.coverage.BlockMapReader;
 import org.ykrw.core.testutil.RunFiles;
 import org.ykrw.core.testutil.Tools;
 
@@ -191,6 +191,109 @@ class CoverageReportTest {
         assertTrue(head.contains(" 0, 0x0000000000400000, "), "non-PIE module base");
     }
 
+    /**
+     * Issue 16: the HTML report read from the instrumented file shows the program's own instructions
+     * for every block, the entry blocks of moved functions included (where the file now has a jump to
+     * the moved code), i.e. exactly what the report decoded from the original shows.
+     */
+    @Test
+    void htmlShowsTheOriginalInstructionsAtEveryEntry() throws IOException {
+        Path run = run("html-entry", "banana", "5");
+        Path fromInstrumented = dir.resolve("entry-instrumented.html");
+        Path fromOriginal = dir.resolve("entry-original.html");
+        ok("coverage", "report", run.toString(), "--binary", instrumented.toString(), "--format", "html",
+                "-o", fromInstrumented.toString());
+        ok("coverage", "report", run.toString(), "--map", mapJson.toString(), "--binary", binary.toString(),
+                "--format", "html", "-o", fromOriginal.toString());
+        String page = Files.readString(fromInstrumented);
+        // main's first instruction as objdump decodes it from the original: push rbp at -O0
+        String mainAt = Long.toHexString(map.functions().stream().filter(f -> f.name().equals("main"))
+                .findFirst().orElseThrow().address());
+        assertTrue(page.contains(mainAt + ": push rbp") || page.contains(mainAt + ": endbr64"),
+                "main's entry as the program has it");
+        assertEquals(Files.readString(fromOriginal), page, "the same code from the instrumented file as from the original");
+    }
+
+    /** @return the path column of a drcov file's one module */
+    private static String drcovModulePath(Path drcov) throws IOException {
+        String text = new String(Files.readAllBytes(drcov), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String row = text.lines().dropWhile(l -> !l.startsWith("Columns:")).skip(1).findFirst().orElseThrow();
+        return row.split(", ", 5)[4];
+    }
+
+    /**
+     * Issue 16: drcov names the file the run's addresses belong to, which exists, whatever the
+     * instrumented copy is called: the recorded executable, or {@code --binary} as given.
+     */
+    @Test
+    void drcovNamesTheFileThatRan() throws IOException {
+        Path run = run("drcov-module", "banana", "5");
+        Path recorded = dir.resolve("recorded.drcov");
+        ok("coverage", "report", run.toString(), "--format", "drcov", "-o", recorded.toString());
+        assertEquals(instrumented.toAbsolutePath().toString(), drcovModulePath(recorded));
+
+        Path given = dir.resolve("given.drcov");
+        ok("coverage", "report", run.toString(), "--map", mapJson.toString(), "--binary", binary.toString(),
+                "--format", "drcov", "-o", given.toString());
+        String path = drcovModulePath(given);
+        assertEquals(binary.toAbsolutePath().toString(), path);
+        assertTrue(Files.isRegularFile(Path.of(path)), path);
+    }
+
+    /**
+     * Issue 16: lcov of a binary without DWARF (stripped) names pseudo-sources written beside the
+     * tracefile, which genhtml renders as they are, run from the tracefile's directory or another.
+     */
+    @Test
+    void lcovWithoutDwarfIsReadByGenhtmlAsItIs() throws IOException {
+        Path stripped = dir.resolve("covered.stripped");
+        Tools.output("strip", "-o", stripped.toString(), binary.toString());
+        Path inst = dir.resolve("covered.stripped.inst");
+        ok("instrument", "--coverage", stripped.toString(), "-o", inst.toString());
+        Path runDir = Files.createDirectories(dir.resolve("run-stripped"));
+        Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, inst.toString(), "banana", "5"), 60);
+        Path run;
+        try (var files = Files.list(runDir)) {
+            run = files.findFirst().orElseThrow();
+        }
+        Path out = Files.createDirectories(dir.resolve("nodwarf"));
+        Path info = out.resolve("cov.info");
+        ok("coverage", "report", run.toString(), "--format", "lcov", "-o", info.toString());
+        List<String> sources = Files.readAllLines(info).stream().filter(l -> l.startsWith("SF:"))
+                .map(l -> l.substring(3)).toList();
+        assertFalse(sources.isEmpty());
+        for (String sf : sources) {
+            assertTrue(sf.startsWith(out.resolve("cov.info.src") + "/") && Files.isRegularFile(Path.of(sf)), sf);
+        }
+        for (Path cwd : List.of(out, Path.of("/"))) {
+            Path html = dir.resolve("nodwarf-html" + cwd.getNameCount());
+            Tools.Result r = Tools.run(List.of("env", "-C", cwd.toString(), "genhtml", "-o", html.toString(),
+                    info.toString()), 120);
+            assertEquals(0, r.exit(), r.stderr());
+            assertFalse(r.stderr().contains("WARNING") || r.stderr().contains("ERROR"), r.stderr());
+        }
+    }
+
+    /**
+     * Issue 16: a run file is named after the program that ran (here the instrumented file and a copy
+     * of it under another name), not after the input given to instrument ("covered").
+     */
+    @Test
+    void runFilesAreNamedAfterTheProgramThatRan() throws IOException {
+        Path copy = dir.resolve("renamed-copy");
+        Files.copy(instrumented, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (Path program : List.of(instrumented, copy)) {
+            Path runDir = Files.createDirectories(dir.resolve("named-" + program.getFileName()));
+            Tools.run(List.of("env", "YKRW_COVERAGE_DIR=" + runDir, program.toString(), "banana", "5"), 60);
+            try (var files = Files.list(runDir)) {
+                List<String> names = files.map(f -> f.getFileName().toString()).toList();
+                assertEquals(1, names.size(), names.toString());
+                assertTrue(names.get(0).matches(java.util.regex.Pattern.quote(program.getFileName().toString())
+                        + "\\.\\d+\\.ykcov"), names.toString());
+            }
+        }
+    }
+
     @Test
     void mapIsFoundThroughTheRecordedExecutable() throws IOException {
         // The run records the instrumented executable, which carries its map in .ykrw.map.
@@ -298,6 +401,63 @@ class CoverageReportTest {
             assertTrue(r.stderr().startsWith("ykrw: ") && !r.stderr().contains("internal error"), args + ": " + r.stderr());
             assertFalse(r.stderr().chars().anyMatch(c -> c == 0x1b || c == 7), "an escape sequence reached stderr");
             assertFalse(Files.exists(out));
+        }
+    }
+
+    /**
+     * Issue 16: a trace run records the path of the program that ran, as a .ykcov run does, so
+     * {@code trace dump} names the blocks without --binary or --map.
+     */
+    @Test
+    void traceRunRecordsTheProgramSoDumpNamesBlocks() throws IOException {
+        Path traced = dir.resolve("covered.traced");
+        ok("instrument", "--trace", binary.toString(), "-o", traced.toString());
+        Path runDir = Files.createDirectories(dir.resolve("trace-run"));
+        Tools.Result ran = Tools.run(List.of("env", "YKRW_TRACE_DIR=" + runDir, traced.toString(), "banana", "5"), 60);
+        assertEquals(0, ran.exit(), ran.stderr());
+        Path run;
+        try (var files = Files.list(runDir)) {
+            run = files.findFirst().orElseThrow();
+        }
+        assertEquals(traced.toString(), org.ykrw.coverage.TraceRun.open(run).executable());
+        Tools.Result dump = ok("trace", "dump", run.toString(), "--limit", "50");
+        assertTrue(dump.stdout().lines().findFirst().orElseThrow().matches("\\d+ \\d+ \\S+\\+0x[0-9a-f]+"),
+                dump.stdout());
+        assertTrue(dump.stdout().contains(" main+0x0\n"), dump.stdout());
+        assertEquals(ok("trace", "dump", run.toString(), "--limit", "50", "--binary", traced.toString()).stdout(),
+                dump.stdout(), "the same names as with --binary");
+
+        // the program moved away: the records stay numbers, with one line saying why
+        Path moved = dir.resolve("covered.traced.moved");
+        Files.move(traced, moved);
+        Tools.Result gone = ok("trace", "dump", run.toString(), "--limit", "5");
+        assertTrue(gone.stdout().lines().allMatch(l -> l.matches("\\d+ \\d+")), gone.stdout());
+        assertTrue(gone.stderr().contains("is gone"), gone.stderr());
+    }
+
+    /**
+     * Issue 16: a --toggle build creates its trace file when tracing is first switched on; a run
+     * that never traces leaves none (it used to leave a sparse file of the whole capacity).
+     */
+    @Test
+    void toggledTraceFileIsCreatedOnlyWhenTracingStarts() throws IOException {
+        Path toggled = dir.resolve("covered.toggled");
+        ok("instrument", "--trace", "--toggle", binary.toString(), "-o", toggled.toString());
+        for (String state : List.of("0", "1")) {
+            Path runDir = Files.createDirectories(dir.resolve("toggle-" + state));
+            Tools.Result ran = Tools.run(List.of("env", "YKRW_TRACE_DIR=" + runDir, "YKRW_TRACE=" + state,
+                    toggled.toString(), "banana", "5"), 60);
+            assertEquals(0, ran.exit(), ran.stderr());
+            try (var files = Files.list(runDir)) {
+                List<Path> runs = files.toList();
+                if (state.equals("0")) {
+                    assertEquals(List.of(), runs, "no tracing, no file");
+                } else {
+                    assertEquals(1, runs.size(), runs.toString());
+                    assertTrue(org.ykrw.coverage.TraceRun.open(runs.get(0)).recordCount() > 0);
+                    assertEquals(toggled.toString(), org.ykrw.coverage.TraceRun.open(runs.get(0)).executable());
+                }
+            }
         }
     }
 

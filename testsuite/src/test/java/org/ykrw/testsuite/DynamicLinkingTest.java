@@ -127,8 +127,7 @@ class DynamicLinkingTest {
         }
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir.resolve("out")).run(Map.of());
-        assertEquals(0, InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved(), "off without gdb");
-        Files.delete(r.files(".bin").get(0));
+        assertEquals(List.of(), r.files(".bin"), "off without gdb: no trace file (created when tracing starts)");
         List<String> where = stripped ? List.of("-ex", "starti", "-ex", "break printf", "-ex", "continue")
                 : List.of("-ex", "break main", "-ex", "run");
         List<String> cmd = new ArrayList<>(List.of("env", "YKRW_TRACE_DIR=" + r.dir, "gdb", "-nx", "-batch"));

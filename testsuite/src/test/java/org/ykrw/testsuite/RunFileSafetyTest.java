@@ -277,9 +277,8 @@ class RunFileSafetyTest {
         assertEquals(EXPECTED, r.stdout);
         assertEquals("", r.stderr, "YKRW_TRACE_FLIP_SIGNAL=0 was read (it is refused with a line)");
         assertEquals(List.of(), list(elsewhere), "YKRW_TRACE_DIR was obeyed");
-        List<Path> traces = list(runDir);
-        assertEquals(1, traces.size(), "the trace is in --run-dir: " + traces);
-        assertEquals(0, InstrumentedRun.Trace.read(traces.get(0)).reserved(), "YKRW_TRACE=1 turned tracing on");
+        // A toggled build creates its trace file when tracing starts (issue 16): none, since it never did.
+        assertEquals(List.of(), list(runDir), "YKRW_TRACE=1 turned tracing on");
     }
 
     /** The program keeps running, with one line on stderr, where it cannot create its run file. */

@@ -3,8 +3,8 @@ package org.ykrw.passes.instrument;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.ykrw.core.coverage.BlockMap;
-import org.ykrw.core.coverage.BlockMapWriter;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMapWriter;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.pass.PassContext;
 

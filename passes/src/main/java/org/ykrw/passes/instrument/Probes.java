@@ -69,8 +69,11 @@ final class Probes {
         w.lock().addMemImm(Mem.rip(record + 8), -1, 8);
     }
 
-    /** Size of a trace run's header (docs/FORMATS.md section 3); records follow it. */
-    static final int TRACE_HEADER = 64;
+    /**
+     * Size of a trace run's header (docs/FORMATS.md section 3): 64 bytes of fields, then the path of
+     * the file that ran up to byte 512, as in a .ykcov header; records follow it.
+     */
+    static final int TRACE_HEADER = 512;
 
     /**
      * The embedded trace recorder, inline: reserve a record with an atomic add on the run's count and,

@@ -1,0 +1,157 @@
+package org.ykrw.coverage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.ykrw.core.blockmap.BlockMapWriter;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.blockmap.BlockMap.MappedBlock;
+import org.ykrw.core.blockmap.BlockMap.MappedFunction;
+import org.ykrw.core.diag.MalformedRunFileException;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.testutil.Tools;
+
+/** The block map from a real lifted binary, through JSON and through an ELF's .ykrw.map section. */
+class BlockMapTest {
+    @TempDir
+    static Path dir;
+
+    static Fixture fixture;
+
+    @BeforeAll
+    static void build() {
+        fixture = Fixture.build(dir, "gcc", "-O2", "-g");
+    }
+
+    @Test
+    void mapFollowsTheLiftedProgram() {
+        BlockMap map = fixture.map();
+        assertEquals(fixture.program().functions().size(), map.functions().size());
+        int probes = 0;
+        for (Function f : fixture.program().functions()) {
+            MappedFunction mf = map.functions().get(f.index());
+            assertEquals(f.name(), mf.name());
+            assertEquals(f.entryAddress(), mf.address());
+            assertEquals(f.endAddress(), mf.end());
+            assertEquals(f.blocks().size(), mf.blocks().size());
+            for (Block b : f.blocks()) {
+                MappedBlock mb = mf.blocks().get(b.index());
+                assertEquals(b.address(), mb.address());
+                assertEquals(b.size(), mb.size());
+                assertSame(mb, map.blockContaining(b.address() + b.size() - 1));
+                if (mb.hasProbe()) {
+                    assertSame(mb, map.blockOfProbe(mb.probe()));
+                    probes++;
+                }
+            }
+        }
+        assertEquals(probes, map.probedBlocks());
+        assertEquals(probes, map.probeSlots());
+        assertTrue(probes > 10, "the fixture has blocks: " + probes);
+    }
+
+    @Test
+    void jsonRoundTrip() {
+        BlockMap withHooks = new BlockMap(fixture.map().input(), fixture.map().mapId(), "counts",
+                fixture.map().functions(), List.of("sum_to", "main"));
+        String json = BlockMapWriter.toJson(withHooks);
+        BlockMap back = BlockMapReader.fromJson(json, "test.json");
+        assertEquals(withHooks.input(), back.input());
+        assertEquals(withHooks.mapId(), back.mapId());
+        assertEquals("counts", back.pass());
+        assertEquals(withHooks.functions(), back.functions());
+        assertEquals(List.of("sum_to", "main"), back.hooks());
+        assertEquals(json, BlockMapWriter.toJson(back), "writing what was read gives the same text");
+    }
+
+    @Test
+    void mapIdIsTheFirstEightBytesOfSha256LittleEndian() throws IOException {
+        String sha = Tools.output("sha256sum", fixture.binary().toString()).substring(0, 16);
+        StringBuilder reversed = new StringBuilder();
+        for (int i = 14; i >= 0; i -= 2) {
+            reversed.append(sha, i, i + 2);
+        }
+        assertEquals(reversed.toString(), BlockMap.mapIdHex(BlockMap.mapIdOf(Files.readAllBytes(fixture.binary()))));
+    }
+
+    @Test
+    void sectionBytesAreZlibJsonAndReadBackFromAnElf() throws IOException {
+        byte[] section = BlockMapWriter.toSectionBytes(fixture.map());
+        Path raw = dir.resolve("map.zlib");
+        Files.write(raw, section);
+        // The documented way to look inside: python's zlib on the section bytes.
+        String viaPython = Tools.output("python3", "-c",
+                "import zlib,sys; sys.stdout.write(zlib.decompress(open(sys.argv[1],'rb').read()).decode())", raw.toString());
+        assertEquals(BlockMapWriter.toJson(fixture.map()), viaPython);
+
+        Path instrumented = dir.resolve("with-map");
+        Tools.output("objcopy", "--add-section", BlockMap.SECTION_NAME + "=" + raw,
+                "--set-section-flags", BlockMap.SECTION_NAME + "=readonly", fixture.binary().toString(),
+                instrumented.toString());
+        BlockMap back = BlockMapReader.read(instrumented);
+        assertEquals(fixture.map().functions(), back.functions());
+        assertEquals(fixture.map().mapId(), back.mapId());
+        // objcopy gives the same bytes back (-O binary would give nothing: it keeps loaded sections only)
+        Path dumped = dir.resolve("dumped");
+        Tools.output("objcopy", "--dump-section", BlockMap.SECTION_NAME + "=" + dumped, instrumented.toString(),
+                dir.resolve("scratch").toString());
+        assertArrayEquals(section, Files.readAllBytes(dumped));
+    }
+
+    @Test
+    void elfWithoutMapIsOneLine() {
+        var e = assertThrows(org.ykrw.core.diag.YkrwException.class, () -> BlockMapReader.fromElf(fixture.elf()));
+        assertTrue(e.getMessage().contains("no .ykrw.map section"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "{", "[]", "{\"format\": \"other\"}",
+        "{\"format\": \"ykrw-map\", \"version\": 2}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"12\", \"pass\": \"coverage\", \"functions\": []}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"coverage\"}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 1, \"name\": \"f\", \"address\": 1, \"end\": 2, \"blocks\": []}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, 0], [1, 2, 1]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, 0], [3, 2, 0]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2]]}]}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+            + "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"})
+    void malformedMapsAreOneLineErrors(String json) {
+        MalformedRunFileException e = assertThrows(MalformedRunFileException.class,
+                () -> BlockMapReader.fromJson(json, "bad.json"));
+        assertTrue(e.getMessage().startsWith("bad.json: "), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void truncatedSectionIsOneLine() throws IOException {
+        byte[] section = BlockMapWriter.toSectionBytes(fixture.map());
+        Path raw = dir.resolve("cut.zlib");
+        Files.write(raw, java.util.Arrays.copyOf(section, section.length / 2));
+        Path instrumented = dir.resolve("with-cut-map");
+        Tools.output("objcopy", "--add-section", BlockMap.SECTION_NAME + "=" + raw, fixture.binary().toString(),
+                instrumented.toString());
+        MalformedRunFileException e = assertThrows(MalformedRunFileException.class,
+                () -> BlockMapReader.read(instrumented));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertNull(fixture.map().blockOfProbe(-1));
+    }
+}
