@@ -7,8 +7,8 @@ import java.util.TreeMap;
 import org.ykrw.core.coverage.BlockMap.MappedBlock;
 import org.ykrw.core.coverage.BlockMap.MappedFunction;
 import org.ykrw.core.coverage.CoverageData.FunctionCoverage;
-import org.ykrw.core.meta.LineTable;
-import org.ykrw.core.meta.LineTable.Row;
+import org.ykrw.core.dwarf.LineTable;
+import org.ykrw.core.dwarf.LineTable.Row;
 
 /**
  * Writes coverage as an lcov tracefile ({@code .info}, read by genhtml and most CI coverage

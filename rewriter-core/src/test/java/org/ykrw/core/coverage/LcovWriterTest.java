@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ykrw.core.coverage.BlockMap.MappedBlock;
-import org.ykrw.core.meta.LineTable;
-import org.ykrw.core.meta.LineTableReader;
+import org.ykrw.core.dwarf.LineTable;
+import org.ykrw.core.dwarf.LineTableReader;
 import org.ykrw.core.testutil.Tools;
 
 /**
