@@ -6,10 +6,11 @@ package org.ykrw.core.dwarf;
  */
 public enum ReadFor {
     /**
-     * Finding code: only ranges, LSDAs and landing pads matter, so what is not understood is skipped
-     * (unknown CIE versions 4 and augmentation letters, pointer applications other than pc-relative
-     * taken as absolute) and the section ends at its first zero terminator, as libgcc's registered
-     * frames do. Errors name the data ".eh_frame" and "LSDA".
+     * Finding code: only ranges, LSDAs and landing pads matter, so what is not understood is passed
+     * over (CIE version 4 read, an augmentation's letters read up to the first unknown one, pointer
+     * applications other than pc-relative taken as absolute) and the section ends at its first zero
+     * terminator, as libgcc's walk over registered frames does. Errors name the data ".eh_frame" and
+     * "LSDA".
      */
     LIFTING(".eh_frame", "LSDA"),
     /**
