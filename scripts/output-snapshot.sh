@@ -3,7 +3,7 @@
 # no output: run it before and after, and diff the two files.
 #   scripts/output-snapshot.sh OUTFILE [BENCHDIR]
 # For each program: sha1 of `rewrite`, `instrument --coverage` and `instrument --trace` outputs (the
-# embedded block map's JSON included), and `stats --json`. BENCHDIR (default .bench) adds the lua and
+# embedded block map's JSON included), and `stats --json` without its time_ms (which varies). BENCHDIR (default .bench) adds the lua and
 # sqlite3 builds of ../shared/bench/build-baselines.sh when they are there.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 for p in "${programs[@]}"; do
   [ -f "$p" ] || continue
   name=$(basename "$p")
-  java -Xss16m -jar "$jar" stats --json "$p" | sha1sum | sed "s|-|$name stats|" >> "$out"
+  java -Xss16m -jar "$jar" stats --json "$p" | sed 's/"time_ms": [0-9]*//' | sha1sum | sed "s|-|$name stats|" >> "$out"
   java -Xss16m -jar "$jar" rewrite "$p" -o "$tmp/$name.rw" 2>/dev/null
   java -Xss16m -jar "$jar" instrument --coverage "$p" -o "$tmp/$name.cov" 2>/dev/null
   java -Xss16m -jar "$jar" instrument --trace "$p" -o "$tmp/$name.trace" 2>/dev/null

@@ -10,8 +10,8 @@ import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.blockmap.BlockMap.MappedFunction;
 import org.ykrw.coverage.CoverageData.FunctionCoverage;
-import org.ykrw.core.meta.LineTable;
-import org.ykrw.core.meta.LineTable.Row;
+import org.ykrw.core.dwarf.LineTable;
+import org.ykrw.core.dwarf.LineTable.Row;
 
 /**
  * Writes coverage as an lcov tracefile ({@code .info}, read by genhtml and most CI coverage

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.blockmap.BlockMap.MappedBlock;
-import org.ykrw.core.meta.LineTable;
-import org.ykrw.core.meta.LineTableReader;
+import org.ykrw.core.dwarf.LineTable;
+import org.ykrw.core.dwarf.LineTableReader;
 import org.ykrw.core.testutil.Tools;
 
 /**

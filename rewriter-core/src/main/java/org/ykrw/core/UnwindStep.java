@@ -10,7 +10,7 @@ import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.meta.UnwindInput;
-import org.ykrw.core.meta.UnwindRewriteException;
+import org.ykrw.core.dwarf.UnwindRewriteException;
 import org.ykrw.core.meta.UnwindRewriter;
 
 /**

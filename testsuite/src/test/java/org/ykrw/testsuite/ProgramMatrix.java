@@ -70,6 +70,23 @@ public final class ProgramMatrix {
         return all().stream().filter(v -> v.program().equals(program)).toList();
     }
 
+    /**
+     * Compiles one variant (when missing or stale), for tests that need a few programs, not the matrix.
+     *
+     * @param program a name of {@link #PROGRAMS}
+     * @param cc gcc or clang
+     * @param opt O0, O2 or O3
+     * @param link pie, nopie or static
+     * @return the variant
+     */
+    public static Variant one(String program, String cc, String opt, String link) {
+        try {
+            return compile(program, isCpp(program), cc, opt, link);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static List<Variant> build() {
         try {
             Files.createDirectories(outputDir());

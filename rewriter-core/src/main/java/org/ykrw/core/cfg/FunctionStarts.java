@@ -6,9 +6,10 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.ykrw.core.dwarf.EhFrame;
+import org.ykrw.core.dwarf.Lsda;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfSymbol;
-import org.ykrw.core.elf.FrameDescription;
 import org.ykrw.core.ir.DiscoverySource;
 
 /**
@@ -24,11 +25,11 @@ final class FunctionStarts {
     private final Map<Long, Integer> bindings = new HashMap<>();
 
     FunctionStarts(ElfFile elf, CodeImage image) {
-        for (FrameDescription f : elf.frameDescriptions()) {
+        for (EhFrame.Fde f : EhFrame.functionRanges(elf)) {
             if (image.isCode(f.pcBegin())) {
                 frameRanges.put(f.pcBegin(), f.pcEnd());
                 if (f.lsda() != 0) {
-                    landingPads.put(f.pcBegin(), elf.landingPads(f));
+                    landingPads.put(f.pcBegin(), Lsda.landingPads(elf, f));
                 }
                 add(skipPadding(image, f.pcBegin(), f.pcEnd()), DiscoverySource.EH_FRAME, image);
             }

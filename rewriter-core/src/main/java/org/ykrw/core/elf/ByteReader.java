@@ -10,11 +10,6 @@ import org.ykrw.core.diag.MalformedElfException;
 final class ByteReader {
     private final byte[] data;
 
-    /** @return the bytes read */
-    byte[] data() {
-        return data;
-    }
-
     ByteReader(byte[] data) {
         this.data = data;
     }

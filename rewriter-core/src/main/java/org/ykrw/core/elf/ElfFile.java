@@ -35,7 +35,6 @@ public final class ElfFile {
     private final List<Relocation> relocations;
     private final List<DynamicEntry> dynamic;
     private List<PltEntry> pltEntries;
-    private List<FrameDescription> frameDescriptions;
 
     private ElfFile(byte[] data, String name) {
         this.name = name;
@@ -331,26 +330,6 @@ public final class ElfFile {
         return pltEntries;
     }
 
-    /** @return every FDE of .eh_frame (found through PT_GNU_EH_FRAME when sections are stripped) */
-    public List<FrameDescription> frameDescriptions() {
-        if (frameDescriptions == null) {
-            frameDescriptions = EhFrameReader.read(this);
-        }
-        return frameDescriptions;
-    }
-
-    /**
-     * @param fde an FDE of this file
-     * @return landing-pad addresses of its LSDA's call-site table (empty when it has no LSDA)
-     */
-    public List<Long> landingPads(FrameDescription fde) {
-        try {
-            return LsdaReader.landingPads(this, fde);
-        } catch (MalformedElfException e) {
-            throw new MalformedElfException(name + ": " + e.getMessage());
-        }
-    }
-
     /** @return function pointers of .init_array */
     public long[] initArray() {
         return pointerArray(Section.SHT_INIT_ARRAY);
@@ -474,9 +453,5 @@ public final class ElfFile {
             out.add(new DynamicEntry(tag, in.u64(off + 8)));
         }
         return List.copyOf(out);
-    }
-
-    ByteReader reader() {
-        return in;
     }
 }

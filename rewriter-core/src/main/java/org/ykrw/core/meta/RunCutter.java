@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.ykrw.core.dwarf.CfaProgram;
+import org.ykrw.core.dwarf.DwarfWriter;
+import org.ykrw.core.dwarf.EhFrame;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.layout.InstructionMap;
 
@@ -115,7 +118,7 @@ final class RunCutter {
 
     /** @return the new CFA program of the run [from, to): rows up to the first instruction's, then advances and rows */
     private byte[] program(CfaProgram program, int from, int to) {
-        DwarfBytes out = new DwarfBytes();
+        DwarfWriter out = new DwarfWriter();
         List<CfaProgram.Row> all = program.rows();
         int row = rows[from];
         for (int r = 0; r <= row; r++) {

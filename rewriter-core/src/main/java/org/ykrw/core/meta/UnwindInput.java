@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ykrw.core.dwarf.CfaProgram;
+import org.ykrw.core.dwarf.EhFrame;
 import org.ykrw.core.elf.ElfFile;
 
 /**

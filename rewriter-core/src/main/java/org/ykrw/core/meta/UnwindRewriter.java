@@ -4,6 +4,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.ykrw.core.dwarf.DwarfWriter;
+import org.ykrw.core.dwarf.EhFrame;
+import org.ykrw.core.dwarf.EhFrameHdrWriter;
+import org.ykrw.core.dwarf.EhFrameWriter;
+import org.ykrw.core.dwarf.LsdaRemapper;
+import org.ykrw.core.dwarf.UnwindRewriteException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.layout.InstructionMap;
@@ -110,7 +116,7 @@ public final class UnwindRewriter {
     private static Result write(Prepared p, long base) {
         List<RunCutter.Run> runs = p.runs;
         // 2. LSDAs first, at the segment start: their content depends on their own address
-        DwarfBytes segment = new DwarfBytes();
+        DwarfWriter segment = new DwarfWriter();
         Map<Long, LsdaRemapper> remappers = new HashMap<>();
         long[] newLsda = new long[runs.size()];
         int lsdas = 0;

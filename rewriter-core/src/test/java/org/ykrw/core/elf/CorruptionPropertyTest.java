@@ -11,6 +11,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.dwarf.EhFrame;
 
 /**
  * Random damage to a real executable (byte flips in the headers and tables, truncation) either
@@ -50,7 +51,7 @@ class CorruptionPropertyTest {
         try {
             ElfFile elf = ElfFile.parse(b, "damaged");
             elf.pltEntries();
-            elf.frameDescriptions();
+            EhFrame.functionRanges(elf);
             elf.initArray();
             elf.finiArray();
             elf.relativeCodePointers();

@@ -10,6 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ykrw.core.dwarf.EhFrame;
 import org.ykrw.core.testutil.Tools;
 
 /** Compares what ElfFile reads from real Debian binaries with what readelf and objdump print. */
@@ -90,7 +91,7 @@ class ElfFileTest {
             }
         }
         Set<String> ours = new TreeSet<>();
-        for (FrameDescription f : elf.frameDescriptions()) {
+        for (EhFrame.Fde f : EhFrame.functionRanges(elf)) {
             ours.add(Long.toHexString(f.pcBegin()) + "-" + Long.toHexString(f.pcEnd()));
         }
         assertTrue(expected.size() > 100);

@@ -10,6 +10,8 @@ import java.util.Arrays;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.dwarf.EhFrame;
+import org.ykrw.core.dwarf.Lsda;
 
 /**
  * Jazzer fuzz tests of the ELF reader and of lifting. Whatever the bytes, parsing and lifting either
@@ -97,8 +99,8 @@ class ElfFuzzTest {
         elf.interpreter();
         elf.neededLibraries();
         elf.pltEntries();
-        for (FrameDescription fde : elf.frameDescriptions()) {
-            elf.landingPads(fde);
+        for (EhFrame.Fde fde : EhFrame.functionRanges(elf)) {
+            Lsda.landingPads(elf, fde);
         }
         elf.initArray();
         elf.finiArray();

@@ -1,20 +1,22 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import java.util.Arrays;
 
 /**
- * Little-endian DWARF writing helpers: LEB128 numbers and fixed-size fields. Bytes go into a plain
+ * The writing side of {@link DwarfCursor}: little-endian DWARF writing helpers: LEB128 numbers and fixed-size fields. Bytes go into a plain
  * array (a ByteArrayOutputStream synchronizes every byte, and .eh_frame is written a byte at a time).
  */
-final class DwarfBytes {
+public final class DwarfWriter {
     private byte[] buf = new byte[64];
     private int size;
 
-    int size() {
+    /** @return bytes written so far */
+    public int size() {
         return size;
     }
 
-    byte[] toByteArray() {
+    /** @return a copy of the bytes written */
+    public byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }
 
@@ -25,23 +27,27 @@ final class DwarfBytes {
         buf[size++] = (byte) v;
     }
 
-    DwarfBytes u8(int v) {
+    /** Writes one byte (the low 8 bits of {@code v}). @return this */
+    public DwarfWriter u8(int v) {
         write(v);
         return this;
     }
 
-    DwarfBytes u32(long v) {
+    /** Writes the low 32 bits of {@code v}. @return this */
+    public DwarfWriter u32(long v) {
         for (int i = 0; i < 4; i++) {
             write((int) (v >>> (8 * i)));
         }
         return this;
     }
 
-    DwarfBytes u64(long v) {
+    /** Writes {@code v} as 8 bytes. @return this */
+    public DwarfWriter u64(long v) {
         return u32(v).u32(v >>> 32);
     }
 
-    DwarfBytes bytes(byte[] b) {
+    /** Writes {@code b} verbatim. @return this */
+    public DwarfWriter bytes(byte[] b) {
         if (size + b.length > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
         }
@@ -50,7 +56,8 @@ final class DwarfBytes {
         return this;
     }
 
-    DwarfBytes uleb(long v) {
+    /** Writes {@code v} as unsigned LEB128. @return this */
+    public DwarfWriter uleb(long v) {
         do {
             int b = (int) (v & 0x7F);
             v >>>= 7;
@@ -59,7 +66,8 @@ final class DwarfBytes {
         return this;
     }
 
-    DwarfBytes sleb(long v) {
+    /** Writes {@code v} as signed LEB128. @return this */
+    public DwarfWriter sleb(long v) {
         boolean more = true;
         while (more) {
             int b = (int) (v & 0x7F);
@@ -70,7 +78,8 @@ final class DwarfBytes {
         return this;
     }
 
-    static int ulebSize(long v) {
+    /** @return how many bytes {@link #uleb} writes for {@code v} */
+    public static int ulebSize(long v) {
         int n = 0;
         do {
             v >>>= 7;

@@ -1,6 +1,9 @@
-package org.ykrw.core.elf;
+package org.ykrw.core.dwarf;
 
 import org.ykrw.core.diag.MalformedElfException;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.Section;
+import org.ykrw.core.elf.Segment;
 
 /**
  * Where a file's .eh_frame is: the section of that name (type SHT_PROGBITS, or SHT_X86_64_UNWIND as

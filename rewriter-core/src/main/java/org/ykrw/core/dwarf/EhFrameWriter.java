@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -10,9 +10,9 @@ import java.util.Map;
  * re-encoded for the new place, everything else verbatim), then FDEs for moved code, then a zero
  * terminator. Remembers every FDE's pc_begin and address for .eh_frame_hdr.
  */
-final class EhFrameWriter {
+public final class EhFrameWriter {
     private final long address;
-    private final DwarfBytes out = new DwarfBytes();
+    private final DwarfWriter out = new DwarfWriter();
     /**
      * By identity: a record's hash would go over all its fields (slowly, through method handles), and
      * two CIEs read from different places are never equal anyway (their arrays differ).
@@ -21,7 +21,7 @@ final class EhFrameWriter {
     private final List<long[]> table = new ArrayList<>();   // {pcBegin, fde address}
 
     /** @param address where the section will be loaded */
-    EhFrameWriter(long address) {
+    public EhFrameWriter(long address) {
         this.address = address;
     }
 
@@ -30,14 +30,14 @@ final class EhFrameWriter {
     }
 
     /** Copies a CIE; FDEs written later refer to the copy. */
-    void cie(EhFrame.Cie c) {
+    public void cie(EhFrame.Cie c) {
         cieAddress.put(c, here());
         out.u32(4 + c.body().length).u32(0);
         long bodyAddress = here();
         byte[] body = c.body().clone();
         if (c.personalityOffset() >= 0) {
-            DwarfBytes p = new DwarfBytes();
-            EhFrame.writePointer(p, c.personalityEncoding(), c.personality(), bodyAddress + c.personalityOffset());
+            DwarfWriter p = new DwarfWriter();
+            PointerEncoding.write(p, c.personalityEncoding(), c.personality(), bodyAddress + c.personalityOffset());
             byte[] pb = p.toByteArray();
             System.arraycopy(pb, 0, body, c.personalityOffset(), pb.length);
         }
@@ -49,27 +49,27 @@ final class EhFrameWriter {
      *
      * @param pad true to pad the entry to 8 bytes with DW_CFA_nop (copies keep their own size)
      */
-    void fde(EhFrame.Cie cie, long pcBegin, long pcRange, long lsda, byte[] extra, byte[] instructions, boolean pad) {
+    public void fde(EhFrame.Cie cie, long pcBegin, long pcRange, long lsda, byte[] extra, byte[] instructions, boolean pad) {
         Long ciePos = cieAddress.get(cie);
         if (ciePos == null) {
             throw new IllegalStateException("FDE before its CIE");
         }
         int enc = cie.fdeEncoding();
-        int size = 4 + 2 * EhFrame.pointerSize(enc) + instructions.length;
+        int size = 4 + 2 * PointerEncoding.size(enc) + instructions.length;
         int augSize = 0;
         if (cie.hasAugmentationData()) {
-            augSize = (cie.lsdaEncoding() == EhFrame.OMIT ? 0 : EhFrame.pointerSize(cie.lsdaEncoding())) + extra.length;
-            size += DwarfBytes.ulebSize(augSize) + augSize;
+            augSize = (cie.lsdaEncoding() == PointerEncoding.OMIT ? 0 : PointerEncoding.size(cie.lsdaEncoding())) + extra.length;
+            size += DwarfWriter.ulebSize(augSize) + augSize;
         }
         int padding = pad ? (8 - (4 + size) % 8) % 8 : 0;
         long start = here();
         out.u32(size + padding);
         out.u32(here() - ciePos);
-        EhFrame.writePointer(out, enc, pcBegin, here());
-        EhFrame.writePointer(out, enc & 0x0F, pcRange, 0);
+        PointerEncoding.write(out, enc, pcBegin, here());
+        PointerEncoding.write(out, enc & 0x0F, pcRange, 0);
         if (cie.hasAugmentationData()) {
             out.uleb(augSize);
-            EhFrame.writePointer(out, cie.lsdaEncoding(), lsda, here());
+            PointerEncoding.write(out, cie.lsdaEncoding(), lsda, here());
             out.bytes(extra);
         }
         out.bytes(instructions);
@@ -82,7 +82,7 @@ final class EhFrameWriter {
     }
 
     /** Copies every entry of the input's .eh_frame, in order. */
-    void copy(EhFrame frame) {
+    public void copy(EhFrame frame) {
         for (Object e : frame.entries()) {
             if (e instanceof EhFrame.Cie c) {
                 cie(c);
@@ -94,13 +94,13 @@ final class EhFrameWriter {
     }
 
     /** @return the section bytes, terminated */
-    byte[] finish() {
+    public byte[] finish() {
         out.u32(0);
         return out.toByteArray();
     }
 
     /** @return {pcBegin, fde address} of every FDE written with a non-empty range */
-    List<long[]> table() {
+    public List<long[]> table() {
         return table;
     }
 }

@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 /**
  * Unwind information that is well formed but cannot be written for the moved code (an encoding we do not

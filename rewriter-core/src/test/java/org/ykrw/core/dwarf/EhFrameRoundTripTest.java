@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,5 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
-import org.ykrw.core.elf.DwarfCursor;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -12,9 +11,9 @@ import java.util.List;
  * on top of the CIE's initial instructions). Replaying rows 0..k in order, without advances, gives the
  * unwind state of any address in row k; that is how moved code gets its state back at new addresses.
  */
-final class CfaProgram {
+public final class CfaProgram {
     /** One row: where it starts and the instructions (no advances) leading into it. */
-    record Row(long loc, byte[] ops) {
+    public record Row(long loc, byte[] ops) {
     }
 
     private final List<Row> rows;
@@ -30,12 +29,12 @@ final class CfaProgram {
     }
 
     /** @return the rows, in increasing location order */
-    List<Row> rows() {
+    public List<Row> rows() {
         return rows;
     }
 
     /** @return index of the row in effect at {@code address} (the last row starting at or before it) */
-    int rowAt(long address) {
+    public int rowAt(long address) {
         int lo = 0;
         int hi = locs.length - 1;
         while (lo < hi) {
@@ -53,7 +52,7 @@ final class CfaProgram {
      * @param row the row in effect at some address before {@code address}
      * @return {@link #rowAt} of {@code address}, found by moving forward from {@code row} (locations never decrease)
      */
-    int rowFrom(int row, long address) {
+    public int rowFrom(int row, long address) {
         int r = row;
         while (r + 1 < locs.length && locs[r + 1] <= address) {
             r++;
@@ -66,7 +65,7 @@ final class CfaProgram {
      *
      * @throws UnwindRewriteException when the code alignment factor is not 1 (x86-64 always uses 1)
      */
-    static CfaProgram of(EhFrame.Fde fde) {
+    public static CfaProgram of(EhFrame.Fde fde) {
         if (fde.cie().codeAlignment() != 1) {
             throw new UnwindRewriteException("code alignment factor " + fde.cie().codeAlignment() + " is not supported");
         }
@@ -88,7 +87,7 @@ final class CfaProgram {
                     switch (op) {
                         case 0x00, 0x0A, 0x0B, 0x2D -> { }   // nop, remember/restore_state, GNU_window_save
                         case 0x01 -> {                        // set_loc: an address in the FDE encoding
-                            long to = EhFrame.readPointer(r, fde.cie().fdeEncoding() & 0x0F, 0);
+                            long to = PointerEncoding.readExact(r, fde.cie().fdeEncoding() & 0x0F, 0);
                             advance = to - loc;
                         }
                         case 0x02 -> advance = r.u8();
@@ -128,7 +127,7 @@ final class CfaProgram {
     }
 
     /** Writes an advance of {@code delta} bytes in its shortest form (code alignment factor 1). */
-    static void advance(DwarfBytes out, long delta) {
+    public static void advance(DwarfWriter out, long delta) {
         if (delta < 0x40) {
             out.u8(0x40 | (int) delta);
         } else if (delta < 0x100) {

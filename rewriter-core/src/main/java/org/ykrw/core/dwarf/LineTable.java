@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import java.util.List;
 

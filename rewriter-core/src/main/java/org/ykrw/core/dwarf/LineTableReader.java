@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,10 +7,9 @@ import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.ykrw.core.diag.MalformedElfException;
-import org.ykrw.core.elf.DwarfCursor;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
-import org.ykrw.core.meta.LineTable.Row;
+import org.ykrw.core.dwarf.LineTable.Row;
 
 /**
  * Reads DWARF {@code .debug_line} (versions 2 to 5; gcc 12 and clang 14 write 5 by default, older

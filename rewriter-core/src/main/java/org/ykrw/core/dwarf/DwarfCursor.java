@@ -1,4 +1,4 @@
-package org.ykrw.core.elf;
+package org.ykrw.core.dwarf;
 
 import java.nio.charset.StandardCharsets;
 import org.ykrw.core.diag.MalformedElfException;
@@ -144,12 +144,12 @@ public final class DwarfCursor {
     /**
      * Reads a DW_EH_PE-encoded pointer.
      *
-     * @param enc the encoding ({@link EhFrameReader#DW_EH_PE_OMIT}: nothing is read, 0)
+     * @param enc the encoding ({@link PointerEncoding#OMIT}: nothing is read, 0)
      * @param fieldAddress the virtual address of the field itself (the base of pc-relative values)
      * @return the value (for indirect encodings: the address of the slot, not its contents)
      */
     public long pointer(int enc, long fieldAddress) {
-        if (enc == EhFrameReader.DW_EH_PE_OMIT) {
+        if (enc == PointerEncoding.OMIT) {
             return 0;
         }
         long v = switch (enc & 0x0F) {

@@ -1,4 +1,4 @@
-package org.ykrw.core.meta;
+package org.ykrw.core.dwarf;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.List;
  * libgcc's unwinder (and glibc's _dl_find_object users) search: (initial location, FDE address)
  * pairs relative to the header, sorted by initial location.
  */
-final class EhFrameHdrWriter {
+public final class EhFrameHdrWriter {
     private static final int PCREL_SDATA4 = 0x1B;
     private static final int UDATA4 = 0x03;
     private static final int DATAREL_SDATA4 = 0x3B;
@@ -22,16 +22,16 @@ final class EhFrameHdrWriter {
      * @param fdes {pcBegin, fde address} pairs, in any order
      * @return the header bytes
      */
-    static byte[] write(long address, long ehFrameAddress, List<long[]> fdes) {
+    public static byte[] write(long address, long ehFrameAddress, List<long[]> fdes) {
         List<long[]> sorted = new ArrayList<>(fdes);
         sorted.sort((a, b) -> Long.compareUnsigned(a[0], b[0]));
-        DwarfBytes out = new DwarfBytes();
+        DwarfWriter out = new DwarfWriter();
         out.u8(1).u8(PCREL_SDATA4).u8(UDATA4).u8(DATAREL_SDATA4);
-        EhFrame.writePointer(out, PCREL_SDATA4, ehFrameAddress, address + out.size());
+        PointerEncoding.write(out, PCREL_SDATA4, ehFrameAddress, address + out.size());
         out.u32(sorted.size());
         for (long[] e : sorted) {
-            EhFrame.writePointer(out, DATAREL_SDATA4 & 0x0F, e[0] - address, 0);
-            EhFrame.writePointer(out, DATAREL_SDATA4 & 0x0F, e[1] - address, 0);
+            PointerEncoding.write(out, DATAREL_SDATA4 & 0x0F, e[0] - address, 0);
+            PointerEncoding.write(out, DATAREL_SDATA4 & 0x0F, e[1] - address, 0);
         }
         return out.toByteArray();
     }
