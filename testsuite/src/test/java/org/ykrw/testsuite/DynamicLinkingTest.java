@@ -294,16 +294,7 @@ class DynamicLinkingTest {
     }
 
     private Path compile(String source, String cc, String link) throws IOException {
-        Path bin = dir.resolve(source.replace(".c", "") + "-" + cc + "-" + link);
-        List<String> cmd = new ArrayList<>(List.of(cc, "-O2", "-o", bin.toString(),
-                ProgramMatrix.sources().resolve(source).toString()));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            case "relr" -> List.of("-fPIE", "-pie", "-Wl,-z,pack-relative-relocs");
-            default -> List.of("-static");
-        });
-        Tools.output(cmd);
-        return bin;
+        return TestCompiler.compile(dir.resolve(source.replace(".c", "") + "-" + cc + "-" + link), source, cc, link,
+                List.of());
     }
 }

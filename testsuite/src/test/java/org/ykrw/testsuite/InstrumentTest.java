@@ -332,17 +332,9 @@ class InstrumentTest {
     }
 
     private Path compile(String source, String cc, String opt, String link, String... extra) throws IOException {
-        Path src = source.startsWith("/") ? Path.of(source) : ProgramMatrix.sources().resolve(source).normalize();
-        String name = src.getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;
-        Path bin = dir.resolve(name);
-        List<String> cmd = new ArrayList<>(List.of(cc, opt, "-o", bin.toString(), src.toString()));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            default -> List.of("-static");
-        });
-        cmd.addAll(List.of(extra));
-        Tools.output(cmd);
-        return bin;
+        String name = Path.of(source).getFileName().toString().replace(".c", "") + "-" + cc + opt + "-" + link;
+        List<String> flags = new ArrayList<>(List.of(opt));
+        flags.addAll(List.of(extra));
+        return TestCompiler.compile(dir.resolve(name), source, cc, link, flags);
     }
 }

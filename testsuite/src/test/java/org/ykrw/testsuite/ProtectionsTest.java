@@ -88,16 +88,7 @@ class ProtectionsTest {
     }
 
     private Path compile(String cc, String link, List<String> extra) throws IOException {
-        Path src = ProgramMatrix.sources().resolve("protections.c");
-        Path bin = dir.resolve("protections-" + cc + "-" + link + extra.size());
-        List<String> cmd = new ArrayList<>(List.of(cc, "-O2", "-o", bin.toString(), src.toString()));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            default -> List.of("-static");
-        });
-        cmd.addAll(extra);
-        Tools.output(cmd);
-        return bin;
+        return TestCompiler.compile(dir.resolve("protections-" + cc + "-" + link + extra.size()), "protections.c", cc,
+                link, extra);
     }
 }

@@ -320,18 +320,7 @@ class RunFileSafetyTest {
     // ---- helpers ----
 
     private Path compile(String cc, String opt, String link) throws IOException {
-        Path src = ProgramMatrix.sources().resolve("counted.c").normalize();
-        Path bin = dir.resolve("counted-" + cc + opt + "-" + link);
-        if (!Files.exists(bin)) {
-            List<String> cmd = new ArrayList<>(List.of(cc, opt, "-o", bin.toString(), src.toString()));
-            cmd.addAll(switch (link) {
-                case "pie" -> List.of("-fPIE", "-pie");
-                case "nopie" -> List.of("-fno-pie", "-no-pie");
-                default -> List.of("-static");
-            });
-            Tools.output(cmd);
-        }
-        return bin;
+        return TestCompiler.compile(dir.resolve("counted-" + cc + opt + "-" + link), "counted.c", cc, link, List.of(opt));
     }
 
     /** A file's bytes as text, whatever they are (a clobbered file holds a run's binary header). */

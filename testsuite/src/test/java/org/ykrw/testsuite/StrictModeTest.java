@@ -112,15 +112,10 @@ class StrictModeTest {
     }
 
     private Path compile(String cc, String link) {
-        Path bin = dir.resolve("midentry-" + cc + "-" + link);
-        List<String> cmd = new ArrayList<>(List.of(cc, "-O2", "-o", bin.toString(),
-                ProgramMatrix.sources().resolve("midentry.c").toString()));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            default -> List.of("-static");
-        });
-        Tools.output(cmd);
-        return bin;
+        try {
+            return TestCompiler.compile(dir.resolve("midentry-" + cc + "-" + link), "midentry.c", cc, link, List.of());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -55,16 +55,7 @@ class TracerStubTest {
     }
 
     private Path compile(String source, String cc, String link, String... extra) throws IOException {
-        Path src = ProgramMatrix.sources().resolve(source).normalize();
         Path bin = dir.resolve(source.replace(".c", "") + "-" + cc + "-" + link + String.join("", extra));
-        List<String> cmd = new java.util.ArrayList<>(List.of(cc, "-o", bin.toString(), src.toString()));
-        cmd.addAll(List.of(extra.length == 0 ? new String[] {"-O2"} : extra));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            default -> List.of("-static");
-        });
-        Tools.output(cmd);
-        return bin;
+        return TestCompiler.compile(bin, source, cc, link, List.of(extra));
     }
 }
