@@ -10,8 +10,9 @@ import org.ykrw.core.elf.YkrwOutput;
 /**
  * Reads an input for a command that moves code ({@code rewrite}, the sweep's rewrite pass) and refuses
  * the kinds of program whose runtime finds its own code by address, which a relocating rewrite
- * breaks however correct it is ({@link AddressKeyedRuntime}: Go, V8), and ykrw's own outputs
- * ({@link YkrwOutput}).
+ * breaks however correct it is ({@link AddressKeyedRuntime}: Go, V8 embedders whose embedded blob
+ * cannot be located; the library refuses them too, in {@code Rewriter.rewrite}: checked here first,
+ * before any other work), and ykrw's own outputs ({@link YkrwOutput}).
  */
 public final class RewriteInput {
     private RewriteInput() {

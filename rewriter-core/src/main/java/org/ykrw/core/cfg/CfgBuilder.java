@@ -92,7 +92,7 @@ public final class CfgBuilder {
             }
             PhaseTimer.mark("gap scan");
             long millis = (System.nanoTime() - t0) / 1_000_000;
-            Program program = new IrBuilder(image, starts, plt, second, noReturn).build(millis);
+            Program program = new IrBuilder(image, starts, plt, second, noReturn, AddressKeyedCode.of(elf)).build(millis);
             PhaseTimer.mark("IR");
             return program;
         }

@@ -24,13 +24,15 @@ final class IrBuilder {
     private final Map<Long, String> plt;
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> noReturn;
+    private final AddressKeyedCode addressKeyed;
     private final BlockIndex blockAt;
     /** starts of blocks that blockAt does not hold, another function's block starting there first */
     private final LongSet shadowed = new LongSet();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
-            Set<Long> noReturn) {
+            Set<Long> noReturn, AddressKeyedCode addressKeyed) {
         this.image = image;
+        this.addressKeyed = addressKeyed;
         this.starts = starts;
         this.plt = plt;
         this.lifted = lifted;
@@ -61,6 +63,7 @@ final class IrBuilder {
                     : lf.reachedEnd());
             makeBlocks(f, lf);
             f.setCfgBuilt();
+            addressKeyed.pinIfInside(f);  // first: the reason it stays, whatever else the lifter found
             if (!lf.problems.isEmpty()) {
                 f.skip(lf.problems.get(0));
             }

@@ -1,6 +1,7 @@
 package org.ykrw.core.elf;
 
 import java.util.Optional;
+import org.ykrw.core.diag.UnsupportedInputException;
 
 /**
  * Recognises programs whose language runtime looks its own machine code up by address: it walks the
@@ -12,7 +13,10 @@ import java.util.Optional;
  *       stack scans and panics; rewritten Go programs exited 2 ("unknown pc") or aborted;</li>
  *   <li>V8 embedders (node): the builtins live in one embedded blob in .text, and V8's stack walker
  *       tells builtin frames by their return address lying inside that blob; rewritten node
- *       crashed (SIGSEGV) in {@code --help}, which runs JavaScript.</li>
+ *       crashed (SIGSEGV) in {@code --help}, which runs JavaScript. Only the blob is keyed by
+ *       address, so when the symbols say where it lies ({@link V8EmbeddedBlob}) its functions stay in
+ *       place (the lifter marks them {@code FOUND_BY_ADDRESS}) and the rest moves; a V8 embedder
+ *       without those symbols (stripped) is refused.</li>
  * </ul>
  */
 public final class AddressKeyedRuntime {
@@ -31,16 +35,24 @@ public final class AddressKeyedRuntime {
                         + " (unwinding, garbage collection)");
             }
         }
-        if (hasSymbol(elf, "v8_Default_embedded_blob_code_")
-                || hasSymbol(elf, "_ZNK2v88internal7Isolate18embedded_blob_codeEv")) {
-            return Optional.of("V8 embedder: V8 recognises its builtins' frames by return addresses inside"
-                    + " the embedded blob in .text");
+        if (V8EmbeddedBlob.isV8Embedder(elf) && V8EmbeddedBlob.locate(elf).isEmpty()) {
+            return Optional.of("V8 embedder without the symbols that locate its embedded blob ("
+                    + V8EmbeddedBlob.CODE_SYMBOL + ", " + V8EmbeddedBlob.CODE_SIZE_SYMBOL + "; stripped?):"
+                    + " V8 recognises its builtins' frames by return addresses inside that blob in .text");
         }
         return Optional.empty();
     }
 
-    private static boolean hasSymbol(ElfFile elf, String name) {
-        return elf.symbols().stream().anyMatch(s -> s.name().equals(name))
-                || elf.dynamicSymbols().stream().anyMatch(s -> s.name().equals(name));
+    /**
+     * The library's own check, made by every rewrite whoever calls it: code moved out of such a
+     * program breaks it however correct the move.
+     *
+     * @param elf the input of a rewrite
+     * @throws UnsupportedInputException when {@link #detect} finds a reason
+     */
+    public static void refuseToMove(ElfFile elf) {
+        detect(elf).ifPresent(why -> {
+            throw new UnsupportedInputException(elf.name() + ": " + why + ", so moved code breaks it");
+        });
     }
 }

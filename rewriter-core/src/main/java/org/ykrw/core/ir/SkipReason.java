@@ -2,6 +2,11 @@ package org.ykrw.core.ir;
 
 /** Why a function is left where it is instead of being rewritten. */
 public enum SkipReason {
+    /**
+     * The code lies where a language runtime looks it up by address (V8's embedded builtins): moved, it
+     * would run where the runtime does not expect it. Its bytes stay as they are, without an entry jump.
+     */
+    FOUND_BY_ADDRESS,
     /** Bytes on a reachable path do not decode. */
     UNDECODABLE,
     /** Two reachable instructions overlap (a jump into the middle of another instruction). */
