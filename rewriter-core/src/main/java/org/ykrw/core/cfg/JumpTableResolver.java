@@ -507,7 +507,7 @@ final class JumpTableResolver {
             if (!visited.add(p.address())) {
                 continue;
             }
-            Insn branch = p.flow() == FlowKind.COND_JUMP ? p : laterBranch;
+            Insn branch = p.flow() != FlowKind.COND_JUMP ? laterBranch : boundsOnEdgeTo(p, from) ? p : null;
             Map<String, Integer> pend = pending;
             String w = writtenLocation(p);
             int compared = compareBound(p, branch);
@@ -530,6 +530,28 @@ final class JumpTableResolver {
             }
         }
         return -1;
+    }
+
+    /**
+     * @return whether a compare's bound holds on the edge from the conditional jump {@code branch} to
+     *     {@code next}: after {@code cmp x, N}, {@code x <= N} (or {@code < N}) on the fall-through of
+     *     {@code ja}/{@code jae}/{@code jg}/{@code jge} and on the taken edge of {@code jbe}/{@code jb}/
+     *     {@code jle}/{@code jl}. On the other edge the compare gives a lower bound: gcc's
+     *     {@code cmp esi, 0x23; jbe L; lea eax, [rsi-0x24]; cmp eax, 0x59; ja D; jmp [T + rax*8]}
+     *     (V8's regexp parser) read as esi <= 0x23 made the 36 slots before T, another function's
+     *     table, this jump's
+     */
+    private static boolean boundsOnEdgeTo(Insn branch, Insn next) {
+        boolean taken = branch.target() == next.address();
+        boolean fallThrough = branch.end() == next.address();
+        if (taken == fallThrough) {
+            return false;  // both (a jump to the next instruction) or neither: nothing known
+        }
+        return switch (branch.mnemonic()) {
+            case "ja", "jae", "jg", "jge" -> fallThrough;
+            case "jbe", "jb", "jle", "jl" -> taken;
+            default -> true;  // compareBound gives no bound for other branches anyway
+        };
     }
 
     /** @return the bound, -1 when the search along this path failed, 0 to go on to the predecessors */
