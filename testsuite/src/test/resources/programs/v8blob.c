@@ -9,7 +9,8 @@
  *     inside the blob (V8's stack walker takes a frame for a builtin's by that test).
  * It prints the counts and exits 1 when a callback came from anywhere else. Moved builtins fail
  * both ways: the call by offset lands on an entry jump (int3 in strict mode) and the callbacks
- * return into ykrw's new code. The program also exports V8's accessor of the blob,
+ * return into ykrw's new code. A short function right after the blob tempts the entry jumps to use
+ * the blob's padding. The program also exports V8's accessor of the blob,
  * v8::internal::Isolate::embedded_blob_code() (built with -rdynamic), by which a stripped copy is
  * still recognised as a V8 embedder.
  */
@@ -52,6 +53,21 @@ __asm__(
     "  .size Builtins_CallTwice, .-Builtins_CallTwice\n"
     "  .balign 32, 0xcc\n"
     "v8blob_end:\n"
+    /* A 3-byte function right after the blob, packed against the next: too short for the 5-byte entry
+       jump, it is entered by a short jump to a 5-byte slot of fill nearby; the nearest is the int3
+       padding at the blob's end, which must stay as it is. */
+    "  .globl tiny\n"
+    "  .type tiny, @function\n"
+    "tiny:\n"
+    "  xor %eax, %eax\n"
+    "  ret\n"
+    "  .size tiny, .-tiny\n"
+    "  .globl after_tiny\n"
+    "  .type after_tiny, @function\n"
+    "after_tiny:\n"
+    "  mov $7, %eax\n"
+    "  ret\n"
+    "  .size after_tiny, .-after_tiny\n"
     "  .section .rodata\n"
     "  .balign 4\n"
     "v8_Default_embedded_blob_code_size_:\n"
@@ -84,13 +100,15 @@ __attribute__((noinline)) static long callback(long x) {
 }
 
 typedef long (*builtin)(long (*)(long), long);
+long tiny(void);
+long after_tiny(void);
 
 int main(int argc, char **argv) {
     (void) argv;
     const unsigned char *blob = _ZNK2v88internal7Isolate18embedded_blob_codeEv();
     builtin call_back = (builtin) (blob + v8blob_offsets[0]);
     builtin call_twice = (builtin) (blob + v8blob_offsets[1]);
-    long r = call_back(callback, 20) + call_twice(callback, argc);
+    long r = call_back(callback, 20) + call_twice(callback, argc) + tiny() + after_tiny();
     printf("result %ld; callbacks from builtin frames %d, from elsewhere %d\n", r, from_builtins, from_elsewhere);
     return from_elsewhere != 0;
 }

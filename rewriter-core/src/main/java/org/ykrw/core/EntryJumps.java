@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.ykrw.core.cfg.AddressKeyedCode;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.ir.Block;
@@ -50,6 +51,8 @@ final class EntryJumps {
 
     private final ElfFile elf;
     private final Program program;
+    /** Code its runtime finds by address (V8's builtins): no slot may lie there, not even in its padding. */
+    private final AddressKeyedCode addressKeyed;
     private final Map<Function, Entry> entries = new HashMap<>();
     /** Old-code bytes already given to an entry jump or a slot. */
     private final Set<Long> used = new HashSet<>();
@@ -57,6 +60,7 @@ final class EntryJumps {
     EntryJumps(ElfFile elf, Program program) {
         this.elf = elf;
         this.program = program;
+        this.addressKeyed = AddressKeyedCode.of(elf);
     }
 
     /**
@@ -259,9 +263,11 @@ final class EntryJumps {
         return !used.contains(a) && program.blockContaining(a) == null && isFillByte((byte) elf.readU8(a));
     }
 
+    /** @return whether {@code [from, to)} is code of the file's that an entry jump or slot may be written over */
     private boolean isFileBackedCode(long from, long to) {
         long off = elf.fileOffset(from);
-        return elf.isExecutableAddress(from) && elf.isExecutableAddress(to - 1) && off >= 0
+        return !addressKeyed.overlaps(from, to) && elf.isExecutableAddress(from) && elf.isExecutableAddress(to - 1)
+                && off >= 0
                 && elf.fileOffset(to - 1) == off + (to - 1 - from);
     }
 

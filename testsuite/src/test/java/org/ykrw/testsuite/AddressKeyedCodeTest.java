@@ -1,5 +1,6 @@
 package org.ykrw.testsuite;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,6 +24,7 @@ import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.elf.V8EmbeddedBlob;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.testutil.Tools;
 import org.ykrw.passes.instrument.BlockFilter;
@@ -31,8 +33,10 @@ import org.ykrw.passes.instrument.CoveragePass;
 /**
  * Code a runtime finds by address stays where it is (issue 12, section 4), on v8blob.c, a stand-in for
  * a V8 embedder: its "runtime" calls builtins at the blob's start plus an offset and counts callbacks
- * whose return address lies in the blob. Rewritten and instrumented, every builtin must stay (reason
- * "found by address") and the program must print what the original prints; with the builtins moved,
+ * whose return address lies in the blob. Rewritten and instrumented, strict or not (int3 over moved
+ * functions' old code), every builtin must stay (reason
+ * "found by address"), every byte of the blob must be as it was, and the program must print what the
+ * original prints; with the builtins moved,
  * as before, the callbacks come from the new code and it exits 1. A V8 embedder whose blob cannot be
  * located (stripped) and Go programs are refused, by the CLI and by the library.
  */
@@ -44,7 +48,7 @@ class AddressKeyedCodeTest {
         List<Arguments> out = new ArrayList<>();
         for (String cc : List.of("gcc", "clang")) {
             for (String link : List.of("pie", "nopie", "static")) {
-                for (String mode : List.of("rewrite", "coverage")) {
+                for (String mode : List.of("rewrite", "coverage", "rewrite strict", "coverage strict")) {
                     out.add(Arguments.of(cc, link, mode));
                 }
             }
@@ -59,8 +63,8 @@ class AddressKeyedCodeTest {
         Tools.Result original = Tools.run(List.of(bin.toString()), 30);
         assertEquals(0, original.exit(), original.stdout());
         InstrumentedRun r = InstrumentedRun.instrument(bin,
-                mode.equals("rewrite") ? null : new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL),
-                dir.resolve(mode));
+                mode.startsWith("rewrite") ? null : new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL),
+                dir.resolve(mode.replace(' ', '-')), mode.endsWith("strict"));
         r.run(Map.of());
         assertEquals(original.stdout(), r.stdout, r.stderr);
         assertEquals(0, r.exit, r.stderr);
@@ -75,6 +79,14 @@ class AddressKeyedCodeTest {
             }
         }
         assertEquals(2, builtins);
+        // every byte of the blob stays as it was, its padding included (a tempting slot for short entries)
+        ElfFile in = ElfFile.read(bin);
+        V8EmbeddedBlob blob = V8EmbeddedBlob.locate(in).orElseThrow();
+        int length = (int) (blob.codeEnd() - blob.codeStart());
+        assertArrayEquals(in.bytesAt(blob.codeStart(), length), ElfFile.read(r.binary).bytesAt(blob.codeStart(), length));
+        FunctionPlacement tiny = r.rewrite.placements().stream().filter(p -> p.function().name().equals("tiny"))
+                .findFirst().orElseThrow();
+        assertNull(tiny.reason(), "tiny moves (entered through a slot outside the blob)");
     }
 
     /** Without .symtab nothing says where the blob lies: the CLI and the library refuse to move code. */
