@@ -267,8 +267,7 @@ final class EntryJumps {
     private boolean isFileBackedCode(long from, long to) {
         long off = elf.fileOffset(from);
         return !addressKeyed.overlaps(from, to) && elf.isExecutableAddress(from) && elf.isExecutableAddress(to - 1)
-                && off >= 0
-                && elf.fileOffset(to - 1) == off + (to - 1 - from);
+                && off >= 0 && elf.fileOffset(to - 1) == off + (to - 1 - from);
     }
 
     /**
