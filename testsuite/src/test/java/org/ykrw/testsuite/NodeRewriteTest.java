@@ -19,8 +19,8 @@ import org.ykrw.core.testutil.Tools;
 
 /**
  * node, the largest program on the machine (issue 12, section 4: 99 MB, V8 inside): rewritten, and
- * instrumented for coverage (in strict mode too when the CLI has it), through the CLI jar as a user
- * runs it, it must run {@code node -e} and workload.js (JSON round trips, regular expressions, a
+ * instrumented for coverage in strict mode (int3 over moved functions' old code), through the CLI jar
+ * as a user runs it, it must run {@code node -e} and workload.js (JSON round trips, regular expressions, a
  * closure-heavy loop, stack traces) with the original's output. V8's builtins stay in place (V8 finds
  * them by address in its embedded blob); everything else moves. Skipped where there is no node, or
  * too little memory for the heap its lift needs; a node without the symbols that locate its blob
@@ -51,11 +51,8 @@ class NodeRewriteTest {
 
     @Test
     void coverageInstrumentedNodeRunsJavaScript() throws IOException {
-        List<String> command = new ArrayList<>(List.of("instrument", "--coverage"));
-        if (cliHasStrictMode()) {
-            command.add("--strict");  // a missed jump into the old code traps instead of passing unseen
-        }
-        Path out = transform(command);
+        // strict: a jump the analysis missed into moved code's old copy traps instead of passing unseen
+        Path out = transform(List.of("instrument", "--coverage", "--strict"));
         if (out != null) {
             assertRunsLikeNode(out);
             try (Stream<Path> runs = Files.list(dir)) {
@@ -106,10 +103,6 @@ class NodeRewriteTest {
         List<String> cmd = new ArrayList<>(List.of("env", "YKRW_COVERAGE_DIR=" + dir, node.toString()));
         cmd.addAll(args);
         return Tools.run(cmd, 120);
-    }
-
-    private static boolean cliHasStrictMode() {
-        return YkrwJar.run("instrument", "--help").stdout().contains("--strict");
     }
 
     private static long memoryKib() {
