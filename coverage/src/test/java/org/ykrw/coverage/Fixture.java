@@ -13,7 +13,8 @@ import org.ykrw.core.ir.Program;
 import org.ykrw.core.testutil.Tools;
 
 /**
- * A compiled coverage fixture (src/test/resources/coverage/branches.c), lifted, with the block map
+ * A compiled coverage fixture (rewriter-core's src/test/resources/coverage/branches.c, which the DWARF
+ * line-table test there compiles too), lifted, with the block map
  * an instrumenter would write: every block of every non-PLT function gets the next probe.
  *
  * @param binary the compiled program
@@ -22,7 +23,8 @@ import org.ykrw.core.testutil.Tools;
  * @param map its block map
  */
 record Fixture(Path binary, ElfFile elf, Program program, BlockMap map) {
-    static final Path SOURCE = Path.of("src/test/resources/coverage/branches.c").toAbsolutePath();
+    static final Path SOURCE = Path.of("../rewriter-core/src/test/resources/coverage/branches.c").toAbsolutePath()
+            .normalize();
 
     /**
      * @param dir where to build
