@@ -38,7 +38,8 @@ class RealBinaryLiftTest {
                 // the tokenizer and sprintf's engine
                 Arguments.of("/usr/bin/perl", 12, 9, 216, List.of("Perl_yylex", "Perl_keyword", "Perl_sv_vcatpvfn_flags")),
                 Arguments.of("/usr/bin/git", 4, 3, 68, List.of()),
-                Arguments.of("/bin/busybox", 15, 3, 197, List.of()));
+                // 188: since a byte index is bounded by its compare, nine tables are no longer read twice
+                Arguments.of("/bin/busybox", 15, 3, 188, List.of()));
     }
 
     @ParameterizedTest(name = "{0}")
