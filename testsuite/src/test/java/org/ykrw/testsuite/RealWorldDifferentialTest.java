@@ -36,15 +36,13 @@ class RealWorldDifferentialTest {
     }
 
     /**
-     * Strict mode misses the analysis still has on these programs (issue 12; each dies of SIGTRAP where
-     * the old code is entered, and runs that old code unseen without --strict):
-     * grep and perl: a relative jump table indexed by {@code lea eax, [r - K]; cmp eax, N; ja} whose
-     * source register r is compared on another path too is read from the wrong slots (grep's function at
-     * 0x19560, table 0x29f1c, 20 cases; perl's Perl_sv_clear, table 0x346e14, 13 cases), so its real
-     * cases are never lifted; busybox-static: applet mains reached only through a table of pointers in
-     * .rodata of a position-dependent static program (no relocations) are never found as functions.
+     * Strict mode's miss the analysis still has on these programs (issue 12; it dies of SIGTRAP where the
+     * old code is entered, and runs that old code unseen without --strict): busybox-static's applet
+     * mains are reached only through a table of pointers in .rodata of a position-dependent static
+     * program (no relocations) and are never found as functions. (grep's and perl's, a table indexed by
+     * {@code lea eax, [r - K]; cmp eax, N} read from the wrong slots, are fixed: JumpTableResolver.resolve.)
      */
-    static final String STRICT_KNOWN_MISSES = "grep|perl|busybox-static";
+    static final String STRICT_KNOWN_MISSES = "busybox-static";
 
     /**
      * The same cases rewritten with --strict (old code of moved functions filled with int3): every control
@@ -58,10 +56,10 @@ class RealWorldDifferentialTest {
         Files.writeString(wrapper, "#!/bin/sh\nexec java -Xss16m -jar " + BadInputTest.JAR
                 + " rewrite --strict \"$1\" -o \"$2\"\n");
         wrapper.toFile().setExecutable(true);
-        String cases = "^(ls|sort-num|sort-uniq|gzip|bzip2|xz|zstd|sed|mawk|tar|sha256sum|bc|jq|sqlite3|lua5.4|git|python3)$";
+        String cases = "^(ls|sort-num|sort-uniq|gzip|bzip2|xz|zstd|sed|grep|mawk|tar|sha256sum|bc|jq|sqlite3|lua5.4|perl|git|python3)$";
         Tools.Result r = Tools.run(List.of("bash", SCRIPT.toString(), "-n", cases, "--", wrapper.toString()), 1500);
         String summary = r.stdout().lines().filter(l -> l.startsWith("differential:")).findFirst().orElse("");
         assertEquals(0, r.exit(), r.stdout() + r.stderr());
-        assertTrue(summary.matches("differential: 17 passed, 0 failed, 0 skipped"), r.stdout());
+        assertTrue(summary.matches("differential: 19 passed, 0 failed, 0 skipped"), r.stdout());
     }
 }

@@ -60,17 +60,26 @@ final class JumpTableResolver {
     /** @return the table behind {@code jump}, or null */
     JumpTable resolve(Insn jump) {
         JumpTable folded = attempt(jump);
-        if (folded != null && !widthBound) {
-            return folded;
+        boolean foldedByWidth = widthBound;
+        if (!offsetFolded) {
+            return folded;  // nothing was folded: an attempt without folding is the same attempt
         }
-        // `lea ecx, [r15+1]; cmp ecx, 0x7f; ja ...; movsxd rcx, [T + rcx*4]` (a switch with a case
-        // -1, as in lexers): the compare bounds the index as the load uses it, not the register it
-        // was computed from, so try again without folding the offset into the table address. A
-        // compare's exact bound wins over a bound from the index's width.
+        // The index was computed as `reg + k` and followed to reg. Try again as the load uses it: a
+        // compare on that value bounds the table exactly, where a compare on reg found on some other
+        // path does not (`lea eax, [r13-3]; cmp eax, 0xc; ja D; movsxd rax, [rdi+rax*4]` in perl's
+        // sv_clear, r13 compared elsewhere: folding read 3 slots before the table). Lexers'
+        // `lea ecx, [r15+1]; cmp ecx, 0x7f` (a case -1) need it too. A compare's exact bound wins over
+        // a bound from the index's width.
         foldIndexOffsets = false;
         try {
             JumpTable direct = attempt(jump);
-            return direct != null && (!widthBound || folded == null) ? direct : folded;
+            if (direct != null && !widthBound) {
+                return direct;
+            }
+            if (folded != null && !foldedByWidth) {
+                return folded;
+            }
+            return direct != null && folded == null ? direct : folded;
         } finally {
             foldIndexOffsets = true;
         }
