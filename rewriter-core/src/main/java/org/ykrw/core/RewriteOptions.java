@@ -6,15 +6,36 @@ package org.ykrw.core;
  * @param strict fill the old code of moved functions with {@code int3}, apart from their entry jumps
  *        and what must stay reachable ({@link org.ykrw.core.layout.StrictFill}), so that control the
  *        analysis missed traps instead of running old, uninstrumented code
+ * @param rewriteAddressKeyedRuntimes rewrite a program whose runtime finds its own code by address
+ *        ({@link org.ykrw.core.elf.AddressKeyedRuntime}) although moved code breaks it (by default
+ *        {@link Rewriter#rewrite} refuses it)
+ * @param dropLostProbes let probes that a pass put into functions that stay in place go unwritten
+ *        (by default {@link Rewriter#rewrite} fails with {@link LostProbesException}: a pass that
+ *        instruments only {@link org.ykrw.core.pass.PassContext#isRelocated} functions never loses one)
  */
-public record RewriteOptions(boolean strict) {
-    /** @return the defaults: old code left runnable */
+public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes) {
+    /** Options with only strict mode chosen: refusals and lost-probe errors on. */
+    public RewriteOptions(boolean strict) {
+        this(strict, false, false);
+    }
+
+    /** @return the defaults: old code left runnable, Go-like runtimes refused, lost probes an error */
     public static RewriteOptions defaults() {
         return new RewriteOptions(false);
     }
 
     /** @return these options with strict mode set as given */
     public RewriteOptions withStrict(boolean on) {
-        return new RewriteOptions(on);
+        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes);
+    }
+
+    /** @return these options with the refusal of address-keyed runtimes lifted (or not) */
+    public RewriteOptions withRewriteAddressKeyedRuntimes(boolean on) {
+        return new RewriteOptions(strict, on, dropLostProbes);
+    }
+
+    /** @return these options with lost probes accepted (or not) */
+    public RewriteOptions withDropLostProbes(boolean on) {
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on);
     }
 }

@@ -107,6 +107,7 @@ public final class Rewriter {
      * @return the rewritten file and a report
      */
     public static Result rewrite(ElfFile elf, LiftOptions options, List<Pass> passes, RewriteOptions rewriteOptions) {
+        RewriteChecks.input(elf, rewriteOptions);
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
@@ -152,6 +153,7 @@ public final class Rewriter {
         for (Pass p : passes) {
             p.run(context);
         }
+        RewriteChecks.probes(program, context::isRelocated, rewriteOptions);
         PhaseTimer.mark("passes");
         ElfImageBuilder image = new ElfImageBuilder(elf);
         long codeAddress = image.nextSegmentAddress();

@@ -1,8 +1,5 @@
 package org.ykrw.passes.instrument;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,12 +163,7 @@ public final class CoveragePass implements Pass {
         };
     }
 
-    /** The run file's header as ykrw knows it; the runtime adds the load bias, pid and path. */
     private byte[] header(int counters, long mapId) {
-        ByteBuffer h = ByteBuffer.allocate(Probes.COUNTERS).order(ByteOrder.LITTLE_ENDIAN);
-        h.put("YKRWCOV1".getBytes(StandardCharsets.US_ASCII));
-        h.putInt(Probes.COUNTERS).putInt(mode.counterWidth()).putLong(counters).putLong(0).putLong(mapId);
-        h.putInt(0).putInt(hooks.size());
-        return h.array();
+        return CounterFile.header(mode.counterWidth(), counters, mapId, hooks.size());
     }
 }

@@ -1,0 +1,57 @@
+package org.ykrw.core;
+
+import java.util.function.Predicate;
+import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.elf.AddressKeyedRuntime;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Program;
+
+/**
+ * What {@link Rewriter#rewrite} refuses, so that a library caller gets an error where the CLI would
+ * give one, not a broken or silently incomplete output.
+ */
+final class RewriteChecks {
+    private RewriteChecks() {
+    }
+
+    /** Refuses a program whose runtime finds its code by address, unless the options accept it. */
+    static void input(ElfFile elf, RewriteOptions options) {
+        if (!options.rewriteAddressKeyedRuntimes()) {
+            AddressKeyedRuntime.detect(elf).ifPresent(why -> {
+                throw new UnsupportedInputException(elf.name() + ": " + why + ", so moved code breaks it");
+            });
+        }
+    }
+
+    /** Fails when the passes put probes where they will not be written, unless the options accept it. */
+    static void probes(Program program, Predicate<Function> moved, RewriteOptions options) {
+        if (options.dropLostProbes()) {
+            return;
+        }
+        int lost = 0;
+        String example = null;
+        for (Function f : program.functions()) {
+            if (!moved.test(f) && hasProbes(f)) {
+                lost++;
+                example = example == null ? f.name() : example;
+            }
+        }
+        if (lost > 0) {
+            throw new LostProbesException(lost, example);
+        }
+    }
+
+    private static boolean hasProbes(Function f) {
+        if (!f.entryProbes().isEmpty()) {
+            return true;
+        }
+        for (Block b : f.blocks()) {
+            if (b.hasProbes()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
