@@ -1,7 +1,6 @@
 package org.ykrw.core;
 
 import java.util.function.Predicate;
-import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.elf.AddressKeyedRuntime;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Block;
@@ -16,12 +15,13 @@ final class RewriteChecks {
     private RewriteChecks() {
     }
 
-    /** Refuses a program whose runtime finds its code by address, unless the options accept it. */
+    /**
+     * Refuses a program whose runtime finds its code by address (Go; a V8 embedder whose blob the lift
+     * cannot leave in place), unless the options accept it.
+     */
     static void input(ElfFile elf, RewriteOptions options) {
         if (!options.rewriteAddressKeyedRuntimes()) {
-            AddressKeyedRuntime.detect(elf).ifPresent(why -> {
-                throw new UnsupportedInputException(elf.name() + ": " + why + ", so moved code breaks it");
-            });
+            AddressKeyedRuntime.refuseToMove(elf);
         }
     }
 

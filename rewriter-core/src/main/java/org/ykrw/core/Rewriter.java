@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.diag.PhaseTimer;
-import org.ykrw.core.elf.AddressKeyedRuntime;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.Section;
 import org.ykrw.core.elf.Segment;
@@ -111,7 +110,6 @@ public final class Rewriter {
         // passes name the input by its hash: worked out on the other core while lifting runs
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
                 : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
-        AddressKeyedRuntime.refuseToMove(elf);  // Go; V8 whose blob the lift cannot leave in place
         // the input's unwind information is read on the other core meanwhile too
         UnwindStep unwindStep = new UnwindStep(elf);
         Program program = CfgBuilder.lift(elf, options);  // marks its own phases
