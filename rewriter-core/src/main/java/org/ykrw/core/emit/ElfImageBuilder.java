@@ -171,11 +171,6 @@ public final class ElfImageBuilder {
         this.entry = elf.entry();
     }
 
-    /** @return the address the next added segment will get */
-    public long nextSegmentAddress() {
-        return nextAddress;
-    }
-
     /**
      * Reserves a loadable segment whose size is not known yet: it gets the next address at once; the
      * next reservation waits until this one is {@linkplain SegmentHandle#size sized} or filled.
