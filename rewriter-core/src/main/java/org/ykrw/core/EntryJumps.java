@@ -13,6 +13,7 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Edge;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.encode.CodeWriter;
 
 /**
@@ -72,7 +73,7 @@ final class EntryJumps {
      * @return null when planned, else why the function cannot be entered from its old address
      */
     String plan(Function f, boolean inMovedCode) {
-        long at = Rewriter.trampolineAddress(f);
+        long at = trampolineAddress(f);
         if (overwritable(f, at, at + 5)) {
             take(at, at + 5);
             entries.put(f, new Entry(at, 5, -1, false));
@@ -108,7 +109,7 @@ final class EntryJumps {
      * @return null when planned, else why the function stays
      */
     String planPunned(Function f) {
-        long at = Rewriter.trampolineAddress(f);
+        long at = trampolineAddress(f);
         if (!overwritable(f, at, at + 1) || !isFileBackedCode(at, at + 2)) {
             return SHORTER_THAN_SHORT_JUMP;
         }
@@ -287,5 +288,11 @@ final class EntryJumps {
         for (long a = from; a < to; a++) {
             used.add(a);
         }
+    }
+
+    /** @return where the entry jump goes: after endbr64 (CET wants it first at indirect-branch targets) */
+    static long trampolineAddress(Function f) {
+        Insn first = f.entryBlock().instructions().get(0);
+        return first.address() == f.entryAddress() && first.isEndbr64() ? f.entryAddress() + 4 : f.entryAddress();
     }
 }

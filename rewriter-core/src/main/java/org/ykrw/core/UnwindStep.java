@@ -40,7 +40,8 @@ final class UnwindStep {
     }
 
     /**
-     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr) at the image's next address, points
+     * Adds the unwind segment (new LSDAs, .eh_frame, .eh_frame_hdr), laid out for the address its
+     * reservation gets (withdrawn when the tables cannot be written), points
      * PT_GNU_EH_FRAME at it (adding one to static links, which have none: libgcc's unwinder falls back
      * to it, through _dl_find_object, for code the frames registered by crtbeginT.o do not cover) and
      * renames the input's sections so tools read the new, complete ones.
@@ -49,16 +50,21 @@ final class UnwindStep {
      */
     String write(ElfImageBuilder image) {
         UnwindRewriter.Result u;
+        ElfImageBuilder.SegmentHandle segment = null;
         try {
             UnwindRewriter.Prepared p = join();
             if (p == null) {
                 return "no .eh_frame";
             }
-            u = p.write(image.nextSegmentAddress());
+            segment = image.reserveSegment(null, Segment.PF_R);
+            u = p.write(segment.address());
         } catch (UnwindRewriteException e) {
+            if (segment != null) {
+                segment.release();
+            }
             return "unwind information not rewritten: " + e.getMessage();
         }
-        image.addSegment(null, Segment.PF_R, u.contents(), u.contents().length);
+        segment.fill(u.contents().clone());
         for (String name : List.of(".eh_frame", ".eh_frame_hdr", ".gcc_except_table")) {
             elf.section(name).ifPresent(s -> image.renameSection(s.index(), ".ykrw.old" + name));
         }

@@ -249,7 +249,8 @@ public final class DynamicEditor {
 
         // 3. Lay the tables out in one segment: .dynamic first (its size is known), then the rest.
         int dynamicEntries = oldEntries.size() + needed.size() + 8;
-        long base = image.nextSegmentAddress();
+        ElfImageBuilder.SegmentHandle segment = image.reserveSegment(".ykrw.dynamic", Segment.PF_R | Segment.PF_W);
+        long base = segment.address();
         ByteArrayOutputStream seg = new ByteArrayOutputStream();
         seg.writeBytes(new byte[dynamicEntries * 16]);
         long strAddress = base + put(seg, str.toByteArray());
@@ -305,10 +306,7 @@ public final class DynamicEditor {
             d.putLong(16 * i, entries.get(i)[0]).putLong(16 * i + 8, entries.get(i)[1]);
         }  // the rest stays DT_NULL: the terminator and room for tools that add entries later
 
-        long placed = image.addSegment(".ykrw.dynamic", Segment.PF_R | Segment.PF_W, bytes, bytes.length);
-        if (placed != base) {
-            throw new IllegalStateException("dynamic tables placed elsewhere than laid out");
-        }
+        segment.fill(bytes);
         placedTables = new long[] {base, base + bytes.length};
         image.redirectSegment(Segment.PT_DYNAMIC, base, (long) dynamicEntries * 16);
 

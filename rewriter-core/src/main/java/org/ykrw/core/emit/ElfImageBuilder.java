@@ -32,8 +32,10 @@ public final class ElfImageBuilder {
      * (not to a copy of the input made up front: the output is a copy already).
      */
     private final List<Map.Entry<Long, byte[]>> patches = new ArrayList<>();
-    private final List<NewSegment> segments = new ArrayList<>();
+    private final List<SegmentHandle> segments = new ArrayList<>();
     private long nextAddress;
+    /** the reservation not yet sized, which the next one must wait for; or null */
+    private SegmentHandle open;
     private long entry;
     private final List<long[]> redirects = new ArrayList<>();
     private final List<NewSection> newSections = new ArrayList<>();
@@ -42,9 +44,110 @@ public final class ElfImageBuilder {
     private final Map<Integer, byte[]> replacedUnloaded = new java.util.LinkedHashMap<>();
     private final List<Map.Entry<String, byte[]>> unloaded = new ArrayList<>();
 
-    /** A segment to add. */
-    private record NewSegment(String sectionName, int flags, long address, byte[] contents, long memSize,
-            long sectionFlags) {
+    /**
+     * A segment reserved in the output: its address is fixed when it is reserved, its extent in memory
+     * once it is sized, its bytes once it is filled. Reserving segments in order and filling them later
+     * lets a writer that needs addresses of later segments (the new code calls into the runtime) or of
+     * itself (the dynamic tables, the unwind tables) ask the builder instead of predicting them.
+     *
+     * <p>While one reservation is not yet sized, no further one can be made: the next address is
+     * not known until then.
+     */
+    public final class SegmentHandle {
+        private final String sectionName;
+        private final int flags;
+        private final long address;
+        private final long sectionFlags;
+        /** index of its section header in {@code newSections}, or -1 when it has none */
+        private final int sectionSlot;
+        private long memSize = -1;
+        private byte[] contents;
+
+        private SegmentHandle(String sectionName, int flags, long address, int sectionSlot) {
+            this.sectionName = sectionName;
+            this.flags = flags;
+            this.address = address;
+            this.sectionSlot = sectionSlot;
+            this.sectionFlags = Section.SHF_ALLOC | ((flags & Segment.PF_W) != 0 ? Section.SHF_WRITE : 0)
+                    | ((flags & Segment.PF_X) != 0 ? Section.SHF_EXECINSTR : 0);
+        }
+
+        /** @return its virtual address, known from the moment it was reserved */
+        public long address() {
+            return address;
+        }
+
+        /** @return true once its extent in memory is fixed */
+        public boolean isSized() {
+            return memSize >= 0;
+        }
+
+        /** @return true once its bytes are given */
+        public boolean isFilled() {
+            return contents != null;
+        }
+
+        /**
+         * Fixes its size in memory, which places the segments reserved after it.
+         *
+         * @param size its size in memory
+         * @return this
+         */
+        public SegmentHandle size(long size) {
+            if (isSized()) {
+                throw new IllegalStateException("segment at 0x" + Long.toHexString(address) + " is sized already");
+            }
+            if (size < 0) {
+                throw new IllegalArgumentException("negative segment size");
+            }
+            memSize = size;
+            nextAddress = alignUp(address + Math.max(size, 1), PAGE);
+            open = null;
+            return this;
+        }
+
+        /**
+         * Gives its bytes, kept rather than copied (the caller must not change them afterwards). An
+         * unsized segment takes their length as its size.
+         *
+         * @param bytes its initialised bytes (at most its size; the rest of it is zero-filled)
+         * @return this
+         */
+        public SegmentHandle fill(byte[] bytes) {
+            if (isFilled()) {
+                throw new IllegalStateException("segment at 0x" + Long.toHexString(address) + " is filled already");
+            }
+            if (!isSized()) {
+                size(bytes.length);
+            }
+            if (memSize < bytes.length) {
+                throw new IllegalArgumentException("memSize smaller than contents");
+            }
+            contents = bytes;
+            if (sectionSlot >= 0) {
+                newSections.set(sectionSlot, new NewSection(sectionName, memSize > bytes.length && bytes.length == 0
+                        ? Section.SHT_NOBITS : Section.SHT_PROGBITS, sectionFlags, address,
+                        bytes.length == 0 ? memSize : bytes.length));
+            }
+            return this;
+        }
+
+        /**
+         * Withdraws the reservation (its writer found nothing to write); only the last one reserved, and
+         * only before it is filled.
+         */
+        public void release() {
+            if (isFilled() || segments.get(segments.size() - 1) != this
+                    || sectionSlot >= 0 && sectionSlot != newSections.size() - 1) {
+                throw new IllegalStateException("only the last reservation can be released, before it is filled");
+            }
+            segments.remove(segments.size() - 1);
+            if (sectionSlot >= 0) {
+                newSections.remove(sectionSlot);
+            }
+            nextAddress = address;
+            open = null;
+        }
     }
 
     /** A section header to add, describing a range of an added segment. */
@@ -68,9 +171,41 @@ public final class ElfImageBuilder {
         this.entry = elf.entry();
     }
 
-    /** @return the address the next added segment will get */
-    public long nextSegmentAddress() {
-        return nextAddress;
+    /**
+     * Reserves a loadable segment whose size is not known yet: it gets the next address at once; the
+     * next reservation waits until this one is {@linkplain SegmentHandle#size sized} or filled.
+     *
+     * @param sectionName name of the section header describing it (".ykrw.text"), or null for none (its
+     *     parts get headers through {@link #addSection})
+     * @param flags PF_R / PF_W / PF_X
+     * @return its handle
+     */
+    public SegmentHandle reserveSegment(String sectionName, int flags) {
+        if (open != null) {
+            throw new IllegalStateException("the segment at 0x" + Long.toHexString(open.address())
+                    + " is not sized yet, so the next address is not known");
+        }
+        int slot = -1;
+        if (sectionName != null) {
+            newSections.add(null);   // set when filled; reserved here so headers follow segment order
+            slot = newSections.size() - 1;
+        }
+        SegmentHandle h = new SegmentHandle(sectionName, flags, nextAddress, slot);
+        segments.add(h);
+        open = h;
+        return h;
+    }
+
+    /**
+     * Reserves a loadable segment of a known size, to be filled later.
+     *
+     * @param sectionName as for {@link #reserveSegment(String, int)}
+     * @param flags PF_R / PF_W / PF_X
+     * @param memSize its size in memory
+     * @return its handle
+     */
+    public SegmentHandle reserveSegment(String sectionName, int flags, long memSize) {
+        return reserveSegment(sectionName, flags).size(memSize);
     }
 
     /**
@@ -97,17 +232,7 @@ public final class ElfImageBuilder {
         if (memSize < contents.length) {
             throw new IllegalArgumentException("memSize smaller than contents");
         }
-        long address = nextAddress;
-        long sectionFlags = Section.SHF_ALLOC | ((flags & Segment.PF_W) != 0 ? Section.SHF_WRITE : 0)
-                | ((flags & Segment.PF_X) != 0 ? Section.SHF_EXECINSTR : 0);
-        segments.add(new NewSegment(sectionName, flags, address, contents, memSize, sectionFlags));
-        if (sectionName != null) {
-            newSections.add(new NewSection(sectionName, memSize > contents.length && contents.length == 0
-                    ? Section.SHT_NOBITS : Section.SHT_PROGBITS, sectionFlags, address,
-                    contents.length == 0 ? memSize : contents.length));
-        }
-        nextAddress = alignUp(address + Math.max(memSize, 1), PAGE);
-        return address;
+        return reserveSegment(sectionName, flags, memSize).fill(contents).address();
     }
 
     /**
@@ -117,9 +242,9 @@ public final class ElfImageBuilder {
      * @return the index the section will have in the output's section header table
      */
     public int addSection(String name, long vaddr, long size) {
-        for (NewSegment s : segments) {
-            if (vaddr >= s.address() && vaddr + size <= s.address() + s.contents().length) {
-                newSections.add(new NewSection(name, Section.SHT_PROGBITS, s.sectionFlags(), vaddr, size));
+        for (SegmentHandle s : segments) {
+            if (s.isFilled() && vaddr >= s.address && vaddr + size <= s.address + s.contents.length) {
+                newSections.add(new NewSection(name, Section.SHT_PROGBITS, s.sectionFlags, vaddr, size));
                 return elf.header().shnum() + newSections.size() - 1;
             }
         }
@@ -223,8 +348,8 @@ public final class ElfImageBuilder {
      */
     public int sectionIndexOf(long vaddr) {
         for (int i = 0; i < segments.size(); i++) {
-            NewSegment s = segments.get(i);
-            if (vaddr >= s.address() && vaddr < s.address() + Math.max(s.memSize(), 1)) {
+            SegmentHandle s = segments.get(i);
+            if (s.isSized() && vaddr >= s.address && vaddr < s.address + Math.max(s.memSize, 1)) {
                 return elf.header().shnum() > 0 ? elf.header().shnum() + i : 1;
             }
         }
@@ -257,6 +382,11 @@ public final class ElfImageBuilder {
      * @return the output file
      */
     public byte[] build() {
+        for (SegmentHandle s : segments) {
+            if (!s.isFilled()) {
+                throw new IllegalStateException("segment at 0x" + Long.toHexString(s.address) + " reserved but never filled");
+            }
+        }
         ElfHeader h = elf.header();
         List<Segment> old = elf.segments();
         long phdrAddress = nextAddress;
@@ -272,10 +402,10 @@ public final class ElfImageBuilder {
         List<byte[]> blocks = new ArrayList<>();
         List<long[]> placed = new ArrayList<>();   // {offset, vaddr, filesz, memsz, flags}
         long offset = alignUp(elf.data().length, PAGE);
-        for (NewSegment s : segments) {
-            placed.add(new long[] {offset, s.address(), s.contents().length, s.memSize(), s.flags()});
-            blocks.add(s.contents());
-            offset = alignUp(offset + s.contents().length, PAGE);
+        for (SegmentHandle s : segments) {
+            placed.add(new long[] {offset, s.address, s.contents.length, s.memSize, s.flags});
+            blocks.add(s.contents);
+            offset = alignUp(offset + s.contents.length, PAGE);
         }
         long phdrOffset = offset;
         offset += phdrSize;

@@ -61,10 +61,12 @@ class ElfImageBuilderTest {
         }
         ElfFile elf = ElfFile.read(bin);
         ElfImageBuilder b = new ElfImageBuilder(elf);
-        long code = b.nextSegmentAddress();
-        byte[] jump = CodeWriter.at(code).jmp(elf.entry()).toByteArray();
-        assertEquals(code, b.addSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, jump, jump.length));
+        // the code's segment is reserved first and filled after the one behind it was added
+        ElfImageBuilder.SegmentHandle text = b.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X, 5);
+        long code = text.address();
         b.addSegment(".ykrw.bss", Segment.PF_R | Segment.PF_W, new byte[0], 1 << 20);
+        byte[] jump = CodeWriter.at(code).jmp(elf.entry()).toByteArray();
+        text.fill(jump);
         b.setEntry(code);
         Path out = dir.resolve("out-" + bin.getFileName());
         OutputFile.writeAtomically(out, b.build(), bin);
