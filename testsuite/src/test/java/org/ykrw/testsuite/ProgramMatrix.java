@@ -81,6 +81,7 @@ public final class ProgramMatrix {
      */
     public static Variant one(String program, String cc, String opt, String link) {
         try {
+            Files.createDirectories(outputDir());  // a test may ask for one before the matrix was built
             return compile(program, isCpp(program), cc, opt, link);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
