@@ -133,15 +133,6 @@ class AddressKeyedCodeTest {
     }
 
     private Path compile(String cc, String link) throws IOException {
-        Path src = ProgramMatrix.sources().resolve("v8blob.c");
-        Path bin = dir.resolve("v8blob-" + cc + "-" + link);
-        List<String> cmd = new ArrayList<>(List.of(cc, "-O2", "-rdynamic", "-o", bin.toString(), src.toString()));
-        cmd.addAll(switch (link) {
-            case "pie" -> List.of("-fPIE", "-pie");
-            case "nopie" -> List.of("-fno-pie", "-no-pie");
-            default -> List.of("-static");
-        });
-        Tools.output(cmd);
-        return bin;
+        return TestCompiler.compile(dir.resolve("v8blob-" + cc + "-" + link), "v8blob.c", cc, link, List.of("-rdynamic"));
     }
 }

@@ -134,11 +134,7 @@ public final class ProgramMatrix {
         }
         String driver = cpp ? (cc.equals("gcc") ? "g++" : "clang++") : cc;
         List<String> cmd = new ArrayList<>(List.of(driver, "-" + opt, "-o", bin.toString()));
-        switch (link) {
-            case "pie" -> cmd.addAll(List.of("-fPIE", "-pie"));
-            case "nopie" -> cmd.addAll(List.of("-fno-pie", "-no-pie"));
-            default -> cmd.add("-static");
-        }
+        cmd.addAll(TestCompiler.linkFlags(link));
         cmd.add(sources().resolve(program + (cpp ? ".cpp" : ".c")).toString());
         if (program.equals("runtime")) {
             cmd.add("-pthread");
