@@ -30,9 +30,7 @@ public final class RewriteInput {
             throw new UnsupportedInputException(path + ": already rewritten by ykrw (it has " + section
                     + "): give the original" + (Files.isRegularFile(original) ? " (" + original + ")" : "") + " instead");
         });
-        AddressKeyedRuntime.detect(elf).ifPresent(why -> {
-            throw new UnsupportedInputException(path + ": " + why + ", so moved code breaks it");
-        });
+        AddressKeyedRuntime.refuseToMove(elf);  // the library's own refusal, made before any other work
         return elf;
     }
 }
