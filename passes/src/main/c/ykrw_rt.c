@@ -180,7 +180,7 @@ static int same_word(const char *word, const char *lower) {
 }
 
 /*
- * An on/off variable: 1 for on, 1, true; 0 for off, 0, false (any case); -1 when unset or empty.
+ * An on/off variable: 1 for on, 1 and true; 0 for off, 0 and false (any case); -1 when unset or empty.
  * Anything else is said on stderr (once: the runtime reads each variable once) and counts as unset,
  * so a typo never flips a state silently.
  */
@@ -235,12 +235,13 @@ static char **runtime_environment(char **envp, uint64_t *auxv) {
     return secure ? empty_environment : envp;
 }
 
-/*
- * The directory run files go to: the YKRW_*_DIR variable (never set in a secure process), else
- * --run-dir, else the current directory; in a secure process without --run-dir, none (said once).
- */
 static const char current_directory[] = ".";
 
+/*
+ * The directory run files go to: the YKRW_*_DIR variable (never set in a secure process), else
+ * --run-dir, else the current directory (this very string, which say_where recognises); in a secure
+ * process without --run-dir, none (said once).
+ */
 static const char *run_directory(const char *from_environment) {
     if (from_environment && *from_environment) return from_environment;
     if (ykrw_config.run_dir[0]) return ykrw_config.run_dir;
