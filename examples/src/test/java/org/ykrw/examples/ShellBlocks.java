@@ -25,14 +25,17 @@ final class ShellBlocks {
 
     /**
      * @param markdown the document's text
-     * @param start the opening marker, e.g. {@code <!-- tour:start -->}
+     * @param start the opening marker, e.g. {@code <!-- tour:start -->}, alone on its line
      * @param end the closing marker
      * @return the body of the first {@code ```sh} block inside each marked part, in order
      */
     static List<String> between(String markdown, String start, String end) {
+        // A marker stands on a line of its own: a text that names one in passing is no marker.
+        String opening = "\n" + start + "\n";
+        String closing = "\n" + end + "\n";
         List<String> blocks = new ArrayList<>();
-        for (int from = markdown.indexOf(start); from >= 0; from = markdown.indexOf(start, from + 1)) {
-            int to = markdown.indexOf(end, from);
+        for (int from = markdown.indexOf(opening); from >= 0; from = markdown.indexOf(opening, from + 1)) {
+            int to = markdown.indexOf(closing, from);
             assertTrue(to > from, "a " + start + " without its " + end);
             String part = markdown.substring(from, to);
             int open = part.indexOf("```sh");
