@@ -1,5 +1,6 @@
 package org.ykrw.cli;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.ykrw.core.layout.FunctionPlacement;
@@ -20,23 +21,17 @@ final class IneffectiveOptions {
         this.command = command;
     }
 
-    /** Before a --trace rewrite: options that only another option makes work, and a library ld.so will not find. */
+    /** Before a --trace rewrite: options that only another option makes work. */
     void beforeTrace() {
         if (command.given("--toggle-start") && !command.toggle) {
             Main.warn("--toggle-start sets the start state of --toggle sleds; without --toggle every probe calls at once");
         }
-        if (command.traceLibrary != null) {
-            String why = LibraryLookup.whyMissing(command.traceLibrary);
-            if (why != null) {
-                Main.warn("--trace-lib " + command.traceLibrary + ": " + why + "; the output will not start unless it is"
-                        + " there when the program runs");
-            }
-        }
     }
 
     /**
-     * After the rewrite: filters that matched nothing, and options of the embedded recorder when the
-     * probes call a tracing function instead.
+     * After the rewrite: filters that matched nothing, a library to load that ld.so will not find (or
+     * that lacks the tracer), and options of the embedded recorder when the probes call a tracing
+     * function instead.
      *
      * @param placements every function of IN, moved or not
      * @param only --functions, or null
@@ -59,6 +54,9 @@ final class IneffectiveOptions {
             Main.warn("--skip-functions '" + skip + "' matches no function of " + command.files.input
                     + " (it matches whole names)");
         }
+        if (pass instanceof TracePass trace && trace.importsTracer()) {
+            checkTraceLibrary(trace.traceFunction());
+        }
         if (pass instanceof TracePass trace && !trace.usesRecorder()) {
             for (String o : List.of("--trace-capacity", "--run-dir", "--run-mode")) {
                 if (command.given(o)) {
@@ -69,6 +67,19 @@ final class IneffectiveOptions {
         } else if (pass instanceof TracePass && command.traceFunction != null) {
             Main.warn("--trace-fn " + command.traceFunction + ": " + command.files.input + " neither defines nor imports it,"
                     + " so the embedded recorder records the blocks (--trace-lib LIB.so loads a library that has it)");
+        }
+    }
+
+    /** A library the output loads (--trace-lib) that ld.so would not find here, or that lacks the tracer. */
+    private void checkTraceLibrary(String function) {
+        String name = command.traceLibrary;
+        Path library = LibraryLookup.locate(name);
+        if (library == null) {
+            Main.warn("--trace-lib " + name + ": " + LibraryLookup.whyMissing(name) + "; the output will not start unless it"
+                    + " is there when the program runs");
+        } else if (!LibraryLookup.exports(library, function)) {
+            Main.warn("--trace-lib " + name + ": " + library + " does not export " + function + "; the output will not"
+                    + " start with it (ld.so: undefined symbol)");
         }
     }
 

@@ -116,10 +116,16 @@ class CliUsageTest {
                 "libykrw-no-such-library.so", bin.toString(), "-o", out.toString()), "ld.so would not find it", out);
         assertWarned(YkrwJar.run("instrument", "--trace", "--trace-fn", "no_such_tracer", "--trace-lib",
                 dir.resolve("no/such/libt.so").toString(), bin.toString(), "-o", out.toString()), "no such file", out);
-        Tools.Result found = YkrwJar.run("instrument", "--trace", "--trace-fn", "no_such_tracer", "--trace-lib", "libc.so.6",
+        Tools.Result found = YkrwJar.run("instrument", "--trace", "--trace-fn", "labs", "--trace-lib", "libc.so.6",
                 bin.toString(), "-o", out.toString());
         assertEquals(0, found.exit(), found.stderr());
-        assertFalse(found.stderr().contains("warning"), "libc.so.6 is where ld.so looks: " + found.stderr());
+        assertFalse(found.stderr().contains("warning"), "libc.so.6 is where ld.so looks, with labs: " + found.stderr());
+        assertWarned(YkrwJar.run("instrument", "--trace", "--trace-fn", "no_such_tracer", "--trace-lib", "libc.so.6",
+                bin.toString(), "-o", out.toString()), "does not export no_such_tracer", out);
+        Tools.Result unused = YkrwJar.run("instrument", "--trace", "--trace-lib", "libykrw-no-such-library.so", bin.toString(),
+                "-o", out.toString());
+        assertFalse(unused.stderr().contains("warning"), "the program has its tracer: the library is not loaded: " + unused.stderr());
+        assertTrue(unused.stderr().contains("not loaded"), unused.stderr());
         assertWarned(YkrwJar.run("instrument", "--trace", "--trace-fn", "no_such_tracer", bin.toString(), "-o", out.toString()),
                 "the embedded recorder records the blocks", out);
         assertWarned(YkrwJar.run("instrument", "--trace", "--toggle-start", "on", bin.toString(), "-o", out.toString()),

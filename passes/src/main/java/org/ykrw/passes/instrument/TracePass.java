@@ -62,6 +62,8 @@ public final class TracePass implements Pass {
     private final BlockFilter filter;
     /** Whether the last run records into the embedded recorder (see {@link #usesRecorder()}). */
     private boolean usesRecorder;
+    /** Whether the last run imports the tracer from the library given (see {@link #importsTracer()}). */
+    private boolean importsTracer;
     private final boolean toggle;
     private final boolean startOn;
     private final String traceLibrary;
@@ -145,6 +147,7 @@ public final class TracePass implements Pass {
         }
         boolean calls = tracer.isPresent() || imported;
         usesRecorder = !calls;
+        importsTracer = imported;
         Liveness liveness = calls ? null : Liveness.of(program);
         int probes = 0;
         for (Function f : program.functions()) {
@@ -188,6 +191,16 @@ public final class TracePass implements Pass {
      */
     public boolean usesRecorder() {
         return usesRecorder;
+    }
+
+    /** @return after the pass ran: true when the output loads the library given and imports the tracer from it */
+    public boolean importsTracer() {
+        return importsTracer;
+    }
+
+    /** @return the name of the tracing function the probes call (given, or the ABI's) */
+    public String traceFunction() {
+        return traceFunction;
     }
 
     /** @return the map the pass wrote (block -> probe slot), for --map */
