@@ -170,6 +170,33 @@ static const char *env(char **envp, const char *name) {
     return 0;
 }
 
+/* Whether word equals lower, ignoring the case of ASCII letters in word. */
+static int same_word(const char *word, const char *lower) {
+    for (; *word && *lower; word++, lower++) {
+        char c = *word >= 'A' && *word <= 'Z' ? (char)(*word - 'A' + 'a') : *word;
+        if (c != *lower) return 0;
+    }
+    return *word == *lower;
+}
+
+/*
+ * An on/off variable: 1 for on, 1 and true; 0 for off, 0 and false (any case); -1 when unset or empty.
+ * Anything else is said on stderr (once: the runtime reads each variable once) and counts as unset,
+ * so a typo never flips a state silently.
+ */
+static int env_switch(char **envp, const char *name, const char *unset_means) {
+    const char *v = env(envp, name);
+    if (!v || !*v) return -1;
+    if (same_word(v, "1") || same_word(v, "on") || same_word(v, "true")) return 1;
+    if (same_word(v, "0") || same_word(v, "off") || same_word(v, "false")) return 0;
+    char line[200];
+    size_t at = 0;
+    append(line, sizeof line, &at, "=");
+    append(line, sizeof line, &at, v);
+    say3(name, line, unset_means);
+    return -1;
+}
+
 static unsigned long parse_number(const char *s, unsigned long fallback) {
     if (!s || !*s) return fallback;
     unsigned long v = 0;
@@ -208,14 +235,17 @@ static char **runtime_environment(char **envp, uint64_t *auxv) {
     return secure ? empty_environment : envp;
 }
 
+static const char current_directory[] = ".";
+
 /*
  * The directory run files go to: the YKRW_*_DIR variable (never set in a secure process), else
- * --run-dir, else the current directory; in a secure process without --run-dir, none (said once).
+ * --run-dir, else the current directory (this very string, which say_where recognises); in a secure
+ * process without --run-dir, none (said once).
  */
 static const char *run_directory(const char *from_environment) {
     if (from_environment && *from_environment) return from_environment;
     if (ykrw_config.run_dir[0]) return ykrw_config.run_dir;
-    if (!secure) return ".";
+    if (!secure) return current_directory;
     static int told;
     if (!told)
         say("a setuid, setgid or capability-raising process writes run files only to the directory given to"
@@ -236,6 +266,37 @@ static const char *why(long error) {
     case 122: return ": disk quota exceeded";
     default: return "";
     }
+}
+
+/* Whether the line about a taken name already said where the last run file went. */
+static int said_where;
+/* YKRW_QUIET: no line about where a run file went (errors are still said). */
+static int quiet;
+
+/*
+ * Names a run file that went where its user may not look (docs/RUNTIME.md, "Where"): the current
+ * directory by default (no YKRW_*_DIR, no --run-dir) when that is not the directory of the file that
+ * ran, as after `build/prog` or `cd /tmp && ~/prog`; a user who runs `./prog` finds it beside the
+ * program. Said once, when the file is made (the runtime has no hook at exit in a static program), with
+ * its absolute path. A forked child says nothing: its parent's line named the directory.
+ */
+static void say_where(const char *dir, const char *path, const char *ran, const char *variable, int fresh) {
+    if (quiet || fresh || said_where || dir != current_directory) return;
+    char cwd[1024];
+    if (sys3(79 /* getcwd */, (long)cwd, sizeof cwd, 0) <= 0) return;
+    size_t slash = 0, n = str_len(cwd);
+    for (size_t i = 0; ran[i]; i++)
+        if (ran[i] == '/') slash = i;
+    int same = slash == n && n > 0;
+    for (size_t i = 0; same && i < n; i++) same = ran[i] == cwd[i];
+    if (same || (slash == 0 && ran[0] == '/' && n == 1)) return;  /* beside the program (or both in /) */
+    char line[1300];
+    size_t at = 0;
+    append(line, sizeof line, &at, n > 1 ? cwd : "");
+    append(line, sizeof line, &at, path + 1);  /* "./NAME" -> "/NAME" */
+    append(line, sizeof line, &at, " (the current directory, not the program's; ");
+    append(line, sizeof line, &at, variable);
+    say3("this run is in ", line, " chooses another, YKRW_QUIET=1 hides this line)");
 }
 
 /* How many other names a run file tries when its own exists. */
@@ -270,6 +331,7 @@ static long create_run_file(char *path, size_t cap, const char *dir, const char 
         long fd = sys3(SYS_OPEN, (long)path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd >= 0) {
             if (k) say3(first, " exists, left alone: this run is in ", path);
+            said_where = k != 0;
             return fd;
         }
         if (fd != -EEXIST) {
@@ -399,6 +461,7 @@ static void start_run_file(long pid, int fresh) {
     if (!dir) return;
     long fd = create_run_file(path, sizeof path, dir, run_stem((const char *)(header + 64)), pid, ".ykcov");
     if (fd < 0) return;
+    say_where(dir, path, (const char *)(header + 64), "YKRW_COVERAGE_DIR", fresh);
     /*
      * The file takes what the counters hold now (constructors may have run), then replaces them; a
      * child's file takes the header and zeros (its blocks reserved, read as zeros).
@@ -460,6 +523,7 @@ static void start_trace_file(long pid, int fresh) {
     if (!dir) return;
     long fd = create_run_file(path, sizeof path, dir, "ykrw-trace", pid, ".bin");
     if (fd < 0) return;
+    say_where(dir, path, (const char *)path_field, "YKRW_TRACE_DIR", fresh);
     /*
      * The header (with whatever count blocks before start-up reserved), then a sparse file: its
      * capacity (128 MiB by default) is not reserved, so a disk that fills up during the run ends it
@@ -970,6 +1034,7 @@ static void start(char **envp, uint64_t *auxv) {
     envp = runtime_environment(envp, auxv);
     coverage_dir = env(envp, "YKRW_COVERAGE_DIR");
     trace_dir = env(envp, "YKRW_TRACE_DIR");
+    quiet = env_switch(envp, "YKRW_QUIET", " is not on, off, 1, 0, true or false: ignored") == 1;
     protect_moved_relro();
     if (flags & FLAG_ONCE) alias_code();
     if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
@@ -985,8 +1050,10 @@ static void start(char **envp, uint64_t *auxv) {
     const char *info = env(envp, "YKRW_RUNTIME_INFO");
     if (info && info[0] == '1') report_cpu_choices();
     if (flags & FLAG_TOGGLE) {
-        const char *want = env(envp, "YKRW_TRACE");
-        int on = want ? want[0] == '1' : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
+        int want = env_switch(envp, "YKRW_TRACE", (flags & FLAG_TRACE_DEFAULT_ON)
+            ? " is not on, off, 1, 0, true or false: ignored, tracing starts on (instrument --toggle-start)"
+            : " is not on, off, 1, 0, true or false: ignored, tracing starts off (instrument --toggle-start)");
+        int on = want >= 0 ? want : (flags & FLAG_TRACE_DEFAULT_ON) != 0;
         if (on) set_all_sites(1);
         else trace_state = 0;
         const char *flip = env(envp, "YKRW_TRACE_FLIP_SIGNAL");

@@ -2,7 +2,6 @@ package org.ykrw.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,7 @@ final class CfgCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text, dot, json or svg (svg needs Graphviz).")
     Format format;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", converter = OutputPath.Converter.class, description = "Write to FILE instead of stdout (written whole or not at all).")
     Path output;
 
     @Override
@@ -43,11 +42,7 @@ final class CfgCommand implements Callable<Integer> {
             case json -> CfgRenderer.json(f);
             case svg -> svg(CfgRenderer.dot(f, p));
         };
-        if (output != null) {
-            Files.writeString(output, out, StandardCharsets.UTF_8);
-        } else {
-            System.out.print(out);
-        }
+        ReportOutput.write(output, out.getBytes(StandardCharsets.UTF_8));
         return 0;
     }
 

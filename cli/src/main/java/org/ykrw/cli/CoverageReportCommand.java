@@ -20,6 +20,7 @@ import org.ykrw.coverage.JsonCoverageWriter;
 import org.ykrw.coverage.LcovWriter;
 import org.ykrw.coverage.StartupCode;
 import org.ykrw.coverage.TextCoverageWriter;
+import org.ykrw.core.cfg.ProgressListener;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.dwarf.LineTable;
 import org.ykrw.core.dwarf.LineTableReader;
@@ -61,7 +62,7 @@ final class CoverageReportCommand implements Callable<Integer> {
             + " the tm_clones functions, __do_global_dtors_aux) in summaries; like gcov, they are left out by default.")
     boolean includeStartup;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Write to OUT instead of stdout.")
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", converter = OutputPath.Converter.class, description = "Write to OUT instead of stdout (- is stdout too).")
     Path output;
 
     @CommandLine.Spec
@@ -69,19 +70,37 @@ final class CoverageReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (OutputPath.isStdout(output)) {
+            output = null;
+        }
         if (runs.size() > 1 && !merge) {
             throw new CommandLine.ParameterException(spec.commandLine(), runs.size()
                     + " runs given: add --merge to add them up into one report");
         }
-        // 1. Read every run first: a truncated file fails before any map is looked for.
+        // 1. Read every run first: a truncated file fails before any map is looked for. Many runs of a
+        // large program take a while: a bar on a terminal counts them (and stays while they are added up).
         List<CoverageRun> read = new ArrayList<>();
-        for (Path p : runs) {
-            read.add(CoverageRun.read(p));
+        ProgressListener progress = runs.size() > 1 ? TerminalProgress.open() : ProgressListener.NONE;
+        RunInputs in;
+        CoverageData data;
+        try {
+            for (Path p : runs) {
+                progress.progress("reading runs", read.size(), runs.size());
+                read.add(CoverageRun.read(p));
+            }
+            progress.progress("reading runs", read.size(), runs.size());
+            CoverageRun first = read.get(0);
+            // 2. The map and binary, then the merged counts (each run checked against the map).
+            in = RunInputs.locate(map, binary, first.executable(), first.mapId(), first.file());
+            data = CoverageData.merge(in.map(), in.mapName(), read);
+        } finally {
+            TerminalProgress.close(progress);
         }
         CoverageRun first = read.get(0);
-        // 2. The map and binary, then the merged counts (each run checked against the map).
-        RunInputs in = RunInputs.locate(map, binary, first.executable(), first.mapId(), first.file());
-        CoverageData data = CoverageData.merge(in.map(), in.mapName(), read);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--hottest") && (format != Format.text || !data.hasCounts())) {
+            Main.warn("--hottest lists the hottest blocks of count runs (instrument --counts) in the text report;"
+                    + (data.hasCounts() ? " this is a " + format + " report" : " these runs hold coverage, not counts"));
+        }
         if (!includeStartup) {
             data = data.excluding(StartupCode.of(in.map(), in.binary()));
         }

@@ -67,8 +67,8 @@ final class InstrumentCommand implements Callable<Integer> {
             + " its tracing function.")
     String traceLibrary;
 
-    @Option(names = "--toggle", description = "With --trace: NOP sleds the runtime flips; YKRW_TRACE=1|0 sets"
-            + " the start state (default: --toggle-start).")
+    @Option(names = "--toggle", description = "With --trace: NOP sleds the runtime flips; YKRW_TRACE=on|off"
+            + " (or 1|0, true|false) sets the start state (default: --toggle-start).")
     boolean toggle;
 
     @Option(names = "--toggle-start", paramLabel = "on|off", description = "Tracing state at start when"
@@ -79,10 +79,12 @@ final class InstrumentCommand implements Callable<Integer> {
             + " keeps (default 16777216, a 128 MiB sparse file); later ones are counted, not kept.")
     int traceCapacity = TracePass.DEFAULT_CAPACITY;
 
-    @Option(names = "--functions", paramLabel = "REGEX", description = "Instrument only functions whose name matches.")
+    @Option(names = "--functions", paramLabel = "REGEX", description = "Instrument only functions whose whole name"
+            + " matches (main.* for a prefix, .*foo.* for a part; ykrw functions lists them).")
     String only;
 
-    @Option(names = "--skip-functions", paramLabel = "REGEX", description = "Leave functions whose name matches alone.")
+    @Option(names = "--skip-functions", paramLabel = "REGEX", description = "Leave functions whose whole name matches"
+            + " alone.")
     String skip;
 
     @Option(names = "--hook-functions", paramLabel = "NAME", split = ",", description = "Count calls and the"
@@ -108,24 +110,30 @@ final class InstrumentCommand implements Callable<Integer> {
             + " lose blocks to an unresolved indirect jump.")
     boolean report;
 
-    @Option(names = "--map", paramLabel = "FILE.json", description = "Also write the block map (fn, bb) ->"
-            + " address, size, function (always embedded in OUT as section .ykrw.map).")
+    @Option(names = "--map", paramLabel = "FILE.json", converter = OutputPath.Converter.class, description = "Also write the block map (fn, bb) ->"
+            + " address, size, function (always embedded in OUT as section .ykrw.map); - for standard output.")
     Path map;
 
     @Override
     public Integer call() {
-        Path out = files.destination();
-        BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
-        Pass pass = pass(filter);
+        files.destination();
+        checkStandardOutput();
+        Pattern onlyPattern = pattern("--functions", only);
+        Pattern skipPattern = pattern("--skip-functions", skip);
+        Pass pass = pass(new BlockFilter(onlyPattern, skipPattern));
         ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass),
                 RewriteOptions.defaults().withStrict(strict)));
         files.write(r.output());
-        if (map != null) {
+        if (OutputPath.isStdout(map)) {
+            OutputPath.writeStdout(r.artifacts().get(BlockMapSection.ARTIFACT));
+        } else if (map != null) {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);
         }
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
-        System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
+        new IneffectiveOptions(this).afterRewrite(r.placements(), onlyPattern, skipPattern, pass);
+        System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(),
+                files.describe());
         if (r.strict() != null) {
             System.err.printf("ykrw:   %s%n", r.strict().summary());
         }
@@ -145,12 +153,26 @@ final class InstrumentCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Standard output takes one thing: the binary (-o -), the map (--map -) or the --report lines. */
+    private void checkStandardOutput() {
+        int takers = (files.toStdout() ? 1 : 0) + (OutputPath.isStdout(map) ? 1 : 0) + (report ? 1 : 0);
+        if (takers > 1) {
+            throw new UsageException("standard output can take one of -o -, --map - and --report (which prints there)");
+        }
+    }
+
+    /** @return whether the command line gave {@code option} (its default value does not count) */
+    boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     private Pass pass(BlockFilter filter) {
         if (!what.trace && !what.coverage && !what.counts && !what.once && hooks.isEmpty()) {
             throw new ParameterException(spec.commandLine(),
                     "say what to instrument for: --trace, --coverage, --counts, --once or --hook-functions");
         }
         if (what.trace) {
+            new IneffectiveOptions(this).beforeTrace();
             if (!hooks.isEmpty()) {
                 throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
             }
@@ -168,8 +190,15 @@ final class InstrumentCommand implements Callable<Integer> {
             return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
                     .withCapacity(traceCapacity).withRunFiles(runFiles());
         }
-        if (toggle || traceFunction != null || traceLibrary != null) {
-            throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");
+        List<String> traceOnly = new ArrayList<>();
+        for (String o : List.of("--abi", "--trace-fn", "--trace-lib", "--toggle", "--toggle-start", "--trace-capacity")) {
+            if (given(o)) {
+                traceOnly.add(o);
+            }
+        }
+        if (!traceOnly.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join(", ", traceOnly)
+                    + (traceOnly.size() == 1 ? " goes" : " go") + " with --trace, not with the coverage passes");
         }
         CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
                 : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;

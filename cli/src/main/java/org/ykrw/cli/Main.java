@@ -115,9 +115,19 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * Says on stderr, in one line, that something given did nothing (a filter that matched no function,
+     * an option another option makes meaningless); the command goes on and its exit status stays.
+     *
+     * @param what what had no effect, and why
+     */
+    static void warn(String what) {
+        System.err.println("ykrw: warning: " + oneLine(what));
+    }
+
     /** @return how to ask for the help of the (sub)command that failed: "ykrw rewrite --help" */
     private static String helpCommand(CommandLine failed) {
-        return failed.getParent() == null ? "ykrw --help" : "ykrw " + failed.getCommandName() + " --help";
+        return failed.getCommandSpec().qualifiedName() + " --help";  // "ykrw coverage report --help" for a nested one
     }
 
     private static String oneLine(String s) {

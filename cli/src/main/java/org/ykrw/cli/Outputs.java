@@ -10,14 +10,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The input and output options of commands that write a new binary (a picocli mixin): IN, -o OUT or
- * --in-place. Never writes IN by accident.
+ * The input and output options of commands that write a new binary (a picocli mixin): IN, -o OUT,
+ * -o - (standard output) or --in-place. Never writes IN by accident.
  */
 final class Outputs {
     @Parameters(paramLabel = "IN", description = "x86-64 ELF executable or shared library")
     Path input;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the result.")
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", converter = OutputPath.Converter.class, description = "Where to write the result (- for standard"
+            + " output, not a terminal).")
     Path output;
 
     @Option(names = "--in-place", description = "Replace IN (written atomically; IN is never half-written)."
@@ -37,6 +38,10 @@ final class Outputs {
      */
     Path write(byte[] bytes) {
         Path out = destination();
+        if (OutputPath.isStdout(out)) {
+            OutputPath.writeStdout(bytes);
+            return out;
+        }
         if (inPlace) {
             Path backup = input.resolveSibling(input.getFileName() + BACKUP_SUFFIX);
             if (!Files.exists(backup)) {
@@ -54,6 +59,16 @@ final class Outputs {
         return out;
     }
 
+    /** @return whether the result goes to standard output ({@code -o -}) */
+    boolean toStdout() {
+        return OutputPath.isStdout(output);
+    }
+
+    /** @return how messages name the output */
+    String describe() {
+        return OutputPath.describe(destination());
+    }
+
     /** @return where to write */
     Path destination() {
         return destination(input, output, inPlace);
@@ -69,8 +84,9 @@ final class Outputs {
         if (output == null) {
             throw new UsageException("no output file: give -o OUT (or --in-place)");
         }
-        if (Files.isDirectory(output) || output.toString().endsWith("/")) {
-            throw new UsageException(output + " is a directory: -o takes the output file's name");
+        if (OutputPath.isStdout(output)) {
+            OutputPath.refuseBinaryToTerminal("-o");
+            return output;
         }
         try {
             if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {

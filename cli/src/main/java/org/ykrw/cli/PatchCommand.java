@@ -1,6 +1,5 @@
 package org.ykrw.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,7 +31,7 @@ final class PatchCommand implements Callable<Integer> {
         if (disable.isEmpty() && enable.isEmpty()) {
             throw new UsageException("nothing to do: give --disable FN or --enable FN");
         }
-        Path out = files.destination();
+        String out = files.describe();
         ElfFile elf = ElfFile.read(files.input);
         byte[] result = ReturnPatcher.apply(elf, enable, disable);
         files.write(result);

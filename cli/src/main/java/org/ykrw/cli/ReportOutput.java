@@ -7,19 +7,21 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.ykrw.core.emit.OutputFile;
 
-/** Writes a report to {@code -o FILE} (atomically, readable by everyone, like any document) or to stdout. */
+/**
+ * Writes a report to {@code -o FILE} (atomically, readable by everyone, like any document) or to
+ * stdout (no {@code -o}, or {@code -o -}).
+ */
 final class ReportOutput {
     private ReportOutput() {
     }
 
     /**
-     * @param output the file, or null for stdout
+     * @param output the file, or null or {@code -} for stdout
      * @param bytes the report
      */
     static void write(Path output, byte[] bytes) {
-        if (output == null) {
-            System.out.write(bytes, 0, bytes.length);
-            System.out.flush();
+        if (output == null || OutputPath.isStdout(output)) {
+            OutputPath.writeStdout(bytes);
             return;
         }
         OutputFile.writeAtomically(output, bytes, null);

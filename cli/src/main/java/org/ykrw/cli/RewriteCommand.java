@@ -1,6 +1,5 @@
 package org.ykrw.cli;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,7 +30,10 @@ final class RewriteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path out = files.destination();
+        files.destination();
+        if (report && files.toStdout()) {
+            throw new UsageException("--report prints to standard output, which -o - takes for the binary");
+        }
         ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(),
                 RewriteOptions.defaults().withStrict(strict)));
@@ -47,7 +49,7 @@ final class RewriteCommand implements Callable<Integer> {
             }
         }
         System.err.printf("ykrw: relocated %d of %d functions, retargeted %d jump tables (%d kept) -> %s%n",
-                r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), out);
+                r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), files.describe());
         reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
         System.err.printf("ykrw:   %s%n", r.unwind());
         if (r.strict() != null) {

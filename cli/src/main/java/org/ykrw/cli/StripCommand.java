@@ -2,10 +2,8 @@ package org.ykrw.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ykrw.core.cfg.CfgBuilder;
-import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.passes.strip.CallStripper;
 import picocli.CommandLine.Command;
@@ -26,13 +24,17 @@ final class StripCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path out = files.destination();
+        files.destination();
         ElfFile elf = ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
-        CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
+        CallStripper.Result r = CallStripper.find(elf, Inputs.withProgress(options -> CfgBuilder.lift(elf, options)), names);
         files.write(CallStripper.apply(elf, r));
+        if (r.callSites() == 0) {
+            Main.warn("no call to " + String.join(", ", names) + " in " + files.input + ": the output is a copy of it"
+                    + (functions.isEmpty() ? " (--fn NAME strips calls to another function)" : ""));
+        }
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
-                r.callSites(), r.argumentInstructions(), r.guards(), out);
+                r.callSites(), r.argumentInstructions(), r.guards(), files.describe());
         return 0;
     }
 }

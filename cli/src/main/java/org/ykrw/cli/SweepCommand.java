@@ -61,13 +61,16 @@ final class SweepCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pass " + passName
                     + " is unknown (one of " + String.join(", ", SweepPasses.NAMES) + ")");
         }
-        SweepPass pass = SweepPasses.byName(passName, RewriteOptions.defaults().withStrict(strict)).orElseThrow(() -> new CommandLine.ParameterException(
-                spec.commandLine(), "--pass " + passName + " is not available yet (only --pass rewrite is)"));
+        SweepPass pass = SweepPasses.byName(passName, RewriteOptions.defaults().withStrict(strict)).orElseThrow();
         int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
         if (n < 1 || timeoutSeconds < 1 || passTimeoutSeconds < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs, --timeout and --pass-timeout must be at least 1");
         }
         ProgramFinder.Found found = ProgramFinder.find(dirs);
+        if (found.programs().isEmpty()) {
+            Main.warn("no x86-64 ELF program in " + dirs.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "))
+                    + " (sweep does not look into subdirectories)");
+        }
         Path scratch;
         try {
             scratch = Files.createTempDirectory("ykrw-sweep");

@@ -47,6 +47,9 @@ final class TraceDumpCommand implements Callable<Integer> {
         if (limit != null && limit < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--limit must not be negative");
         }
+        if (map != null && binary != null) {
+            Main.warn("--binary is not read when --map is given: the map names the blocks");
+        }
         TraceRun run = TraceRun.open(file);
         BlockMap blockMap = null;
         String mapName = null;

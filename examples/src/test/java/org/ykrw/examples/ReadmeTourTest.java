@@ -3,11 +3,9 @@ package org.ykrw.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,21 +15,11 @@ import org.junit.jupiter.api.Test;
 class ReadmeTourTest {
     @Test
     void tourRunsAsWritten() throws Exception {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
-        int start = readme.indexOf("<!-- tour:start -->");
-        int end = readme.indexOf("<!-- tour:end -->");
-        assertTrue(start >= 0 && end > start, "README has the tour markers");
-        String block = readme.substring(start, end);
-        String script = block.substring(block.indexOf("```sh") + 5, block.lastIndexOf("```"));
-        Path log = Files.createTempFile("ykrw-tour", ".log");
-        Process p = new ProcessBuilder("bash", "-e", "-c", script).directory(new File(root.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "the tour finished in time");
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), out);
+        String readme = Files.readString(ShellBlocks.ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+        List<String> tour = ShellBlocks.between(readme, "<!-- tour:start -->", "<!-- tour:end -->");
+        assertEquals(1, tour.size(), "README has one tour");
+        String out = ShellBlocks.run(tour.get(0), "README's tour");
         assertTrue(out.contains("basic blocks"), "stats printed: " + out);
         assertTrue(out.lines().anyMatch(l -> l.matches("\\d{4,}")), "trace lines counted: " + out);
-        Files.deleteIfExists(log);
     }
 }

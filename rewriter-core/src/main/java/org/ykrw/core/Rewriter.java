@@ -104,12 +104,16 @@ public final class Rewriter {
                 java.nio.file.Path.of(elf.name()).getFileName().toString(),
                 digest != null ? digest::join : () -> sha256(elf.data()));
         context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
-        for (Pass p : passes) {
-            p.run(context);
+        for (int i = 0; i < passes.size(); i++) {
+            options.progress().progress("passes", i, passes.size());
+            passes.get(i).run(context);
         }
         RewriteChecks.probes(program, context::isRelocated, rewriteOptions);
         PhaseTimer.mark("passes");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
+        // Progress: layout says when it starts and ends (its measuring passes are not counted ahead),
+        // writing counts the output rewriters and the image (emission of the new code is one of them).
+        options.progress().progress("layout", 0, 1);
         ElfImageBuilder image = new ElfImageBuilder(elf);
         ElfImageBuilder.SegmentHandle codeSegment = image.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X);
         CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address());
@@ -119,12 +123,17 @@ public final class Rewriter {
                 image, codeSegment, unwind);
         unwind.start(layout, state.ranges);
         // 6. output rewriters, in their declared order
+        options.progress().progress("layout", 1, 1);
+        int step = 0;
         for (OutputRewriter r : OUTPUT_REWRITERS) {
+            options.progress().progress("writing", step++, OUTPUT_REWRITERS.size() + 1);
             r.run(state);
             PhaseTimer.mark(r.name());
         }
         // 7. write
+        options.progress().progress("writing", step, OUTPUT_REWRITERS.size() + 1);
         byte[] output = image.build();
+        options.progress().progress("writing", step + 1, OUTPUT_REWRITERS.size() + 1);
         PhaseTimer.mark("build image");
         return new Result(output, selection.placements(), state.tablesRetargeted, state.tablesKept,
                 state.unwindSummary, layout.instructionMap().asMap(), layout.passes(), context.notes(),

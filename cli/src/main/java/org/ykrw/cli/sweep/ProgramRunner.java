@@ -43,9 +43,14 @@ public final class ProgramRunner {
         Path out = Files.createTempFile(cwd, ".ykrw-sweep", ".out");
         Path err = Files.createTempFile(cwd, ".ykrw-sweep", ".err");
         try {
-            Process p = start(new ProcessBuilder(command).directory(cwd.toFile())
+            ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()));
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            // Run files go to the working directory, as without these; named, it is no surprise to the
+            // runtime, which otherwise says on stderr where they went (the program lies elsewhere).
+            pb.environment().put("YKRW_COVERAGE_DIR", cwd.toString());
+            pb.environment().put("YKRW_TRACE_DIR", cwd.toString());
+            Process p = start(pb);
             boolean finished;
             try {
                 finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -12,7 +12,7 @@ public final class SweepPasses {
     private SweepPasses() {
     }
 
-    /** Names accepted by {@code --pass}; a name with no pass behind it yet is answered "not available yet". */
+    /** Names accepted by {@code --pass}, each with a pass behind it ({@link #byName}). */
     public static final List<String> NAMES = List.of("rewrite", "trace", "coverage");
 
     /**

@@ -20,7 +20,7 @@ final class SweepProgress implements AutoCloseable {
     SweepProgress(PrintStream err, int total) {
         this.err = err;
         this.total = total;
-        this.bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("sweep")
+        this.bar = !org.ykrw.cli.Terminal.progressWanted() ? null : new ProgressBarBuilder().setTaskName("sweep")
                 .setInitialMax(Math.max(total, 1)).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new ConsoleProgressBarConsumer(err)).build();
     }

@@ -60,6 +60,10 @@ public final class TracePass implements Pass {
     private final Abi abi;
     private final String traceFunction;
     private final BlockFilter filter;
+    /** Whether the last run records into the embedded recorder (see {@link #usesRecorder()}). */
+    private boolean usesRecorder;
+    /** Whether the last run imports the tracer from the library given (see {@link #importsTracer()}). */
+    private boolean importsTracer;
     private final boolean toggle;
     private final boolean startOn;
     private final String traceLibrary;
@@ -142,6 +146,8 @@ public final class TracePass implements Pass {
             context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
+        usesRecorder = !calls;
+        importsTracer = imported;
         Liveness liveness = calls ? null : Liveness.of(program);
         int probes = 0;
         for (Function f : program.functions()) {
@@ -177,6 +183,24 @@ public final class TracePass implements Pass {
                         .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
+    }
+
+    /**
+     * @return after the pass ran: true when the probes record into the embedded recorder's trace file
+     *     (IN neither defines nor imports the tracing function, and no library was given), false when they call it
+     */
+    public boolean usesRecorder() {
+        return usesRecorder;
+    }
+
+    /** @return after the pass ran: true when the output loads the library given and imports the tracer from it */
+    public boolean importsTracer() {
+        return importsTracer;
+    }
+
+    /** @return the name of the tracing function the probes call (given, or the ABI's) */
+    public String traceFunction() {
+        return traceFunction;
     }
 
     /** @return the map the pass wrote (block -> probe slot), for --map */
