@@ -106,6 +106,48 @@ class AflTest {
         }
     }
 
+    /**
+     * Two instances on one sync directory (-M and -S, as on two machines sharing it): the second,
+     * started while the first runs and has found cases, reads them back (AFL_IMPORT_FIRST: it syncs
+     * before fuzzing; a secondary syncs only from a main instance that is running).
+     */
+    @Test
+    void aSecondInstanceImportsTheFirstOnesFindings() throws Exception {
+        Path target = instrument(stripped(compile("gcc", "pie")), "synced");
+        Path seeds = Files.createDirectories(dir.resolve("sync-seeds"));
+        Files.writeString(seeds.resolve("one"), "a\n");
+        Path sync = dir.resolve("sync");
+        List<String> main = new ArrayList<>(AFL_ENV);
+        main.addAll(List.of("afl-fuzz", "-M", "main", "-i", seeds.toString(), "-o", sync.toString(), "-V", "30", "--",
+                target.toString(), "@@"));
+        Process first = new ProcessBuilder(main).redirectErrorStream(true).redirectOutput(dir.resolve("main.log").toFile())
+                .start();
+        try {
+            Path queue = sync.resolve("main/queue");
+            for (int i = 0; i < 200 && queueSize(queue) < 3; i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(queueSize(queue) >= 3, "the main instance found nothing to share");
+            Tools.Result r = afl("AFL_IMPORT_FIRST=1", "afl-fuzz", "-S", "second", "-i", seeds.toString(), "-o",
+                    sync.toString(), "-V", "2", "--", target.toString(), "@@");
+            assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            Map<String, String> stats = stats(sync.resolve("second/fuzzer_stats"));
+            assertTrue(Integer.parseInt(stats.get("corpus_imported")) > 0, stats.toString());
+        } finally {
+            first.destroy();
+            first.waitFor();
+        }
+    }
+
+    private static long queueSize(Path queue) throws IOException {
+        if (!Files.isDirectory(queue)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(queue)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("id:")).count();
+        }
+    }
+
     /** afl-tmin shrinks a crashing case to the four bytes that crash; afl-cmin keeps one case per path. */
     @Test
     void aflTminAndCminWorkOnIt() throws Exception {
