@@ -7,7 +7,7 @@ set -euo pipefail
 mode=${1:-run}
 
 RUN_PACKAGES="libcapstone4 gcc binutils"   # gcc and binutils build the embedded runtime (passes/src/main/c)
-TEST_PACKAGES="libcapstone4 libcapstone-dev gcc g++ clang binutils graphviz gdb file busybox-static python3.11 perl git lcov chromium"
+TEST_PACKAGES="libcapstone4 libcapstone-dev gcc g++ clang binutils graphviz gdb file busybox-static python3.11 perl git lcov chromium afl++"
 
 need_cmd() {
   command -v "$1" >/dev/null 2>&1 || { echo "ykrw needs $1 ($2)" >&2; exit 2; }

@@ -1024,6 +1024,171 @@ static void strict_start(void) {
         say("strict: cannot handle SIGTRAP; old code that runs will trap without a word", "");
 }
 
+/*
+ * ---- AFL++ (instrument --afl): the edge map and the fork server (docs/FUZZING.md) ----
+ * Probes add one to map[prev ^ cur] and set prev = cur >> 1, as AFL++'s own instrumentation does.
+ * The map is AFL's shared memory (__AFL_SHM_ID) or, when the program runs alone, a private one, so
+ * the output runs without a fuzzer too. The fork server speaks AFL++ 4.x's protocol on fds 198/199:
+ * a hello with the map size, then per run: a word in, fork, the child's pid out, its status out.
+ */
+#define AFL_FORKSRV_FD 198
+#define AFL_FS_OPT_ENABLED 0x80000001u
+#define AFL_FS_OPT_MAPSIZE 0x40000000u
+#define AFL_FS_OPT_MAX_MAPSIZE (1u << 23)
+#define AFL_PERSISTENT_RUNS 10000
+#define SYS_READ 0
+#define SYS_SHMAT 30
+#define SYS_SHMCTL 31
+#define SYS_FORK 57
+#define SYS_WAIT4 61
+#define SYS_KILL 62
+#define SYS_EXIT_GROUP 231
+#define IPC_STAT 2
+#define MAP_ANONYMOUS 0x20
+#define WUNTRACED 2
+#define SIGSTOP 19
+#define SIGCONT 18
+
+enum { AFL_OFF, AFL_AT_START, AFL_DEFERRED, AFL_PERSISTENT };
+
+/* Written by the rewriter (AflPass): the mode above and the map's size (a power of two). */
+__attribute__((used)) uint32_t ykrw_afl_mode;
+__attribute__((used)) uint32_t ykrw_afl_map_size;
+/* What the probes read and write: set before any instrumented code runs. */
+__attribute__((used)) uint64_t ykrw_afl_area;
+__attribute__((used)) uint32_t ykrw_afl_prev;
+/* Persistent mode: the current test case, and the instrumented function's body the loop calls. */
+__attribute__((used)) uint64_t ykrw_afl_input;
+__attribute__((used)) uint64_t ykrw_afl_input_len;
+__attribute__((used)) uint64_t ykrw_afl_body;
+__attribute__((used)) uint32_t ykrw_afl_looping;
+
+static char **afl_envp;
+static const char *afl_last_argument; /* an executable's last argument: afl-fuzz's @@ when there is one */
+static uint8_t *afl_input_buffer;
+#define AFL_MAX_INPUT (1u << 20)
+/* This process is a child of the fork server (a fuzzer is listening): persistent mode loops. */
+__attribute__((used)) uint32_t ykrw_afl_in_child;
+
+/* Attaches SysV segment `id` if it holds at least `bytes`; 0 when it cannot be used. */
+static uint8_t *afl_attach(const char *id, uint64_t bytes) {
+    long shm = (long)parse_number(id, (unsigned long)-1);
+    uint64_t ds[16] = {0}; /* struct shmid64_ds: shm_segsz at byte 48 */
+    if (shm < 0 || sys3(SYS_SHMCTL, shm, IPC_STAT, (long)ds) != 0) {
+        say("cannot use AFL's coverage map (__AFL_SHM_ID): no such shared memory segment; using a private one", "");
+        return 0;
+    }
+    if (ds[6] < bytes) {
+        say("AFL's coverage map is smaller than this program's: using a private one (rewrite with a smaller"
+            " --afl-map-size, or set AFL_MAP_SIZE)", "");
+        return 0;
+    }
+    long at = sys3(SYS_SHMAT, shm, 0, 0);
+    return at < 0 && at > -4096 ? 0 : (uint8_t *)at;
+}
+
+static void afl_map(void) {
+    const char *id = env(afl_envp, "__AFL_SHM_ID");
+    uint8_t *area = id ? afl_attach(id, ykrw_afl_map_size) : 0;
+    if (!area)
+        area = (uint8_t *)sys6(SYS_MMAP, 0, ykrw_afl_map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                               -1, 0);
+    ykrw_afl_area = (uint64_t)area;
+}
+
+static int afl_io(long n, long fd, void *buf) {
+    return sys3(n, fd, (long)buf, 4) == 4;
+}
+
+/*
+ * Runs the fork server: returns in each child, and at once when no fuzzer listens on fd 199. A
+ * persistent child stops itself after each test case (SIGSTOP) and is resumed (SIGCONT) instead of
+ * forked again, until it exits after AFL_PERSISTENT_RUNS cases or the fuzzer kills it.
+ */
+static void afl_fork_server(void) {
+    uint32_t hello = AFL_FS_OPT_ENABLED;
+    if (ykrw_afl_map_size <= AFL_FS_OPT_MAX_MAPSIZE) hello |= AFL_FS_OPT_MAPSIZE | (ykrw_afl_map_size - 1) << 1;
+    if (!afl_io(SYS_WRITE, AFL_FORKSRV_FD + 1, &hello)) return;
+    int persistent = ykrw_afl_mode == AFL_PERSISTENT;
+    long child = 0;
+    int stopped = 0;
+    for (;;) {
+        uint32_t killed;
+        if (!afl_io(SYS_READ, AFL_FORKSRV_FD, &killed)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+        int status = 0;
+        if (stopped && killed) { /* the fuzzer killed the stopped child (a timeout): reap it */
+            sys6(SYS_WAIT4, child, (long)&status, 0, 0, 0, 0);
+            stopped = 0;
+        }
+        if (stopped) {
+            sys3(SYS_KILL, child, SIGCONT, 0);
+            stopped = 0;
+        } else {
+            child = sys3(SYS_FORK, 0, 0, 0);
+            if (child < 0) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+            if (child == 0) {
+                sys3(SYS_CLOSE, AFL_FORKSRV_FD, 0, 0);
+                sys3(SYS_CLOSE, AFL_FORKSRV_FD + 1, 0, 0);
+                ykrw_afl_in_child = 1;
+                return;
+            }
+        }
+        uint32_t pid = (uint32_t)child;
+        if (!afl_io(SYS_WRITE, AFL_FORKSRV_FD + 1, &pid)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+        if (sys6(SYS_WAIT4, child, (long)&status, persistent ? WUNTRACED : 0, 0, 0, 0) < 0)
+            sys3(SYS_EXIT_GROUP, 1, 0, 0);
+        if ((status & 0xff) == 0x7f) stopped = 1; /* WIFSTOPPED */
+        if (!afl_io(SYS_WRITE, AFL_FORKSRV_FD + 1, &status)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+    }
+}
+
+/*
+ * At start-up: the map, then (in an executable, unless deferred) the fork server. A persistent
+ * target's server starts here too, so each child's first test case goes through the program as
+ * usual (main opens @@'s file), and the loop in the chosen function takes the cases after it.
+ */
+static void afl_start(char **envp) {
+    afl_envp = envp;
+    afl_map();
+    if (ykrw_afl_mode != AFL_DEFERRED && !in_library) afl_fork_server();
+}
+
+/* --afl-entry: the first call of the chosen function starts the fork server (once). */
+__attribute__((used)) void ykrw_afl_deferred_start(void) {
+    static int done;
+    if (done) return;
+    done = 1;
+    afl_fork_server();
+}
+
+/* The next test case into ykrw_afl_input / _len: all of @@'s file (the last argument), else of stdin. */
+static void afl_next_input(void) {
+    if (!afl_input_buffer)
+        afl_input_buffer = (uint8_t *)sys6(SYS_MMAP, 0, AFL_MAX_INPUT, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long fd = afl_last_argument ? sys3(SYS_OPEN, (long)afl_last_argument, O_CLOEXEC, 0) : -1;
+    long from = fd >= 0 ? fd : 0;
+    uint64_t n = 0;
+    for (long r; n < AFL_MAX_INPUT && (r = sys3(SYS_READ, from, (long)(afl_input_buffer + n), AFL_MAX_INPUT - n)) > 0;)
+        n += (uint64_t)r;
+    if (fd >= 0) sys3(SYS_CLOSE, fd, 0, 0);
+    ykrw_afl_input = (uint64_t)afl_input_buffer;
+    ykrw_afl_input_len = n;
+}
+
+/*
+ * --afl-persistent, between two test cases in a fuzzer's child: stop until the fuzzer wants the next
+ * case (it resumes us with SIGCONT), read it, and return; after AFL_PERSISTENT_RUNS cases, exit so the
+ * server forks a fresh child.
+ */
+__attribute__((used)) void ykrw_afl_persistent_next(void) {
+    static uint32_t runs;
+    if (++runs >= AFL_PERSISTENT_RUNS) sys3(SYS_EXIT_GROUP, 0, 0, 0);
+    sys3(SYS_KILL, sys3(SYS_GETPID, 0, 0, 0), SIGSTOP, 0);
+    ykrw_afl_prev = 0;
+    afl_next_input();
+}
+
 /* ---- start-up ---- */
 static void start(char **envp, uint64_t *auxv) {
     for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
@@ -1060,6 +1225,7 @@ static void start(char **envp, uint64_t *auxv) {
         if (flip) install_flip_signal((long)parse_number(flip, 0));
     }
     if (ykrw_config.strict_count) strict_start();
+    if (ykrw_afl_mode) afl_start(envp);
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 }
 
@@ -1067,6 +1233,7 @@ static void start(char **envp, uint64_t *auxv) {
 __attribute__((used)) uint64_t ykrw_rt_init(uint64_t *initial_stack) {
     uint64_t argc = initial_stack[0];
     char **envp = (char **)(initial_stack + argc + 2);
+    if (argc > 1) afl_last_argument = (const char *)initial_stack[argc];
     char **e = envp;
     while (*e) e++;
     start(envp, (uint64_t *)(e + 1));
@@ -1140,6 +1307,42 @@ __asm__(
     "  pop %rbp\n"
     "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n"
     "  popfq\n"
+    "  ret\n"
+
+    /* --afl-entry: called first thing in the chosen function; starts the fork server once. */
+    ".globl ykrw_afl_deferred_stub\n"
+    "ykrw_afl_deferred_stub:\n"
+    "  push %rax\n"
+    "  lea ykrw_afl_deferred_start(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  pop %rax\n"
+    "  ret\n"
+
+    /*
+     * --afl-persistent: called first thing in f(const uint8_t *buf, size_t len), so [rsp] is f's body.
+     * Outside a fuzzer's child, or when f is called again from inside a run, it returns into the body
+     * and f runs as called. In a fuzzer's child the first call runs the body with the caller's own
+     * arguments (the program read this case itself), then loops: ykrw_afl_persistent_next waits for
+     * and reads the next case, the body runs on it. Entered with rsp = 0 mod 16 (f's entry was 8).
+     */
+    ".globl ykrw_afl_persistent_stub\n"
+    "ykrw_afl_persistent_stub:\n"
+    "  cmpl $0, ykrw_afl_looping(%rip)\n"
+    "  jne 1f\n"
+    "  cmpl $0, ykrw_afl_in_child(%rip)\n"
+    "  je 1f\n"
+    "  pop %r11\n"
+    "  mov %r11, ykrw_afl_body(%rip)\n"
+    "  movl $1, ykrw_afl_looping(%rip)\n"
+    "  sub $8, %rsp\n"
+    "  call *ykrw_afl_body(%rip)\n"
+    "2:\n"
+    "  call ykrw_afl_persistent_next\n"
+    "  mov ykrw_afl_input(%rip), %rdi\n"
+    "  mov ykrw_afl_input_len(%rip), %rsi\n"
+    "  call *ykrw_afl_body(%rip)\n"
+    "  jmp 2b\n"
+    "1:\n"
     "  ret\n"
 
     /* edi = probe index */

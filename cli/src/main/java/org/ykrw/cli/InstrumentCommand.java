@@ -13,6 +13,7 @@ import org.ykrw.core.emit.OutputFile;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.pass.Pass;
+import org.ykrw.passes.instrument.AflPass;
 import org.ykrw.passes.instrument.BlockFilter;
 import org.ykrw.passes.instrument.BlockMapSection;
 import org.ykrw.passes.instrument.CoveragePass;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ykrw instrument (--trace | --coverage | --counts | --once) IN -o OUT}. */
 @Command(name = "instrument", description = "Rewrite IN with a probe at the start of every basic block:"
-        + " yk tracing calls (--trace) or coverage counters (--coverage, --counts, --once).")
+        + " yk tracing calls (--trace), coverage counters (--coverage, --counts, --once) or AFL++'s edge map (--afl).")
 final class InstrumentCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
@@ -53,7 +54,25 @@ final class InstrumentCommand implements Callable<Integer> {
 
         @Option(names = "--once", description = "Coverage whose probes turn themselves off after the first hit.")
         boolean once;
+
+        @Option(names = "--afl", description = "AFL++ edge coverage and fork server: OUT is a target for afl-fuzz,"
+                + " afl-showmap, afl-cmin and afl-tmin (docs/FUZZING.md); it runs alone too.")
+        boolean afl;
     }
+
+    @Option(names = "--afl-map-size", paramLabel = "BYTES", description = "With --afl: the edge map's size, a power"
+            + " of two (default: 65536, or 8 bytes per block when that is more). A program and the libraries"
+            + " instrumented with it must fit in the map afl-fuzz makes for the program.")
+    int aflMapSize;
+
+    @Option(names = "--afl-entry", paramLabel = "FN", description = "With --afl: start the fork server at the first"
+            + " call of FN (a name or 0xADDRESS) instead of the entry point, so set-up before it runs once.")
+    String aflEntry;
+
+    @Option(names = "--afl-persistent", paramLabel = "FN", description = "With --afl: FN(const uint8_t *buf, size_t"
+            + " len) parses one test case; the fuzzer's child calls it in a loop, one case after the other"
+            + " (AFL's shared test-case memory, else all of standard input).")
+    String aflPersistent;
 
     @Option(names = "--abi", paramLabel = "args2|packed32", description = "Tracing ABI: args2 (default)"
             + " yk_trace_basicblock(size_t fn, size_t bb); packed32 __yk_trace_basicblock(uint32_t fn<<16|bb).")
@@ -167,9 +186,15 @@ final class InstrumentCommand implements Callable<Integer> {
     }
 
     private Pass pass(BlockFilter filter) {
-        if (!what.trace && !what.coverage && !what.counts && !what.once && hooks.isEmpty()) {
+        if (!what.trace && !what.coverage && !what.counts && !what.once && !what.afl && hooks.isEmpty()) {
             throw new ParameterException(spec.commandLine(),
-                    "say what to instrument for: --trace, --coverage, --counts, --once or --hook-functions");
+                    "say what to instrument for: --trace, --coverage, --counts, --once, --afl or --hook-functions");
+        }
+        if (!what.afl && (aflMapSize != 0 || aflEntry != null || aflPersistent != null)) {
+            throw new ParameterException(spec.commandLine(), "--afl-map-size, --afl-entry and --afl-persistent go with --afl");
+        }
+        if (what.afl) {
+            return aflPass(filter);
         }
         if (what.trace) {
             new IneffectiveOptions(this).beforeTrace();
@@ -203,6 +228,22 @@ final class InstrumentCommand implements Callable<Integer> {
         CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
                 : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
         return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles());
+    }
+
+    private Pass aflPass(BlockFilter filter) {
+        if (!hooks.isEmpty() || toggle || traceFunction != null || traceLibrary != null) {
+            throw new ParameterException(spec.commandLine(), "--afl takes no tracing or --hook-functions options");
+        }
+        if (aflEntry != null && aflPersistent != null) {
+            throw new ParameterException(spec.commandLine(), "give --afl-entry or --afl-persistent, not both");
+        }
+        AflPass.Start start = aflPersistent != null ? AflPass.Start.PERSISTENT
+                : aflEntry != null ? AflPass.Start.DEFERRED : AflPass.Start.AT_ENTRY;
+        try {
+            return new AflPass(filter, aflMapSize, start, aflPersistent != null ? aflPersistent : aflEntry);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--afl-map-size: " + e.getMessage());
+        }
     }
 
     private RunFiles runFiles() {

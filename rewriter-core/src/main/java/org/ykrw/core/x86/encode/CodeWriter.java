@@ -366,6 +366,34 @@ public final class CodeWriter {
         return sized(size, 0x81, 0x81, 0, m, imm, size == 2 ? 2 : 4);
     }
 
+    /** {@code mov r32, dword [mem]} (zero-extends into the 64-bit register). */
+    public CodeWriter movReg32Mem(int reg, Mem m) {
+        return memOp(false, 0x8B, reg, m, 0, 0);
+    }
+
+    /** {@code xor r32, imm32} (zero-extends into the 64-bit register; sets the flags). */
+    public CodeWriter xorReg32Imm(int reg, int imm) {
+        rex(false, 0, -1, reg, false);
+        if (fitsInt8(imm)) {
+            u8(0x83);
+            u8(0xC0 | 6 << 3 | (reg & 7));
+            u8(imm);
+        } else if (reg == Reg.RAX) {
+            u8(0x35);
+            u32(imm);
+        } else {
+            u8(0x81);
+            u8(0xC0 | 6 << 3 | (reg & 7));
+            u32(imm);
+        }
+        return this;
+    }
+
+    /** {@code adc byte [mem], imm8}: adds the carry of the instruction before it (AFL's never-zero counters). */
+    public CodeWriter adcMemImm8(Mem m, int imm) {
+        return memOp(false, 0x80, 2, m, imm, 1);
+    }
+
     /** {@code mov byte [mem], imm8}. */
     public CodeWriter movMemImm8(Mem m, int value) {
         return memOp(false, 0xC6, 0, m, value, 1);

@@ -108,6 +108,13 @@ class CodeWriterTest {
             c.add(new Case("inc " + mem(s, "rip + ykrw_data + 0x40"), w -> w.incMem(rip, size)));
             c.add(new Case("add " + mem(s, "rip + ykrw_data + 0x40") + ", 1", w -> w.addMemImm(rip, 1, size)));
         }
+        for (int r : new int[] {Reg.RAX, Reg.RCX, Reg.RSP, Reg.R8, Reg.R13}) {
+            c.add(new Case("xor " + r32(r) + ", 0x1234567", w -> w.xorReg32Imm(r, 0x1234567)));
+            c.add(new Case("xor " + r32(r) + ", 5", w -> w.xorReg32Imm(r, 5)));
+            c.add(new Case("mov " + r32(r) + ", " + mem("dword", "rip + ykrw_data + 0x48"), w -> w.movReg32Mem(r, Mem.rip(DATA + 0x48))));
+            c.add(new Case("adc " + mem("byte", "rax + " + r64(r == Reg.RSP ? Reg.RBX : r) + "*1") + ", 0", w -> w.adcMemImm8(
+                    Mem.sib(Reg.RAX, r == Reg.RSP ? Reg.RBX : r, 1, 0), 0)));
+        }
         c.add(new Case("lea rsp, [rsp - 128]", w -> w.leaRsp(-128)));
         c.add(new Case("lea rsp, [rsp + 4096]", w -> w.leaRsp(4096)));
         c.add(new Case("lea rdi, [rip + ykrw_data]", w -> w.lea(Reg.RDI, Mem.rip(DATA))));

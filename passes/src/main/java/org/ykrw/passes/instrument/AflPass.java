@@ -1,0 +1,233 @@
+package org.ykrw.passes.instrument;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.ykrw.core.analysis.Liveness;
+import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.ir.Block;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Probe;
+import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.EmbeddedRuntime;
+import org.ykrw.core.pass.Pass;
+import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.x86.Reg;
+import org.ykrw.core.x86.encode.Mem;
+import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.passes.runtime.RuntimeConfig;
+
+/**
+ * AFL++ edge coverage, as its own instrumentation keeps it: every block has an id, and entering it
+ * adds one to {@code map[id ^ prev]} (a never-zero counter: 255 + 1 wraps to 1) and sets
+ * {@code prev = id >> 1}. The embedded runtime finds the map through {@code __AFL_SHM_ID} (a private
+ * one when the program runs alone) and speaks AFL++'s fork-server protocol (docs/FUZZING.md).
+ *
+ * <p>Ids are a hash of the block's address in the input and of the input's map id, so two rewrites of
+ * one input give the same ids, and a program and its libraries (different map ids) rarely collide.
+ */
+public final class AflPass implements Pass {
+    /** The map AFL++ uses by default; the least size chosen. */
+    public static final int DEFAULT_MAP_SIZE = 1 << 16;
+    /** The largest map AFL++'s fork-server hello can announce. */
+    public static final int MAX_MAP_SIZE = 1 << 23;
+    /** Blocks per map byte the automatic size aims at (fewer collisions of {@code id ^ prev}). */
+    private static final int BYTES_PER_BLOCK = 8;
+
+    /** Marks a persistent-mode target for afl-fuzz, which looks for it in the file. */
+    static final String PERSISTENT_SIGNATURE = "##SIG_AFL_PERSISTENT##";
+
+    /** How the fork server starts; the values mirror {@code ykrw_afl_mode} in ykrw_rt.c. */
+    public enum Start {
+        /** At the program's entry point, before anything else of it runs. */
+        AT_ENTRY(1),
+        /** At the first call of a chosen function (program set-up runs once, not per test case). */
+        DEFERRED(2),
+        /** At a function {@code f(const uint8_t *buf, size_t len)} that runs once per test case, in a loop. */
+        PERSISTENT(3);
+
+        private final int mode;
+
+        Start(int mode) {
+            this.mode = mode;
+        }
+    }
+
+    private final BlockFilter filter;
+    private final int requestedMapSize;
+    private final Start start;
+    private final String startFunction;
+    private final Map<Block, Integer> idOf = new HashMap<>();
+
+    /**
+     * @param filter which functions to instrument
+     * @param mapSize bytes of the edge map, a power of two (0: from the number of blocks)
+     * @param start where the fork server starts
+     * @param startFunction with DEFERRED or PERSISTENT: the function, a name or 0xADDRESS
+     */
+    public AflPass(BlockFilter filter, int mapSize, Start start, String startFunction) {
+        if (mapSize != 0 && (Integer.bitCount(mapSize) != 1 || mapSize < 256 || mapSize > MAX_MAP_SIZE)) {
+            throw new IllegalArgumentException("the AFL map size must be a power of two from 256 to " + MAX_MAP_SIZE);
+        }
+        if ((start == Start.AT_ENTRY) != (startFunction == null)) {
+            throw new IllegalArgumentException("a deferred or persistent start needs a function, and only they do");
+        }
+        this.filter = filter;
+        this.requestedMapSize = mapSize;
+        this.start = start;
+        this.startFunction = startFunction;
+    }
+
+    @Override
+    public String name() {
+        return "afl";
+    }
+
+    @Override
+    public void run(PassContext context) {
+        Program program = context.program();
+        Function starter = start == Start.AT_ENTRY ? null : startFunction(context);
+        int blocks = 0;
+        for (Function f : program.functions()) {
+            if (filter.accepts(context, f)) {
+                blocks += f.blocks().size();
+            }
+        }
+        int mapSize = requestedMapSize != 0 ? requestedMapSize : mapSizeFor(blocks);
+        Liveness liveness = Liveness.of(program);
+        int flagSaves = 0;
+        for (Function f : program.functions()) {
+            if (!filter.accepts(context, f)) {
+                continue;
+            }
+            for (Block b : f.blocks()) {
+                int id = blockId(context.mapId(), b.address(), mapSize);
+                boolean flagsLive = liveness.isFlagsLiveIn(b);
+                flagSaves += flagsLive ? 1 : 0;
+                b.insertBefore(0, edgeProbe(id, flagsLive));
+                idOf.put(b, id);
+            }
+        }
+        if (starter != null) {
+            String stub = start == Start.DEFERRED ? "ykrw_afl_deferred_stub" : "ykrw_afl_persistent_stub";
+            // First thing in the function, before its entry block's edge probe: the persistent loop
+            // calls what follows this call, so each test case counts the function's entry too.
+            starter.insertAtEntry((w, c) -> w.call(c.symbol(stub)));
+        }
+        if (start == Start.PERSISTENT) {
+            context.addUnloadedSection(".ykrw.afl", (PERSISTENT_SIGNATURE + "\0").getBytes(StandardCharsets.US_ASCII));
+        }
+        context.useRuntime(runtime(context, mapSize));
+        // The map's probe numbers are the blocks in order (tools read them as slots); ids are AFL's own.
+        Map<Block, Integer> slots = new HashMap<>();
+        program.functions().stream().filter(f -> filter.accepts(context, f)).flatMap(f -> f.blocks().stream())
+                .forEach(b -> slots.put(b, slots.size()));
+        BlockMapSection.add(context, name(), slots, List.of());
+        context.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d; fork server %s", blocks,
+                mapSize, flagSaves, switch (start) {
+                    case AT_ENTRY -> "at the entry point";
+                    case DEFERRED -> "at the first call of " + starter.name();
+                    case PERSISTENT -> "persistent in " + starter.name();
+                }));
+    }
+
+    /** @return block -> its id in the map, after the pass ran */
+    public Map<Block, Integer> blockIds() {
+        return idOf;
+    }
+
+    /** @return the smallest power of two with {@link #BYTES_PER_BLOCK} bytes per block, within AFL's limits */
+    static int mapSizeFor(int blocks) {
+        long want = Math.max(DEFAULT_MAP_SIZE, (long) blocks * BYTES_PER_BLOCK);
+        long size = Long.highestOneBit(want);
+        if (size < want) {
+            size <<= 1;
+        }
+        return (int) Math.min(size, MAX_MAP_SIZE);
+    }
+
+    /**
+     * A block's id: a 64-bit mix (the finaliser of SplitMix64, whose constants are public) of its
+     * address and the input's map id, cut to the map. Stable for one input, spread for others.
+     */
+    static int blockId(long mapId, long address, int mapSize) {
+        long z = address ^ mapId;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        z ^= z >>> 31;
+        return (int) (z & (mapSize - 1));
+    }
+
+    /**
+     * {@code map[prev ^ id] += 1 (never zero); prev = id >> 1}, with rax and rcx (and the flags, where
+     * they may be live) saved below the red zone.
+     */
+    private static Probe edgeProbe(int id, boolean flagsLive) {
+        return (w, c) -> {
+            w.leaRsp(-Probes.RED_ZONE);
+            if (flagsLive) {
+                w.pushfq();
+            }
+            w.push(Reg.RAX).push(Reg.RCX);
+            w.movRegMem(Reg.RAX, Mem.rip(c.symbol("ykrw_afl_area")));
+            w.movReg32Mem(Reg.RCX, Mem.rip(c.symbol("ykrw_afl_prev")));
+            w.xorReg32Imm(Reg.RCX, id);
+            Mem counter = Mem.sib(Reg.RAX, Reg.RCX, 1, 0);
+            w.addMemImm(counter, 1, 1);
+            w.adcMemImm8(counter, 0);
+            w.movMemImm32(Mem.rip(c.symbol("ykrw_afl_prev")), id >>> 1);
+            w.pop(Reg.RCX).pop(Reg.RAX);
+            if (flagsLive) {
+                w.popfq();
+            }
+            w.leaRsp(Probes.RED_ZONE);
+        };
+    }
+
+    private Function startFunction(PassContext context) {
+        Program program = context.program();
+        Function f;
+        if (startFunction.startsWith("0x") || startFunction.startsWith("0X")) {
+            long address;
+            try {
+                address = Long.parseUnsignedLong(startFunction.substring(2), 16);
+            } catch (NumberFormatException e) {
+                throw new UnsupportedInputException("--afl-" + optionName() + ": " + startFunction + " is not an address");
+            }
+            f = program.functionAt(address);
+        } else {
+            f = program.functionByName(startFunction).orElse(null);
+        }
+        if (f == null) {
+            throw new UnsupportedInputException("--afl-" + optionName() + ": " + context.inputName()
+                    + " has no function " + startFunction + " (ykrw functions lists them)");
+        }
+        if (!context.isRelocated(f)) {
+            throw new UnsupportedInputException("--afl-" + optionName() + ": " + f.name()
+                    + " stays in place (see instrument --report) and cannot start the fork server");
+        }
+        return f;
+    }
+
+    private String optionName() {
+        return start == Start.DEFERRED ? "entry" : "persistent";
+    }
+
+    /** The runtime, told the fork server's start and the map's size besides the usual configuration. */
+    private EmbeddedRuntime runtime(PassContext context, int mapSize) {
+        RuntimeBlob blob = RuntimeBlob.load();
+        EmbeddedRuntime base = new RuntimeConfig(0, 0, context.mapId(), context.inputName()).embed(blob, new byte[0], 0);
+        int mode = blob.dataOffsetOf("ykrw_afl_mode");
+        int size = blob.dataOffsetOf("ykrw_afl_map_size");
+        return new EmbeddedRuntime(base.code(), base.dataOffset(), base.data(), base.symbols(), base.entrySymbol(),
+                base.regionHeader(), base.regionSize(), (placement, data) -> {
+                    base.configurer().configure(placement, data);
+                    ByteBuffer d = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                    d.putInt(mode, start.mode);
+                    d.putInt(size, mapSize);
+                }, base.initSymbol());
+    }
+}

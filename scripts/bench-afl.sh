@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Fuzzing benchmark (issue 18, docs/FUZZING.md): the parse-only Lua compiler `luac -p @@`, built from the
+# lua 5.4 sources of ../shared/bench (build-baselines.sh fetches them) with clang 14 -O2 -funroll-loops:
+#   afl      built with afl-clang-fast (AFL++'s own instrumentation, PCGUARD edges)
+#   ykrw     built with plain clang 14, stripped, then `ykrw instrument --afl`
+# each under afl-fuzz for SECONDS from the same seeds, ROUNDS rounds, alternating; then persistent mode:
+#   fork     luaparse (scripts/bench/luaparse.c: main reads @@, lua_parse_buffer(buf, len)) --afl
+#   persist  the same with --afl-persistent lua_parse_buffer (given by address: the binary is stripped)
+# Prints one line per run and a Markdown table of medians: execs/s and edges found (each tool's count).
+#   scripts/bench-afl.sh BENCHDIR [SECONDS] [ROUNDS]     (BENCHDIR as given to build-baselines.sh)
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+bench=$(cd "$1" && pwd)
+seconds=${2:-60}
+rounds=${3:-3}
+lua=$bench/src/lua5.4-5.4.4/src
+[ -d "$lua" ] || { echo "no lua sources in $lua: run ../shared/bench/build-baselines.sh $bench first" >&2; exit 2; }
+work=$bench/afl
+mkdir -p "$work/seeds"
+core="lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib lstrlib ltablib lutf8lib linit"
+gen=$bench/lua-gen   # lua5.4-deb-multiarch.h, written by build-baselines.sh
+flags="-O2 -funroll-loops -std=gnu99 -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -I$gen -I$lua"
+build() { # CC OUT MAIN.c
+  local cc=$1 out=$2 main=$3 objs=() o
+  mkdir -p "$work/obj-$out"
+  for f in $core; do
+    o=$work/obj-$out/$f.o
+    [ -f "$o" ] || AFL_QUIET=1 $cc $flags -c "$lua/$f.c" -o "$o"
+    objs+=("$o")
+  done
+  AFL_QUIET=1 $cc $flags -o "$work/$out" "$main" "${objs[@]}" -lm -ldl
+}
+[ -x "$work/luac-afl" ] || build afl-clang-fast luac-afl "$lua/luac.c"
+[ -x "$work/luac-plain" ] || build clang-14 luac-plain "$lua/luac.c"
+[ -x "$work/luaparse-plain" ] || build clang-14 luaparse-plain "$root/scripts/bench/luaparse.c"
+ykrw=$root/ykrw
+strip -o "$work/luac-stripped" "$work/luac-plain"
+"$ykrw" instrument --afl "$work/luac-stripped" -o "$work/luac-ykrw" 2>"$work/luac-ykrw.log"
+entry=0x$(nm "$work/luaparse-plain" | awk '$3 == "lua_parse_buffer" { print $1 }')
+strip -o "$work/luaparse-stripped" "$work/luaparse-plain"
+"$ykrw" instrument --afl "$work/luaparse-stripped" -o "$work/luaparse-fork" 2>/dev/null
+"$ykrw" instrument --afl --afl-persistent "$entry" "$work/luaparse-stripped" -o "$work/luaparse-persist" 2>/dev/null
+cp "$root/../shared/bench/workloads/bench.lua" "$work/seeds/bench.lua" 2>/dev/null || true
+printf 'local t = {1, 2, x = "y"}\nfor i = 1, #t do print(t[i]) end\n' > "$work/seeds/table.lua"
+printf 'function f(a, ...) return a and select("#", ...) or nil end\nreturn f(1, 2, 3)\n' > "$work/seeds/func.lua"
+printf 'local s = [[long\nstring]] .. "\\x41\\u{48}" -- comment\nwhile true do break end\n' > "$work/seeds/lex.lua"
+
+export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1 AFL_ALLOW_TMP=1
+results=$work/results.txt
+: > "$results"
+fuzz() { # NAME ROUND TARGET ARGS...
+  local name=$1 round=$2 out=$work/out-$1-$2
+  shift 2
+  rm -rf "$out"
+  afl-fuzz -i "$work/seeds" -o "$out" -V "$seconds" -m none -- "$@" > "$out.log" 2>&1 || true
+  local s=$out/default/fuzzer_stats
+  local done runtime edges total
+  done=$(awk -F' *: *' '$1 == "execs_done" { print $2 }' "$s")
+  runtime=$(awk -F' *: *' '$1 == "run_time" { print $2 }' "$s")
+  edges=$(awk -F' *: *' '$1 == "edges_found" { print $2 }' "$s")
+  total=$(awk -F' *: *' '$1 == "total_edges" { print $2 }' "$s")
+  echo "$name $round $((done / (runtime > 0 ? runtime : 1))) $edges $total" | tee -a "$results"
+}
+for round in $(seq "$rounds"); do
+  if [ $((round % 2)) = 1 ]; then order="afl ykrw"; else order="ykrw afl"; fi
+  for t in $order; do fuzz "$t" "$round" "$work/luac-$t" -p @@; done
+  if [ $((round % 2)) = 1 ]; then order="fork persist"; else order="persist fork"; fi
+  for t in $order; do fuzz "$t" "$round" "$work/luaparse-$t" @@; done
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, _, rate, edges, total = line.split()
+    runs.setdefault(name, []).append((int(rate), int(edges), int(total)))
+def med(name, i):
+    return statistics.median(r[i] for r in runs[name])
+print("| target | execs/s (median) | runs | edges found (median) | map |")
+print("|---|---:|---|---:|---:|")
+for name in ["afl", "ykrw", "fork", "persist"]:
+    if name in runs:
+        print(f"| {name} | {med(name, 0):.0f} | {', '.join(str(r[0]) for r in runs[name])} | {med(name, 1):.0f} | {runs[name][0][2]} |")
+if "afl" in runs and "ykrw" in runs:
+    print(f"\nykrw / afl-clang-fast: execs/s {med('ykrw', 0) / med('afl', 0):.2f}, edges {med('ykrw', 1) / med('afl', 1):.2f}")
+if "fork" in runs and "persist" in runs:
+    print(f"persistent / fork server: execs/s {med('persist', 0) / med('fork', 0):.2f}")
+PY
