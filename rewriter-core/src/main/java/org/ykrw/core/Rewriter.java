@@ -112,7 +112,7 @@ public final class Rewriter {
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         ElfImageBuilder image = new ElfImageBuilder(elf);
         ElfImageBuilder.SegmentHandle codeSegment = image.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X);
-        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address());
+        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address(), context.codeOrder());
         codeSegment.size(layout.size());
         PhaseTimer.mark("layout (" + layout.passes() + " passes)");
         RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, context, layout,
