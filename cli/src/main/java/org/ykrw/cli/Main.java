@@ -45,11 +45,11 @@ public final class Main implements Runnable {
 
     /** The commands that decode code, for which capstone is loaded ahead. */
     private static final java.util.Set<String> LIFTING =
-            java.util.Set.of("stats", "functions", "cfg", "rewrite", "instrument", "strip", "patch", "sweep");
+            java.util.Set.of("stats", "functions", "cfg", "rewrite", "instrument", "optimize", "strip", "patch", "sweep");
 
     /** The subcommands, in the order help lists them. */
     private static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatsCommand.class, FunctionsCommand.class, CfgCommand.class,
-            RewriteCommand.class, InstrumentCommand.class, StripCommand.class, PatchCommand.class,
+            RewriteCommand.class, InstrumentCommand.class, OptimizeCommand.class, StripCommand.class, PatchCommand.class,
             CoverageCommand.class, TraceCommand.class, SweepCommand.class, WhereCommand.class, CommandLine.HelpCommand.class);
 
     /**

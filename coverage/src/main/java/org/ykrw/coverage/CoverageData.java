@@ -160,6 +160,20 @@ public final class CoverageData {
         return block.hasProbe() ? counts[block.probe()] : 0;
     }
 
+    /** @return block address in the input -> count, for the blocks that ran (a profile for optimize) */
+    public java.util.Map<Long, Long> countsByAddress() {
+        java.util.Map<Long, Long> out = new java.util.HashMap<>();
+        for (MappedFunction f : map.functions()) {
+            for (MappedBlock b : f.blocks()) {
+                long n = count(b);
+                if (n > 0) {
+                    out.put(b.address(), n);
+                }
+            }
+        }
+        return out;
+    }
+
     /** @return true when the block has a probe and ran */
     public boolean isCovered(MappedBlock block) {
         return count(block) != 0;

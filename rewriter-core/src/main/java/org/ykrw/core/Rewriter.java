@@ -116,7 +116,7 @@ public final class Rewriter {
         options.progress().progress("layout", 0, 1);
         ElfImageBuilder image = new ElfImageBuilder(elf);
         ElfImageBuilder.SegmentHandle codeSegment = image.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X);
-        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address());
+        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address(), context.codeOrder());
         codeSegment.size(layout.size());
         PhaseTimer.mark("layout (" + layout.passes() + " passes)");
         RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, context, layout,

@@ -15,8 +15,10 @@ import org.ykrw.core.x86.encode.Relocator;
 
 /**
  * Places the relocated functions in the new code segment and emits them, with the probes passes
- * inserted. Blocks keep their original order; a block whose fall-through successor is not emitted
- * right after it gets an explicit jmp. Trampolines that probes ask for follow the last function.
+ * inserted. Functions and blocks keep their original order unless a pass chose another
+ * ({@link CodeOrder}); a block whose fall-through successor is not emitted right after it gets an
+ * explicit jmp, or, when its conditional jump's target comes next, the jump's condition is inverted
+ * to aim at the fall-through. Trampolines that probes ask for follow the last function.
  *
  * <p>Branch relaxation: jmp/jcc start in their short (rel8) form where the original was short, and
  * every added fall-through jmp starts short; a measuring pass places everything, each short branch
@@ -54,10 +56,21 @@ public final class CodeLayout {
      * @param base address of the new code segment
      */
     public CodeLayout(Program program, List<Function> functions, long base) {
+        this(program, functions, base, null);
+    }
+
+    /**
+     * @param program the lifted program
+     * @param functions the functions to relocate, in address order
+     * @param base address of the new code segment
+     * @param order the order a pass chose for functions and blocks, or null: address order
+     */
+    public CodeLayout(Program program, List<Function> functions, long base, CodeOrder order) {
         this.functions = List.copyOf(functions);
         this.base = base;
-        this.plan = new LayoutPlan(this.functions);
-        int n = this.functions.size();
+        List<Function> emitted = order == null ? this.functions : emissionOrder(this.functions, order);
+        this.plan = new LayoutPlan(emitted, order);
+        int n = emitted.size();
         functionStart = new long[n];
         functionEnd = new long[n];
         functionEntry = new long[n];
@@ -69,7 +82,7 @@ public final class CodeLayout {
             isLong[x] = !plan.startsShort[x];
         }
         for (int i = 0; i < n; i++) {
-            position.put(this.functions.get(i), i);
+            position.put(emitted.get(i), i);
         }
         place();
     }
@@ -211,7 +224,9 @@ public final class CodeLayout {
 
     private void branch(CodeWriter w, int x) {
         Insn i = plan.branchInsn[x];
-        if (i != null) {
+        if (plan.inverted[x]) {
+            Relocator.branchInverted(w, i, target(x), !isLong[x]);
+        } else if (i != null) {
             Relocator.branch(w, i, target(x), !isLong[x]);
         } else if (isLong[x]) {
             w.jmp(target(x));
@@ -280,6 +295,19 @@ public final class CodeLayout {
     /** @return the functions laid out */
     public List<Function> functions() {
         return functions;
+    }
+
+    /** @return the order's functions that move, then the other moved functions in address order */
+    private static List<Function> emissionOrder(List<Function> moved, CodeOrder order) {
+        java.util.Set<Function> movedSet = new java.util.HashSet<>(moved);
+        java.util.LinkedHashSet<Function> out = new java.util.LinkedHashSet<>();
+        for (Function f : order.functions()) {
+            if (movedSet.contains(f)) {
+                out.add(f);
+            }
+        }
+        out.addAll(moved);
+        return new ArrayList<>(out);
     }
 
     static List<Function> inAddressOrder(List<Function> fs) {

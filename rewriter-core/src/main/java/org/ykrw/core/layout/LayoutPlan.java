@@ -76,14 +76,21 @@ final class LayoutPlan {
     final AddressIndex entryIndex;
     /** Branches that enter a function from elsewhere (calls, jumps from other functions), by branch position. */
     private boolean[] entersFunction = new boolean[64];
+    /**
+     * Per branch: a conditional jump emitted with its condition inverted, aimed at the instruction's
+     * fall-through (its old target is the block laid out next, so it falls through there instead).
+     */
+    boolean[] inverted = new boolean[64];
+    private final CodeOrder order;
 
     /**
      * Walks the functions once, in emission order. Their blocks and instructions are read here only
      * (large programs' IR does not fit the caches, so every walk over it costs), and the address
      * indexes are built afterwards from the addresses gathered.
      */
-    LayoutPlan(List<Function> functions) {
+    LayoutPlan(List<Function> functions, CodeOrder order) {
         this.functions = functions;
+        this.order = order;
         long lowEntry = Long.MAX_VALUE;
         long highEntry = Long.MIN_VALUE;
         int blocks = 0;
@@ -117,7 +124,7 @@ final class LayoutPlan {
 
     private void add(Function f, int fn, AddressIndex movedEntries) {
         op(ALIGN, fn);
-        List<Block> blocks = f.blocks();
+        List<Block> blocks = order != null ? order.blocksOf(f) : f.blocks();
         List<Probe> entryProbes = f.entryProbes();
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
@@ -134,6 +141,13 @@ final class LayoutPlan {
             blockOld[blockCount] = address;
             op(BLOCK, blockCount++);
             boolean probed = b.hasProbes();
+            Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
+            // falling into the entry block would run the entry probes: jump past them instead
+            boolean nextHasEntryProbes = next != null && !entryProbes.isEmpty() && next.address() == f.entryAddress();
+            Insn last = list.get(list.size() - 1);
+            boolean invert = order != null && next != null && !nextHasEntryProbes && Relocator.isInvertible(last)
+                    && last.target() == next.address() && last.end() != next.address()
+                    && movedEntries.get(last.target()) == AddressIndex.ABSENT;
             for (int n = 0; n < list.size(); n++) {
                 Insn i = list.get(n);
                 int x = instruction(i);
@@ -141,7 +155,10 @@ final class LayoutPlan {
                 if (probed) {
                     b.probesBefore(n).forEach(this::probe);
                 }
-                if (Relocator.isBranch(i)) {
+                if (invert && n == list.size() - 1) {
+                    branch(i, i.end(), false);
+                    inverted[branchCount - 1] = true;
+                } else if (Relocator.isBranch(i)) {
                     boolean enters = movedEntries.get(i.target()) != AddressIndex.ABSENT
                             && (i.flow() == FlowKind.CALL || i.target() != f.entryAddress());
                     branch(i, i.target(), enters);
@@ -149,11 +166,7 @@ final class LayoutPlan {
                     op(INSN, x);
                 }
             }
-            Insn last = list.get(list.size() - 1);
-            boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b);
-            Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
-            // falling into the entry block would run the entry probes: jump past them instead
-            boolean nextHasEntryProbes = next != null && !entryProbes.isEmpty() && next.address() == f.entryAddress();
+            boolean fallsThrough = last.flow().fallsThrough() && !endsInNoReturnCall(b) && !invert;
             if (fallsThrough && (next == null || next.address() != last.end() || nextHasEntryProbes)) {
                 branch(null, last.end(), false);
             }
@@ -232,6 +245,7 @@ final class LayoutPlan {
             longSize = Arrays.copyOf(longSize, n);
             startsShort = Arrays.copyOf(startsShort, n);
             entersFunction = Arrays.copyOf(entersFunction, n);
+            inverted = Arrays.copyOf(inverted, n);
         }
         int x = branchCount++;
         branchInsn[x] = i;

@@ -55,6 +55,7 @@ public final class PassContext {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
+    private org.ykrw.core.layout.CodeOrder codeOrder;
 
     /**
      * @param program the lifted program
@@ -131,6 +132,23 @@ public final class PassContext {
             throw new IllegalStateException("two passes want an embedded runtime");
         }
         runtime = r;
+    }
+
+    /**
+     * Asks the layout for an order of functions and blocks (profile-guided layout); one per output.
+     *
+     * @param order the order, of functions this context says move
+     */
+    public void orderCode(org.ykrw.core.layout.CodeOrder order) {
+        if (codeOrder != null && codeOrder != order) {
+            throw new IllegalStateException("two passes want to order the code");
+        }
+        codeOrder = java.util.Objects.requireNonNull(order);
+    }
+
+    /** @return the code order a pass asked for, or null (address order) */
+    public org.ykrw.core.layout.CodeOrder codeOrder() {
+        return codeOrder;
     }
 
     /** @return the runtime a pass asked for, or null */

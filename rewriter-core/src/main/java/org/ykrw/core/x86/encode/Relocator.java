@@ -151,6 +151,33 @@ public final class Relocator {
         return op == 0xEB || op >= 0x70 && op <= 0x7F;
     }
 
+    /** @return true for a jcc (not loop, jrcxz or xbegin): one whose condition can be inverted */
+    public static boolean isInvertible(Insn insn) {
+        if (insn.flow() != FlowKind.COND_JUMP) {
+            return false;
+        }
+        int op = insn.byteAt(opcodeIndex(insn));
+        return op >= 0x70 && op <= 0x7F || op == 0x0F;
+    }
+
+    /**
+     * Writes a jcc with the opposite condition, to {@code newTarget} (the layout inverts a branch whose
+     * taken side it places next, so the hot side falls through). Same sizes as {@link #branch}.
+     */
+    public static void branchInverted(CodeWriter w, Insn insn, long newTarget, boolean shortForm) {
+        if (!isInvertible(insn)) {
+            throw new IllegalArgumentException("cannot invert " + insn);
+        }
+        int op = opcodeIndex(insn);
+        int first = insn.byteAt(op);
+        Condition cc = Condition.ofCode((first == 0x0F ? insn.byteAt(op + 1) : first) ^ 1);
+        if (shortForm) {
+            w.jccShort(cc, newTarget);
+        } else {
+            w.jcc(cc, newTarget);
+        }
+    }
+
     /** @return true when the instruction is a direct branch the relocator re-encodes */
     public static boolean isBranch(Insn insn) {
         return insn.flow() == FlowKind.JUMP || insn.flow() == FlowKind.COND_JUMP || insn.flow() == FlowKind.CALL;

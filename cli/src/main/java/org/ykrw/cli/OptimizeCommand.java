@@ -1,0 +1,65 @@
+package org.ykrw.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.ykrw.core.RewriteOptions;
+import org.ykrw.core.Rewriter;
+import org.ykrw.core.diag.YkrwException;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.coverage.CoverageData;
+import org.ykrw.coverage.CoverageRun;
+import org.ykrw.passes.optimize.BlockProfile;
+import org.ykrw.passes.optimize.OptimizePass;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ykrw optimize IN --profile RUN.ykcov... -o OUT}: profile-guided code layout. */
+@Command(name = "optimize", description = "Rewrite IN with its code laid out from a profile: the hot path of each"
+        + " function falls through, its never-run blocks go to its end, and hot functions sit beside their hottest"
+        + " callers. The profile is one or more runs of `instrument --counts IN` (docs/OPTIMIZE.md).")
+final class OptimizeCommand implements Callable<Integer> {
+    @Mixin
+    Outputs files;
+
+    @Option(names = "--profile", paramLabel = "RUN.ykcov", required = true, arity = "1..*",
+            description = "Run files of `instrument --counts IN` (several add up).")
+    List<Path> profiles = new ArrayList<>();
+
+    @Option(names = "--map", paramLabel = "FILE", description = "The block map of the counted build (its --map JSON,"
+            + " or the instrumented binary), when the run files' recorded executable is gone.")
+    Path map;
+
+    @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
+    boolean strict;
+
+    @Override
+    public Integer call() {
+        Path out = files.destination();
+        ElfFile elf = RewriteInput.read(files.input);
+        BlockProfile profile = profile();
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
+                List.of(new OptimizePass(profile)), RewriteOptions.defaults().withStrict(strict)));
+        files.write(r.output());
+        r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
+        System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
+        return 0;
+    }
+
+    /** @return the runs' counts by block address of the input they were instrumented from */
+    private BlockProfile profile() {
+        List<CoverageRun> runs = new ArrayList<>();
+        for (Path p : profiles) {
+            runs.add(CoverageRun.read(p));
+        }
+        CoverageRun first = runs.get(0);
+        if (!first.hasCounts()) {
+            throw new YkrwException(first.file() + ": a coverage run, not a count run: profile with `instrument --counts`");
+        }
+        RunInputs in = RunInputs.locate(map, null, first.executable(), first.mapId(), first.file());
+        CoverageData data = CoverageData.merge(in.map(), in.mapName(), runs);
+        return new BlockProfile(data.map().mapId(), data.countsByAddress());
+    }
+}

@@ -1,0 +1,131 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.ykrw.core.blockmap.BlockMap;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.testutil.Tools;
+import org.ykrw.coverage.BlockMapReader;
+import org.ykrw.coverage.CoverageData;
+import org.ykrw.coverage.CoverageRun;
+import org.ykrw.passes.instrument.BlockFilter;
+import org.ykrw.passes.instrument.CoveragePass;
+import org.ykrw.passes.optimize.BlockProfile;
+import org.ykrw.passes.optimize.OptimizePass;
+
+/**
+ * {@code ykrw optimize} (issue 17) on the program matrix, stripped: profile a run with `instrument
+ * --counts`, lay the code out from it, and the output behaves as the original, with strict mode on (so
+ * a block order that lost a path would trap), the C++ programs' exceptions caught through reordered
+ * and moved code included. A profile of another build is refused in one line.
+ */
+class OptimizeTest {
+    @TempDir
+    Path dir;
+
+    static Stream<Variant> matrix() {
+        return ProgramMatrix.all().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrix")
+    void optimizedCopyBehavesTheSame(Variant v) throws Exception {
+        InstrumentedRun counted = InstrumentedRun.instrument(v.stripped(), new CoveragePass(CoveragePass.Mode.COUNTS,
+                BlockFilter.ALL), dir.resolve("counted")).run(Map.of());
+        assertEquals(0, counted.exit, counted.stderr);
+        List<CoverageRun> runs = new ArrayList<>();
+        for (Path f : counted.files(".ykcov")) {
+            runs.add(CoverageRun.read(f));
+        }
+        BlockMap map = BlockMapReader.fromElf(ElfFile.read(counted.binary));
+        BlockProfile profile = new BlockProfile(map.mapId(), CoverageData.merge(map, "counted", runs).countsByAddress());
+        InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), new OptimizePass(profile), dir.resolve("optimized"),
+                true).run(Map.of());
+        assertEquals(0, r.exit, v + ": " + r.stderr);
+        assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " output");
+        assertTrue(r.rewrite.passNotes().stream().anyMatch(l -> l.contains("functions ran")), r.rewrite.passNotes().toString());
+    }
+
+    /** The hot path falls through: at least one function's blocks leave address order, and code differs. */
+    @Test
+    void aProfileChangesTheLayout() throws Exception {
+        Variant v = ProgramMatrix.one("switch", "gcc", "O2", "pie");
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        Path counted = dir.resolve("counted");
+        ok(YkrwJar.run("instrument", "--counts", v.binary().toString(), "-o", counted.toString()));
+        run(counted, runs);
+        Path run;
+        try (Stream<Path> files = Files.list(runs)) {
+            run = files.findFirst().orElseThrow();
+        }
+        Path optimized = dir.resolve("optimized");
+        Path plain = dir.resolve("plain");
+        Tools.Result r = YkrwJar.run("optimize", v.binary().toString(), "--profile", run.toString(), "-o", optimized.toString());
+        ok(r);
+        ok(YkrwJar.run("rewrite", v.binary().toString(), "-o", plain.toString()));
+        assertTrue(r.stderr().matches("(?s).*blocks reordered in [1-9].*"), r.stderr());
+        assertNotEquals(-1L, Files.mismatch(plain, optimized));
+    }
+
+    /** Counts of another build do not describe this one's blocks: refused, one line, nothing written. */
+    @Test
+    void aProfileOfAnotherBuildIsRefused() throws Exception {
+        Variant v = ProgramMatrix.one("switch", "gcc", "O2", "pie");
+        Variant other = ProgramMatrix.one("switch", "clang", "O2", "pie");
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        Path counted = dir.resolve("counted");
+        ok(YkrwJar.run("instrument", "--counts", other.binary().toString(), "-o", counted.toString()));
+        run(counted, runs);
+        Path run;
+        try (Stream<Path> files = Files.list(runs)) {
+            run = files.findFirst().orElseThrow();
+        }
+        Path out = dir.resolve("out");
+        Tools.Result r = YkrwJar.run("optimize", v.binary().toString(), "--profile", run.toString(), "-o", out.toString());
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("another build"), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+        assertTrue(Files.notExists(out));
+    }
+
+    private static void ok(Tools.Result r) {
+        assertEquals(0, r.exit(), r.stderr());
+    }
+
+    /** Runs a program with its run files going to {@code runs}. */
+    private static Tools.Result run(Path program, Path runs) throws IOException, InterruptedException {
+        Path stdout = Files.createTempFile("ykrw-opt", ".out");
+        Path stderr = Files.createTempFile("ykrw-opt", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(program.toString()).redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile()).redirectInput(new File("/dev/null"));
+            pb.environment().put("YKRW_COVERAGE_DIR", runs.toString());
+            Process p = pb.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + program);
+            }
+            return new Tools.Result(p.exitValue(), Files.readString(stdout, StandardCharsets.ISO_8859_1),
+                    Files.readString(stderr, StandardCharsets.ISO_8859_1));
+        } finally {
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
+        }
+    }
+}
