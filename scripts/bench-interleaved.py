@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Times commands interleaved: each round runs every variant once, in a rotated order, so drifts of a
 shared VM (CPU frequency, neighbours) fall on all variants alike instead of on whichever ran last.
-Prints medians of wall and CPU (user+sys of the child) time and their ratios to the first variant,
-as a Markdown table.
+Prints medians of wall and CPU (user+sys of the child) time, their ratios to the first variant and
+their spread (lowest-highest of the rounds), as a Markdown table.
 
 Usage: bench-interleaved.py ROUNDS TITLE NAME=COMMAND...   (COMMAND runs through sh)
 """
@@ -41,11 +41,12 @@ def main():
     base = variants[0][0]
     bw, bc = statistics.median(walls[base]), statistics.median(cpus[base])
     print(f"\n{title}: medians of {rounds} interleaved rounds")
-    print("| variant | wall s | x | CPU s | x |")
-    print("|---|---:|---:|---:|---:|")
+    print("| variant | wall s | x | wall spread | CPU s | x | CPU spread |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, _ in variants:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"| {name} | {w:.3f} | {w / bw:.2f} | {c:.3f} | {c / bc:.2f} |")
+        print(f"| {name} | {w:.3f} | {w / bw:.2f} | {min(walls[name]):.2f}-{max(walls[name]):.2f}"
+              f" | {c:.3f} | {c / bc:.2f} | {min(cpus[name]):.2f}-{max(cpus[name]):.2f} |")
 
 
 if __name__ == "__main__":

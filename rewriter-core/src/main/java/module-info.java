@@ -11,6 +11,7 @@
 @SuppressWarnings({"module", "requires-automatic"})
 module org.ykrw.core {
     requires com.sun.jna;  // capstone, for the decoder's fast path
+    requires com.carrotsearch.hppc;  // primitive long lists, sets and maps for lifting
     requires jdk.unsupported;  // sun.misc.Unsafe: the decoder reads capstone's output in place
     requires jdk.management;  // PhaseTimer: CPU time and allocation per phase (--timings)
 

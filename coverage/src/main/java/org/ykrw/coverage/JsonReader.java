@@ -1,5 +1,12 @@
 package org.ykrw.coverage;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,21 +14,26 @@ import java.util.Map;
 import org.ykrw.core.diag.MalformedRunFileException;
 
 /**
- * A strict JSON parser for block maps: objects become {@code LinkedHashMap<String, Object>}, arrays
- * {@code List<Object>}, numbers {@code Long} (integers) or {@code Double}, plus String, Boolean and
- * null. Maps come from files users pass around, so nesting depth is bounded and every error names
- * the byte offset instead of throwing an index exception.
+ * Reads a block map's JSON into plain values: objects become {@code LinkedHashMap<String, Object>},
+ * arrays {@code List<Object>}, numbers {@code Long} (integers) or {@code Double}, plus String,
+ * Boolean and null. The tokens come from Jackson's streaming parser (strict JSON: no comments, no
+ * leading zeros, no NaN); what is ours is the bounds a file users pass around needs (nesting depth,
+ * one value per document, no member twice) and turning every refusal into one line naming the
+ * character offset.
  */
 final class JsonReader {
     /** A block map nests four levels deep; anything far beyond is not a map. */
     private static final int MAX_DEPTH = 64;
 
-    private final String text;
-    private final String file;
-    private int pos;
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
 
-    private JsonReader(String text, String file) {
-        this.text = text;
+    private final JsonParser parser;
+    private final String file;
+
+    private JsonReader(JsonParser parser, String file) {
+        this.parser = parser;
         this.file = file;
     }
 
@@ -31,188 +43,77 @@ final class JsonReader {
      * @return the top-level value
      */
     static Object parse(String text, String file) {
-        JsonReader r = new JsonReader(text, file);
-        r.skipSpace();
-        Object v = r.value(0);
-        r.skipSpace();
-        if (r.pos != text.length()) {
-            throw r.error("unexpected text after the JSON value");
+        JsonParser p;
+        try {
+            p = FACTORY.createParser(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);  // a String source has no I/O of its own to fail
         }
-        return v;
+        JsonReader r = new JsonReader(p, file);
+        try (p) {
+            if (p.nextToken() == null) {
+                throw r.error("unexpected end of input");
+            }
+            Object v = r.value();
+            if (p.nextToken() != null) {
+                throw r.error("unexpected text after the JSON value");
+            }
+            return v;
+        } catch (JsonProcessingException e) {
+            // Jackson's own text is one sentence, at times with where a container started, in a form
+            // that names no offset (the source is not kept), or a line of input after a line break.
+            String what = e.getOriginalMessage().replaceAll(" \\(start marker at \\[[^\\]]*\\]\\)", "")
+                    .replaceAll("\\s+", " ");
+            throw new MalformedRunFileException(file, "JSON error at offset " + r.offset(e.getLocation()) + ": "
+                    + what);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private MalformedRunFileException error(String what) {
-        return new MalformedRunFileException(file, "JSON error at offset " + pos + ": " + what);
+        return new MalformedRunFileException(file, "JSON error at offset " + offset(parser.currentTokenLocation())
+                + ": " + what);
     }
 
-    private void skipSpace() {
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                return;
-            }
-            pos++;
-        }
+    /** @return where {@code at} points, or where the parser is when it has no offset (no token yet, limits) */
+    private long offset(JsonLocation at) {
+        long offset = at == null ? -1 : at.getCharOffset();
+        return offset >= 0 ? offset : parser.currentLocation().getCharOffset();
     }
 
-    private char peek() {
-        if (pos >= text.length()) {
-            throw error("unexpected end of input");
-        }
-        return text.charAt(pos);
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "', found '" + text.charAt(pos) + "'");
-        }
-        pos++;
-    }
-
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nested more than " + MAX_DEPTH + " levels deep");
-        }
-        char c = peek();
-        return switch (c) {
-            case '{' -> object(depth);
-            case '[' -> array(depth);
-            case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
-            case 'n' -> literal("null", null);
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    yield number();
-                }
-                throw error("unexpected character '" + c + "'");
-            }
+    /** @return the value whose first token is the current one, leaving its last token current */
+    private Object value() throws IOException {
+        JsonToken t = parser.currentToken();
+        return switch (t) {
+            case START_OBJECT -> object();
+            case START_ARRAY -> array();
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT -> parser.getLongValue();  // beyond 64 bits: Jackson's one-line refusal
+            case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw error("unexpected " + t);  // a parser without extensions gives no other token here
         };
     }
 
-    private Object literal(String word, Object value) {
-        if (!text.startsWith(word, pos)) {
-            throw error("unexpected word");
-        }
-        pos += word.length();
-        return value;
-    }
-
-    private Map<String, Object> object(int depth) {
-        expect('{');
+    private Map<String, Object> object() throws IOException {
         Map<String, Object> out = new LinkedHashMap<>();
-        skipSpace();
-        if (peek() == '}') {
-            pos++;
-            return out;
-        }
-        while (true) {
-            skipSpace();
-            if (peek() != '"') {
-                throw error("expected a member name");
-            }
-            String key = string();
-            skipSpace();
-            expect(':');
-            skipSpace();
-            if (out.put(key, value(depth + 1)) != null) {
+        for (String key = parser.nextFieldName(); key != null; key = parser.nextFieldName()) {
+            parser.nextToken();
+            if (out.put(key, value()) != null) {
                 throw error("member \"" + key + "\" appears twice");
             }
-            skipSpace();
-            if (peek() == ',') {
-                pos++;
-                continue;
-            }
-            expect('}');
-            return out;
         }
+        return out;
     }
 
-    private List<Object> array(int depth) {
-        expect('[');
+    private List<Object> array() throws IOException {
         List<Object> out = new ArrayList<>();
-        skipSpace();
-        if (peek() == ']') {
-            pos++;
-            return out;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            out.add(value());
         }
-        while (true) {
-            skipSpace();
-            out.add(value(depth + 1));
-            skipSpace();
-            if (peek() == ',') {
-                pos++;
-                continue;
-            }
-            expect(']');
-            return out;
-        }
-    }
-
-    private String string() {
-        expect('"');
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            char c = peek();
-            pos++;
-            if (c == '"') {
-                return b.toString();
-            }
-            if (c < 0x20) {
-                throw error("control character in a string");
-            }
-            if (c != '\\') {
-                b.append(c);
-                continue;
-            }
-            char e = peek();
-            pos++;
-            switch (e) {
-                case '"', '\\', '/' -> b.append(e);
-                case 'b' -> b.append('\b');
-                case 'f' -> b.append('\f');
-                case 'n' -> b.append('\n');
-                case 'r' -> b.append('\r');
-                case 't' -> b.append('\t');
-                case 'u' -> {
-                    if (pos + 4 > text.length()) {
-                        throw error("truncated \\u escape");
-                    }
-                    try {
-                        b.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
-                    }
-                    pos += 4;
-                }
-                default -> throw error("unknown escape \\" + e);
-            }
-        }
-    }
-
-    private Object number() {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        boolean integral = true;
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c >= '0' && c <= '9') {
-                pos++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || (c == '-' && pos > start)) {
-                integral = false;
-                pos++;
-            } else {
-                break;
-            }
-        }
-        String s = text.substring(start, pos);
-        try {
-            return integral ? (Object) Long.parseLong(s) : (Object) Double.parseDouble(s);
-        } catch (NumberFormatException ex) {
-            pos = start;
-            throw error("bad number " + s);
-        }
+        return out;
     }
 }

@@ -2,6 +2,7 @@ package org.ykrw.coverage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.ykrw.core.blockmap.BlockMapWriter;
 import org.ykrw.core.blockmap.BlockMap;
@@ -139,6 +141,22 @@ class BlockMapTest {
                 () -> BlockMapReader.fromJson(json, "bad.json"));
         assertTrue(e.getMessage().startsWith("bad.json: "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    /**
+     * JSON that is not well formed is refused with where it goes wrong, as a character offset (and only
+     * that: no second line, no parser's own notion of a source), and with bounds JSON itself has not.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "``|0", "{|1", "{\"format\": 1, \"format\": 1}|24", "{} x|3", "{}{}|2", "[01]|2",
+        "[99999999999999999999]|21", "{\"a\": tru}|6", "{'a': 1}|1", "[1,]|3"})
+    void syntaxErrorsNameTheirOffset(String json, long offset) {
+        MalformedRunFileException e = assertThrows(MalformedRunFileException.class,
+                () -> BlockMapReader.fromJson(json, "bad.json"));
+        assertTrue(e.getMessage().startsWith("bad.json: JSON error at offset " + offset + ": "), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertFalse(e.getMessage().contains("Source"), e.getMessage());
     }
 
     @Test

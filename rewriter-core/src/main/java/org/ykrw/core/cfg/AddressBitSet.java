@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,7 @@ final class AddressBitSet {
     private final long base;
     private long[] bits;
     /** addresses the bits cannot hold, or null while there is none */
-    private LongSet far;
+    private LongHashSet far;
     private int size;
 
     /**
@@ -52,7 +53,7 @@ final class AddressBitSet {
             bits[word] |= 1L << offset;
         } else {
             if (far == null) {
-                far = new LongSet();
+                far = new LongHashSet();
             }
             added = far.add(address);
         }

@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.List;
 import org.ykrw.core.ir.AddressRange;
 import org.ykrw.core.ir.Block;
@@ -22,7 +23,7 @@ final class BlockIndex {
     /** per region: the blocks, in address order (filled by claim) */
     private final Block[][] blocks;
     /** blocks outside every region (none are expected: blocks are made of the image's code) */
-    private final LongMap<Block> outside = new LongMap<>(16);
+    private final LongObjectHashMap<Block> outside = new LongObjectHashMap<>(16);
 
     /** @param regions the code regions blocks lie in */
     BlockIndex(List<AddressRange> regions) {

@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
             SecondThread helper, Map<Long, LiftedFunction> first) {
-        LongSet learnt = new LongSet();
+        LongHashSet learnt = new LongHashSet();
         for (long entry : noReturn) {
             if (!forced.contains(entry)) {
                 learnt.add(entry);
@@ -133,8 +134,8 @@ public final class CfgBuilder {
         Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2,
                 kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.
-        LongSet reached = new LongSet();
-        LongSet liftedEntries = new LongSet(lifted.size());
+        LongHashSet reached = new LongHashSet();
+        LongHashSet liftedEntries = new LongHashSet(lifted.size());
         lifted.keySet().forEach(liftedEntries::add);
         java.util.ArrayDeque<Long> work = new java.util.ArrayDeque<>(starts.starts.keySet());
         while (!work.isEmpty()) {
@@ -166,7 +167,7 @@ public final class CfgBuilder {
      * it: merge. (glibc's strcasecmp variants also run into the next symbol, but that one is aligned.)
      */
     private static void mergeFallThroughFragments(Map<Long, LiftedFunction> lifted, FunctionStarts starts) {
-        LongSet referenced = null;  // made when a first candidate gets that far: most programs have none
+        LongHashSet referenced = null;  // made when a first candidate gets that far: most programs have none
         for (LiftedFunction f : lifted.values()) {
             long next = f.fallsInto;
             // Functions start aligned; a split inside one function (CFI for a child thread) does not.
@@ -180,7 +181,7 @@ public final class CfgBuilder {
                 continue;
             }
             if (referenced == null) {
-                referenced = new LongSet();
+                referenced = new LongHashSet();
                 for (LiftedFunction g : lifted.values()) {
                     g.callTargets.forEach(referenced::add);
                     g.tailCallTargets.forEach(referenced::add);
@@ -238,7 +239,7 @@ public final class CfgBuilder {
     private static Map<Long, LiftedFunction> liftAll(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             LongPredicate noReturn, TableReader tables, LiftOptions options, SecondThread helper, int round,
             Map<Long, LiftedFunction> done0, java.util.Collection<Long> todo) {
-        LongSet known = knownStarts(starts, plt, done0);
+        LongHashSet known = knownStarts(starts, plt, done0);
         Map<Long, LiftedFunction> out = new TreeMap<>(done0);
         Map<Long, Set<Long>> extraRoots = new HashMap<>();
         for (LiftedFunction f : done0.values()) {
@@ -249,7 +250,7 @@ public final class CfgBuilder {
         LiftContext ctx = new LiftContext(image, known, starts.frameRanges, noReturn, tables,
                 options.maxJumpTableEntries(), starts.landingPads, extraRoots);
         boolean parallel = helper.worthIt(todo.size());
-        LongSet skipped = new LongSet(plt.size() + done0.size());
+        LongHashSet skipped = new LongHashSet(plt.size() + done0.size());
         plt.keySet().forEach(skipped::add);
         done0.keySet().forEach(skipped::add);
         long done = 0;
@@ -289,8 +290,9 @@ public final class CfgBuilder {
     }
 
     /** @return the starts known before a round of lifting learns any */
-    private static LongSet knownStarts(FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> done0) {
-        LongSet known = new LongSet(starts.starts.size() + plt.size() + done0.size());
+    private static LongHashSet knownStarts(FunctionStarts starts, Map<Long, String> plt,
+            Map<Long, LiftedFunction> done0) {
+        LongHashSet known = new LongHashSet(starts.starts.size() + plt.size() + done0.size());
         for (java.util.Collection<Long> c : List.of(starts.starts.keySet(), plt.keySet(), done0.keySet())) {
             for (long address : c) {
                 known.add(address);

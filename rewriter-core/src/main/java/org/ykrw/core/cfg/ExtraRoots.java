@@ -1,5 +1,8 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongArrayList;
+import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +37,7 @@ final class ExtraRoots {
     static void relax(LiftContext ctx, Map<Long, LiftedFunction> out, Map<Long, Set<Long>> roots,
             SecondThread second) {
         // The entries do not change here, only what is lifted at them.
-        LongMap<LiftedFunction> byEntry = new LongMap<>(out.size());
+        LongObjectHashMap<LiftedFunction> byEntry = new LongObjectHashMap<>(out.size());
         for (LiftedFunction f : out.values()) {
             byEntry.put(f.entry, f);
         }
@@ -44,10 +47,10 @@ final class ExtraRoots {
         for (LiftedFunction f : out.values()) {
             putPairs(ctx, byEntry, f, pairs);
         }
-        LongSet relifted = null;  // functions lifted again in the previous round; null in the first
+        LongHashSet relifted = null;  // functions lifted again in the previous round; null in the first
         for (int round = 0; round < 16; round++) {
-            LongSet dirty = new LongSet();
-            LongList dirtyOrder = new LongList();
+            LongHashSet dirty = new LongHashSet();
+            LongArrayList dirtyOrder = new LongArrayList();
             for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
                 boolean sourceNew = relifted == null || relifted.contains(e.getKey());
                 long[] p = e.getValue();
@@ -92,8 +95,8 @@ final class ExtraRoots {
      *
      * @return per entry, the function extended in place or lifted anew
      */
-    private static LiftedFunction[] relaxAll(LiftContext ctx, LongMap<LiftedFunction> byEntry, LongList entries,
-            SecondThread second) {
+    private static LiftedFunction[] relaxAll(LiftContext ctx, LongObjectHashMap<LiftedFunction> byEntry,
+            LongArrayList entries, SecondThread second) {
         int n = entries.size();
         LiftedFunction[] relaxed = new LiftedFunction[n];
         if (!second.worthIt(n)) {
@@ -150,7 +153,7 @@ final class ExtraRoots {
     }
 
     /** Records f's jumps into the FDE ranges of lifted functions as {target, owner entry} pairs. */
-    private static void putPairs(LiftContext ctx, LongMap<LiftedFunction> byEntry, LiftedFunction f,
+    private static void putPairs(LiftContext ctx, LongObjectHashMap<LiftedFunction> byEntry, LiftedFunction f,
             TreeMap<Long, long[]> pairs) {
         if (f.externalEntries.isEmpty()) {
             return;

@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongArrayList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,7 @@ final class FunctionLifter {
     private final LiftContext ctx;
     private final LiftedFunction fn;
     /** addresses to walk from, as a stack (last pushed, first walked) */
-    private final LongList work = new LongList();
+    private final LongArrayList work = new LongArrayList();
 
     private FunctionLifter(LiftContext ctx, long entry) {
         this.ctx = ctx;

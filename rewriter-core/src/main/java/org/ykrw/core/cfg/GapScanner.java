@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongArrayList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ final class GapScanner {
      * longs sorts the ranges by start (region offsets fit in 31 bits: CodeImage indexes regions by
      * int): a tree map of boxed addresses cost a node and two boxes per run of instructions.
      */
-    private final LongList[] covered;
+    private final LongArrayList[] covered;
     /** whether covered[r] is sorted */
     private final boolean[] sorted;
     /** gap starts that held no code last time: nothing new can appear there */
@@ -38,10 +39,10 @@ final class GapScanner {
     GapScanner(CodeImage image, Map<Long, String> plt, TreeMap<Long, Long> frameRanges) {
         this.image = image;
         this.regions = image.ranges();
-        this.covered = new LongList[regions.size()];
+        this.covered = new LongArrayList[regions.size()];
         this.sorted = new boolean[regions.size()];
         for (int r = 0; r < covered.length; r++) {
-            covered[r] = new LongList();
+            covered[r] = new LongArrayList();
         }
         for (long p : plt.keySet()) {
             cover(p, p + 16);

@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.Arrays;
 import java.util.List;
 import org.ykrw.core.x86.FlowKind;
@@ -34,7 +35,7 @@ final class InsnMap {
     /** bit i: the image's instruction at base + i belongs to the function */
     private long[] bits;
     /** instructions the bits cannot hold, or null while there is none */
-    private LongMap<Insn> far;
+    private LongObjectHashMap<Insn> far;
     private int size;
     private Insn last;
     /** address-ordered values, or null after a change; the IR's blocks keep the array as their code */
@@ -94,7 +95,7 @@ final class InsnMap {
             bits[word] |= 1L << offset;
         } else {
             if (far == null) {
-                far = new LongMap<>(16);
+                far = new LongObjectHashMap<>(16);
             }
             far.put(address, insn);
         }
@@ -170,7 +171,8 @@ final class InsnMap {
         if (sorted == null) {
             Insn[] out = new Insn[size];
             int n = 0;
-            long[] farAddresses = far == null ? new long[0] : far.sortedKeys();
+            long[] farAddresses = far == null ? new long[0] : far.keys().toArray();
+            Arrays.sort(farAddresses);
             int k = 0;
             for (int w = 0; w < bits.length; w++) {
                 for (long word = bits[w]; word != 0; word &= word - 1) {

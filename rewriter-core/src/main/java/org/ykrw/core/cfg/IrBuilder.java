@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class IrBuilder {
     private final AddressKeyedCode addressKeyed;
     private final BlockIndex blockAt;
     /** starts of blocks that blockAt does not hold, another function's block starting there first */
-    private final LongSet shadowed = new LongSet();
+    private final LongHashSet shadowed = new LongHashSet();
 
     IrBuilder(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Map<Long, LiftedFunction> lifted,
             Set<Long> noReturn, AddressKeyedCode addressKeyed) {

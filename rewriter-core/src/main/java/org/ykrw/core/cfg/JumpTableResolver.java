@@ -1,10 +1,12 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongArrayList;
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.ykrw.core.cfg.SymbolicValue.Add;
 import org.ykrw.core.cfg.SymbolicValue.Index;
@@ -46,10 +48,10 @@ final class JumpTableResolver {
      * findDef's and reachingLeaConstant's scratch (neither calls itself or the other while using it),
      * made on the first search: most functions have no indirect jump to resolve
      */
-    private LongSet scratchVisited;
+    private LongHashSet scratchVisited;
     /** Set by {@link #findDef} when it found no definition and some path it followed started at the function's entry. */
     private boolean searchReachedEntry;
-    private LongList scratchFrontier;
+    private LongArrayList scratchFrontier;
     private List<Insn> scratchPredecessors;
 
     JumpTableResolver(LiftContext ctx, LiftedFunction fn) {
@@ -348,8 +350,8 @@ final class JumpTableResolver {
      */
     private Long reachingLeaConstant(Insn at, int reg) {
         makeScratch();
-        LongSet visited = new LongSet();
-        LongList frontier = scratchFrontier;
+        LongHashSet visited = new LongHashSet();
+        LongArrayList frontier = scratchFrontier;
         frontier.clear();
         frontier.add(at.address());
         List<Insn> preds = scratchPredecessors;
@@ -435,9 +437,9 @@ final class JumpTableResolver {
     private Insn findDef(Insn at, int reg) {
         // Asked for every register the evaluation follows: the visited set and lists are reused.
         makeScratch();
-        LongSet visited = scratchVisited;
+        LongHashSet visited = scratchVisited;
         visited.clear();
-        LongList frontier = scratchFrontier;
+        LongArrayList frontier = scratchFrontier;
         frontier.clear();
         frontier.add(at.address());
         List<Insn> preds = scratchPredecessors;
@@ -461,8 +463,8 @@ final class JumpTableResolver {
 
     private void makeScratch() {
         if (scratchVisited == null) {
-            scratchVisited = new LongSet(SEARCH_BUDGET);
-            scratchFrontier = new LongList();
+            scratchVisited = new LongHashSet(SEARCH_BUDGET);
+            scratchFrontier = new LongArrayList();
             scratchPredecessors = new ArrayList<>();
         }
     }

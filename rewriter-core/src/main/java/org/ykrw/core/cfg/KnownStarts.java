@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.Arrays;
 
 /**
@@ -32,7 +33,7 @@ final class KnownStarts {
     private static final long[] NONE = {};
     private static final Misses NO_MISSES = new Misses(NONE, Long.MAX_VALUE, Long.MIN_VALUE);
 
-    private final LongSet starts;
+    private final LongHashSet starts;
     private boolean recording;
     /** the misses noted since {@link #startRecording}, with repeats (until {@link #compact}) */
     private long[] misses;
@@ -42,7 +43,7 @@ final class KnownStarts {
     private long overflowTo;
 
     /** @param starts the set to answer from (grown through {@link #add} only by the owning thread) */
-    KnownStarts(LongSet starts) {
+    KnownStarts(LongHashSet starts) {
         this.starts = starts;
     }
 

@@ -1,5 +1,7 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongArrayList;
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +33,7 @@ final class LiftContext {
      * starts added while lifting, in order: what a function lifted earlier did not know yet. Written by
      * the main thread only; other threads read it through {@link #copyLearnt} (both synchronized).
      */
-    private final LongList startsLearnt;
+    private final LongArrayList startsLearnt;
 
     /**
      * @param image decoded code
@@ -43,12 +45,12 @@ final class LiftContext {
      * @param landingPads FDE start -> landing pads of its LSDA (entered by the unwinder only)
      * @param extraRoots function entry -> addresses other functions jump to inside it (.cold fragments)
      */
-    LiftContext(CodeImage image, LongSet functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
+    LiftContext(CodeImage image, LongHashSet functionStarts, TreeMap<Long, Long> frameRanges, LongPredicate noReturn,
             TableReader tables, int maxTableEntries, Map<Long, List<Long>> landingPads,
             Map<Long, Set<Long>> extraRoots) {
         this.image = image;
         this.functionStarts = new KnownStarts(functionStarts);
-        this.startsLearnt = new LongList();
+        this.startsLearnt = new LongArrayList();
         this.noReturn = noReturn;
         this.tables = tables;
         this.maxTableEntries = maxTableEntries;
@@ -65,7 +67,7 @@ final class LiftContext {
     }
 
     /** A copy of {@code main} for another thread: its own start set, everything else shared. */
-    private LiftContext(LiftContext main, LongSet functionStarts) {
+    private LiftContext(LiftContext main, LongHashSet functionStarts) {
         this.image = main.image;
         this.functionStarts = new KnownStarts(functionStarts);
         this.startsLearnt = main.startsLearnt;  // read only through main's copyLearnt
@@ -83,7 +85,7 @@ final class LiftContext {
      *     the other thread brings up to date with {@link #copyLearnt})
      * @return a context for another thread to lift in; it must not learn starts
      */
-    LiftContext forWorker(LongSet functionStarts) {
+    LiftContext forWorker(LongHashSet functionStarts) {
         return new LiftContext(this, functionStarts);
     }
 
@@ -109,7 +111,7 @@ final class LiftContext {
      * @return how many starts were learnt so far: a mark for {@link #learntSince}, and the next
      *     {@code from}
      */
-    int copyLearnt(int from, LongSet into) {
+    int copyLearnt(int from, LongHashSet into) {
         synchronized (startsLearnt) {
             for (int i = from; i < startsLearnt.size(); i++) {
                 into.add(startsLearnt.get(i));

@@ -1,5 +1,7 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,16 +20,16 @@ final class NoReturnAnalysis {
     private final Map<Long, LiftedFunction> lifted;
     private final Set<Long> forcedNoReturn;
     /** The sets asked about at every call of every function in every round, on primitive longs. */
-    private final LongSet forced = new LongSet();
-    private final LongSet starts = new LongSet();
-    private final LongSet liftedEntries = new LongSet();
-    private final LongSet mayReturn = new LongSet();
+    private final LongHashSet forced = new LongHashSet();
+    private final LongHashSet starts = new LongHashSet();
+    private final LongHashSet liftedEntries = new LongHashSet();
+    private final LongHashSet mayReturn = new LongHashSet();
     /** the undecided lifted functions the current look cut paths at (repeats allowed) */
     private final LongStack blockers = new LongStack();
     /** reachesReturn's work list, reused */
     private final LongStack stack = new LongStack();
     /** Per function looked at, the callees it waits on already. */
-    private final java.util.Map<LiftedFunction, LongSet> registered = new java.util.IdentityHashMap<>();
+    private final java.util.Map<LiftedFunction, LongHashSet> registered = new java.util.IdentityHashMap<>();
 
     /**
      * @param lifted every lifted function by entry
@@ -47,7 +49,7 @@ final class NoReturnAnalysis {
     Set<Long> run() {
         // A function undecided after its first look is looked at again only when a function its paths
         // were cut at turns out to return: the same least fixpoint as rounds over all undecided ones.
-        LongMap<List<LiftedFunction>> waiting = new LongMap<>(1024);
+        LongObjectHashMap<List<LiftedFunction>> waiting = new LongObjectHashMap<>(1024);
         List<LiftedFunction> work = new ArrayList<>();
         for (LiftedFunction f : lifted.values()) {
             if (!forced.contains(f.entry)) {
@@ -76,7 +78,7 @@ final class NoReturnAnalysis {
     }
 
     /** Looks at f: it returns (queued in work), or waits on the functions that cut its paths. */
-    private void decide(LiftedFunction f, LongMap<List<LiftedFunction>> waiting, List<LiftedFunction> work) {
+    private void decide(LiftedFunction f, LongObjectHashMap<List<LiftedFunction>> waiting, List<LiftedFunction> work) {
         blockers.clear();
         if (reachesReturn(f)) {
             mayReturn.add(f.entry);
@@ -86,7 +88,7 @@ final class NoReturnAnalysis {
         // A function waits on each callee once, however many of its calls to it were cut and however
         // often it is looked at again: waiting twice on one callee, it would be looked at twice when
         // that returns, and wait twice more on the next (less's command loop took hours that way).
-        LongSet distinct = registered.computeIfAbsent(f, k -> new LongSet());
+        LongHashSet distinct = registered.computeIfAbsent(f, k -> new LongHashSet());
         for (int i = 0; i < blockers.size(); i++) {
             long callee = blockers.get(i);
             if (!distinct.add(callee)) {

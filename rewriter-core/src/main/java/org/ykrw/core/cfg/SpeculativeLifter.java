@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongHashSet;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.concurrent.Future;
@@ -70,7 +71,7 @@ final class SpeculativeLifter implements AutoCloseable {
      * @param second where the worker runs (and whether it keeps lifting with {@code workerStarts} as
      *     they are: {@link SecondThread.Mode#STALE})
      */
-    SpeculativeLifter(LiftContext ctx, Collection<Long> todo, LongPredicate skip, LongSet workerStarts,
+    SpeculativeLifter(LiftContext ctx, Collection<Long> todo, LongPredicate skip, LongHashSet workerStarts,
             SecondThread second) {
         this.ctx = ctx;
         this.skip = skip;
@@ -169,7 +170,7 @@ final class SpeculativeLifter implements AutoCloseable {
     }
 
     /** The worker: lifts the next unclaimed entry with the starts known when it begins, until closed. */
-    private void work(LiftContext workerCtx, LongSet starts, boolean stale) {
+    private void work(LiftContext workerCtx, LongHashSet starts, boolean stale) {
         try {
             workUntilClosed(workerCtx, starts, stale);
         } finally {
@@ -180,7 +181,7 @@ final class SpeculativeLifter implements AutoCloseable {
         }
     }
 
-    private void workUntilClosed(LiftContext workerCtx, LongSet starts, boolean stale) {
+    private void workUntilClosed(LiftContext workerCtx, LongHashSet starts, boolean stale) {
         int synced = 0;
         while (true) {
             int pos = -1;

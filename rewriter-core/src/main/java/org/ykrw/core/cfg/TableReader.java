@@ -1,5 +1,6 @@
 package org.ykrw.core.cfg;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.Map;
 import org.ykrw.core.elf.ElfFile;
 
@@ -7,12 +8,12 @@ import org.ykrw.core.elf.ElfFile;
 final class TableReader {
     private final ElfFile elf;
     /** slot address -> the value a relocation puts there; on primitive keys, asked once per table slot read */
-    private final LongMap<Long> relocatedSlots;
+    private final LongObjectHashMap<Long> relocatedSlots;
 
     TableReader(ElfFile elf) {
         this.elf = elf;
         Map<Long, Long> relocated = elf.relativeCodePointers();
-        this.relocatedSlots = new LongMap<>(relocated.size());
+        this.relocatedSlots = new LongObjectHashMap<>(relocated.size());
         relocated.forEach(relocatedSlots::put);
     }
 
