@@ -137,20 +137,18 @@ public final class BlockMap {
 
         /** @return number of blocks with a probe */
         public int probedBlocks() {
-            int n = 0;
-            for (MappedBlock b : blocks) {
-                if (b.hasProbe()) {
-                    n++;
-                }
-            }
-            return n;
+            return count(MappedBlock::hasProbe);
         }
 
         /** @return number of blocks whose coverage runs give: probed ones and implied ones */
         public int measuredBlocks() {
+            return count(MappedBlock::isMeasured);
+        }
+
+        private int count(java.util.function.Predicate<MappedBlock> which) {
             int n = 0;
             for (MappedBlock b : blocks) {
-                if (b.isMeasured()) {
+                if (which.test(b)) {
                     n++;
                 }
             }
