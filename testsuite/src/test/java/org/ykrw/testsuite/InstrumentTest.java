@@ -77,7 +77,8 @@ class InstrumentTest {
             assertEquals(1, files.size(), "one run file: " + files);
             InstrumentedRun.Coverage c = InstrumentedRun.Coverage.read(files.get(0));
             long covered = Stream.of(c.counters()).flatMapToLong(java.util.Arrays::stream).filter(x -> x != 0).count();
-            assertTrue(covered > 10 && covered < c.counters().length, covered + " of " + c.counters().length);
+            // pruned probes: uselib's smallest variants keep 16 probes, of which 9 or 10 run
+            assertTrue(covered > 5 && covered < c.counters().length, covered + " of " + c.counters().length);
         }
     }
 
