@@ -111,6 +111,11 @@ final class InstrumentCommand implements Callable<Integer> {
             + " --coverage).")
     List<String> hooks = new ArrayList<>();
 
+    @Option(names = "--no-prune", description = "With --coverage or --counts: a probe in every block. By default"
+            + " blocks whose count follows from other blocks' get none (reports fill them in); that is exact for"
+            + " runs that end normally, not for one stopped by a signal (docs/RUNTIME.md).")
+    boolean noPrune;
+
     @Option(names = "--run-dir", paramLabel = "DIR", description = "Absolute directory the runtime writes run files"
             + " to unless YKRW_COVERAGE_DIR / YKRW_TRACE_DIR says otherwise; a setuid, setgid or capability-raising"
             + " process ignores every YKRW_* variable and writes run files only here (none without --run-dir).")
@@ -225,9 +230,13 @@ final class InstrumentCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), String.join(", ", traceOnly)
                     + (traceOnly.size() == 1 ? " goes" : " go") + " with --trace, not with the coverage passes");
         }
+        if (noPrune && what.once) {
+            throw new ParameterException(spec.commandLine(), "--no-prune goes with --coverage or --counts (--once"
+                    + " probes every block)");
+        }
         CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
                 : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
-        return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles());
+        return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles()).withPruning(!noPrune);
     }
 
     private Pass aflPass(BlockFilter filter) {

@@ -157,9 +157,9 @@ public final class BlockMapReader {
                 throw bad("not a ykrw block map (\"format\" is " + top.get("format") + ", expected " + BlockMap.FORMAT + ")");
             }
             long version = integer(top, "version", "the map");
-            if (version != BlockMap.VERSION) {
-                throw bad("block map version " + version + " is not supported (this ykrw reads version "
-                        + BlockMap.VERSION + ")");
+            if (version < BlockMap.OLDEST_VERSION || version > BlockMap.VERSION) {
+                throw bad("block map version " + version + " is not supported (this ykrw reads versions "
+                        + BlockMap.OLDEST_VERSION + " to " + BlockMap.VERSION + ")");
             }
             String input = string(top, "input", "the map");
             String idText = string(top, "mapId", "the map");
@@ -208,17 +208,18 @@ public final class BlockMapReader {
             for (int j = 0; j < blockList.size(); j++) {
                 String bwhat = "block " + j + " of " + name;
                 List<?> t = array(blockList.get(j), bwhat);
-                if (t.size() != 3 || !(t.get(0) instanceof Long a) || !(t.get(1) instanceof Long size)
+                if (t.size() < 3 || t.size() > 4 || !(t.get(0) instanceof Long a) || !(t.get(1) instanceof Long size)
                         || !(t.get(2) instanceof Long probe)) {
-                    throw bad(bwhat + " is not [address, size, probe]");
+                    throw bad(bwhat + " is not [address, size, probe] or [address, size, -1, [implied by]]");
                 }
+                List<Integer> impliedBy = t.size() == 4 ? impliedBy(t.get(3), blockList.size(), bwhat) : List.of();
                 if (a <= previous || size <= 0 || size > Integer.MAX_VALUE || probe < BlockMap.NO_PROBE
                         || probe > Integer.MAX_VALUE) {
                     throw bad(String.format("%s is [%d, %d, %d]: address out of order or size/probe out of range",
                             bwhat, a, size, probe));
                 }
                 previous = a;
-                blocks.add(new MappedBlock(position, j, a, (int) (long) size, (int) (long) probe));
+                blocks.add(new MappedBlock(position, j, a, (int) (long) size, (int) (long) probe, impliedBy));
             }
             byte[] entry = new byte[0];
             if (f.get("entry") != null) {
@@ -230,6 +231,22 @@ public final class BlockMapReader {
                 entry = HexFormat.of().parseHex(hex);
             }
             return new MappedFunction(position, name, address, end, blocks, entry);
+        }
+
+        /** The fourth element of a pruned block: indexes of blocks of the same function (BlockMap checks the rest). */
+        private List<Integer> impliedBy(Object o, int blocks, String what) {
+            List<?> list = array(o, what + "'s implied-by list");
+            if (list.isEmpty()) {
+                throw bad(what + " has an empty implied-by list");
+            }
+            List<Integer> out = new ArrayList<>(list.size());
+            for (Object e : list) {
+                if (!(e instanceof Long w) || w < 0 || w >= blocks) {
+                    throw bad(what + " is implied by " + e + ", not a block of its function");
+                }
+                out.add((int) (long) w);
+            }
+            return out;
         }
 
         private Map<?, ?> object(Object o, String what) {

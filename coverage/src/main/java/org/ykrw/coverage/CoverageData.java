@@ -20,8 +20,8 @@ public final class CoverageData {
      * Coverage of one function.
      *
      * @param function the function
-     * @param probedBlocks blocks with a probe
-     * @param coveredBlocks probed blocks that ran
+     * @param probedBlocks blocks runs say something about: with a probe, or one implied by others
+     * @param coveredBlocks of those, the blocks that ran
      * @param entryCount count of the entry block (0 when it has no probe or never ran)
      */
     public record FunctionCoverage(MappedFunction function, int probedBlocks, int coveredBlocks, long entryCount) {
@@ -34,6 +34,8 @@ public final class CoverageData {
     private final BlockMap map;
     private final String mapName;
     private final long[] counts;
+    /** Counts of the blocks whose probe was pruned, per function and block (0 for every other block). */
+    private final long[][] implied;
     private final boolean hasCounts;
     private final List<CoverageRun> runs;
     private final List<HookRecord> hooks;
@@ -46,6 +48,7 @@ public final class CoverageData {
         this.mapName = mapName;
         this.counts = counts;
         this.hasCounts = hasCounts;
+        this.implied = ImpliedCounts.of(map, counts, hasCounts);
         this.runs = List.copyOf(runs);
         this.hooks = List.copyOf(hooks);
         this.excluded = Set.copyOf(excluded);
@@ -155,9 +158,12 @@ public final class CoverageData {
         return hooks;
     }
 
-    /** @return the block's count: 0 when it never ran or has no probe; 1 = ran, for run/not-run data */
+    /**
+     * @return the block's count: 0 when it never ran or has no probe; 1 = ran, for run/not-run data.
+     *     A block whose probe was pruned gets the count its implying blocks give.
+     */
     public long count(MappedBlock block) {
-        return block.hasProbe() ? counts[block.probe()] : 0;
+        return block.hasProbe() ? counts[block.probe()] : block.isImplied() ? implied[block.functionIndex()][block.index()] : 0;
     }
 
     /** @return block address in the input -> count, for the blocks that ran (a profile for optimize) */
@@ -174,7 +180,7 @@ public final class CoverageData {
         return out;
     }
 
-    /** @return true when the block has a probe and ran */
+    /** @return true when the block is measured (probed or implied) and ran */
     public boolean isCovered(MappedBlock block) {
         return count(block) != 0;
     }
@@ -185,7 +191,7 @@ public final class CoverageData {
         int covered = 0;
         long entry = 0;
         for (MappedBlock b : f.blocks()) {
-            if (b.hasProbe()) {
+            if (b.isMeasured()) {
                 probed++;
                 if (isCovered(b)) {
                     covered++;
@@ -213,18 +219,18 @@ public final class CoverageData {
         return out;
     }
 
-    /** @return number of probed blocks of summarized functions */
+    /** @return number of measured blocks (probed or implied) of summarized functions */
     public int probedBlocks() {
         int n = 0;
         for (MappedFunction f : map.functions()) {
             if (isSummarized(f)) {
-                n += f.probedBlocks();
+                n += f.measuredBlocks();
             }
         }
         return n;
     }
 
-    /** @return number of probed blocks of summarized functions that ran */
+    /** @return number of measured blocks of summarized functions that ran */
     public int coveredBlocks() {
         int n = 0;
         for (MappedFunction f : map.functions()) {

@@ -84,7 +84,7 @@ public final class ExecutionProfile {
         for (CoverageData.FunctionCoverage fc : data.functions()) {
             Figures f = new Figures(0, 0, 0, 0, 0, 0, true);
             for (MappedBlock b : fc.function().blocks()) {
-                if (!b.hasProbe()) {
+                if (!b.isMeasured()) {
                     continue;
                 }
                 int n = instructions.applyAsInt(b);

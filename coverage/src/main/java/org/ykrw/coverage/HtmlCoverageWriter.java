@@ -80,7 +80,7 @@ public final class HtmlCoverageWriter {
         List<FunctionCoverage> fns = data.functions();
         long entered = fns.stream().filter(f -> f.coveredBlocks() > 0).count();
         int covered = data.coveredBlocks();
-        boolean listAll = map.probedBlocks() <= MAX_LISTED_BLOCKS;
+        boolean listAll = map.measuredBlocks() <= MAX_LISTED_BLOCKS;
         StringBuilder b = new StringBuilder(1 << 16);
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>ykrw coverage: ")
                 .append(esc(title)).append("</title>\n<style>\n").append(STYLE).append("</style></head>\n<body>\n");
@@ -117,7 +117,7 @@ public final class HtmlCoverageWriter {
         }
         b.append("</tbody></table>\n<h2>Functions</h2>\n");
         if (!listAll) {
-            b.append("<p>").append(map.probedBlocks()).append(" probed blocks: only entered functions are listed.</p>\n");
+            b.append("<p>").append(map.measuredBlocks()).append(" probed blocks: only entered functions are listed.</p>\n");
         }
 
         // 2. Per function, its blocks in address order; entered functions start unfolded.
@@ -131,13 +131,13 @@ public final class HtmlCoverageWriter {
                     .append(String.format(" <span class=\"bh\">0x%x, %d of %d blocks covered</span>", f.function().address(),
                             f.coveredBlocks(), f.probedBlocks())).append("</summary>\n");
             for (MappedBlock bl : f.function().blocks()) {
-                String cls = !bl.hasProbe() ? "noprobe" : data.isCovered(bl) ? "covered" : "uncovered";
+                String cls = !bl.isMeasured() ? "noprobe" : data.isCovered(bl) ? "covered" : "uncovered";
                 String count = Long.toUnsignedString(data.count(bl));
                 b.append("<div class=\"block ").append(cls).append(String.format("\" data-address=\"0x%x\"", bl.address()))
                         .append(" data-function=\"").append(f.function().index()).append("\" data-count=\"").append(count)
                         .append(String.format("\"><div class=\"bh\">block %d &middot; 0x%x &middot; %d bytes &middot; ",
                                 bl.index(), bl.address(), bl.size()));
-                if (!bl.hasProbe()) {
+                if (!bl.isMeasured()) {
                     b.append("no probe");
                 } else if (data.hasCounts()) {
                     b.append("count <span class=\"count\">").append(count).append("</span>");

@@ -115,7 +115,7 @@ public final class LcovWriter {
             }
             firstRowAt.putIfAbsent(r.address(), r);
             MappedBlock block = map.blockContaining(r.address());
-            if (block == null || !block.hasProbe()) {
+            if (block == null || !block.isMeasured()) {
                 continue;
             }
             long count = data.count(block);
@@ -148,10 +148,10 @@ public final class LcovWriter {
             for (MappedBlock b : f.blocks()) {
                 int line = FIRST_BLOCK_LINE + b.index();
                 text.append(String.format("0x%x  block %d, %d bytes%s", b.address(), b.index(), b.size(),
-                        b.hasProbe() ? "" : ", no probe"));
+                        b.isMeasured() ? "" : ", no probe"));
                 String insns = code == null ? "" : instructions(code.apply(b));
                 text.append(insns.isEmpty() ? "" : ":  " + insns).append('\n');
-                if (b.hasProbe()) {
+                if (b.isMeasured()) {
                     sf.lines.put(line, data.count(b));
                     if (b.address() == f.address()) {
                         sf.functions.add(new String[] {Integer.toString(line), f.name(),

@@ -47,7 +47,7 @@ public final class TextCoverageWriter {
             b.append(String.format("(%d start-up function(s) not counted, as gcov does not: --include-startup"
                     + " counts them)%n", data.excluded().size()));
         }
-        int unprobed = map.blocks().size() - map.probedBlocks();
+        int unprobed = map.blocks().size() - map.measuredBlocks();
         if (unprobed > 0) {
             b.append(String.format("(%d block(s) of the map have no probe: their functions stayed in place or were"
                     + " filtered out)%n", unprobed));

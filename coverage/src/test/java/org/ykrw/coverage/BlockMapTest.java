@@ -80,6 +80,38 @@ class BlockMapTest {
         assertEquals(json, BlockMapWriter.toJson(back), "writing what was read gives the same text");
     }
 
+    /**
+     * A function whose probes were pruned: block 0 implied by 1 and 2 (pruned itself, by 3), block 4 by
+     * 1 and 3. Its JSON reads back the same; counts add up along the chain, run/not-run data ORs.
+     */
+    @Test
+    void prunedBlocksRoundTripAndAreFilledIn() {
+        MappedFunction f = new MappedFunction(0, "f", 16, 64, List.of(
+                new MappedBlock(0, 0, 16, 4, BlockMap.NO_PROBE, List.of(1, 2)),
+                new MappedBlock(0, 1, 20, 4, 0),
+                new MappedBlock(0, 2, 24, 4, BlockMap.NO_PROBE, List.of(3)),
+                new MappedBlock(0, 3, 28, 4, 1),
+                new MappedBlock(0, 4, 32, 4, BlockMap.NO_PROBE, List.of(1, 3)),
+                new MappedBlock(0, 5, 36, 4, 2)));
+        BlockMap map = new BlockMap("p", 7, "counts", List.of(f), List.of());
+        String json = BlockMapWriter.toJson(map);
+        assertTrue(json.contains("[16, 4, -1, [1, 2]]"), json);
+        BlockMap back = BlockMapReader.fromJson(json, "pruned.json");
+        assertEquals(map.functions(), back.functions());
+        assertEquals(3, back.probedBlocks());
+        assertEquals(6, back.measuredBlocks());
+        CoverageData counts = CoverageData.of(back, new long[] {5, 7, 0}, true);
+        List<MappedBlock> b = back.functions().get(0).blocks();
+        assertEquals(List.of(12L, 5L, 7L, 7L, 12L, 0L), b.stream().map(counts::count).toList());
+        assertEquals(5, counts.coveredBlocks());
+        CoverageData ran = CoverageData.of(back, new long[] {0, 1, 0}, false);
+        assertEquals(List.of(1L, 0L, 1L, 1L, 1L, 0L), b.stream().map(ran::count).toList());
+        // a version 1 map (no pruned blocks) still reads
+        BlockMap v1 = BlockMapReader.fromJson(BlockMapWriter.toJson(fixture.map()).replace("\"version\": 2",
+                "\"version\": 1"), "v1.json");
+        assertEquals(fixture.map().functions(), v1.functions());
+    }
+
     @Test
     void mapIdIsTheFirstEightBytesOfSha256LittleEndian() throws IOException {
         String sha = Tools.output("sha256sum", fixture.binary().toString()).substring(0, 16);
@@ -134,6 +166,21 @@ class BlockMapTest {
             + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, 0], [3, 2, 0]]}]}",
         "{\"format\": \"ykrw-map\", \"version\": 1, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
             + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 3, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": []}",
+        // pruned blocks: implied by a probed block while having a probe, by itself, in a cycle, by nothing,
+        // by a block the function does not have
+        "{\"format\": \"ykrw-map\", \"version\": 2, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, 0, [1]], [3, 2, 1]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 2, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, -1, [0]], [3, 2, 0]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 2, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, -1, [1]], [3, 2, -1, [0]],"
+            + " [5, 2, 0]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 2, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, -1, []], [3, 2, 0]]}]}",
+        "{\"format\": \"ykrw-map\", \"version\": 2, \"input\": \"a\", \"mapId\": \"0011223344556677\", \"pass\": \"c\","
+            + " \"functions\": [{\"index\": 0, \"name\": \"f\", \"address\": 1, \"end\": 9, \"blocks\": [[1, 2, -1, [2]], [3, 2, 0]]}]}",
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]"
             + "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"})
     void malformedMapsAreOneLineErrors(String json) {

@@ -77,7 +77,8 @@ class InstrumentTest {
             assertEquals(1, files.size(), "one run file: " + files);
             InstrumentedRun.Coverage c = InstrumentedRun.Coverage.read(files.get(0));
             long covered = Stream.of(c.counters()).flatMapToLong(java.util.Arrays::stream).filter(x -> x != 0).count();
-            assertTrue(covered > 10 && covered < c.counters().length, covered + " of " + c.counters().length);
+            // pruned probes: uselib's smallest variants keep 16 probes, of which 9 or 10 run
+            assertTrue(covered > 5 && covered < c.counters().length, covered + " of " + c.counters().length);
         }
     }
 
@@ -107,17 +108,27 @@ class InstrumentTest {
         assertEquals(1, byFunction.get("main").get(0), "main entry " + byFunction.get("main"));
     }
 
-    /** @return function name -> its blocks' counts in block order (-1 for a block without a probe) */
+    /**
+     * @return function name -> its blocks' counts in block order (-1 for a block without a probe); a
+     *     block whose probe was pruned gets the sum of the counts of the blocks that imply it
+     */
     private static Map<String, List<Long>> countsByFunction(CoveragePass pass, long[] counts) {
         Map<String, List<Long>> byFunction = new HashMap<>();
-        pass.probes().forEach((b, k) -> {
+        List<Block> blocks = new ArrayList<>(pass.probes().keySet());
+        blocks.addAll(pass.pruned().keySet());
+        for (Block b : blocks) {
             List<Long> l = byFunction.computeIfAbsent(b.function().name(), n -> new ArrayList<>());
             while (l.size() <= b.index()) {
                 l.add(-1L);
             }
-            l.set(b.index(), counts[k]);
-        });
+            l.set(b.index(), count(pass, counts, b));
+        }
         return byFunction;
+    }
+
+    private static long count(CoveragePass pass, long[] counts, Block b) {
+        Integer k = pass.probes().get(b);
+        return k != null ? counts[k] : pass.pruned().get(b).stream().mapToLong(w -> count(pass, counts, w)).sum();
     }
 
     /** Every consecutive pair of traced blocks is an edge, a call or a return of the CFG. */

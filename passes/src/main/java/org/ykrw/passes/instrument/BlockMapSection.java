@@ -21,8 +21,14 @@ public final class BlockMapSection {
 
     /** Embeds the map of a pass's probes in the output and hands its JSON to the caller. */
     static void add(PassContext context, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
+        add(context, pass, probeOf, Map.of(), hooks);
+    }
+
+    /** As {@link #add(PassContext, String, Map, List)}, with the blocks whose probes were pruned. */
+    static void add(PassContext context, String pass, Map<Block, Integer> probeOf, Map<Block, List<Block>> impliedBy,
+            List<String> hooks) {
         BlockMap map = BlockMap.fromProgram(context.program(), context.inputName(), context.mapId(), pass,
-                b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), hooks);
+                b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), b -> impliedBy.getOrDefault(b, List.of()), hooks);
         byte[] json = BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8);
         // compressing a large program's map takes half a second: it is done while the code is laid out
         context.addUnloadedSection(BlockMap.SECTION_NAME, () -> BlockMapWriter.toSectionBytes(json));

@@ -46,7 +46,20 @@ public final class CoveragePass implements Pass {
     private final BlockFilter filter;
     private final List<String> hooks;
     private final Map<Block, Integer> probeOf = new HashMap<>();
+    private final Map<Block, List<Block>> impliedBy = new HashMap<>();
     private RunFiles runFiles = RunFiles.DEFAULT;
+    private boolean prune = true;
+
+    /**
+     * @param value false to probe every block ({@code instrument --no-prune}): exact under abnormal
+     *     exits too (docs/RUNTIME.md), at the cost of more probes. {@link Mode#ONCE} never prunes
+     *     (its probes remove themselves).
+     * @return this pass
+     */
+    public CoveragePass withPruning(boolean value) {
+        this.prune = value;
+        return this;
+    }
 
     /**
      * @param files where the runtime creates run files and with which permissions (instrument
@@ -92,7 +105,12 @@ public final class CoveragePass implements Pass {
             if (!filter.accepts(context, f)) {
                 continue;
             }
+            Map<Block, List<Block>> pruned = prune && mode != Mode.ONCE ? ProbePruning.choose(f, mode == Mode.COUNTS) : Map.of();
+            impliedBy.putAll(pruned);
             for (Block b : f.blocks()) {
+                if (pruned.containsKey(b)) {
+                    continue;
+                }
                 probeOf.put(b, k);
                 b.insertBefore(0, probe(b, k));
                 k++;
@@ -108,9 +126,10 @@ public final class CoveragePass implements Pass {
         RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName(), runFiles);
         context.useRuntime(config.embed(RuntimeBlob.load(), header(counters, context.mapId()), bytes));
         RuntimeConfig.hookForks(context);
-        BlockMapSection.add(context, name(), probeOf, hooks);
-        context.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s", name(), counters, counters,
-                mode.counterWidth(), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
+        BlockMapSection.add(context, name(), probeOf, impliedBy, hooks);
+        context.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s%s", name(), counters + impliedBy.size(),
+                counters, mode.counterWidth(), impliedBy.isEmpty() ? "" : String.format(" (%,d probes pruned)",
+                        impliedBy.size()), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
     }
 
     /**
@@ -142,6 +161,11 @@ public final class CoveragePass implements Pass {
     /** @return block -> counter slot, after the pass ran */
     public Map<Block, Integer> probes() {
         return probeOf;
+    }
+
+    /** @return block whose probe was pruned -> the blocks of its function whose counts give its own */
+    public Map<Block, List<Block>> pruned() {
+        return impliedBy;
     }
 
     private org.ykrw.core.ir.Probe probe(Block b, int k) {

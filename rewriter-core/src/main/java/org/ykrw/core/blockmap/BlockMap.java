@@ -27,8 +27,13 @@ import org.ykrw.core.ir.Program;
 public final class BlockMap {
     /** Value of the map's {@code format} member. */
     public static final String FORMAT = "ykrw-map";
-    /** The map version this class reads and writes. */
-    public static final int VERSION = 1;
+    /**
+     * The map version this class writes: 2 added the blocks whose probe was pruned (a fourth element
+     * listing the blocks that imply them). Version 1 maps, which have no such blocks, are read too.
+     */
+    public static final int VERSION = 2;
+    /** The oldest map version readers accept. */
+    public static final int OLDEST_VERSION = 1;
     /** Name of the non-loaded section that holds the zlib-compressed map in instrumented outputs. */
     public static final String SECTION_NAME = ".ykrw.map";
     /** Probe value of a block that has no counter. */
@@ -42,8 +47,22 @@ public final class BlockMap {
      * @param address input address of its first byte
      * @param size size in bytes
      * @param probe slot in the run file's counter table, or {@link #NO_PROBE}
+     * @param impliedBy for a block whose probe was pruned ({@link #NO_PROBE}): the indexes, in the same
+     *     function, of the blocks whose counts give its own (it ran when one of them ran; its count is
+     *     their sum, see docs/FORMATS.md section 1); empty for every other block
      */
-    public record MappedBlock(int functionIndex, int index, long address, int size, int probe) {
+    public record MappedBlock(int functionIndex, int index, long address, int size, int probe,
+            List<Integer> impliedBy) {
+        /** @param impliedBy copied */
+        public MappedBlock {
+            impliedBy = List.copyOf(impliedBy);
+        }
+
+        /** A block with a probe of its own, or with none and no implied coverage. */
+        public MappedBlock(int functionIndex, int index, long address, int size, int probe) {
+            this(functionIndex, index, address, size, probe, List.of());
+        }
+
         /** @return input address just past the block */
         public long endAddress() {
             return address + size;
@@ -52,6 +71,16 @@ public final class BlockMap {
         /** @return true when the block has a counter */
         public boolean hasProbe() {
             return probe != NO_PROBE;
+        }
+
+        /** @return true when the block's probe was pruned and other blocks' counts give its own */
+        public boolean isImplied() {
+            return !impliedBy.isEmpty();
+        }
+
+        /** @return true when runs say whether the block ran: it has a probe, or its count is implied */
+        public boolean isMeasured() {
+            return hasProbe() || isImplied();
         }
     }
 
@@ -108,9 +137,18 @@ public final class BlockMap {
 
         /** @return number of blocks with a probe */
         public int probedBlocks() {
+            return count(MappedBlock::hasProbe);
+        }
+
+        /** @return number of blocks whose coverage runs give: probed ones and implied ones */
+        public int measuredBlocks() {
+            return count(MappedBlock::isMeasured);
+        }
+
+        private int count(java.util.function.Predicate<MappedBlock> which) {
             int n = 0;
             for (MappedBlock b : blocks) {
-                if (b.hasProbe()) {
+                if (which.test(b)) {
                     n++;
                 }
             }
@@ -161,6 +199,12 @@ public final class BlockMap {
                 if (b.probe() < NO_PROBE) {
                     throw new IllegalArgumentException("block " + j + " of " + f.name() + " has probe " + b.probe());
                 }
+                for (int w : b.impliedBy()) {
+                    if (b.hasProbe() || w < 0 || w >= f.blocks().size() || w == j) {
+                        throw new IllegalArgumentException("block " + j + " of " + f.name() + " is implied by "
+                                + b.impliedBy() + (b.hasProbe() ? " but has a probe" : ", not other blocks of it"));
+                    }
+                }
                 previous = b.address();
                 maxProbe = Math.max(maxProbe, b.probe());
                 if (b.hasProbe()) {
@@ -168,6 +212,7 @@ public final class BlockMap {
                 }
                 byAddress.putIfAbsent(b.address(), b);
             }
+            checkImpliedAcyclic(f);
         }
         this.probedBlocks = probed;
         // A block has one probe at most, so probe numbers stay below the number of blocks (ykrw numbers
@@ -185,6 +230,42 @@ public final class BlockMap {
                         throw new IllegalArgumentException("probe " + b.probe() + " is given to two blocks");
                     }
                     byProbe[b.probe()] = b;
+                }
+            }
+        }
+    }
+
+    /**
+     * Implied counts are resolved through other implied blocks, so a cycle among them would leave a
+     * block with no probe to read at the end: refused, as every other broken invariant is.
+     */
+    private static void checkImpliedAcyclic(MappedFunction f) {
+        int n = f.blocks().size();
+        byte[] state = new byte[n]; // 0 = not seen, 1 = on the path being followed, 2 = resolves to probes
+        for (int start = 0; start < n; start++) {
+            if (state[start] != 0 || !f.blocks().get(start).isImplied()) {
+                continue;
+            }
+            // iterative depth-first walk: an implied chain can be as long as a function (no recursion)
+            java.util.ArrayDeque<int[]> stack = new java.util.ArrayDeque<>();
+            stack.push(new int[] {start, 0});
+            state[start] = 1;
+            while (!stack.isEmpty()) {
+                int[] top = stack.peek();
+                List<Integer> next = f.blocks().get(top[0]).impliedBy();
+                if (top[1] == next.size()) {
+                    state[top[0]] = 2;
+                    stack.pop();
+                    continue;
+                }
+                int w = next.get(top[1]++);
+                if (state[w] == 1) {
+                    throw new IllegalArgumentException("blocks of " + f.name() + " imply each other in a cycle"
+                            + " through block " + w);
+                }
+                if (state[w] == 0 && f.blocks().get(w).isImplied()) {
+                    state[w] = 1;
+                    stack.push(new int[] {w, 0});
                 }
             }
         }
@@ -211,11 +292,32 @@ public final class BlockMap {
      */
     public static BlockMap fromProgram(Program program, String input, long mapId, String pass,
             ToIntFunction<Block> probeOf, List<String> hooks) {
+        return fromProgram(program, input, mapId, pass, probeOf, b -> List.of(), hooks);
+    }
+
+    /**
+     * Builds the map of a lifted program whose probes were pruned.
+     *
+     * @param program the lifted input
+     * @param input file name of the input
+     * @param mapId {@link #mapIdOf} of the input's bytes
+     * @param pass name of the pass placing the probes
+     * @param probeOf a block's counter slot, or {@link #NO_PROBE}
+     * @param impliedBy for a block without a probe, the blocks of its function whose counts give its own
+     *     (empty when none do)
+     * @param hooks hooked function names in record order
+     * @return the map
+     */
+    public static BlockMap fromProgram(Program program, String input, long mapId, String pass,
+            ToIntFunction<Block> probeOf, java.util.function.Function<Block, List<Block>> impliedBy,
+            List<String> hooks) {
         List<MappedFunction> fns = new ArrayList<>();
         for (Function f : program.functions()) {
             List<MappedBlock> blocks = new ArrayList<>();
             for (Block b : f.blocks()) {
-                blocks.add(new MappedBlock(f.index(), b.index(), b.address(), b.size(), probeOf.applyAsInt(b)));
+                List<Integer> implied = impliedBy.apply(b).stream().map(Block::index).toList();
+                blocks.add(new MappedBlock(f.index(), b.index(), b.address(), b.size(), probeOf.applyAsInt(b),
+                        implied));
             }
             fns.add(new MappedFunction(f.index(), f.name(), f.entryAddress(), f.endAddress(), blocks, entryCode(f)));
         }
@@ -294,6 +396,15 @@ public final class BlockMap {
     /** @return how many blocks have a probe */
     public int probedBlocks() {
         return probedBlocks;
+    }
+
+    /** @return how many blocks runs say something about: probed ones and those whose probe was pruned */
+    public int measuredBlocks() {
+        int n = 0;
+        for (MappedFunction f : functions) {
+            n += f.measuredBlocks();
+        }
+        return n;
     }
 
     /** @return the block owning {@code probe}, or null when no block has it */

@@ -39,7 +39,11 @@ public final class BlockMapWriter {
             String bsep = "";
             for (MappedBlock bl : f.blocks()) {
                 b.append(bsep).append('[').append(bl.address()).append(", ").append(bl.size()).append(", ")
-                        .append(bl.probe()).append(']');
+                        .append(bl.probe());
+                if (bl.isImplied()) {
+                    b.append(", ").append(bl.impliedBy());
+                }
+                b.append(']');
                 bsep = ", ";
             }
             b.append("]}");
