@@ -165,8 +165,14 @@ final class InstrumentCommand implements Callable<Integer> {
             if (traceCapacity <= 0) {
                 throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
             }
-            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
+            TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
                     .withCapacity(traceCapacity).withRunFiles(runFiles());
+            if (traceLibrary != null) {
+                TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
+                        traceFunction != null ? traceFunction : a.defaultFunction());
+                trace.withLibraryTracer(s.clobbers(), s.note());
+            }
+            return trace;
         }
         if (toggle || traceFunction != null || traceLibrary != null) {
             throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");
