@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ykrw.core.cfg.CfgBuilder;
-import org.ykrw.core.cfg.LiftOptions;
-import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.testutil.Assembled;
 import org.ykrw.core.x86.Reg;
 
 /**
@@ -97,10 +94,7 @@ class ClobbersTest {
 
     @BeforeAll
     static void build() throws Exception {
-        Files.writeString(dir.resolve("c.s"), ASM);
-        Path so = dir.resolve("libc_test.so");
-        org.ykrw.core.testutil.Tools.output("gcc", "-shared", "-nostartfiles", "-o", so.toString(), dir.resolve("c.s").toString());
-        lib = CfgBuilder.lift(ElfFile.read(so), LiftOptions.defaults());
+        lib = Assembled.lift(dir, "libc_test.so", ASM, "-shared", "-nostartfiles");
     }
 
     private static Clobbers of(String name) {

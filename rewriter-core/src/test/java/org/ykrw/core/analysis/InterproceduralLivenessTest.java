@@ -3,17 +3,14 @@ package org.ykrw.core.analysis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ykrw.core.cfg.CfgBuilder;
-import org.ykrw.core.cfg.LiftOptions;
-import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.testutil.Assembled;
 import org.ykrw.core.x86.Reg;
 
 /**
@@ -63,10 +60,7 @@ class InterproceduralLivenessTest {
 
     @BeforeAll
     static void build() throws Exception {
-        Files.writeString(dir.resolve("t.s"), ASM);
-        Path bin = dir.resolve("t");
-        org.ykrw.core.testutil.Tools.output("gcc", "-o", bin.toString(), dir.resolve("t.s").toString());
-        program = CfgBuilder.lift(ElfFile.read(bin), LiftOptions.defaults());
+        program = Assembled.lift(dir, "t", ASM);
     }
 
     private static Block firstBlockAfter(String name, int k) {
