@@ -902,6 +902,18 @@ static void report_cpu_choices(void) {
 __attribute__((used)) long ykrw_tracer_bias;
 
 /*
+ * The tracer's run-time address once it may be called straight from a probe (ykrw_tracer_direct),
+ * 0 until then. Armed by the first call made when ykrw_tracer_enter allows one; never with
+ * FLAG_TRACER_GUARD (TracePass then makes no direct probes).
+ */
+__attribute__((used)) uint64_t ykrw_tracer_target;
+
+__attribute__((used)) void ykrw_tracer_arm(void) {
+    if (!(ykrw_config.flags & FLAG_TRACER_GUARD) && ykrw_tracer_enter())
+        __atomic_store_n(&ykrw_tracer_target, ykrw_config.tracer + ykrw_tracer_bias, __ATOMIC_RELEASE);
+}
+
+/*
  * Children made by fork get run files of their own. The output imports pthread_atfork (weakly, from
  * libc) into this slot when the program is dynamically linked; ld.so fills it. A static program has
  * no such hook: its children keep adding to the parent's files.
@@ -1352,6 +1364,28 @@ __asm__(
     "  lea ykrw_once_hit(%rip), %rax\n"
     "  call ykrw_save_and_call\n"
     "  pop %rax\n"
+    "  ret\n"
+
+    /*
+     * A probe that saved what the tracer may clobber (the flags included) calls here with the
+     * arguments in rdi and rsi and rsp aligned: once armed, straight on to the tracer. Before that
+     * (start-up not run, no thread pointer yet) ykrw_tracer_arm decides, with every register the C
+     * code may touch saved, and the block goes untraced while it says no.
+     */
+    ".globl ykrw_tracer_direct\n"
+    "ykrw_tracer_direct:\n"
+    "  cmpq $0, ykrw_tracer_target(%rip)\n"
+    "  je 1f\n"
+    "  jmp *ykrw_tracer_target(%rip)\n"
+    "1:\n"
+    "  push %rax\n"
+    "  lea ykrw_tracer_arm(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  pop %rax\n"
+    "  cmpq $0, ykrw_tracer_target(%rip)\n"
+    "  je 2f\n"
+    "  jmp *ykrw_tracer_target(%rip)\n"
+    "2:\n"
     "  ret\n"
 
     /*

@@ -217,8 +217,14 @@ final class InstrumentCommand implements Callable<Integer> {
             if (traceCapacity <= 0) {
                 throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
             }
-            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
+            TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
                     .withCapacity(traceCapacity).withRunFiles(runFiles());
+            if (traceLibrary != null) {
+                TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
+                        traceFunction != null ? traceFunction : a.defaultFunction());
+                trace.withLibraryTracer(s.clobbers(), s.note());
+            }
+            return trace;
         }
         List<String> traceOnly = new ArrayList<>();
         for (String o : List.of("--abi", "--trace-fn", "--trace-lib", "--toggle", "--toggle-start", "--trace-capacity")) {

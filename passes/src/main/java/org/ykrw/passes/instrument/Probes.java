@@ -144,6 +144,52 @@ final class Probes {
     }
 
     /**
+     * Calls the tracer straight (through the runtime's {@code ykrw_tracer_direct}, which waits until it
+     * may run), saving only {@code save}: below the red zone, the flags first when they are in it, then
+     * its GPRs. With {@code align}, rsp is aligned to 16 for the call without a register:
+     * {@code push rsp; push [rsp]} leaves the old rsp in the slot {@code [rsp + 8]} whichever way
+     * {@code and rsp, -16} moves it (the {@code and} changes the flags: they must be dead or saved).
+     *
+     * @param align align rsp (the tracer's code may need it, {@code Clobbers#needsAlignedStack})
+     * @param save {@link Reg} bits: GPRs and FLAGS to keep (rdi and rsi among them when live, since they
+     *     carry the arguments)
+     */
+    static void callTracer(CodeWriter w, ProbeContext c, long save, boolean align, long rdi, Long rsi) {
+        w.leaRsp(-RED_ZONE);
+        if ((save & Reg.bit(Reg.FLAGS)) != 0) {
+            w.pushfq();
+        }
+        for (int r = 0; r < 16; r++) {
+            if ((save & Reg.bit(r)) != 0) {
+                w.push(r);
+            }
+        }
+        if (align) {
+            w.push(Reg.RSP).pushMem(TOP).andRegImm8(Reg.RSP, -16);
+        }
+        w.movImm(Reg.RDI, rdi);
+        if (rsi != null) {
+            w.movImm(Reg.RSI, rsi);
+        }
+        w.call(c.symbol("ykrw_tracer_direct"));
+        if (align) {
+            w.movRegMem(Reg.RSP, SAVED_RSP);
+        }
+        for (int r = 15; r >= 0; r--) {
+            if ((save & Reg.bit(r)) != 0) {
+                w.pop(r);
+            }
+        }
+        if ((save & Reg.bit(Reg.FLAGS)) != 0) {
+            w.popfq();
+        }
+        w.leaRsp(RED_ZONE);
+    }
+
+    private static final Mem TOP = Mem.base(Reg.RSP, 0);
+    private static final Mem SAVED_RSP = Mem.base(Reg.RSP, 8);
+
+    /**
      * A 5-byte site the runtime patches, with an out-of-line trampoline that runs {@code body} and
      * comes back after the site. The runtime's stores decide the alignment: a site that flips both
      * ways (a toggled sled) is rewritten with one 8-byte store, so all 5 bytes must sit in one 8-byte

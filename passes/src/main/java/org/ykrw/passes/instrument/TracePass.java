@@ -1,18 +1,15 @@
 package org.ykrw.passes.instrument;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.ykrw.core.diag.UnsupportedInputException;
+import org.ykrw.core.analysis.Clobbers;
 import org.ykrw.core.analysis.Liveness;
 import org.ykrw.core.ir.Block;
-import org.ykrw.core.ir.Edge;
-import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
@@ -20,6 +17,8 @@ import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Reg;
+import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
@@ -28,9 +27,13 @@ import org.ykrw.passes.runtime.RuntimeConfig;
  * yk's software tracing, inserted: at the start of every block a call with the block's
  * (function index, block index), in one of the ABIs yk has used (NOTES section 1).
  *
- * <p>When the program defines or imports the tracing function, the probe calls it through the
- * runtime's {@code ykrw_tracer_stub}, which keeps every register, the flags and the vector state, so
- * the call is invisible to the program. Otherwise the runtime's own recorder writes the pairs to
+ * <p>When the program defines or imports the tracing function, the probe calls it and keeps what the
+ * call could change and the program may still read: the registers live at the block (SysV liveness,
+ * {@link Liveness}) that the tracer may clobber ({@link Clobbers}, from its code in the program or in
+ * the {@code --trace-lib} library; every caller-saved register when its code is unknown). Where that
+ * includes a vector register, or the tracer may touch x87/MMX state, the probe goes through the
+ * runtime's {@code ykrw_tracer_stub}, which keeps every register, the flags and the extended state
+ * (xsave); elsewhere it saves the GPRs and flags needed and calls the tracer directly. Otherwise the runtime's own recorder writes the pairs to
  * {@code ykrw-trace.<pid>.bin}. Functions the tracing function calls (directly, transitively) are not
  * instrumented: their probes would call the tracer from inside itself.
  *
@@ -69,6 +72,20 @@ public final class TracePass implements Pass {
     private final String traceLibrary;
     private final Map<Block, Integer> probeOf = new HashMap<>();
     private RunFiles runFiles = RunFiles.DEFAULT;
+    private Clobbers libraryTracer = Clobbers.UNKNOWN;
+    private String libraryTracerNote;
+
+    /**
+     * @param clobbers what the {@code --trace-lib} library's tracing function may change (default:
+     *     unknown code, every caller-saved register)
+     * @param note where that came from, for the pass's notes (null: none)
+     * @return this pass
+     */
+    public TracePass withLibraryTracer(Clobbers clobbers, String note) {
+        this.libraryTracer = java.util.Objects.requireNonNull(clobbers);
+        this.libraryTracerNote = note;
+        return this;
+    }
 
     /**
      * @param files where the runtime creates run files and with which permissions (instrument
@@ -135,7 +152,7 @@ public final class TracePass implements Pass {
     public void run(PassContext context) {
         Program program = context.program();
         Optional<Function> tracer = findTracer(program);
-        Set<Function> excluded = tracer.map(t -> calledFrom(program, t)).orElse(Set.of());
+        Set<Function> excluded = tracer.map(t -> Clobbers.calledFrom(program, t)).orElse(Set.of());
         boolean imported = tracer.isEmpty() && traceLibrary != null;
         if (imported) {
             // ld.so loads the library and writes the tracer's address into the runtime's config.
@@ -148,19 +165,29 @@ public final class TracePass implements Pass {
         boolean calls = tracer.isPresent() || imported;
         usesRecorder = !calls;
         importsTracer = imported;
-        Liveness liveness = calls ? null : Liveness.of(program);
+        // Calls of the tracer save what is live across calls the compiler saw too (GCC's -fipa-ra).
+        Liveness liveness = Liveness.of(program, calls ? Liveness.Convention.INTERPROCEDURAL : Liveness.Convention.SYSV);
+        boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
+        Clobbers clobbers = tracer.map(t -> t.isPlt() ? Clobbers.UNKNOWN : Clobbers.of(program, t)).orElse(libraryTracer);
         int probes = 0;
+        int stubbed = 0;
         for (Function f : program.functions()) {
             if (!filter.accepts(context, f) || excluded.contains(f)) {
                 continue;
             }
             for (Block b : f.blocks()) {
-                b.insertBefore(0, calls ? probe(arguments(f.index(), b.index(), true))
-                        : recorder(f.index(), b.index(), liveness.isFlagsLiveIn(b)));
+                Probe probe;
+                if (calls) {
+                    long save = saved(liveness.liveIn(b), clobbers);
+                    stubbed += guard || save < 0 ? 1 : 0;
+                    probe = probe(arguments(f.index(), b.index(), true), guard ? -1 : save, clobbers.needsAlignedStack());
+                } else {
+                    probe = recorder(f.index(), b.index(), liveness.isFlagsLiveIn(b));
+                }
+                b.insertBefore(0, probe);
                 probeOf.put(b, probes++);
             }
         }
-        boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
         int flags = (calls ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
@@ -183,6 +210,14 @@ public final class TracePass implements Pass {
                         .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
+        if (imported && libraryTracerNote != null) {
+            context.note(libraryTracerNote);
+        }
+        if (calls) {
+            context.note(String.format("trace: the tracer may change %s; %,d probes call it directly, %,d through the"
+                    + " saving stub%s", clobbers, probes - stubbed, stubbed, stubbed == 0 ? ""
+                    : guard ? " (the tracer may re-enter traced code)" : " (a vector register it may change is live)"));
+        }
     }
 
     /**
@@ -225,14 +260,34 @@ public final class TracePass implements Pass {
         return new long[] {fn, bb};
     }
 
-    /** A call of the program's (or the library's) tracing function through the runtime's stub. */
-    private Probe probe(long[] args) {
-        String stub = "ykrw_tracer_stub";
-        Long rsi = args.length > 1 ? args[1] : null;
-        if (!toggle) {
-            return (w, c) -> Probes.callStub(w, c, stub, args[0], rsi);
+    /**
+     * @param live registers live at the block
+     * @param clobbers what the tracer may change
+     * @return the GPRs and flags a direct call must save there (rdi and rsi, which carry the arguments,
+     *     when live), or -1 when the call must go through the stub that saves the extended state
+     */
+    private long saved(long live, Clobbers clobbers) {
+        long changed = clobbers.registers() | Reg.bit(Reg.FLAGS) | Reg.bit(Reg.RDI)
+                | (abi == Abi.ARGS2 ? Reg.bit(Reg.RSI) : 0);
+        if (clobbers.touchesUntracked() || (live & changed & Reg.ALL_VECTORS) != 0) {
+            return -1;
         }
-        return (w, c) -> Probes.patchSite(w, c, false, (t, tc) -> Probes.callStub(t, tc, stub, args[0], rsi));
+        return live & changed & ~Reg.ALL_VECTORS;
+    }
+
+    /**
+     * A call of the program's (or the library's) tracing function: direct, saving {@code save} (and
+     * aligning rsp when {@code align}), or through the runtime's stub when {@code save} is -1.
+     */
+    private Probe probe(long[] args, long save, boolean align) {
+        Long rsi = args.length > 1 ? args[1] : null;
+        BiConsumer<CodeWriter, ProbeContext> call = save < 0
+                ? (w, c) -> Probes.callStub(w, c, "ykrw_tracer_stub", args[0], rsi)
+                : (w, c) -> Probes.callTracer(w, c, save, align, args[0], rsi);
+        if (!toggle) {
+            return call::accept;
+        }
+        return (w, c) -> Probes.patchSite(w, c, false, call);
     }
 
     /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
@@ -256,28 +311,5 @@ public final class TracePass implements Pass {
     private static boolean leavesThroughPointers(Function f) {
         return f.blocks().stream().flatMap(b -> b.instructions().stream())
                 .anyMatch(i -> i.flow() == FlowKind.INDIRECT_CALL || i.flow() == FlowKind.INDIRECT_JUMP);
-    }
-
-    /** @return the tracer and every function it reaches through direct calls, jumps and tail calls */
-    private static Set<Function> calledFrom(Program program, Function tracer) {
-        Set<Function> seen = new HashSet<>();
-        Deque<Function> work = new ArrayDeque<>();
-        work.add(tracer);
-        while (!work.isEmpty()) {
-            Function f = work.pop();
-            if (!seen.add(f)) {
-                continue;
-            }
-            for (Block b : f.blocks()) {
-                for (Edge e : b.successors()) {
-                    Function callee = e.kind() == EdgeKind.CALL || e.kind() == EdgeKind.TAIL_CALL
-                            ? program.functionAt(e.targetAddress()) : null;
-                    if (callee != null) {
-                        work.add(callee);
-                    }
-                }
-            }
-        }
-        return seen;
     }
 }

@@ -3,7 +3,9 @@ package org.ykrw.core.analysis;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Edge;
 import org.ykrw.core.ir.EdgeKind;
@@ -63,7 +65,18 @@ public final class Liveness {
         /** The SysV x86-64 ABI, as the class comment details. */
         SYSV,
         /** None: calls read everything and kill nothing; every exit leaves everything live. */
-        NONE
+        NONE,
+        /**
+         * SysV, except for direct calls of analysed functions that are no PLT stubs: such a call kills
+         * nothing, and the callee's returns leave live what may be live after each such call (and
+         * after the calls of every function that jumps into it), besides the ABI's return set for
+         * callers not seen. After a call in the middle of a block that is what the rest of the block
+         * reads, and what is live at the block's end. A compiler may keep values in
+         * caller-saved registers across a call of a function it knows does not write them (GCC's
+         * {@code -fipa-ra}, on at -O2): SysV then calls such a register dead where the program still
+         * needs it, this does not. Meant for the program form.
+         */
+        INTERPROCEDURAL
     }
 
     /** Every tracked register: the 16 GPRs, FLAGS and the 32 vector registers. */
@@ -99,6 +112,8 @@ public final class Liveness {
     private final long[] fixedOut;
     private final int[][] successors;
     private final long[] liveIn;
+    /** With {@link Convention#INTERPROCEDURAL}: calls followed into an analysed function, and that function. */
+    private final Map<Insn, Function> followed = new IdentityHashMap<>();
     private long visits;
 
     private Liveness(List<Function> functions, Convention convention) {
@@ -119,9 +134,17 @@ public final class Liveness {
                 blocks[b.index() + base.get(f)] = b;
             }
         }
+        if (convention == Convention.INTERPROCEDURAL) {
+            for (Block b : blocks) {
+                findFollowedCalls(b);
+            }
+        }
         for (int id = 0; id < n; id++) {
             summarise(id);
             classifyExits(id);
+        }
+        if (convention == Convention.INTERPROCEDURAL) {
+            linkReturns();
         }
         solve();
     }
@@ -255,18 +278,108 @@ public final class Liveness {
         if (!isCall(i)) {
             return InsnEffects.uses(i);
         }
-        return convention == Convention.SYSV ? InsnEffects.uses(i) | CALL_USES : ALL;
+        return convention != Convention.NONE ? InsnEffects.uses(i) | CALL_USES : ALL;
     }
 
     private long kills(Insn i) {
         if (!isCall(i)) {
             return InsnEffects.kills(i);
         }
-        return convention == Convention.SYSV ? CALL_KILLS : 0;
+        return convention != Convention.NONE && !followed.containsKey(i) ? CALL_KILLS : 0;
     }
 
     private static boolean isCall(Insn i) {
         return i.flow() == FlowKind.CALL || i.flow() == FlowKind.INDIRECT_CALL;
+    }
+
+    /** Records the block's direct calls of analysed functions that are no PLT stubs. */
+    private void findFollowedCalls(Block b) {
+        for (Edge e : b.successors()) {
+            if (e.kind() != EdgeKind.CALL || !inScope(e.to()) || e.to().function().isPlt()) {
+                continue;
+            }
+            for (Insn i : b.instructions()) {
+                if (i.flow() == FlowKind.CALL && i.target() == e.targetAddress()) {
+                    followed.put(i, e.to().function());
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes each return of a function leave live what may be live after its followed calls: what the
+     * rest of the calling block reads, and the calling block's exits (directly, or through a function
+     * that jumps into it, transitively).
+     */
+    private void linkReturns() {
+        Map<Function, Set<Integer>> exits = new IdentityHashMap<>();  // blocks whose exits returns share
+        Map<Function, Long> reads = new IdentityHashMap<>();          // read after the call in those blocks
+        Map<Function, Set<Function>> enteredFrom = new IdentityHashMap<>();
+        for (int id = 0; id < blocks.length; id++) {
+            Block b = blocks[id];
+            List<Insn> insns = b.instructions();
+            long after = 0;   // read after position k before being written, within the block
+            for (int k = insns.size() - 1; k >= 0; k--) {
+                Insn i = insns.get(k);
+                Function callee = followed.get(i);
+                if (callee != null) {
+                    exits.computeIfAbsent(callee, f -> new HashSet<>()).add(id);
+                    reads.merge(callee, after, (x, y) -> x | y);
+                }
+                after = (after & ~kills(i)) | uses(i);
+            }
+            for (Edge e : b.successors()) {
+                if (e.kind() != EdgeKind.CALL && inScope(e.to()) && e.to().function() != b.function()) {
+                    enteredFrom.computeIfAbsent(e.to().function(), f -> new HashSet<>()).add(b.function());
+                }
+            }
+        }
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Map.Entry<Function, Set<Function>> g : enteredFrom.entrySet()) {
+                for (Function f : g.getValue()) {
+                    if (exits.containsKey(f)) {
+                        grew |= exits.computeIfAbsent(g.getKey(), k -> new HashSet<>()).addAll(exits.get(f));
+                        long before = reads.getOrDefault(g.getKey(), 0L);
+                        long now = before | reads.get(f);
+                        reads.put(g.getKey(), now);
+                        grew |= now != before;
+                    }
+                }
+            }
+        }
+        // A calling block may itself return (a call then a tail of the function): repeat until the
+        // returns' exits stop growing, so that they include what the callers' callers read.
+        boolean extended = true;
+        while (extended) {
+            extended = false;
+            for (int id = 0; id < blocks.length; id++) {
+                extended |= extendReturn(id, exits.get(blocks[id].function()), reads.get(blocks[id].function()));
+            }
+        }
+    }
+
+    /** @return true when block id, if it returns, gained exits or reads from its function's calling blocks */
+    private boolean extendReturn(int id, Set<Integer> callers, Long reads) {
+        if (callers == null || blocks[id].successors().stream().noneMatch(e -> e.kind() == EdgeKind.RETURN)) {
+            return false;
+        }
+        Set<Integer> to = new java.util.LinkedHashSet<>();
+        for (int s : successors[id]) {
+            to.add(s);
+        }
+        long out = fixedOut[id] | reads;
+        for (int c : callers) {
+            out |= fixedOut[c];
+            for (int s : successors[c]) {
+                to.add(s);
+            }
+        }
+        boolean grew = out != fixedOut[id] || to.size() != successors[id].length;
+        fixedOut[id] = out;
+        successors[id] = to.stream().mapToInt(Integer::intValue).toArray();
+        return grew;
     }
 
     /** Composes the block's instructions, last to first, into one gen/kill pair. */
@@ -296,7 +409,7 @@ public final class Liveness {
     /** Splits the block's exits into analysed successors and a fixed set for everything else. */
     private void classifyExits(int id) {
         Block b = blocks[id];
-        boolean sysv = convention == Convention.SYSV;
+        boolean sysv = convention != Convention.NONE;
         long out = 0;
         boolean leaves = false;
         List<Edge> edges = b.successors();

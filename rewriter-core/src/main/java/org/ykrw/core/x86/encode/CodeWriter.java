@@ -264,6 +264,23 @@ public final class CodeWriter {
         return this;
     }
 
+    /** {@code push qword [mem]}. */
+    public CodeWriter pushMem(Mem m) {
+        return memOp(false, 0xFF, 6, m, 0, 0);
+    }
+
+    /** {@code and reg, simm8} (64-bit register; e.g. {@code and rsp, -16} to align the stack). */
+    public CodeWriter andRegImm8(int reg, int imm) {
+        if (!fitsInt8(imm)) {
+            throw new IllegalArgumentException("and imm8 " + imm);
+        }
+        rex(true, 0, -1, reg, false);
+        u8(0x83);
+        u8(0xC0 | 4 << 3 | (reg & 7));
+        u8(imm);
+        return this;
+    }
+
     /** {@code pushfq}. */
     public CodeWriter pushfq() {
         u8(0x9C);

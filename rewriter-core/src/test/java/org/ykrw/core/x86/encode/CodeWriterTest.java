@@ -59,6 +59,7 @@ class CodeWriterTest {
             final int reg = r;
             c.add(new Case("push " + r64(r), w -> w.push(reg)));
             c.add(new Case("pop " + r64(r), w -> w.pop(reg)));
+            c.add(new Case("and " + r64(r) + ", 0xfffffffffffffff0", w -> w.andRegImm8(reg, -16)));
             for (long imm : imms) {
                 String asm = imm >= 0 && imm <= 0xffffffffL ? "mov " + r64(r).replace("r", "e").replace("ee", "e") : null;
                 String text = imm >= 0 && imm <= 0xffffffffL ? "mov " + r32(r) + ", " + imm
@@ -77,6 +78,7 @@ class CodeWriterTest {
                 c.add(new Case("lea rax, [" + inner + "]", w -> w.lea(Reg.RAX, m)));
                 c.add(new Case("mov r9, " + mem("qword", inner), w -> w.movRegMem(Reg.R9, m)));
                 c.add(new Case("mov " + mem("qword", inner) + ", rdx", w -> w.movMemReg(m, Reg.RDX)));
+                c.add(new Case("push " + mem("qword", inner), w -> w.pushMem(m)));
                 c.add(new Case("inc " + mem("byte", inner), w -> w.incMem(m, 1)));
                 c.add(new Case("inc " + mem("qword", inner), w -> w.incMem(m, 8)));
             }

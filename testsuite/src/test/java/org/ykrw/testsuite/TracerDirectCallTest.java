@@ -1,0 +1,95 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.ykrw.core.testutil.Tools;
+import org.ykrw.passes.instrument.BlockFilter;
+import org.ykrw.passes.instrument.TracePass;
+
+/**
+ * Probes that call the tracing function directly, saving only the live registers it may change
+ * (issue 14 part 1). gpr_tracer.c's tracer overwrites every caller-saved GPR and the flags; the
+ * program keeps integers in registers across blocks and uses a leaf's red zone. Its output is the
+ * original's only if each probe saved what it had to. The tracer is the program's own (its summary from
+ * the program) or a --trace-lib library's (its summary from the library, lifted by the CLI).
+ * TracerStubTest covers the other path: a tracer that touches vector and x87 state goes through the
+ * stub that saves the extended state.
+ */
+class TracerDirectCallTest {
+    @TempDir
+    Path dir;
+
+    private static final Pattern DIRECT = Pattern.compile("([\\d,]+) probes call it directly, ([\\d,]+) through the saving stub");
+    private static final String CLOBBERS = "may change rax rcx rdx rsi rdi r8 r9 r10 r11 flags, any stack alignment";
+
+    @ParameterizedTest(name = "{0} {1} {2} strict={3}")
+    @CsvSource({"gcc, -O2, pie, false", "clang, -O2, pie, false", "gcc, -O0, nopie, false", "clang, -O3, nopie, false",
+            "gcc, -O2, static, false", "clang, -O2, pie, true"})
+    void programTracerThatClobbersEveryCallerSavedRegisterChangesNothing(String cc, String opt, String link,
+            boolean strict) throws Exception {
+        Path bin = TestCompiler.compile(dir.resolve("gpr-" + cc + opt + link), "gpr_tracer.c", cc, link, List.of(opt));
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        assertTrue(original.endsWith("tracer called: no\n"), original);
+        TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
+        InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir.resolve("out-" + bin.getFileName()), strict)
+                .run(Map.of());
+        assertEquals(0, r.exit, r.stderr);
+        assertEquals(original.replace("tracer called: no", "tracer called: yes"), r.stdout);
+        String notes = String.join("\n", r.rewrite.passNotes());
+        assertTrue(notes.contains("the tracer " + CLOBBERS), notes);
+        Matcher m = DIRECT.matcher(notes);
+        assertTrue(m.find(), notes);
+        assertTrue(Integer.parseInt(m.group(1).replace(",", "")) > 10, notes);
+        assertEquals("0", m.group(2), notes);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, nopie"})
+    void libraryTracerIsSummarisedFromTheLibrary(String cc, String link) throws Exception {
+        Path lib = dir.resolve("libgpr-" + cc + ".so");
+        Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-o", lib.toString(),
+                ProgramMatrix.sources().resolve("gpr_tracer.c").toString());
+        Path bin = TestCompiler.compile(dir.resolve("gpr-untraced-" + cc + link), "gpr_tracer.c", cc, link,
+                List.of("-DNO_TRACER"));
+        String original = Tools.output(bin.toString());
+        Path out = dir.resolve("traced-" + bin.getFileName());
+        Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
+                "--trace-lib", lib.toString(), bin.toString(), "-o", out.toString()), 120);
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("yk_trace_basicblock of " + lib + " " + CLOBBERS), r.stderr());
+        Matcher m = DIRECT.matcher(r.stderr());
+        assertTrue(m.find() && m.group(2).equals("0"), r.stderr());
+        assertEquals(original, Tools.output(out.toString()));
+    }
+
+    /** A --trace-lib the CLI cannot find here: the probes keep every caller-saved register, and say so. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gcc"})
+    void libraryNotFoundMeansUnknownCode(String cc) throws Exception {
+        Path lib = dir.resolve("libgpr.so");
+        Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-Wl,-soname,libgpr.so", "-o", lib.toString(),
+                ProgramMatrix.sources().resolve("gpr_tracer.c").toString());
+        Path bin = TestCompiler.compile(dir.resolve("gpr-untraced-" + cc), "gpr_tracer.c", cc, "pie", List.of("-DNO_TRACER"));
+        Path out = dir.resolve("traced");
+        Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
+                "--trace-lib", "libgpr-not-here.so", bin.toString(), "-o", out.toString()), 120);
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("libgpr-not-here.so not found here: probes keep every caller-saved register"),
+                r.stderr());
+        Files.copy(lib, dir.resolve("libgpr-not-here.so"));
+        Tools.Result run = Tools.run(List.of("env", "LD_LIBRARY_PATH=" + dir, out.toString()), 60);
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals(Tools.output(bin.toString()), run.stdout());
+    }
+}
