@@ -576,8 +576,9 @@ static int trace_file_waiting, trace_file_fresh;
 
 static void create_waiting_trace_file(void) {
     if (!trace_file_waiting) return;
-    trace_file_waiting = 0;
     start_trace_file(sys3(SYS_GETPID, 0, 0, 0), trace_file_fresh);
+    /* cleared once the file is mapped: a thread that finds it set waits for the lock, and then the file */
+    __atomic_store_n(&trace_file_waiting, 0, __ATOMIC_RELEASE);
 }
 
 /* Flips every trace sled: one lock, one mprotect each way for the whole code range. */
@@ -639,6 +640,11 @@ static void install_flip_signal(long sig) {
  */
 static void set_thread_state(int on) {
     if (!(ykrw_config.flags & FLAG_THREAD_STATE)) return;
+    if (on && __atomic_load_n(&trace_file_waiting, __ATOMIC_ACQUIRE)) { /* the first thread to trace creates the file */
+        lock_patching();
+        create_waiting_trace_file();
+        unlock_patching();
+    }
     __asm__ volatile("movb %b0, %%fs:(%1)" : : "q"(on), "r"(ykrw_config.tls_offset) : "memory");
 }
 
@@ -666,9 +672,9 @@ static void start_thread_state(char **envp) {
     if (flags & FLAG_TRACE_FILE) ykrw_yk_region = runtime_address(ykrw_config.region);
     const char *want = env(envp, "YKRW_TRACE");
     if (!want || want[0] != '1') return;
+    set_thread_state(1);
     unsigned char *tp = early_thread_pointer();
     if (tp) tp[ykrw_config.tls_offset] = 1;
-    set_thread_state(1);
 }
 
 /* --once: the first hit of probe k marks it and turns its site into a NOP. */
@@ -1047,7 +1053,8 @@ static void start(char **envp, uint64_t *auxv) {
     if (flags & FLAG_ONCE) alias_code();
     if (flags & FLAG_RUN_FILE) start_run_file(pid, 0);
     if (flags & FLAG_TRACE_FILE) {
-        if ((flags & FLAG_TOGGLE) && ykrw_config.site_count) trace_file_waiting = 1;
+        /* a run that never traces leaves no file: --toggle's sleds, --abi yk's bytes start off */
+        if (((flags & FLAG_TOGGLE) && ykrw_config.site_count) || (flags & FLAG_THREAD_STATE)) trace_file_waiting = 1;
         else start_trace_file(pid, 0);
     }
     if (ykrw_atfork && (flags & (FLAG_RUN_FILE | FLAG_TRACE_FILE))) {

@@ -81,6 +81,7 @@ final class YkAbiTrace {
         long state = own ? programState.getAsLong() : context.reserveThreadLocal(1, 1);
         Liveness liveness = Liveness.of(program);
         int probes = 0;
+        int flagsSaved = 0;
         for (Function f : program.functions()) {
             if (!trace.filter().accepts(context, f) || excluded.contains(f)) {
                 continue;
@@ -93,7 +94,9 @@ final class YkAbiTrace {
                 }
                 int id = f.index() << 16 | b.index();
                 long wrapper = own ? programWrapper.get().entryAddress() : -1;
-                b.insertBefore(0, probe(state, id, wrapper, liveness.isFlagsLiveIn(b)));
+                boolean flagsLive = liveness.isFlagsLiveIn(b);
+                flagsSaved += flagsLive ? 1 : 0;
+                b.insertBefore(0, probe(state, id, wrapper, flagsLive));
                 probeOf.put(b, probes++);
             }
         }
@@ -101,7 +104,8 @@ final class YkAbiTrace {
             embedRuntime(context, trace, tracer, state);
         }
         BlockMapSection.add(context, "trace", probeOf, List.of());
-        context.note(String.format("trace (--abi yk): %,d blocks test %s at %%fs:%d and call %s", probes,
+        context.note(String.format("trace (--abi yk): %,d blocks (%,d saving the flags) test %s at %%fs:%d and call %s",
+                probes, flagsSaved,
                 own ? STATE + " of the program" : "the runtime's byte", state,
                 own ? WRAPPER + " of the program" : tracer.map(t -> "the runtime's wrapper, which calls " + t.name())
                         .orElse("the runtime's wrapper (embedded recorder)")));
