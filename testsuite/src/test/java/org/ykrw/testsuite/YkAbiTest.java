@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.ykrw.passes.instrument.TracePass;
  * defines the byte and the wrapper gets calls of its own wrapper.
  */
 class YkAbiTest {
+    private static final String YK_WRAPPER = "__yk_trace_basicblock_wrapper";
     @TempDir
     Path dir;
 
@@ -79,6 +81,43 @@ class YkAbiTest {
         assertEquals(original.lines().filter(l -> !l.startsWith("trace ")).toList(),
                 r.stdout.lines().filter(l -> !l.startsWith("trace ")).toList());
         assertTrue(r.files(".bin").isEmpty(), "no embedded recorder");
+    }
+
+    /**
+     * The wrapper is exported by yk's name from a dynamically linked output, so the tools made for
+     * ykllvm output work on ykrw's: `patch --disable` turns it into a return, `strip` removes the calls
+     * and their set-up; both outputs run like the original and record nothing even with the byte set.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, nopie"})
+    void stripAndDisableWorkOnTheOutput(String cc, String link) throws Exception {
+        Variant v = ProgramMatrix.one("control", cc, "O2", link);
+        String original = Tools.run(List.of(v.binary().toString()), 60).stdout();
+        Path out = dir.resolve("control-yk-" + cc + "-" + link);
+        Tools.Result made = YkrwJar.run("instrument", "--trace", "--abi", "yk", v.binary().toString(), "-o", out.toString());
+        assertEquals(0, made.exit(), made.stderr());
+        Path stripped = dir.resolve(out.getFileName() + ".stripped");
+        Path disabled = dir.resolve(out.getFileName() + ".disabled");
+        Tools.Result strip = YkrwJar.run("strip", out.toString(), "-o", stripped.toString());
+        assertEquals(0, strip.exit(), strip.stderr());
+        assertTrue(strip.stderr().matches("(?s).*removed [1-9][0-9,]* call sites.*"), strip.stderr());
+        Tools.Result patch = YkrwJar.run("patch", out.toString(), "-o", disabled.toString(), "--disable", YK_WRAPPER);
+        assertEquals(0, patch.exit(), patch.stderr());
+        for (Path bin : List.of(stripped, disabled)) {
+            Path runDir = Files.createDirectories(dir.resolve("run-" + bin.getFileName()));
+            ProcessBuilder pb = new ProcessBuilder(bin.toString()).directory(runDir.toFile());
+            pb.environment().put("YKRW_TRACE", "1");
+            pb.environment().put("YKRW_TRACE_DIR", runDir.toString());
+            Process p = pb.redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), output);
+            assertEquals(original, output, bin.toString());
+            try (var files = Files.list(runDir)) {
+                for (Path f : files.toList()) {
+                    assertEquals(0, InstrumentedRun.Trace.read(f).records().length, f + " of " + bin);
+                }
+            }
+        }
     }
 
     /** @return the run's trace as `trace dump` prints it (fn bb name+offset), or "" when it left no file */

@@ -126,6 +126,10 @@ final class YkAbiTrace {
         if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE) {
             context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
             context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+            // by yk's name, so that `patch --disable` and `strip` find the wrapper as in ykllvm output
+            if (context.program().functionByName(WRAPPER).isEmpty()) {
+                context.exportFunction(WRAPPER, EMBEDDED_WRAPPER);
+            }
         }
     }
 
