@@ -53,6 +53,8 @@ enum {
     FLAG_TRACER_GUARD = 32, /* the tracer may reach traced code: never re-enter it on one thread */
     FLAG_TRACER_SLOT = 64,  /* `tracer` holds a run-time address (imported): add no bias */
     FLAG_THREAD_STATE = 128, /* probes test a per-thread tracing byte at %fs:tls_offset (--abi yk) */
+    FLAG_YK_IMPORTED = 256,  /* --abi yk --trace-lib: tracer slot = the library's wrapper, tls_offset its byte's
+                                offset (both written by ld.so) */
 };
 
 __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
@@ -1164,7 +1166,11 @@ __asm__(
     ".globl ykrw_yk_wrapper\n"
     "ykrw_yk_wrapper:\n"
     "  cmpq $0, ykrw_yk_region(%rip)\n"
-    "  je ykrw_tracer_stub\n"
+    "  jne 2f\n"
+    "  testl $256, ykrw_config+80(%rip)\n"
+    "  jz ykrw_tracer_stub\n"
+    "  jmp *ykrw_config+64(%rip)\n" /* the library's wrapper, preserve-all itself */
+    "2:\n"
     "  push %rax\n push %rdx\n"
     "  mov ykrw_yk_region(%rip), %rdx\n"
     "  mov $1, %eax\n"

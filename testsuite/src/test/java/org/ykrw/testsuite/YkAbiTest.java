@@ -84,6 +84,34 @@ class YkAbiTest {
     }
 
     /**
+     * --trace-lib: the byte (an initial-exec import through an R_X86_64_TPOFF64 slot) and the wrapper
+     * come from a library; its wrapper is called exactly for the blocks the embedded recorder records
+     * when the same program switches tracing on around the same call.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, nopie"})
+    void byteAndWrapperFromTraceLibrary(String cc, String link) throws Exception {
+        Path lib = dir.resolve("libyktrace.so");
+        if (!Files.exists(lib)) {
+            Tools.output("gcc", "-O2", "-shared", "-fPIC", "-o", lib.toString(),
+                    ProgramMatrix.sources().resolve("yktracelib.c").toString());
+        }
+        Path bin = TestCompiler.compile(dir.resolve("ykuser-" + cc + "-" + link), "ykuser.c", cc, link, List.of());
+        String original = Tools.run(List.of(bin.toString()), 60).stdout();
+        TracePass viaLibrary = new TracePass(TracePass.Abi.YK, null, BlockFilter.ALL, false, false, lib.toString());
+        InstrumentedRun r = InstrumentedRun.instrument(bin, viaLibrary, dir.resolve("lib-" + bin.getFileName())).run(Map.of());
+        assertEquals(0, r.exit, r.stderr);
+        assertTrue(Tools.output("readelf", "-rW", r.binary.toString()).contains("R_X86_64_TPOFF64"), "initial-exec import");
+        String calls = r.stdout.lines().filter(l -> l.startsWith("wrapper calls ")).findFirst().orElseThrow();
+        assertEquals(original + calls + "\n", r.stdout);
+        InstrumentedRun embedded = instrument(bin, TracePass.Abi.YK, false, "embedded").run(Map.of());
+        assertEquals(original, embedded.stdout);
+        long records = InstrumentedRun.Trace.read(embedded.files(".bin").get(0)).records().length;
+        assertTrue(records > 10, "work(100) was traced: " + records);
+        assertEquals("wrapper calls " + records, calls);
+    }
+
+    /**
      * The wrapper is exported by yk's name from a dynamically linked output, so the tools made for
      * ykllvm output work on ykrw's: `patch --disable` turns it into a return, `strip` removes the calls
      * and their set-up; both outputs run like the original and record nothing even with the byte set.

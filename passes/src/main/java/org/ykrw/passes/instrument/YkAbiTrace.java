@@ -46,6 +46,9 @@ final class YkAbiTrace {
     /** The preserve-all wrapper ykllvm's probes call. */
     static final String WRAPPER = "__yk_trace_basicblock_wrapper";
     private static final String EMBEDDED_WRAPPER = "ykrw_yk_wrapper";
+    /** Where ld.so writes an imported byte's %fs offset: ykrw_config.tls_offset (RuntimeConfig). */
+    private static final String TLS_SLOT_SYMBOL = "ykrw_config";
+    private static final int TLS_SLOT_OFFSET = RuntimeConfig.TLS_OFFSET;
     /** {@code and rsp, -16} */
     private static final byte[] ALIGN_RSP = {0x48, (byte) 0x83, (byte) 0xE4, (byte) 0xF0};
 
@@ -63,10 +66,6 @@ final class YkAbiTrace {
         if (trace.toggle()) {
             throw new UnsupportedInputException("--abi yk has its own switch (the per-thread byte): drop --toggle");
         }
-        if (trace.traceLibrary() != null) {
-            throw new UnsupportedInputException("--abi yk with --trace-lib is not supported yet: define "
-                    + STATE + " and " + WRAPPER + " in the program, or let the embedded runtime provide them");
-        }
         Program program = context.program();
         OptionalLong programState = context.threadLocals().programVariable(STATE);
         Optional<Function> programWrapper = program.functionByName(WRAPPER);
@@ -76,9 +75,15 @@ final class YkAbiTrace {
             context.note("trace: the program defines only one of " + STATE + " and " + WRAPPER
                     + ": the embedded runtime provides both");
         }
+        boolean imported = !own && trace.traceLibrary() != null;
+        if (own && trace.traceLibrary() != null) {
+            context.note("trace: " + trace.traceLibrary() + " not loaded: the program has " + STATE + " and " + WRAPPER);
+        }
         Set<Function> excluded = own ? TracePass.calledFrom(program, programWrapper.get())
-                : tracer.map(t -> TracePass.calledFrom(program, t)).orElse(Set.of());
-        long state = own ? programState.getAsLong() : context.reserveThreadLocal(1, 1);
+                : tracer.filter(t -> !imported).map(t -> TracePass.calledFrom(program, t)).orElse(Set.of());
+        Source source = own ? new Source(programState.getAsLong(), false, programWrapper.get().entryAddress(), true)
+                : imported ? new Source(0, true, -1, true)
+                : new Source(context.reserveThreadLocal(1, 1), false, -1, false);
         Liveness liveness = Liveness.of(program);
         int probes = 0;
         int flagsSaved = 0;
@@ -93,22 +98,50 @@ final class YkAbiTrace {
                             f.index(), b.index()));
                 }
                 int id = f.index() << 16 | b.index();
-                long wrapper = own ? programWrapper.get().entryAddress() : -1;
                 boolean flagsLive = liveness.isFlagsLiveIn(b);
                 flagsSaved += flagsLive ? 1 : 0;
-                b.insertBefore(0, probe(state, id, wrapper, flagsLive));
+                b.insertBefore(0, probe(source, id, flagsLive));
                 probeOf.put(b, probes++);
             }
         }
-        if (!own) {
-            embedRuntime(context, trace, tracer, state);
+        if (imported) {
+            importFromLibrary(context, trace);
+        } else if (!own) {
+            embedRuntime(context, trace, tracer, source.tpoff());
         }
         BlockMapSection.add(context, "trace", probeOf, List.of());
-        context.note(String.format("trace (--abi yk): %,d blocks (%,d saving the flags) test %s at %%fs:%d and call %s",
+        String from = own ? " of the program" : imported ? " of " + trace.traceLibrary() + " (imported)" : "";
+        context.note(String.format("trace (--abi yk): %,d blocks (%,d saving the flags) test %s and call %s",
                 probes, flagsSaved,
-                own ? STATE + " of the program" : "the runtime's byte", state,
-                own ? WRAPPER + " of the program" : tracer.map(t -> "the runtime's wrapper, which calls " + t.name())
+                own || imported ? STATE + from : String.format("the runtime's byte at %%fs:%d", source.tpoff()),
+                own || imported ? WRAPPER + from : tracer.map(t -> "the runtime's wrapper, which calls " + t.name())
                         .orElse("the runtime's wrapper (embedded recorder)")));
+    }
+
+    /**
+     * Where a probe finds the byte and the wrapper.
+     *
+     * @param tpoff the byte's %fs offset, when constant
+     * @param viaSlot the offset is read from the runtime's {@code tls_offset}, which ld.so fills (--trace-lib)
+     * @param wrapper the program's wrapper's address, or -1 for the runtime's (which jumps to an imported one)
+     * @param foreign the wrapper is compiled code under preserve_all: r11 is saved and the stack aligned
+     */
+    private record Source(long tpoff, boolean viaSlot, long wrapper, boolean foreign) {
+    }
+
+    /**
+     * --trace-lib: the library's byte (an initial-exec import: ld.so writes its %fs offset into the
+     * runtime's {@code tls_offset}) and wrapper (into the tracer slot, which the runtime's wrapper jumps
+     * through).
+     */
+    private static void importFromLibrary(PassContext context, TracePass.Settings trace) {
+        context.addNeeded(trace.traceLibrary());
+        context.importFunction(RuntimeConfig.threadStateSlot(STATE));
+        context.importFunction(RuntimeConfig.tracerSlot(WRAPPER));
+        int flags = RuntimeConfig.THREAD_STATE | RuntimeConfig.YK_IMPORTED | RuntimeConfig.TRACER_SLOT;
+        RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName(), trace.runFiles());
+        context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
+        exportSwitches(context);
     }
 
     /** The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset. */
@@ -123,9 +156,8 @@ final class YkAbiTrace {
         if (records) {
             RuntimeConfig.hookForks(context);
         }
+        exportSwitches(context);
         if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE) {
-            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
-            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
             // by yk's name, so that `patch --disable` and `strip` find the wrapper as in ykllvm output
             if (context.program().functionByName(WRAPPER).isEmpty()) {
                 context.exportFunction(WRAPPER, EMBEDDED_WRAPPER);
@@ -133,27 +165,48 @@ final class YkAbiTrace {
         }
     }
 
+    /** Dynamically linked outputs export the switches (dlsym, debuggers). */
+    private static void exportSwitches(PassContext context) {
+        if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE) {
+            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
+            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+        }
+    }
+
     /**
      * {@code cmp byte fs:[state], 0; jne call} with the call out of line; between pushfq and popfq below
-     * the red zone when the flags may be live.
-     *
-     * @param wrapper the program's wrapper's address, or -1 for the runtime's
+     * the red zone when the flags may be live. An imported byte's offset is loaded into rax first (saved
+     * around it, so {@code pop} leaves the compare's flags), as ykllvm's initial-exec access does.
      */
-    private static Probe probe(long state, int id, long wrapper, boolean flagsLive) {
-        Mem byteOfThread = Mem.absolute(state).withSegment(MemOperand.SEG_FS);
+    private static Probe probe(Source source, int id, boolean flagsLive) {
+        Mem constant = Mem.absolute(source.tpoff()).withSegment(MemOperand.SEG_FS);
+        Mem loaded = Mem.base(Reg.RAX, 0).withSegment(MemOperand.SEG_FS);
+        boolean lowered = flagsLive || source.viaSlot();
         return (w, c) -> {
-            if (flagsLive) {
-                w.leaRsp(-Probes.RED_ZONE).pushfq();
+            if (lowered) {
+                w.leaRsp(-Probes.RED_ZONE);
             }
-            w.cmpMemImm8(byteOfThread, 0);
+            if (flagsLive) {
+                w.pushfq();
+            }
+            if (source.viaSlot()) {
+                w.push(Reg.RAX).movRegMem(Reg.RAX, Mem.rip(c.symbol(TLS_SLOT_SYMBOL) + TLS_SLOT_OFFSET));
+                w.cmpMemImm8(loaded, 0).pop(Reg.RAX);
+            } else {
+                w.cmpMemImm8(constant, 0);
+            }
             long back = w.address() + 6;
             long call = c.trampoline(t -> {
-                callWrapper(t, wrapper >= 0 ? wrapper : c.symbol(EMBEDDED_WRAPPER), id, wrapper >= 0, flagsLive);
+                callWrapper(t, source.wrapper() >= 0 ? source.wrapper() : c.symbol(EMBEDDED_WRAPPER), id,
+                        source.foreign(), lowered);
                 t.jmp(back);
             });
             w.jcc(Condition.NE, call);
             if (flagsLive) {
-                w.popfq().leaRsp(Probes.RED_ZONE);
+                w.popfq();
+            }
+            if (lowered) {
+                w.leaRsp(Probes.RED_ZONE);
             }
         };
     }

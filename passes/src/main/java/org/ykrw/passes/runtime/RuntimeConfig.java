@@ -49,6 +49,17 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
     /** Probes test a per-thread tracing byte at %fs:{@code tlsOffset} (--abi yk). */
     public static final int THREAD_STATE = 128;
 
+    /** With THREAD_STATE: the byte and the wrapper are a library's, their slots filled by ld.so. */
+    public static final int YK_IMPORTED = 256;
+
+    /**
+     * @param symbol an initial-exec thread-local byte of a library
+     * @return the request that has ld.so write its %fs offset into the config's {@code tls_offset}
+     */
+    public static PassContext.Import threadStateSlot(String symbol) {
+        return new PassContext.Import(symbol, "ykrw_config", TLS_OFFSET, false, true);
+    }
+
     /** The runtime symbol a shared library's DT_INIT moves to. */
     public static final String LIBRARY_ENTRY = "ykrw_rt_library_entry";
 
@@ -69,7 +80,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
     private static final int RUN_DIR = 160;
     private static final int STRICT_TABLE = 672;
     private static final int STRICT_COUNT = 680;
-    private static final int TLS_OFFSET = 688;
+    /** Offset of {@code tls_offset} in the runtime's config: the byte's %fs offset (--abi yk). */
+    public static final int TLS_OFFSET = 688;
     private static final int THREAD_POINTER = 696;
 
     /**

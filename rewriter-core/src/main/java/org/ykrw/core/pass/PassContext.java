@@ -32,11 +32,18 @@ public final class PassContext {
      * @param runtimeSymbol a data symbol of the runtime
      * @param offset bytes from it to the slot
      * @param weak a symbol no loaded object defines leaves the slot 0 instead of failing the load
+     * @param threadLocal the symbol is an initial-exec thread-local variable: ld.so writes its offset from
+     *     the thread pointer (R_X86_64_TPOFF64) instead of an address
      */
-    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak, boolean threadLocal) {
         /** A strong import: the program does not load without the symbol. */
         public Import(String symbol, String runtimeSymbol, int offset) {
             this(symbol, runtimeSymbol, offset, false);
+        }
+
+        /** A function's import. */
+        public Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+            this(symbol, runtimeSymbol, offset, weak, false);
         }
     }
 
