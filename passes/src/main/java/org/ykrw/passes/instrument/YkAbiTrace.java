@@ -49,6 +49,12 @@ final class YkAbiTrace {
     /** Where ld.so writes an imported byte's %fs offset: ykrw_config.tls_offset (RuntimeConfig). */
     private static final String TLS_SLOT_SYMBOL = "ykrw_config";
     private static final int TLS_SLOT_OFFSET = RuntimeConfig.TLS_OFFSET;
+    /** {@code movzx ecx, byte fs:[disp32]} (the displacement follows) */
+    private static final byte[] MOVZX_ECX_FS_DISP32 = {0x64, 0x0F, (byte) 0xB6, 0x0C, 0x25};
+    /** {@code movzx ecx, byte fs:[rcx]} */
+    private static final byte[] MOVZX_ECX_FS_RCX = {0x64, 0x0F, (byte) 0xB6, 0x09};
+    /** {@code jrcxz rel8}: jumps when rcx is 0, flags untouched */
+    private static final byte JRCXZ = (byte) 0xE3;
     /** {@code and rsp, -16} */
     private static final byte[] ALIGN_RSP = {0x48, (byte) 0x83, (byte) 0xE4, (byte) 0xF0};
 
@@ -174,41 +180,73 @@ final class YkAbiTrace {
     }
 
     /**
-     * {@code cmp byte fs:[state], 0; jne call} with the call out of line; between pushfq and popfq below
-     * the red zone when the flags may be live. An imported byte's offset is loaded into rax first (saved
-     * around it, so {@code pop} leaves the compare's flags), as ykllvm's initial-exec access does.
+     * {@code cmp byte fs:[state], 0; jne call} with the call out of line. An imported byte's offset is
+     * loaded into rax first (saved around it, so {@code pop} leaves the compare's flags), as ykllvm's
+     * initial-exec access does. Where the flags may be live the test is made without touching them
+     * ({@link #flagFreeTest}) rather than inside pushfq/popfq, which costs tens of cycles a block.
      */
     private static Probe probe(Source source, int id, boolean flagsLive) {
+        if (flagsLive) {
+            return flagFreeTest(source, id);
+        }
         Mem constant = Mem.absolute(source.tpoff()).withSegment(MemOperand.SEG_FS);
         Mem loaded = Mem.base(Reg.RAX, 0).withSegment(MemOperand.SEG_FS);
-        boolean lowered = flagsLive || source.viaSlot();
         return (w, c) -> {
-            if (lowered) {
-                w.leaRsp(-Probes.RED_ZONE);
-            }
-            if (flagsLive) {
-                w.pushfq();
-            }
             if (source.viaSlot()) {
-                w.push(Reg.RAX).movRegMem(Reg.RAX, Mem.rip(c.symbol(TLS_SLOT_SYMBOL) + TLS_SLOT_OFFSET));
+                w.leaRsp(-Probes.RED_ZONE).push(Reg.RAX).movRegMem(Reg.RAX, slot(c));
                 w.cmpMemImm8(loaded, 0).pop(Reg.RAX);
             } else {
                 w.cmpMemImm8(constant, 0);
             }
             long back = w.address() + 6;
-            long call = c.trampoline(t -> {
-                callWrapper(t, source.wrapper() >= 0 ? source.wrapper() : c.symbol(EMBEDDED_WRAPPER), id,
-                        source.foreign(), lowered);
-                t.jmp(back);
-            });
-            w.jcc(Condition.NE, call);
-            if (flagsLive) {
-                w.popfq();
-            }
-            if (lowered) {
+            w.jcc(Condition.NE, trampoline(c, source, id, source.viaSlot(), false, back));
+            if (source.viaSlot()) {
                 w.leaRsp(Probes.RED_ZONE);
             }
         };
+    }
+
+    /**
+     * The test with the flags kept: {@code movzx ecx, byte fs:[state]; jrcxz over; jmp call}, rcx saved
+     * below the red zone ({@code jrcxz}, {@code lea}, {@code push} and {@code pop} leave the flags alone).
+     */
+    private static Probe flagFreeTest(Source source, int id) {
+        return (w, c) -> {
+            w.leaRsp(-Probes.RED_ZONE).push(Reg.RCX);
+            if (source.viaSlot()) {
+                w.movRegMem(Reg.RCX, slot(c)).bytes(MOVZX_ECX_FS_RCX);
+            } else {
+                w.bytes(MOVZX_ECX_FS_DISP32).bytes(le32(source.tpoff()));
+            }
+            long back = w.address() + 2 + 5;
+            w.bytes(JRCXZ, (byte) 5);
+            w.jmp(trampoline(c, source, id, true, true, back));
+            w.pop(Reg.RCX).leaRsp(Probes.RED_ZONE);
+        };
+    }
+
+    /** The out-of-line call, back to {@code back}; the flags kept around it when they may be live. */
+    private static long trampoline(org.ykrw.core.ir.ProbeContext c, Source source, int id, boolean lowered,
+            boolean flagsLive, long back) {
+        return c.trampoline(t -> {
+            if (flagsLive) {
+                t.pushfq();
+            }
+            callWrapper(t, source.wrapper() >= 0 ? source.wrapper() : c.symbol(EMBEDDED_WRAPPER), id, source.foreign(),
+                    lowered);
+            if (flagsLive) {
+                t.popfq();
+            }
+            t.jmp(back);
+        });
+    }
+
+    private static Mem slot(org.ykrw.core.ir.ProbeContext c) {
+        return Mem.rip(c.symbol(TLS_SLOT_SYMBOL) + TLS_SLOT_OFFSET);
+    }
+
+    private static byte[] le32(long v) {
+        return new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16), (byte) (v >> 24)};
     }
 
     private static void callWrapper(CodeWriter t, long target, int id, boolean foreign, boolean belowRedZone) {
