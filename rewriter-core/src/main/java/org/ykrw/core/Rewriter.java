@@ -104,7 +104,7 @@ public final class Rewriter {
                 java.nio.file.Path.of(elf.name()).getFileName().toString(),
                 digest != null ? digest::join : () -> sha256(elf.data()));
         context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
-        context.setThreadLocalArea(ThreadLocalLayout.of(elf));
+        context.setThreadLocalArea(() -> ThreadLocalLayout.of(elf));
         for (Pass p : passes) {
             p.run(context);
         }

@@ -47,10 +47,10 @@ final class ThreadLocalRewriter implements OutputRewriter {
 
     @Override
     public void run(RewriteState state) {
-        ThreadLocalArea area = state.context.threadLocals();
-        if (!area.isUsed()) {
+        if (!state.context.hasThreadLocals()) {
             return;
         }
+        ThreadLocalArea area = state.context.threadLocals();
         if (area.align() > 4096) {
             throw new IllegalStateException("thread-local alignment above a page");
         }

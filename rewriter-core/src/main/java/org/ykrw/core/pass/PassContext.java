@@ -62,7 +62,9 @@ public final class PassContext {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
-    private ThreadLocalArea threadLocals = new ThreadLocalArea(0, 1, "no thread-local layout was given for this output");
+    private java.util.function.Supplier<ThreadLocalArea> threadLocalLayout =
+            () -> new ThreadLocalArea(0, 1, "no thread-local layout was given for this output");
+    private ThreadLocalArea threadLocals;
 
     /**
      * @param program the lifted program
@@ -97,9 +99,13 @@ public final class PassContext {
         return editable;
     }
 
-    /** @param area the input's thread-local layout, which {@link #reserveThreadLocal} extends */
-    public void setThreadLocalArea(ThreadLocalArea area) {
-        this.threadLocals = java.util.Objects.requireNonNull(area);
+    /**
+     * @param layout reads the input's thread-local layout, which {@link #reserveThreadLocal} extends (asked
+     *     at most once, when a pass first wants it: it reads every symbol and relocation of the input)
+     */
+    public void setThreadLocalArea(java.util.function.Supplier<ThreadLocalArea> layout) {
+        this.threadLocalLayout = java.util.Objects.requireNonNull(layout);
+        this.threadLocals = null;
     }
 
     /**
@@ -113,12 +119,20 @@ public final class PassContext {
      *     input's dynamic relocations address by module offset)
      */
     public long reserveThreadLocal(int bytes, int alignment) {
-        return threadLocals.reserve(bytes, alignment);
+        return threadLocals().reserve(bytes, alignment);
     }
 
     /** @return the thread-local layout with what the passes reserved */
     public ThreadLocalArea threadLocals() {
+        if (threadLocals == null) {
+            threadLocals = threadLocalLayout.get();
+        }
         return threadLocals;
+    }
+
+    /** @return true when a pass reserved thread-local bytes (without reading the input's layout otherwise) */
+    public boolean hasThreadLocals() {
+        return threadLocals != null && threadLocals.isUsed();
     }
 
     /** @return the program */
