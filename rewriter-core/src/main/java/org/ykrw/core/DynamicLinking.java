@@ -78,7 +78,12 @@ final class DynamicLinking {
             ToLongFunction<String> runtimeAddress) {
         context.needed().forEach(editor::addNeeded);
         for (PassContext.Import i : context.imports()) {
-            editor.importFunction(i.symbol(), runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset(), i.weak());
+            long slot = runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset();
+            if (i.threadLocal()) {
+                editor.importThreadLocal(i.symbol(), slot);
+            } else {
+                editor.importFunction(i.symbol(), slot, i.weak());
+            }
         }
         for (Map.Entry<String, String> e : context.exports().entrySet()) {
             editor.exportFunction(e.getKey(), runtimeAddress.applyAsLong(e.getValue()));

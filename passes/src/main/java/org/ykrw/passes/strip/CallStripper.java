@@ -91,6 +91,7 @@ public final class CallStripper {
                         calls++;
                         nops.add(new Nop(i.address(), i.length()));
                         args += argumentSetup(insns, k, nops);
+                        saveAround(insns, k, nops);
                     }
                 }
             }
@@ -127,6 +128,49 @@ public final class CallStripper {
             }
         }
         return removed;
+    }
+
+    /**
+     * A call ykrw itself inserted (instrument --abi yk) sits in a save of its own: {@code lea rsp,
+     * [rsp-128]; push rdi; mov edi, id; call; pop rdi; lea rsp, [rsp+128]}. Once the call and its set-up
+     * are NOPs, the pushes and pops around them that restore what they saved go too, so the guard's
+     * branch jumps over nothing but NOPs and {@link GuardRemover} takes it and its test away.
+     */
+    private static void saveAround(List<Insn> insns, int call, List<Nop> nops) {
+        Set<Long> gone = new HashSet<>();
+        nops.forEach(n -> gone.add(n.address()));
+        int before = call;
+        while (before > 0 && gone.contains(insns.get(before - 1).address())) {
+            before--;
+        }
+        int after = call + 1;
+        for (int depth = 0; depth < 4 && before > 0 && after < insns.size(); depth++) {
+            Insn open = insns.get(before - 1);
+            Insn close = insns.get(after);
+            boolean pair = open.mnemonic().equals("push") && close.mnemonic().equals("pop")
+                    && open.operands().size() == 1 && close.operands().size() == 1
+                    && open.operands().get(0).kind() == Operand.Kind.REG && close.operands().get(0).kind() == Operand.Kind.REG
+                    && open.operands().get(0).reg() == close.operands().get(0).reg();
+            boolean redZone = isRedZoneStep(open, -RED_ZONE) && isRedZoneStep(close, RED_ZONE);
+            if (!pair && !redZone) {
+                return;
+            }
+            nops.add(new Nop(open.address(), open.length()));
+            nops.add(new Nop(close.address(), close.length()));
+            before--;
+            after++;
+        }
+    }
+
+    private static final int RED_ZONE = 128;
+
+    /** @return true for {@code lea rsp, [rsp + delta]} */
+    private static boolean isRedZoneStep(Insn i, int delta) {
+        List<Operand> ops = i.operands();
+        return i.mnemonic().equals("lea") && ops.size() == 2 && ops.get(0).kind() == Operand.Kind.REG
+                && ops.get(0).reg() == Reg.RSP && ops.get(1).kind() == Operand.Kind.MEM
+                && ops.get(1).mem().base() == Reg.RSP && ops.get(1).mem().index() == Reg.NONE
+                && ops.get(1).mem().disp() == delta;
     }
 
     /** @return the register a {@code mov reg, imm} or {@code xor reg, reg} sets, else {@link Reg#NONE} */

@@ -55,8 +55,8 @@ public final class DynamicEditor {
     private static final int SHT_GNU_VERSYM = 0x6fffffff;
     private static final int SYM_SIZE = 24;
     private static final int RELA_SIZE = 24;
-    private static final int R_X86_64_GLOB_DAT = 6;
-    private static final int STB_GLOBAL = 1, STB_WEAK = 2, STT_FUNC = 2;
+    private static final int R_X86_64_GLOB_DAT = 6, R_X86_64_TPOFF64 = 18;
+    private static final int STB_GLOBAL = 1, STB_WEAK = 2, STT_FUNC = 2, STT_TLS = 6;
 
     private final ElfFile elf;
     private final Map<Long, Long> old = new LinkedHashMap<>();
@@ -64,6 +64,7 @@ public final class DynamicEditor {
     private final List<String> needed = new ArrayList<>();
     private final Map<String, Long> imports = new LinkedHashMap<>();
     private final java.util.Set<String> weakImports = new java.util.HashSet<>();
+    private final java.util.Set<String> threadLocalImports = new java.util.HashSet<>();
     private final Map<String, Long> exports = new LinkedHashMap<>();
     private Long init;
 
@@ -119,6 +120,19 @@ public final class DynamicEditor {
         if (weak) {
             weakImports.add(name);
         }
+    }
+
+    /**
+     * Imports an initial-exec thread-local variable: ld.so writes its offset from the thread pointer into
+     * the 8-byte slot (an STT_TLS undefined symbol, an R_X86_64_TPOFF64 relocation), which works for a
+     * variable of a library loaded at start-up (glibc puts those in the static TLS block).
+     *
+     * @param name the symbol
+     * @param slotAddress link-time address of the slot, in a writable segment
+     */
+    public void importThreadLocal(String name, long slotAddress) {
+        imports.put(name, slotAddress);
+        threadLocalImports.add(name);
     }
 
     /**
@@ -184,7 +198,8 @@ public final class DynamicEditor {
         for (String name : imports.keySet()) {
             importIndex.put(name, versions.size());
             int binding = weakImports.contains(name) ? STB_WEAK : STB_GLOBAL;
-            sym.writeBytes(symbol(addString(str, name), binding << 4 | STT_FUNC, 0, 0));
+            int type = threadLocalImports.contains(name) ? STT_TLS : STT_FUNC;
+            sym.writeBytes(symbol(addString(str, name), binding << 4 | type, 0, 0));
             versions.add(1);
         }
         // The hashed run: copies of the old hashed symbols, then the exports, grouped by bucket.
@@ -239,7 +254,8 @@ public final class DynamicEditor {
         }
         for (Map.Entry<String, Long> x : imports.entrySet()) {
             ByteBuffer r = le(RELA_SIZE);
-            r.putLong(x.getValue()).putLong((long) importIndex.get(x.getKey()) << 32 | R_X86_64_GLOB_DAT).putLong(0);
+            int type = threadLocalImports.contains(x.getKey()) ? R_X86_64_TPOFF64 : R_X86_64_GLOB_DAT;
+            r.putLong(x.getValue()).putLong((long) importIndex.get(x.getKey()) << 32 | type).putLong(0);
             rela.writeBytes(r.array());
         }
         List<Integer> neededOffsets = new ArrayList<>();

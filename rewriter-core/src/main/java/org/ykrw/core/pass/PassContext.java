@@ -32,11 +32,18 @@ public final class PassContext {
      * @param runtimeSymbol a data symbol of the runtime
      * @param offset bytes from it to the slot
      * @param weak a symbol no loaded object defines leaves the slot 0 instead of failing the load
+     * @param threadLocal the symbol is an initial-exec thread-local variable: ld.so writes its offset from
+     *     the thread pointer (R_X86_64_TPOFF64) instead of an address
      */
-    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak, boolean threadLocal) {
         /** A strong import: the program does not load without the symbol. */
         public Import(String symbol, String runtimeSymbol, int offset) {
             this(symbol, runtimeSymbol, offset, false);
+        }
+
+        /** A function's import. */
+        public Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+            this(symbol, runtimeSymbol, offset, weak, false);
         }
     }
 
@@ -56,6 +63,9 @@ public final class PassContext {
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
     private org.ykrw.core.layout.CodeOrder codeOrder;
+    private java.util.function.Supplier<ThreadLocalArea> threadLocalLayout =
+            () -> new ThreadLocalArea(0, 1, "no thread-local layout was given for this output");
+    private ThreadLocalArea threadLocals;
 
     /**
      * @param program the lifted program
@@ -88,6 +98,42 @@ public final class PassContext {
             editable = editCheck != null && editCheck.getAsBoolean();
         }
         return editable;
+    }
+
+    /**
+     * @param layout reads the input's thread-local layout, which {@link #reserveThreadLocal} extends (asked
+     *     at most once, when a pass first wants it: it reads every symbol and relocation of the input)
+     */
+    public void setThreadLocalArea(java.util.function.Supplier<ThreadLocalArea> layout) {
+        this.threadLocalLayout = java.util.Objects.requireNonNull(layout);
+        this.threadLocals = null;
+    }
+
+    /**
+     * Reserves thread-local bytes for the runtime and the probes (docs/RUNTIME.md, "Thread-local
+     * storage"): every thread has its own copy, zero when it starts.
+     *
+     * @param bytes how many
+     * @param alignment their alignment (a power of two, at most {@link ThreadLocalArea#MAX_ALIGN})
+     * @return their offset from the thread pointer: code addresses them as {@code %fs:offset}
+     * @throws UnsupportedInputException when the output cannot have them (a shared library, TLS the
+     *     input's dynamic relocations address by module offset)
+     */
+    public long reserveThreadLocal(int bytes, int alignment) {
+        return threadLocals().reserve(bytes, alignment);
+    }
+
+    /** @return the thread-local layout with what the passes reserved */
+    public ThreadLocalArea threadLocals() {
+        if (threadLocals == null) {
+            threadLocals = threadLocalLayout.get();
+        }
+        return threadLocals;
+    }
+
+    /** @return true when a pass reserved thread-local bytes (without reading the input's layout otherwise) */
+    public boolean hasThreadLocals() {
+        return threadLocals != null && threadLocals.isUsed();
     }
 
     /** @return the program */
