@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.ykrw.core.analysis.Clobbers;
 import org.ykrw.core.analysis.Liveness;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Block;
