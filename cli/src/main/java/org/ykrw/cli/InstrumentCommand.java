@@ -33,6 +33,9 @@ final class InstrumentCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Spec
     CommandSpec spec;
 
@@ -119,7 +122,7 @@ final class InstrumentCommand implements Callable<Integer> {
         Pass pass = pass(filter);
         ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass),
-                RewriteOptions.defaults().withStrict(strict)));
+                verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
         if (map != null) {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);

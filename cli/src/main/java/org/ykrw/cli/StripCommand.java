@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.ir.Program;
 import org.ykrw.passes.strip.CallStripper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,9 @@ final class StripCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Option(names = "--fn", paramLabel = "NAME", description = "Strip calls to NAME instead of the yk tracing"
             + " functions (repeatable), e.g. __sanitizer_cov_trace_pc.")
     List<String> functions = new ArrayList<>();
@@ -29,7 +33,9 @@ final class StripCommand implements Callable<Integer> {
         Path out = files.destination();
         ElfFile elf = ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
-        CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
+        Program program = CfgBuilder.lift(elf, LiftOptions.defaults());
+        verify.checkLifted(program);
+        CallStripper.Result r = CallStripper.find(elf, program, names);
         files.write(CallStripper.apply(elf, r));
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
                 r.callSites(), r.argumentInstructions(), r.guards(), out);

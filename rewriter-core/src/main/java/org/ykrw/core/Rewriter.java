@@ -1,7 +1,5 @@
 package org.ykrw.core;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +15,10 @@ import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.CfgVerifier;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassManager;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.report.BlockLoss;
 
 /**
@@ -91,7 +92,7 @@ public final class Rewriter {
         RewriteChecks.input(elf, rewriteOptions);
         // 1. read (the input's hash and unwind information, on the other core while lifting runs)
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
-                : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
+                : CompletableFuture.supplyAsync(() -> InputViews.sha256(elf.data()));
         UnwindStep unwind = new UnwindStep(elf);
         // 2. lift (marks its own phases)
         Program program = CfgBuilder.lift(elf, options);
@@ -100,14 +101,12 @@ public final class Rewriter {
         MoveSelection selection = MoveSelection.choose(elf, program, entryJumps);
         PhaseTimer.mark("choose moving functions");
         // 4. passes
-        PassContext context = new PassContext(program, new HashSet<>(selection.moved()), DynamicLinking.of(elf),
-                java.nio.file.Path.of(elf.name()).getFileName().toString(),
-                digest != null ? digest::join : () -> sha256(elf.data()));
-        context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
-        for (Pass p : passes) {
-            p.run(context);
-        }
-        RewriteChecks.probes(program, context::isRelocated, rewriteOptions);
+        PassInput input = new PassInput(program, new HashSet<>(selection.moved()), DynamicLinking.of(elf),
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), InputViews.of(elf, digest));
+        PassRequests requests = PassRequests.forInput(input);
+        new PassManager(passes, rewriteOptions.verify()).run(input, requests,
+                new CfgVerifier(f -> rewriteOptions.dropLostProbes() || input.isRelocated(f)));
+        RewriteChecks.probes(program, input::isRelocated, rewriteOptions);
         PhaseTimer.mark("passes");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         ElfImageBuilder image = new ElfImageBuilder(elf);
@@ -115,7 +114,7 @@ public final class Rewriter {
         CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address());
         codeSegment.size(layout.size());
         PhaseTimer.mark("layout (" + layout.passes() + " passes)");
-        RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, context, layout,
+        RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, input.linking(), requests, layout,
                 image, codeSegment, unwind);
         unwind.start(layout, state.ranges);
         // 6. output rewriters, in their declared order
@@ -127,8 +126,8 @@ public final class Rewriter {
         byte[] output = image.build();
         PhaseTimer.mark("build image");
         return new Result(output, selection.placements(), state.tablesRetargeted, state.tablesKept,
-                state.unwindSummary, layout.instructionMap().asMap(), layout.passes(), context.notes(),
-                context.artifacts(), state.strict, BlockLoss.of(program, new HashSet<>(selection.moved())));
+                state.unwindSummary, layout.instructionMap().asMap(), layout.passes(), requests.notes(),
+                requests.artifacts(), state.strict, BlockLoss.of(program, new HashSet<>(selection.moved())));
     }
 
     /**
@@ -147,14 +146,6 @@ public final class Rewriter {
             new EntryJumpsRewriter(),
             new CetNoteRewriter(),
             new UnwindTablesRewriter());  // last: waits for the unwind work started after the layout
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-256 in this JVM", e);
-        }
-    }
 
     /**
      * @param elf the input

@@ -6,7 +6,8 @@ import java.util.Map;
 import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.blockmap.BlockMapWriter;
 import org.ykrw.core.ir.Block;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 
 /**
  * Puts the block map of docs/FORMATS.md section 1 where tools find it: embedded in the output as
@@ -20,12 +21,12 @@ public final class BlockMapSection {
     }
 
     /** Embeds the map of a pass's probes in the output and hands its JSON to the caller. */
-    static void add(PassContext context, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
-        BlockMap map = BlockMap.fromProgram(context.program(), context.inputName(), context.mapId(), pass,
+    static void add(PassInput input, PassRequests requests, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
+        BlockMap map = BlockMap.fromProgram(input.program(), input.inputName(), input.mapId(), pass,
                 b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), hooks);
         byte[] json = BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8);
         // compressing a large program's map takes half a second: it is done while the code is laid out
-        context.addUnloadedSection(BlockMap.SECTION_NAME, () -> BlockMapWriter.toSectionBytes(json));
-        context.addArtifact(ARTIFACT, json);
+        requests.addUnloadedSection(BlockMap.SECTION_NAME, () -> BlockMapWriter.toSectionBytes(json));
+        requests.addArtifact(ARTIFACT, json);
     }
 }

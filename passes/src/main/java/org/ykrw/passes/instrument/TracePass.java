@@ -18,9 +18,9 @@ import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.FlowKind;
-import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
@@ -128,24 +128,24 @@ public final class TracePass implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
-        Program program = context.program();
+    public void run(PassInput input, PassRequests requests) {
+        Program program = input.program();
         Optional<Function> tracer = findTracer(program);
         Set<Function> excluded = tracer.map(t -> calledFrom(program, t)).orElse(Set.of());
         boolean imported = tracer.isEmpty() && traceLibrary != null;
         if (imported) {
             // ld.so loads the library and writes the tracer's address into the runtime's config.
-            context.addNeeded(traceLibrary);
-            context.importFunction(RuntimeConfig.tracerSlot(traceFunction));
+            requests.addNeeded(traceLibrary);
+            requests.importFunction(RuntimeConfig.tracerSlot(traceFunction));
         }
         if (tracer.isPresent() && traceLibrary != null) {
-            context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
+            requests.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
         Liveness liveness = calls ? null : Liveness.of(program);
         int probes = 0;
         for (Function f : program.functions()) {
-            if (!filter.accepts(context, f) || excluded.contains(f)) {
+            if (!filter.accepts(input, f) || excluded.contains(f)) {
                 continue;
             }
             for (Block b : f.blocks()) {
@@ -157,22 +157,19 @@ public final class TracePass implements Pass {
         boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
         int flags = (calls ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
-        RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
-                context.inputName(), runFiles);
-        context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
-                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId()), Probes.TRACE_HEADER + 8L * capacity));
+        RuntimeConfig config = RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
+                .tracer(tracer.map(Function::entryAddress).orElse(0L));
         if (!calls) {
-            RuntimeConfig.hookForks(context);
+            config.region(ProbeContext.RUN_FILE_REGION, name(), traceHeader(input.mapId()), Probes.TRACE_HEADER + 8L * capacity);
+            RuntimeConfig.hookForks(input, requests);
         }
-        boolean dynamic = context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
-                || context.linking() == PassContext.Linking.SHARED_LIBRARY;
-        if (toggle && dynamic) {
+        if (toggle && input.linking().isDynamic()) {
             // Other libraries, the program itself (dlsym) and debuggers can then flip tracing.
-            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
-            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+            requests.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
+            requests.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
         }
-        BlockMapSection.add(context, name(), probeOf, List.of());
-        context.note(String.format("trace: %,d blocks call %s%s%s", probes,
+        BlockMapSection.add(input, requests, name(), probeOf, List.of());
+        requests.note(String.format("trace: %,d blocks call %s%s%s", probes,
                 tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress()))
                         .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",

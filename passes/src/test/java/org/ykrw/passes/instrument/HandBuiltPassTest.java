@@ -15,7 +15,9 @@ import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.Pass;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.decode.CapstoneDecoder;
 import org.ykrw.core.x86.encode.CodeWriter;
@@ -52,15 +54,19 @@ class HandBuiltPassTest {
         return new Program(List.of(fixed, helper, main), List.of(), List.of(), List.of(), 0);
     }
 
-    private PassContext context(Program p) {
-        return new PassContext(p, Set.of(main, helper), PassContext.Linking.STATIC, "hand-built", () -> new byte[32]);
+    /** Runs {@code pass} over {@code p} (main and helper move) and returns what it asked for. */
+    private PassRequests run(Pass pass, Program p) {
+        PassInput input = new PassInput(p, Set.of(main, helper), PassInput.Linking.STATIC, "hand-built",
+                PassInput.InputFacts.NONE);
+        PassRequests requests = PassRequests.forInput(input);
+        pass.run(input, requests);
+        return requests;
     }
 
     @Test
     void coverageGivesEveryMovedBlockOneByteInOrder() {
-        PassContext ctx = context(program("helper"));
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL);
-        pass.run(ctx);
+        PassRequests ctx = run(pass, program("helper"));
         // functions in address order (main, then helper), blocks in order: slots 0..5
         List<Block> expected = new ArrayList<>(main.blocks());
         expected.addAll(helper.blocks());
@@ -80,14 +86,14 @@ class HandBuiltPassTest {
         }
         assertEquals(expected.size(), pass.probes().size());
         assertFalse(fixed.blocks().get(0).hasProbes(), "a function that stays in place gets nothing");
-        assertNotNull(ctx.runtime());
+        assertNotNull(ctx.embeddedRuntime());
         assertTrue(ctx.unloadedSections().containsKey(".ykrw.map"), ctx.unloadedSections().keySet().toString());
     }
 
     @Test
     void countsSaveTheFlagsOnlyWhereTheyAreLive() {
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL);
-        pass.run(context(program("helper")));
+        run(pass, program("helper"));
         for (Block b : main.blocks()) {
             List<String> ops = emit(b.probesBefore(0).get(0)).stream().map(Insn::mnemonic).toList();
             int k = pass.probes().get(b);
@@ -103,12 +109,12 @@ class HandBuiltPassTest {
     @Test
     void filterChoosesFunctionsByName() {
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COVERAGE, new BlockFilter(Pattern.compile("help.*"), null));
-        pass.run(context(program("helper")));
+        run(pass, program("helper"));
         assertEquals(Set.of(helper.blocks().get(0)), pass.probes().keySet());
         assertEquals(0, pass.probes().get(helper.blocks().get(0)));
         main.blocks().forEach(b -> assertFalse(b.hasProbes()));
         CoveragePass skip = new CoveragePass(CoveragePass.Mode.COVERAGE, new BlockFilter(null, Pattern.compile("main")));
-        skip.run(context(program("helper")));
+        run(skip, program("helper"));
         assertEquals(Set.of(helper.blocks().get(0)), skip.probes().keySet());
     }
 
@@ -116,7 +122,7 @@ class HandBuiltPassTest {
     void traceRecordsFunctionAndBlockIndicesInline() {
         Program p = program("helper");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
-        pass.run(context(p));
+        run(pass, p);
         assertEquals(main.blocks().size() + 1, pass.probes().size());
         for (Function f : List.of(main, helper)) {
             for (Block b : f.blocks()) {
@@ -137,8 +143,7 @@ class HandBuiltPassTest {
         // helper is the program's own yk_trace_basicblock; main calls it, and nothing it calls is traced
         Program p = program("yk_trace_basicblock");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
-        PassContext ctx = context(p);
-        pass.run(ctx);
+        run(pass, p);
         assertFalse(helper.blocks().get(0).hasProbes(), "the tracer is not traced");
         assertEquals(new HashSet<>(main.blocks()), pass.probes().keySet());
         for (Block b : main.blocks()) {
@@ -154,7 +159,7 @@ class HandBuiltPassTest {
     void packed32PutsBothIndicesInOneArgument() {
         Program p = program("__yk_trace_basicblock");
         TracePass pass = new TracePass(TracePass.Abi.PACKED32, null, BlockFilter.ALL, false, false);
-        pass.run(context(p));
+        run(pass, p);
         for (Block b : main.blocks()) {
             List<Long> args = emit(b.probesBefore(0).get(0)).stream()
                     .filter(i -> i.mnemonic().equals("mov") && !i.opStr().contains("["))

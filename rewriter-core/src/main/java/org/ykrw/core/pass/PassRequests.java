@@ -1,0 +1,208 @@
+package org.ykrw.core.pass;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.ykrw.core.diag.UnsupportedInputException;
+
+/**
+ * What passes ask of the output, collected for the rewriter: libraries to load, functions to import
+ * and export, the embedded runtime, sections that are not loaded, artifacts for the caller and report
+ * lines. Passes only add; the rewriter reads what they added once they have all run.
+ */
+public final class PassRequests {
+    /**
+     * A symbol ld.so resolves into the runtime's data: an 8-byte slot at {@code runtimeSymbol + offset}.
+     *
+     * @param symbol the imported function
+     * @param runtimeSymbol a data symbol of the runtime
+     * @param offset bytes from it to the slot
+     * @param weak a symbol no loaded object defines leaves the slot 0 instead of failing the load
+     */
+    public record Import(String symbol, String runtimeSymbol, int offset, boolean weak) {
+        /** A strong import: the program does not load without the symbol. */
+        public Import(String symbol, String runtimeSymbol, int offset) {
+            this(symbol, runtimeSymbol, offset, false);
+        }
+    }
+
+    private final PassInput.Linking linking;
+    private final String inputName;
+    private final List<String> needed = new ArrayList<>();
+    private final List<Import> imports = new ArrayList<>();
+    private final Map<String, String> exports = new LinkedHashMap<>();
+    private final Map<String, CompletableFuture<byte[]>> unloadedSections = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
+    private RuntimeRequest runtime;
+
+    /**
+     * @param linking how the input is linked (dynamic-linking requests need ld.so, a runtime a start)
+     * @param inputName the input's file name, for error messages
+     */
+    public PassRequests(PassInput.Linking linking, String inputName) {
+        this.linking = linking;
+        this.inputName = inputName;
+    }
+
+    /** @return requests for {@code input}'s output */
+    public static PassRequests forInput(PassInput input) {
+        return new PassRequests(input.linking(), input.inputName());
+    }
+
+    /**
+     * The output's embedded runtime, one for all passes: the first call creates it, later calls (from
+     * the same or other passes) return the same object, to which each adds its parts.
+     *
+     * @param type the runtime's class; every pass must ask for the same one
+     * @param create makes the runtime when no pass asked for one yet
+     * @return the runtime request shared by the passes
+     * @throws UnsupportedInputException when the input has nothing to start a runtime from
+     * @throws IllegalStateException when another pass asked for a runtime of another class
+     */
+    public <R extends RuntimeRequest> R runtime(Class<R> type, Supplier<R> create) {
+        if (linking == PassInput.Linking.OTHER) {
+            throw new UnsupportedInputException(inputName
+                    + ": the embedded runtime needs an executable or a shared library with a dynamic section");
+        }
+        if (runtime == null) {
+            runtime = create.get();
+        }
+        if (!type.isInstance(runtime)) {
+            throw new IllegalStateException("two passes want different embedded runtimes: "
+                    + runtime.getClass().getName() + " and " + type.getName());
+        }
+        return type.cast(runtime);
+    }
+
+    /**
+     * Asks for a DT_NEEDED entry (once, however often asked).
+     *
+     * @param library file name or path, as ld.so should look it up
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void addNeeded(String library) {
+        requireDynamic("load " + library);
+        if (!needed.contains(library)) {
+            needed.add(library);
+        }
+    }
+
+    /**
+     * Asks ld.so to resolve a function into a slot of the runtime's data at load time (once, however
+     * often asked).
+     *
+     * @param i what to import and where it goes
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void importFunction(Import i) {
+        requireDynamic("import " + i.symbol());
+        if (!imports.contains(i)) {
+            imports.add(i);
+        }
+    }
+
+    /**
+     * Exports a runtime function in the output's .dynsym (dlsym, debuggers).
+     *
+     * @param symbol the exported name
+     * @param runtimeSymbol the runtime function it names
+     * @throws UnsupportedInputException when the input is statically linked
+     */
+    public void exportFunction(String symbol, String runtimeSymbol) {
+        requireDynamic("export " + symbol);
+        exports.put(symbol, runtimeSymbol);
+    }
+
+    private void requireDynamic(String what) {
+        if (!linking.isDynamic()) {
+            throw new UnsupportedInputException(inputName + ": statically linked: cannot " + what
+                    + " (no dynamic linker)");
+        }
+    }
+
+    /** Adds a section that is not loaded (a map for tools that read the output later). */
+    public void addUnloadedSection(String name, byte[] contents) {
+        unloadedSections.put(name, CompletableFuture.completedFuture(contents.clone()));
+    }
+
+    /**
+     * Adds a section that is not loaded, made on a thread of its own while the rewrite goes on (for
+     * contents that take long to make, such as a compressed map).
+     *
+     * @param contents makes the section's bytes; it must not touch the program, which the rewrite
+     *     goes on using
+     */
+    public void addUnloadedSection(String name, Supplier<byte[]> contents) {
+        unloadedSections.put(name, CompletableFuture.supplyAsync(contents, task -> {
+            Thread t = new Thread(task, "ykrw-" + name);
+            t.setDaemon(true);
+            t.start();
+        }));
+    }
+
+    /**
+     * Hands something a pass made to the caller, beside the output (e.g. the block map as JSON).
+     *
+     * @param name what it is, e.g. {@code block-map.json}
+     * @param contents its bytes
+     */
+    public void addArtifact(String name, byte[] contents) {
+        artifacts.put(name, contents.clone());
+    }
+
+    /** Adds a line to the rewrite's report (what a pass did, counts). */
+    public void note(String line) {
+        notes.add(line);
+    }
+
+    /** @return the runtime the passes built, or null when none asked for one (the rewriter calls it once) */
+    public EmbeddedRuntime embeddedRuntime() {
+        return runtime == null ? null : runtime.embed();
+    }
+
+    /** @return DT_NEEDED entries to add */
+    public List<String> needed() {
+        return java.util.Collections.unmodifiableList(needed);
+    }
+
+    /** @return functions to import */
+    public List<Import> imports() {
+        return java.util.Collections.unmodifiableList(imports);
+    }
+
+    /** @return exported name -> runtime symbol */
+    public Map<String, String> exports() {
+        return java.util.Collections.unmodifiableMap(exports);
+    }
+
+    /** @return sections to add, by name (waits for those still being made; what that threw is thrown here) */
+    public Map<String, byte[]> unloadedSections() {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        unloadedSections.forEach((name, contents) -> {
+            try {
+                out.put(name, contents.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
+        });
+        return out;
+    }
+
+    /** @return what passes handed to the caller, by name */
+    public Map<String, byte[]> artifacts() {
+        return artifacts;
+    }
+
+    /** @return the report lines of the passes */
+    public List<String> notes() {
+        return notes;
+    }
+}
