@@ -39,15 +39,16 @@ final class InstrumentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--trace", description = "Call the tracing function with (function index, block index)"
+            + " at every block; without one in IN, an embedded recorder writes ykrw-trace.PID.bin. Combines with"
+            + " one of --coverage, --counts, --once (one runtime, a run file each).")
+    boolean trace;
+
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     What what = new What();
 
-    /** The one thing a run instruments for. */
+    /** The one kind of coverage a run records. */
     static final class What {
-        @Option(names = "--trace", description = "Call the tracing function with (function index, block index)"
-                + " at every block; without one in IN, an embedded recorder writes ykrw-trace.PID.bin.")
-        boolean trace;
-
         @Option(names = "--coverage", description = "Mark a byte per block (one instruction, no call).")
         boolean coverage;
 
@@ -119,9 +120,9 @@ final class InstrumentCommand implements Callable<Integer> {
     public Integer call() {
         Path out = files.destination();
         BlockFilter filter = new BlockFilter(pattern("--functions", only), pattern("--skip-functions", skip));
-        Pass pass = pass(filter);
+        List<Pass> passes = passes(filter);
         ElfFile elf = RewriteInput.read(files.input);
-        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass),
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, passes,
                 verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
         if (map != null) {
@@ -148,35 +149,49 @@ final class InstrumentCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Pass pass(BlockFilter filter) {
-        if (!what.trace && !what.coverage && !what.counts && !what.once && hooks.isEmpty()) {
+    /** @return the passes the options ask for: coverage first (its block map is the output's), then trace */
+    private List<Pass> passes(BlockFilter filter) {
+        boolean coverage = what.coverage || what.counts || what.once || !hooks.isEmpty();
+        if (!trace && !coverage) {
             throw new ParameterException(spec.commandLine(),
                     "say what to instrument for: --trace, --coverage, --counts, --once or --hook-functions");
         }
-        if (what.trace) {
-            if (!hooks.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
-            }
-            TracePass.Abi a = switch (abi) {
-                case "args2" -> TracePass.Abi.ARGS2;
-                case "packed32" -> TracePass.Abi.PACKED32;
-                default -> throw new ParameterException(spec.commandLine(), "--abi must be args2 or packed32");
-            };
-            if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
-                throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
-            }
-            if (traceCapacity <= 0) {
-                throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
-            }
-            return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
-                    .withCapacity(traceCapacity).withRunFiles(runFiles());
+        if (trace && !hooks.isEmpty() && !(what.coverage || what.counts || what.once)) {
+            throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
         }
-        if (toggle || traceFunction != null || traceLibrary != null) {
+        if (!trace && (toggle || traceFunction != null || traceLibrary != null)) {
             throw new ParameterException(spec.commandLine(), "--toggle, --trace-fn and --trace-lib go with --trace");
         }
-        CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
-                : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
-        return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles());
+        if (what.once && toggle) {
+            throw new ParameterException(spec.commandLine(), "--once and --toggle cannot combine: both use the runtime's"
+                    + " patch sites");
+        }
+        List<Pass> passes = new java.util.ArrayList<>();
+        if (coverage) {
+            CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
+                    : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
+            passes.add(new CoveragePass(mode, filter, hooks).withRunFiles(runFiles()));
+        }
+        if (trace) {
+            passes.add(tracePass(filter));
+        }
+        return passes;
+    }
+
+    private Pass tracePass(BlockFilter filter) {
+        TracePass.Abi a = switch (abi) {
+            case "args2" -> TracePass.Abi.ARGS2;
+            case "packed32" -> TracePass.Abi.PACKED32;
+            default -> throw new ParameterException(spec.commandLine(), "--abi must be args2 or packed32");
+        };
+        if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
+            throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
+        }
+        if (traceCapacity <= 0) {
+            throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
+        }
+        return new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
+                .withCapacity(traceCapacity).withRunFiles(runFiles());
     }
 
     private RunFiles runFiles() {

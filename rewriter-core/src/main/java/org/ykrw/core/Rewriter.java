@@ -107,7 +107,7 @@ public final class Rewriter {
         new PassManager(passes, rewriteOptions.verify()).run(input, requests,
                 new CfgVerifier(f -> rewriteOptions.dropLostProbes() || input.isRelocated(f)));
         RewriteChecks.probes(program, input::isRelocated, rewriteOptions);
-        PhaseTimer.mark("passes");
+        PhaseTimer.mark("lost-probe check");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         ElfImageBuilder image = new ElfImageBuilder(elf);
         ElfImageBuilder.SegmentHandle codeSegment = image.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X);

@@ -20,8 +20,19 @@ public final class BlockMapSection {
     private BlockMapSection() {
     }
 
-    /** Embeds the map of a pass's probes in the output and hands its JSON to the caller. */
-    static void add(PassInput input, PassRequests requests, String pass, Map<Block, Integer> probeOf, List<String> hooks) {
+    /**
+     * Embeds the map of a pass's probes in the output and hands its JSON to the caller. An output has
+     * one map: with two passes, the one whose probe slots are counters wins (the coverage tools read
+     * a block's counter through its slot; the trace tools need only the blocks' indices, which every
+     * pass's map has alike).
+     *
+     * @param counters true when the probe slots number the counters of a run file
+     */
+    static void add(PassInput input, PassRequests requests, String pass, Map<Block, Integer> probeOf, List<String> hooks,
+            boolean counters) {
+        if (!counters && requests.hasUnloadedSection(BlockMap.SECTION_NAME)) {
+            return;
+        }
         BlockMap map = BlockMap.fromProgram(input.program(), input.inputName(), input.mapId(), pass,
                 b -> probeOf.getOrDefault(b, BlockMap.NO_PROBE), hooks);
         byte[] json = BlockMapWriter.toJson(map).getBytes(StandardCharsets.UTF_8);

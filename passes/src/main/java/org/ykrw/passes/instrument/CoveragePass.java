@@ -108,7 +108,7 @@ public final class CoveragePass implements Pass {
         RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
                 .region(ProbeContext.RUN_FILE_REGION, name(), header(counters, input.mapId()), bytes);
         RuntimeConfig.hookForks(input, requests);
-        BlockMapSection.add(input, requests, name(), probeOf, hooks);
+        BlockMapSection.add(input, requests, name(), probeOf, hooks, true);
         requests.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s", name(), counters, counters,
                 mode.counterWidth(), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
     }

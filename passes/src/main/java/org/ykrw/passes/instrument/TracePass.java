@@ -160,7 +160,7 @@ public final class TracePass implements Pass {
         RuntimeConfig config = RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
                 .tracer(tracer.map(Function::entryAddress).orElse(0L));
         if (!calls) {
-            config.region(ProbeContext.RUN_FILE_REGION, name(), traceHeader(input.mapId()), Probes.TRACE_HEADER + 8L * capacity);
+            config.region(ProbeContext.TRACE_REGION, name(), traceHeader(input.mapId()), Probes.TRACE_HEADER + 8L * capacity);
             RuntimeConfig.hookForks(input, requests);
         }
         if (toggle && input.linking().isDynamic()) {
@@ -168,7 +168,7 @@ public final class TracePass implements Pass {
             requests.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
             requests.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
         }
-        BlockMapSection.add(input, requests, name(), probeOf, List.of());
+        BlockMapSection.add(input, requests, name(), probeOf, List.of(), false);
         requests.note(String.format("trace: %,d blocks call %s%s%s", probes,
                 tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress()))
                         .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
@@ -211,10 +211,10 @@ public final class TracePass implements Pass {
     /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
     private Probe recorder(int fn, int bb, boolean flagsLive) {
         if (!toggle) {
-            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, flagsLive);
+            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, flagsLive);
         }
         return (w, c) -> Probes.patchSite(w, c, false,
-                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, true));
+                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, true));
     }
 
     /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */

@@ -58,6 +58,8 @@ public final class RuntimeConfig implements RuntimeRequest {
     private static final int RUN_DIR = 160;
     private static final int STRICT_TABLE = 672;
     private static final int STRICT_COUNT = 680;
+    private static final int TRACE_REGION = 688;
+    private static final int TRACE_REGION_BYTES = 696;
 
     private final long mapId;
     private final String name;
@@ -90,7 +92,13 @@ public final class RuntimeConfig implements RuntimeRequest {
      * @return this config
      */
     public RuntimeConfig addFlags(int more) {
-        flags |= more;
+        int all = flags | more;
+        if ((all & ONCE) != 0 && (all & TOGGLE) != 0) {
+            // each kind numbers the patch-site table from 0 and the runtime flips every site one way
+            throw new IllegalStateException("self-removing coverage probes (once) and toggled trace sleds cannot"
+                    + " share the runtime's patch sites");
+        }
+        flags = all;
         return this;
     }
 
@@ -127,7 +135,8 @@ public final class RuntimeConfig implements RuntimeRequest {
      * Asks for a run-file region: a page-aligned read-write segment of its own that the runtime maps
      * from a run file at start-up. Probes reach it as {@code ProbeContext.symbol(symbol)}.
      *
-     * @param symbol which region: {@link ProbeContext#RUN_FILE_REGION} (counters, a .ykcov file)
+     * @param symbol which region: {@link ProbeContext#RUN_FILE_REGION} (counters, a .ykcov file) or
+     *     {@link ProbeContext#TRACE_REGION} (the embedded trace recorder's run, a ykrw-trace file)
      * @param pass the pass that owns it, for messages
      * @param header its initial bytes
      * @param bytes the bytes of the region that form the run file
@@ -135,7 +144,7 @@ public final class RuntimeConfig implements RuntimeRequest {
      * @throws IllegalStateException when another pass has that region already
      */
     public RuntimeConfig region(String symbol, String pass, byte[] header, long bytes) {
-        if (!symbol.equals(ProbeContext.RUN_FILE_REGION)) {
+        if (!symbol.equals(ProbeContext.RUN_FILE_REGION) && !symbol.equals(ProbeContext.TRACE_REGION)) {
             throw new IllegalArgumentException("the runtime has no run-file region " + symbol);
         }
         Region had = regions.putIfAbsent(symbol, new Region(pass, header.clone(), bytes));
@@ -206,6 +215,8 @@ public final class RuntimeConfig implements RuntimeRequest {
         data.putInt(at + FLAGS, flags);
         data.putLong(at + STRICT_TABLE, p.strictTable());
         data.putLong(at + STRICT_COUNT, p.strictCount());
+        data.putLong(at + TRACE_REGION, p.regionAddress(ProbeContext.TRACE_REGION));
+        data.putLong(at + TRACE_REGION_BYTES, fileBytes(ProbeContext.TRACE_REGION));
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);

@@ -15,6 +15,7 @@ import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.EmbeddedRuntime;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassInput;
 import org.ykrw.core.pass.PassRequests;
@@ -32,6 +33,7 @@ import org.ykrw.core.x86.encode.CodeWriter;
  */
 class HandBuiltPassTest {
     private static final long REGION = 0x7000_0000L;
+    private static final long TRACE = 0x7100_0000L;
     private static final long STUB = 0x6000_0000L;
 
     /**
@@ -54,10 +56,14 @@ class HandBuiltPassTest {
         return new Program(List.of(fixed, helper, main), List.of(), List.of(), List.of(), 0);
     }
 
+    /** @return what a pass reads of {@code p}, where main and helper move */
+    private PassInput input(Program p) {
+        return new PassInput(p, Set.of(main, helper), PassInput.Linking.STATIC, "hand-built", PassInput.InputFacts.NONE);
+    }
+
     /** Runs {@code pass} over {@code p} (main and helper move) and returns what it asked for. */
     private PassRequests run(Pass pass, Program p) {
-        PassInput input = new PassInput(p, Set.of(main, helper), PassInput.Linking.STATIC, "hand-built",
-                PassInput.InputFacts.NONE);
+        PassInput input = input(p);
         PassRequests requests = PassRequests.forInput(input);
         pass.run(input, requests);
         return requests;
@@ -168,13 +174,55 @@ class HandBuiltPassTest {
         }
     }
 
+    /**
+     * Counts and the embedded trace recorder in one output: one runtime, flags of both, a region each
+     * (counters in one, trace records in the other), and each block runs the count, then the record.
+     */
+    @Test
+    void countsAndTraceShareOneRuntimeWithARegionEach() {
+        PassInput input = input(program("helper"));
+        PassRequests requests = PassRequests.forInput(input);
+        new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL).run(input, requests);
+        new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false).run(input, requests);
+        EmbeddedRuntime runtime = requests.embeddedRuntime();
+        assertEquals(List.of(ProbeContext.RUN_FILE_REGION, ProbeContext.TRACE_REGION),
+                runtime.regions().stream().map(EmbeddedRuntime.Region::symbol).toList());
+        for (Block b : main.blocks()) {
+            List<Probe> probes = b.probesBefore(0);
+            assertEquals(2, probes.size(), b.toString());
+            assertTrue(emit(probes.get(0)).stream().anyMatch(i -> i.mnemonic().equals("inc")
+                    && i.ripTarget() >= REGION + Probes.COUNTERS && i.ripTarget() < TRACE), "count first: " + b);
+            assertTrue(emit(probes.get(1)).stream().anyMatch(i -> i.isRipRelative() && i.ripTarget() >= TRACE
+                    && i.ripTarget() < TRACE + 0x1000), "then the record, in the trace region: " + b);
+        }
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(runtime.data().clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(0x6000_0000L, 0x6000_0000L + runtime.dataOffset(),
+                java.util.Map.of(ProbeContext.RUN_FILE_REGION, REGION, ProbeContext.TRACE_REGION, TRACE),
+                0, 0, 0, 0, 0, 0, 0), data);
+        int config = runtime.offsetOf("ykrw_config") - runtime.dataOffset();
+        assertEquals(REGION, data.getLong(config + 16), "ykrw_config.region: the counters");
+        assertEquals(TRACE, data.getLong(config + 688), "ykrw_config.trace_region: the trace");
+        assertEquals(1 | 2, data.getInt(config + 80), "flags: RUN_FILE | TRACE_FILE");
+    }
+
+    @Test
+    void onceAndToggledSledsCannotShareThePatchSites() {
+        PassInput input = input(program("helper"));
+        PassRequests requests = PassRequests.forInput(input);
+        new CoveragePass(CoveragePass.Mode.ONCE, BlockFilter.ALL).run(input, requests);
+        TracePass toggled = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> toggled.run(input, requests));
+        assertTrue(e.getMessage().contains("patch sites"), e.getMessage());
+    }
+
     /** @return the probe's code, written at 0x5000_0000 with the runtime at fixed addresses, decoded */
     private static List<Insn> emit(Probe probe) {
         CodeWriter w = CodeWriter.at(0x5000_0000L);
         probe.emit(w, new ProbeContext() {
             @Override
             public long symbol(String name) {
-                return name.equals(ProbeContext.RUN_FILE_REGION) ? REGION : STUB;
+                return name.equals(ProbeContext.RUN_FILE_REGION) ? REGION
+                        : name.equals(ProbeContext.TRACE_REGION) ? TRACE : STUB;
             }
 
             @Override

@@ -145,6 +145,11 @@ public final class PassRequests {
         }));
     }
 
+    /** @return true when a pass added an unloaded section of that name already */
+    public boolean hasUnloadedSection(String name) {
+        return unloadedSections.containsKey(name);
+    }
+
     /**
      * Hands something a pass made to the caller, beside the output (e.g. the block map as JSON).
      *
