@@ -1,7 +1,6 @@
 package org.ykrw.core.pass;
 
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -31,12 +30,6 @@ public record PltView(List<Entry> entries) {
 
     /** @return the stub addresses of the functions named in {@code names} */
     public Set<Long> addressesOf(Collection<String> names) {
-        Set<Long> out = new HashSet<>();
-        for (Entry e : entries) {
-            if (names.contains(e.symbol())) {
-                out.add(e.address());
-            }
-        }
-        return out;
+        return Addresses.of(entries, e -> names.contains(e.symbol()), Entry::address);
     }
 }

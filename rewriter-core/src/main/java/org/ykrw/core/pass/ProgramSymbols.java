@@ -1,7 +1,6 @@
 package org.ykrw.core.pass;
 
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -38,12 +37,6 @@ public record ProgramSymbols(List<Symbol> functions) {
 
     /** @return the addresses of every function whose name is in {@code names} */
     public Set<Long> addressesOf(Collection<String> names) {
-        Set<Long> out = new HashSet<>();
-        for (Symbol s : functions) {
-            if (names.contains(s.name())) {
-                out.add(s.address());
-            }
-        }
-        return out;
+        return Addresses.of(functions, s -> names.contains(s.name()), Symbol::address);
     }
 }

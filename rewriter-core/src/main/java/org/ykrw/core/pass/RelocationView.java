@@ -1,7 +1,6 @@
 package org.ykrw.core.pass;
 
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -42,12 +41,6 @@ public record RelocationView(List<Slot> slots) {
 
     /** @return the GOT entries and PLT slots that ld.so fills with a function named in {@code names} */
     public Set<Long> functionSlotsOf(Collection<String> names) {
-        Set<Long> out = new HashSet<>();
-        for (Slot s : slots) {
-            if (s.kind() != Kind.OTHER && names.contains(s.symbol())) {
-                out.add(s.address());
-            }
-        }
-        return out;
+        return Addresses.of(slots, s -> s.kind() != Kind.OTHER && names.contains(s.symbol()), Slot::address);
     }
 }
