@@ -73,7 +73,7 @@ final class RuntimeRewriter implements OutputRewriter {
         }
         Map<String, ElfImageBuilder.SegmentHandle> regions = new LinkedHashMap<>();
         for (EmbeddedRuntime.Region r : runtime.regions()) {
-            // the segment is named after the region: .ykrw.region for counters, .ykrw.trace for a trace
+            // the segment is named after the region: .ykrw.region for counters, .ykrw.trace-region for a trace
             ElfImageBuilder.SegmentHandle segment = image.reserveSegment("." + r.symbol(), Segment.PF_R | Segment.PF_W,
                     r.size());
             segment.fill(r.header().clone());

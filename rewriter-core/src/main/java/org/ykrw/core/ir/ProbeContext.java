@@ -37,5 +37,5 @@ public interface ProbeContext {
     String RUN_FILE_REGION = "ykrw.region";
 
     /** Name of the embedded trace recorder's run-file region for {@link #symbol}. */
-    String TRACE_REGION = "ykrw.trace";
+    String TRACE_REGION = "ykrw.trace-region";
 }
