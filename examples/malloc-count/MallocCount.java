@@ -8,7 +8,8 @@ import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.coverage.CoverageRun;
@@ -28,12 +29,12 @@ public class MallocCount implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
-        for (Function f : context.program().functions()) {
-            for (Block b : context.isRelocated(f) ? f.blocks() : List.<Block>of()) {  // only moved code gets probes
+    public void run(PassInput input, PassRequests requests) {
+        for (Function f : input.program().functions()) {
+            for (Block b : input.isRelocated(f) ? f.blocks() : List.<Block>of()) {  // only moved code gets probes
                 for (int i = 0; i < b.instructionCount(); i++) {
                     Insn insn = b.instruction(i);
-                    Function callee = insn.flow() == FlowKind.CALL ? context.program().functionAt(insn.target()) : null;
+                    Function callee = insn.flow() == FlowKind.CALL ? input.program().functionAt(insn.target()) : null;
                     if (callee != null && callee.name().equals("malloc@plt")) {
                         if (!callers.contains(f.name())) {
                             callers.add(f.name());
@@ -43,7 +44,7 @@ public class MallocCount implements Pass {
                 }
             }
         }
-        CounterFile.embed(context, callers.size());  // the embedded runtime keeps the counters in a .ykcov file
+        CounterFile.embed(input, requests, callers.size());  // the embedded runtime keeps the counters in a .ykcov file
     }
 
     public static void main(String[] args) throws Exception {

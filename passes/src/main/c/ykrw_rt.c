@@ -19,7 +19,7 @@
 struct ykrw_config {
     uint64_t self;         /* 0: link-time address of this struct */
     uint64_t entry;        /* 8: link-time address to continue at after start-up */
-    uint64_t region;       /* 16: link-time address of the page-aligned run-file region (0: none) */
+    uint64_t region;       /* 16: link-time address of the page-aligned counter region, a .ykcov run file (0: none) */
     uint64_t region_bytes; /* 24: bytes of that region that make up the run file */
     uint64_t sites;        /* 32: link-time address of the patch-site table: pairs (site, trampoline) */
     uint64_t site_count;   /* 40 */
@@ -42,6 +42,10 @@ struct ykrw_config {
     int64_t tls_offset;    /* 688: with FLAG_THREAD_STATE: %fs offset of the thread's tracing byte */
     uint64_t thread_pointer; /* 696: link-time end of the thread-local template ykrw wrote (0: none); also
                               the early thread pointer of a static executable (docs/RUNTIME.md) */
+    uint64_t trace_region; /* 704: link-time address of the page-aligned region of the embedded trace recorder,
+                              a ykrw-trace run file of its own (0: none); apart from `region`, so that
+                              coverage and tracing combine, each mapping its own file */
+    uint64_t trace_region_bytes; /* 712: bytes of that region that make up the trace run */
 };
 
 enum {
@@ -62,6 +66,7 @@ __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
 _Static_assert(__builtin_offsetof(struct ykrw_config, run_dir) == 160, "ykrw_config layout");
 _Static_assert(__builtin_offsetof(struct ykrw_config, strict_count) == 680, "ykrw_config layout");
 _Static_assert(__builtin_offsetof(struct ykrw_config, thread_pointer) == 696, "ykrw_config layout");
+_Static_assert(__builtin_offsetof(struct ykrw_config, trace_region_bytes) == 712, "ykrw_config layout");
 
 /* ---- system calls ---- */
 static long sys3(long n, long a, long b, long c) {
@@ -547,8 +552,8 @@ struct trace_header {
  * ykrw-trace.<pid>.bin here. Capacity is fixed at rewrite time (instrument --trace-capacity).
  */
 static void start_trace_file(long pid, int fresh) {
-    unsigned char *region = runtime_address(ykrw_config.region);
-    uint64_t bytes = ykrw_config.region_bytes;
+    unsigned char *region = runtime_address(ykrw_config.trace_region);
+    uint64_t bytes = ykrw_config.trace_region_bytes;
     struct trace_header *h = (struct trace_header *)region;
     struct trace_header copy = *h; /* a child must not touch its parent's shared header */
     copy.load_bias = (uint64_t)bias();
@@ -735,7 +740,7 @@ __attribute__((used)) unsigned char *ykrw_yk_region;
 static void start_thread_state(char **envp) {
     uint32_t flags = ykrw_config.flags;
     if (!(flags & FLAG_THREAD_STATE)) return;
-    if (flags & FLAG_TRACE_FILE) ykrw_yk_region = runtime_address(ykrw_config.region);
+    if (flags & FLAG_TRACE_FILE) ykrw_yk_region = runtime_address(ykrw_config.trace_region);
     const char *want = env(envp, "YKRW_TRACE");
     if (!want || want[0] != '1') return;
     set_thread_state(1);

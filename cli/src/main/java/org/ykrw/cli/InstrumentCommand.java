@@ -34,18 +34,22 @@ final class InstrumentCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--trace", description = "Call the tracing function with (function index, block index)"
+            + " at every block; without one in IN, an embedded recorder writes ykrw-trace.PID.bin. Combines with"
+            + " one of --coverage, --counts, --once (one runtime, a run file each).")
+    boolean trace;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     What what = new What();
 
-    /** The one thing a run instruments for. */
+    /** The one kind of coverage a run records. */
     static final class What {
-        @Option(names = "--trace", description = "Call the tracing function with (function index, block index)"
-                + " at every block; without one in IN, an embedded recorder writes ykrw-trace.PID.bin.")
-        boolean trace;
-
         @Option(names = "--coverage", description = "Mark a byte per block (one instruction, no call).")
         boolean coverage;
 
@@ -71,7 +75,7 @@ final class InstrumentCommand implements Callable<Integer> {
 
     @Option(names = "--afl-persistent", paramLabel = "FN", description = "With --afl: FN(const uint8_t *buf, size_t"
             + " len) parses one test case; the fuzzer's child calls it in a loop, one case after the other"
-            + " (AFL's shared test-case memory, else all of standard input).")
+            + " (reading each from the file its last argument names, afl-fuzz's @@, else from standard input).")
     String aflPersistent;
 
     @Option(names = "--abi", paramLabel = "args2|packed32|yk", description = "Tracing ABI: args2 (default)"
@@ -146,10 +150,10 @@ final class InstrumentCommand implements Callable<Integer> {
         checkStandardOutput();
         Pattern onlyPattern = pattern("--functions", only);
         Pattern skipPattern = pattern("--skip-functions", skip);
-        Pass pass = pass(new BlockFilter(onlyPattern, skipPattern));
+        List<Pass> passes = passes(new BlockFilter(onlyPattern, skipPattern));
         ElfFile elf = RewriteInput.read(files.input);
-        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(pass),
-                RewriteOptions.defaults().withStrict(strict)));
+        Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, passes,
+                verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
         if (OutputPath.isStdout(map)) {
             OutputPath.writeStdout(r.artifacts().get(BlockMapSection.ARTIFACT));
@@ -157,7 +161,9 @@ final class InstrumentCommand implements Callable<Integer> {
             OutputFile.writeAtomically(map, r.artifacts().get(BlockMapSection.ARTIFACT), null);
         }
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
-        new IneffectiveOptions(this).afterRewrite(r.placements(), onlyPattern, skipPattern, pass);
+        TracePass tracePass = passes.stream().filter(TracePass.class::isInstance).map(TracePass.class::cast)
+                .findFirst().orElse(null);
+        new IneffectiveOptions(this).afterRewrite(r.placements(), onlyPattern, skipPattern, tracePass);
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(),
                 files.describe());
         if (r.strict() != null) {
@@ -192,8 +198,10 @@ final class InstrumentCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    private Pass pass(BlockFilter filter) {
-        if (!what.trace && !what.coverage && !what.counts && !what.once && !what.afl && hooks.isEmpty()) {
+    /** @return the passes the options ask for: coverage first (its block map is the output's), then trace */
+    private List<Pass> passes(BlockFilter filter) {
+        boolean coverage = what.coverage || what.counts || what.once || !hooks.isEmpty();
+        if (!trace && !coverage && !what.afl) {
             throw new ParameterException(spec.commandLine(),
                     "say what to instrument for: --trace, --coverage, --counts, --once, --afl or --hook-functions");
         }
@@ -201,33 +209,10 @@ final class InstrumentCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--afl-map-size, --afl-entry and --afl-persistent go with --afl");
         }
         if (what.afl) {
-            return aflPass(filter);
-        }
-        if (what.trace) {
-            new IneffectiveOptions(this).beforeTrace();
-            if (!hooks.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
+            if (trace || !hooks.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--afl goes alone: no --trace or --hook-functions with it");
             }
-            TracePass.Abi a = switch (abi) {
-                case "args2" -> TracePass.Abi.ARGS2;
-                case "packed32" -> TracePass.Abi.PACKED32;
-                case "yk" -> TracePass.Abi.YK;
-                default -> throw new ParameterException(spec.commandLine(), "--abi must be args2, packed32 or yk");
-            };
-            if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
-                throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
-            }
-            if (traceCapacity <= 0) {
-                throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
-            }
-            TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
-                    .withCapacity(traceCapacity).withRunFiles(runFiles());
-            if (traceLibrary != null) {
-                TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
-                        traceFunction != null ? traceFunction : a.defaultFunction());
-                trace.withLibraryTracer(s.clobbers(), s.note());
-            }
-            return trace;
+            return List.of(aflPass(filter));
         }
         List<String> traceOnly = new ArrayList<>();
         for (String o : List.of("--abi", "--trace-fn", "--trace-lib", "--toggle", "--toggle-start", "--trace-capacity")) {
@@ -235,22 +220,60 @@ final class InstrumentCommand implements Callable<Integer> {
                 traceOnly.add(o);
             }
         }
-        if (!traceOnly.isEmpty()) {
+        if (!trace && !traceOnly.isEmpty()) {
             throw new ParameterException(spec.commandLine(), String.join(", ", traceOnly)
                     + (traceOnly.size() == 1 ? " goes" : " go") + " with --trace, not with the coverage passes");
         }
-        if (noPrune && what.once) {
+        if (trace && !hooks.isEmpty() && !(what.coverage || what.counts || what.once)) {
+            throw new ParameterException(spec.commandLine(), "--hook-functions goes with the coverage passes, not --trace");
+        }
+        if (what.once && toggle) {
+            throw new ParameterException(spec.commandLine(), "--once and --toggle cannot combine: both use the runtime's"
+                    + " patch sites");
+        }
+        if (noPrune && (what.once || !coverage)) {
             throw new ParameterException(spec.commandLine(), "--no-prune goes with --coverage or --counts (--once"
                     + " probes every block)");
         }
-        CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
-                : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
-        return new CoveragePass(mode, filter, hooks).withRunFiles(runFiles()).withPruning(!noPrune);
+        List<Pass> passes = new ArrayList<>();
+        if (coverage) {
+            CoveragePass.Mode mode = what.counts ? CoveragePass.Mode.COUNTS
+                    : what.once ? CoveragePass.Mode.ONCE : CoveragePass.Mode.COVERAGE;
+            passes.add(new CoveragePass(mode, filter, hooks).withRunFiles(runFiles()).withPruning(!noPrune));
+        }
+        if (trace) {
+            passes.add(tracePass(filter));
+        }
+        return passes;
+    }
+
+    private TracePass tracePass(BlockFilter filter) {
+        new IneffectiveOptions(this).beforeTrace();
+        TracePass.Abi a = switch (abi) {
+            case "args2" -> TracePass.Abi.ARGS2;
+            case "packed32" -> TracePass.Abi.PACKED32;
+            case "yk" -> TracePass.Abi.YK;
+            default -> throw new ParameterException(spec.commandLine(), "--abi must be args2, packed32 or yk");
+        };
+        if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
+            throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
+        }
+        if (traceCapacity <= 0) {
+            throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
+        }
+        TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
+                .withCapacity(traceCapacity).withRunFiles(runFiles());
+        if (traceLibrary != null) {
+            TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
+                    traceFunction != null ? traceFunction : a.defaultFunction());
+            trace.withLibraryTracer(s.clobbers(), s.note());
+        }
+        return trace;
     }
 
     private Pass aflPass(BlockFilter filter) {
-        if (!hooks.isEmpty() || toggle || traceFunction != null || traceLibrary != null) {
-            throw new ParameterException(spec.commandLine(), "--afl takes no tracing or --hook-functions options");
+        if (toggle || traceFunction != null || traceLibrary != null) {
+            throw new ParameterException(spec.commandLine(), "--afl takes no tracing options");
         }
         if (aflEntry != null && aflPersistent != null) {
             throw new ParameterException(spec.commandLine(), "give --afl-entry or --afl-persistent, not both");

@@ -20,6 +20,9 @@ final class PatchCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Option(names = "--disable", paramLabel = "FN", description = "Function to make return at once (repeatable).")
     List<String> disable = new ArrayList<>();
 
@@ -33,6 +36,9 @@ final class PatchCommand implements Callable<Integer> {
         }
         String out = files.describe();
         ElfFile elf = ElfFile.read(files.input);
+        if (verify.on) {
+            verify.checkLifted(org.ykrw.core.cfg.CfgBuilder.lift(elf, org.ykrw.core.cfg.LiftOptions.defaults()));
+        }
         byte[] result = ReturnPatcher.apply(elf, enable, disable);
         files.write(result);
         for (String f : enable) {

@@ -20,6 +20,9 @@ final class RewriteCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Option(names = "--report", description = "List every function left in place, with the reason.")
     boolean report;
 
@@ -36,7 +39,7 @@ final class RewriteCommand implements Callable<Integer> {
         }
         ElfFile elf = RewriteInput.read(files.input);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(),
-                RewriteOptions.defaults().withStrict(strict)));
+                verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
         Map<String, Integer> reasons = new TreeMap<>();
         for (FunctionPlacement p : r.placements()) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.ir.Program;
 import org.ykrw.passes.strip.CallStripper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +19,9 @@ final class StripCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
 
+    @Mixin
+    VerifyOption verify;
+
     @Option(names = "--fn", paramLabel = "NAME", description = "Strip calls to NAME instead of the yk tracing"
             + " functions (repeatable), e.g. __sanitizer_cov_trace_pc.")
     List<String> functions = new ArrayList<>();
@@ -27,7 +31,9 @@ final class StripCommand implements Callable<Integer> {
         files.destination();
         ElfFile elf = ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
-        CallStripper.Result r = CallStripper.find(elf, Inputs.withProgress(options -> CfgBuilder.lift(elf, options)), names);
+        Program program = Inputs.withProgress(options -> CfgBuilder.lift(elf, options));
+        verify.checkLifted(program);
+        CallStripper.Result r = CallStripper.find(elf, program, names);
         files.write(CallStripper.apply(elf, r));
         if (r.callSites() == 0) {
             Main.warn("no call to " + String.join(", ", names) + " in " + files.input + ": the output is a copy of it"

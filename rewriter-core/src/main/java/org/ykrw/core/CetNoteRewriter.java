@@ -16,7 +16,7 @@ final class CetNoteRewriter implements OutputRewriter {
     public void run(RewriteState state) {
         String cet = state.moved.isEmpty() ? null : CetProperties.dropClaims(state.elf, state.image);
         if (cet != null) {
-            state.context.note(cet);
+            state.requests.note(cet);
         }
     }
 }

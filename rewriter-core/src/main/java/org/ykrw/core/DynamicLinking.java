@@ -6,7 +6,8 @@ import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
 import org.ykrw.core.pass.EmbeddedRuntime;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 
 /**
  * The rewriter's side of the dynamic-linking requests passes make (DT_NEEDED, imports into the
@@ -18,14 +19,14 @@ final class DynamicLinking {
     }
 
     /** @return how {@code elf} is linked, as passes see it */
-    static PassContext.Linking of(ElfFile elf) {
+    static PassInput.Linking of(ElfFile elf) {
         if (elf.isSharedLibrary()) {
-            return elf.dynamic().isEmpty() ? PassContext.Linking.OTHER : PassContext.Linking.SHARED_LIBRARY;
+            return elf.dynamic().isEmpty() ? PassInput.Linking.OTHER : PassInput.Linking.SHARED_LIBRARY;
         }
         if (elf.isStatic()) {
-            return PassContext.Linking.STATIC;   // ET_EXEC or static-pie: not a library, no interpreter
+            return PassInput.Linking.STATIC;   // ET_EXEC or static-pie: not a library, no interpreter
         }
-        return elf.isExecutable() || elf.isPie() ? PassContext.Linking.DYNAMIC_EXECUTABLE : PassContext.Linking.OTHER;
+        return elf.isExecutable() || elf.isPie() ? PassInput.Linking.DYNAMIC_EXECUTABLE : PassInput.Linking.OTHER;
     }
 
     /**
@@ -52,17 +53,17 @@ final class DynamicLinking {
     }
 
     /** @return true when the runtime starts from DT_INIT instead of the entry point */
-    static boolean startsFromInit(PassContext context, EmbeddedRuntime runtime) {
-        return runtime != null && context.linking() == PassContext.Linking.SHARED_LIBRARY;
+    static boolean startsFromInit(PassInput.Linking linking, EmbeddedRuntime runtime) {
+        return runtime != null && linking == PassInput.Linking.SHARED_LIBRARY;
     }
 
     /**
      * @return an editor when the passes asked for dynamic changes or a library's runtime needs DT_INIT,
      *     else null (the output's dynamic tables stay the input's)
      */
-    static DynamicEditor editor(ElfFile elf, PassContext context, EmbeddedRuntime runtime) {
-        boolean asked = !context.needed().isEmpty() || !context.imports().isEmpty() || !context.exports().isEmpty();
-        return asked || startsFromInit(context, runtime) ? new DynamicEditor(elf) : null;
+    static DynamicEditor editor(ElfFile elf, PassInput.Linking linking, PassRequests requests, EmbeddedRuntime runtime) {
+        boolean asked = !requests.needed().isEmpty() || !requests.imports().isEmpty() || !requests.exports().isEmpty();
+        return asked || startsFromInit(linking, runtime) ? new DynamicEditor(elf) : null;
     }
 
     /**
@@ -70,14 +71,16 @@ final class DynamicLinking {
      *
      * @param editor from {@link #editor}
      * @param image the output
-     * @param context what the passes asked for
+     * @param linking how the input is linked
+     * @param requests what the passes asked for
      * @param runtime the runtime, or null
      * @param runtimeAddress runtime symbol -> its link-time address in the output
      */
-    static void apply(DynamicEditor editor, ElfImageBuilder image, PassContext context, EmbeddedRuntime runtime,
+    static void apply(DynamicEditor editor, ElfImageBuilder image, PassInput.Linking linking, PassRequests requests,
+            EmbeddedRuntime runtime,
             ToLongFunction<String> runtimeAddress) {
-        context.needed().forEach(editor::addNeeded);
-        for (PassContext.Import i : context.imports()) {
+        requests.needed().forEach(editor::addNeeded);
+        for (PassRequests.Import i : requests.imports()) {
             long slot = runtimeAddress.applyAsLong(i.runtimeSymbol()) + i.offset();
             if (i.threadLocal()) {
                 editor.importThreadLocal(i.symbol(), slot);
@@ -85,10 +88,10 @@ final class DynamicLinking {
                 editor.importFunction(i.symbol(), slot, i.weak());
             }
         }
-        for (Map.Entry<String, String> e : context.exports().entrySet()) {
+        for (Map.Entry<String, String> e : requests.exports().entrySet()) {
             editor.exportFunction(e.getKey(), runtimeAddress.applyAsLong(e.getValue()));
         }
-        if (startsFromInit(context, runtime)) {
+        if (startsFromInit(linking, runtime)) {
             if (runtime.initSymbol() == null) {
                 throw new IllegalStateException("the runtime has no initializer for shared libraries");
             }

@@ -18,6 +18,6 @@ final class DynamicTablesRewriter implements OutputRewriter {
             return;
         }
         RuntimeRewriter.Placed runtime = state.runtimePlaced;
-        DynamicLinking.apply(state.dynamic, state.image, state.context, state.runtime, name -> runtime.symbol(name));
+        DynamicLinking.apply(state.dynamic, state.image, state.linking, state.requests, state.runtime, name -> runtime.symbol(name));
     }
 }

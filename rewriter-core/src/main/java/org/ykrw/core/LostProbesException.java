@@ -17,7 +17,7 @@ public final class LostProbesException extends YkrwException {
      */
     public LostProbesException(int functions, String example) {
         super("probes in " + functions + " function(s) that stay in place (e.g. " + example + ") would be lost:"
-                + " instrument only functions PassContext.isRelocated accepts, or set RewriteOptions.dropLostProbes");
+                + " instrument only functions PassInput.isRelocated accepts, or set RewriteOptions.dropLostProbes");
         this.functions = functions;
     }
 

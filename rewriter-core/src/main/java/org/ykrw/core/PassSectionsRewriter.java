@@ -9,6 +9,6 @@ final class PassSectionsRewriter implements OutputRewriter {
 
     @Override
     public void run(RewriteState state) {
-        state.context.unloadedSections().forEach(state.image::addUnloadedSection);
+        state.requests.unloadedSections().forEach(state.image::addUnloadedSection);
     }
 }

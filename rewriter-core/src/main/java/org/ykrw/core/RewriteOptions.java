@@ -11,12 +11,16 @@ package org.ykrw.core;
  *        {@link Rewriter#rewrite} refuses it)
  * @param dropLostProbes let probes that a pass put into functions that stay in place go unwritten
  *        (by default {@link Rewriter#rewrite} fails with {@link LostProbesException}: a pass that
- *        instruments only {@link org.ykrw.core.pass.PassContext#isRelocated} functions never loses one)
+ *        instruments only {@link org.ykrw.core.pass.PassInput#isRelocated} functions never loses one)
+ * @param verify check the IR's invariants after lifting and after each pass
+ *        ({@link org.ykrw.core.pass.CfgVerifier}; {@code --verify}), failing with
+ *        {@link org.ykrw.core.pass.IrVerificationException} at the first broken one
  */
-public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes) {
+public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes,
+        boolean verify) {
     /** Options with only strict mode chosen: refusals and lost-probe errors on. */
     public RewriteOptions(boolean strict) {
-        this(strict, false, false);
+        this(strict, false, false, false);
     }
 
     /** @return the defaults: old code left runnable, Go-like runtimes refused, lost probes an error */
@@ -26,16 +30,21 @@ public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes
 
     /** @return these options with strict mode set as given */
     public RewriteOptions withStrict(boolean on) {
-        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes);
+        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, verify);
     }
 
     /** @return these options with the refusal of address-keyed runtimes lifted (or not) */
     public RewriteOptions withRewriteAddressKeyedRuntimes(boolean on) {
-        return new RewriteOptions(strict, on, dropLostProbes);
+        return new RewriteOptions(strict, on, dropLostProbes, verify);
     }
 
     /** @return these options with lost probes accepted (or not) */
     public RewriteOptions withDropLostProbes(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, verify);
+    }
+
+    /** @return these options with the IR checked after each pass (or not) */
+    public RewriteOptions withVerify(boolean on) {
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on);
     }
 }

@@ -12,7 +12,8 @@ import org.ykrw.core.ir.Program;
 import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.pass.EmbeddedRuntime;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 
 /**
  * What the output rewriters share: the input, the lifted program, the choice of moved functions, what
@@ -32,8 +33,10 @@ final class RewriteState {
     /** how each moved function is entered from its old address */
     final EntryJumps entryJumps;
     /** what the passes asked for (runtime, dynamic-linking requests, sections, notes) */
-    final PassContext context;
-    /** the runtime a pass asked for, or null */
+    final PassRequests requests;
+    /** how the input is linked */
+    final PassInput.Linking linking;
+    /** the runtime the passes asked for, or null */
     final EmbeddedRuntime runtime;
     /** the editor of the dynamic tables when the passes or the runtime need one, else null */
     final DynamicEditor dynamic;
@@ -63,16 +66,17 @@ final class RewriteState {
     String unwindSummary;
 
     RewriteState(ElfFile elf, Program program, RewriteOptions options, MoveSelection selection, EntryJumps entryJumps,
-            PassContext context, CodeLayout layout, ElfImageBuilder image, ElfImageBuilder.SegmentHandle codeSegment,
+            PassInput.Linking linking, PassRequests requests, CodeLayout layout, ElfImageBuilder image, ElfImageBuilder.SegmentHandle codeSegment,
             UnwindStep unwind) {
         this.elf = elf;
         this.program = program;
         this.options = options;
         this.moved = selection.moved();
         this.entryJumps = entryJumps;
-        this.context = context;
-        this.runtime = context.runtime();
-        this.dynamic = DynamicLinking.editor(elf, context, runtime);
+        this.requests = requests;
+        this.linking = linking;
+        this.runtime = requests.embeddedRuntime();
+        this.dynamic = DynamicLinking.editor(elf, linking, requests, runtime);
         this.layout = layout;
         this.ranges = new HashMap<>();
         for (Function f : layout.functions()) {
@@ -85,7 +89,7 @@ final class RewriteState {
 
     /** @return true when the runtime starts from DT_INIT (a shared library's) instead of the entry point */
     boolean runtimeStartsFromInit() {
-        return DynamicLinking.startsFromInit(context, runtime);
+        return DynamicLinking.startsFromInit(linking, runtime);
     }
 
     /** @return the program's entry point in the output: the new code's when its function moved */

@@ -1,7 +1,5 @@
 package org.ykrw.core;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +15,10 @@ import org.ykrw.core.layout.CodeLayout;
 import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.layout.StrictFill;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.CfgVerifier;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassManager;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.report.BlockLoss;
 
 /**
@@ -91,7 +92,7 @@ public final class Rewriter {
         RewriteChecks.input(elf, rewriteOptions);
         // 1. read (the input's hash and unwind information, on the other core while lifting runs)
         CompletableFuture<byte[]> digest = passes.isEmpty() ? null
-                : CompletableFuture.supplyAsync(() -> sha256(elf.data()));
+                : CompletableFuture.supplyAsync(() -> InputViews.sha256(elf.data()));
         UnwindStep unwind = new UnwindStep(elf);
         // 2. lift (marks its own phases)
         Program program = CfgBuilder.lift(elf, options);
@@ -100,27 +101,24 @@ public final class Rewriter {
         MoveSelection selection = MoveSelection.choose(elf, program, entryJumps);
         PhaseTimer.mark("choose moving functions");
         // 4. passes
-        PassContext context = new PassContext(program, new HashSet<>(selection.moved()), DynamicLinking.of(elf),
-                java.nio.file.Path.of(elf.name()).getFileName().toString(),
-                digest != null ? digest::join : () -> sha256(elf.data()));
-        context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
-        context.setThreadLocalArea(() -> ThreadLocalLayout.of(elf));
-        for (int i = 0; i < passes.size(); i++) {
-            options.progress().progress("passes", i, passes.size());
-            passes.get(i).run(context);
-        }
-        RewriteChecks.probes(program, context::isRelocated, rewriteOptions);
-        PhaseTimer.mark("passes");
+        PassInput input = new PassInput(program, new HashSet<>(selection.moved()), DynamicLinking.of(elf),
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), InputViews.of(elf, digest));
+        PassRequests requests = PassRequests.forInput(input, () -> ThreadLocalLayout.of(elf));
+        new PassManager(passes, rewriteOptions.verify()).run(input, requests,
+                new CfgVerifier(f -> rewriteOptions.dropLostProbes() || input.isRelocated(f)),
+                i -> options.progress().progress("passes", i, passes.size()));
+        RewriteChecks.probes(program, input::isRelocated, rewriteOptions);
+        PhaseTimer.mark("lost-probe check");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         // Progress: layout says when it starts and ends (its measuring passes are not counted ahead),
         // writing counts the output rewriters and the image (emission of the new code is one of them).
         options.progress().progress("layout", 0, 1);
         ElfImageBuilder image = new ElfImageBuilder(elf);
         ElfImageBuilder.SegmentHandle codeSegment = image.reserveSegment(".ykrw.text", Segment.PF_R | Segment.PF_X);
-        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address(), context.codeOrder());
+        CodeLayout layout = new CodeLayout(program, selection.moved(), codeSegment.address(), requests.codeOrder());
         codeSegment.size(layout.size());
         PhaseTimer.mark("layout (" + layout.passes() + " passes)");
-        RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, context, layout,
+        RewriteState state = new RewriteState(elf, program, rewriteOptions, selection, entryJumps, input.linking(), requests, layout,
                 image, codeSegment, unwind);
         unwind.start(layout, state.ranges);
         // 6. output rewriters, in their declared order
@@ -137,8 +135,8 @@ public final class Rewriter {
         options.progress().progress("writing", step + 1, OUTPUT_REWRITERS.size() + 1);
         PhaseTimer.mark("build image");
         return new Result(output, selection.placements(), state.tablesRetargeted, state.tablesKept,
-                state.unwindSummary, layout.instructionMap().asMap(), layout.passes(), context.notes(),
-                context.artifacts(), state.strict, BlockLoss.of(program, new HashSet<>(selection.moved())));
+                state.unwindSummary, layout.instructionMap().asMap(), layout.passes(), requests.notes(),
+                requests.artifacts(), state.strict, BlockLoss.of(program, new HashSet<>(selection.moved())));
     }
 
     /**
@@ -158,14 +156,6 @@ public final class Rewriter {
             new EntryJumpsRewriter(),
             new CetNoteRewriter(),
             new UnwindTablesRewriter());  // last: waits for the unwind work started after the layout
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-256 in this JVM", e);
-        }
-    }
 
     /**
      * @param elf the input

@@ -41,7 +41,7 @@ final class RuntimeDataRewriter implements OutputRewriter {
         long codeStart = state.codeSegment.address();
         boolean traps = at.trapTable().length > 0;
         runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(at.code().address(), at.data().address(),
-                at.region() == null ? 0 : at.region().address(), at.data().address() + at.sitesOffset(), sites.size(),
+                at.regionAddresses(), at.data().address() + at.sitesOffset(), sites.size(),
                 codeStart, codeStart + state.layout.size(), programEntry, traps ? trapTableAddress : 0,
                 traps ? state.moved.size() : 0,
                 state.threadLocalsPlaced == null ? 0 : state.threadLocalsPlaced.earlyThreadPointer()), data);

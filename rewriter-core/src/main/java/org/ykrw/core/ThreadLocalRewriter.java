@@ -47,10 +47,10 @@ final class ThreadLocalRewriter implements OutputRewriter {
 
     @Override
     public void run(RewriteState state) {
-        if (!state.context.hasThreadLocals()) {
+        if (!state.requests.hasThreadLocals()) {
             return;
         }
-        ThreadLocalArea area = state.context.threadLocals();
+        ThreadLocalArea area = state.requests.threadLocals();
         if (area.align() > 4096) {
             throw new IllegalStateException("thread-local alignment above a page");
         }

@@ -16,7 +16,8 @@ import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.testutil.Tools;
 
 /** The library's own refusals: Go-like runtimes and probes in functions that stay in place. */
@@ -47,10 +48,10 @@ class RewriteChecksTest {
             }
 
             @Override
-            public void run(PassContext context) {
+            public void run(PassInput input, PassRequests requests) {
                 Probe nop = (w, c) -> w.nop(1);
-                for (Function f : context.program().functions()) {
-                    if (!f.blocks().isEmpty() && (!onlyMoved || context.isRelocated(f))) {
+                for (Function f : input.program().functions()) {
+                    if (!f.blocks().isEmpty() && (!onlyMoved || input.isRelocated(f))) {
                         f.blocks().get(0).insertBefore(0, nop);
                     }
                 }

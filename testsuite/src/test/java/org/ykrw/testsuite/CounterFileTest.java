@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.passes.instrument.CounterFile;
@@ -54,10 +55,10 @@ class CounterFileTest {
             }
 
             @Override
-            public void run(PassContext context) {
-                long target = context.program().functionByName(callee).orElseThrow().entryAddress();
-                for (Function f : context.program().functions()) {
-                    if (!context.isRelocated(f)) {
+            public void run(PassInput input, PassRequests requests) {
+                long target = input.program().functionByName(callee).orElseThrow().entryAddress();
+                for (Function f : input.program().functions()) {
+                    if (!input.isRelocated(f)) {
                         continue;
                     }
                     for (Block b : f.blocks()) {
@@ -72,7 +73,7 @@ class CounterFileTest {
                         }
                     }
                 }
-                CounterFile.embed(context, callers.size());
+                CounterFile.embed(input, requests, callers.size());
             }
         };
     }

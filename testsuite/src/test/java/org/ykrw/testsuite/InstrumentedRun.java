@@ -48,9 +48,14 @@ final class InstrumentedRun {
      * the runtime's "ykrw runtime: strict: ..." line on stderr).
      */
     static InstrumentedRun instrument(Path input, Pass pass, Path dir, boolean strict) throws IOException {
+        return instrument(input, pass == null ? List.of() : List.of(pass), dir, strict);
+    }
+
+    /** Instruments {@code input} with {@code passes}, in order, into {@code dir} (strict mode when asked). */
+    static InstrumentedRun instrument(Path input, List<Pass> passes, Path dir, boolean strict) throws IOException {
         Files.createDirectories(dir);
-        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(),
-                pass == null ? List.of() : List.of(pass), RewriteOptions.defaults().withStrict(strict));
+        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), passes,
+                RewriteOptions.defaults().withStrict(strict));
         Path out = dir.resolve(input.getFileName());
         Files.write(out, r.output());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -1,7 +1,5 @@
 package org.ykrw.passes.instrument;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -12,12 +10,12 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.Program;
-import org.ykrw.core.pass.EmbeddedRuntime;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
+import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.x86.Reg;
 import org.ykrw.core.x86.encode.Mem;
-import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
 /**
@@ -87,7 +85,7 @@ public final class AflPass implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
+    public void run(PassInput context, PassRequests requests) {
         Program program = context.program();
         Function starter = start == Start.AT_ENTRY ? null : startFunction(context);
         int blocks = 0;
@@ -118,15 +116,15 @@ public final class AflPass implements Pass {
             starter.insertAtEntry((w, c) -> w.call(c.symbol(stub)));
         }
         if (start == Start.PERSISTENT) {
-            context.addUnloadedSection(".ykrw.afl", (PERSISTENT_SIGNATURE + "\0").getBytes(StandardCharsets.US_ASCII));
+            requests.addUnloadedSection(".ykrw.afl", (PERSISTENT_SIGNATURE + "\0").getBytes(StandardCharsets.US_ASCII));
         }
-        context.useRuntime(runtime(context, mapSize));
+        RuntimeConfig.of(context, requests).afl(start.mode, mapSize);
         // The map's probe numbers are the blocks in order (tools read them as slots); ids are AFL's own.
         Map<Block, Integer> slots = new HashMap<>();
         program.functions().stream().filter(f -> filter.accepts(context, f)).flatMap(f -> f.blocks().stream())
                 .forEach(b -> slots.put(b, slots.size()));
-        BlockMapSection.add(context, name(), slots, List.of());
-        context.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d; fork server %s", blocks,
+        BlockMapSection.add(context, requests, name(), slots, List.of(), false);
+        requests.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d; fork server %s", blocks,
                 mapSize, flagSaves, switch (start) {
                     case AT_ENTRY -> "at the entry point";
                     case DEFERRED -> "at the first call of " + starter.name();
@@ -187,7 +185,7 @@ public final class AflPass implements Pass {
         };
     }
 
-    private Function startFunction(PassContext context) {
+    private Function startFunction(PassInput context) {
         Program program = context.program();
         Function f;
         if (startFunction.startsWith("0x") || startFunction.startsWith("0X")) {
@@ -214,20 +212,5 @@ public final class AflPass implements Pass {
 
     private String optionName() {
         return start == Start.DEFERRED ? "entry" : "persistent";
-    }
-
-    /** The runtime, told the fork server's start and the map's size besides the usual configuration. */
-    private EmbeddedRuntime runtime(PassContext context, int mapSize) {
-        RuntimeBlob blob = RuntimeBlob.load();
-        EmbeddedRuntime base = new RuntimeConfig(0, 0, context.mapId(), context.inputName()).embed(blob, new byte[0], 0);
-        int mode = blob.dataOffsetOf("ykrw_afl_mode");
-        int size = blob.dataOffsetOf("ykrw_afl_map_size");
-        return new EmbeddedRuntime(base.code(), base.dataOffset(), base.data(), base.symbols(), base.entrySymbol(),
-                base.regionHeader(), base.regionSize(), (placement, data) -> {
-                    base.configurer().configure(placement, data);
-                    ByteBuffer d = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                    d.putInt(mode, start.mode);
-                    d.putInt(size, mapSize);
-                }, base.initSymbol());
     }
 }

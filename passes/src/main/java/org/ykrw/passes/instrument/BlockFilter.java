@@ -2,7 +2,7 @@ package org.ykrw.passes.instrument;
 
 import java.util.regex.Pattern;
 import org.ykrw.core.ir.Function;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
 
 /**
  * Which functions a pass instruments: relocated ones (only they can take probes) whose name matches
@@ -16,8 +16,8 @@ public record BlockFilter(Pattern only, Pattern skip) {
     public static final BlockFilter ALL = new BlockFilter(null, null);
 
     /** @return true when f's blocks get probes */
-    public boolean accepts(PassContext context, Function f) {
-        if (!context.isRelocated(f)) {
+    public boolean accepts(PassInput input, Function f) {
+        if (!input.isRelocated(f)) {
             return false;
         }
         if (only != null && !only.matcher(f.name()).matches()) {

@@ -4,14 +4,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.ykrw.core.ir.Probe;
-import org.ykrw.core.pass.PassContext;
-import org.ykrw.passes.runtime.RunFiles;
-import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
 /**
  * Counters for a pass of one's own: the pass inserts {@link #increment} probes before whichever
- * instructions it likes (of functions that move, {@link PassContext#isRelocated}), then calls
+ * instructions it likes (of functions that move, {@link PassInput#isRelocated}), then calls
  * {@link #embed} once with the number of counters. The output's embedded runtime maps the counters
  * from a {@code .ykcov} run file at start-up ({@code <name>.<pid>.ykcov} in {@code $YKRW_COVERAGE_DIR}
  * or the working directory, docs/FORMATS.md), which {@code org.ykrw.coverage.CoverageRun} reads back.
@@ -44,21 +44,21 @@ public final class CounterFile {
     }
 
     /**
-     * Asks for the embedded runtime with a run file of 64-bit counters (one runtime per output: not
-     * together with another runtime-using pass).
+     * Asks for the embedded runtime with a run file of 64-bit counters (the run-file region: not
+     * together with another pass that wants it, such as coverage).
      *
-     * @param context the pass's context
+     * @param input what the pass reads
+     * @param requests where it asks for the runtime
      * @param counters how many counters the probes use (their numbers run from 0 to counters - 1)
      */
-    public static void embed(PassContext context, int counters) {
+    public static void embed(PassInput input, PassRequests requests, int counters) {
         if (counters < 0) {
             throw new IllegalArgumentException(counters + " counters");
         }
-        RuntimeConfig config = new RuntimeConfig(RuntimeConfig.RUN_FILE, 0, context.mapId(), context.inputName(),
-                RunFiles.DEFAULT);
         long bytes = (Probes.COUNTERS + 8L * counters + 7) & ~7L;
-        context.useRuntime(config.embed(RuntimeBlob.load(), header(8, counters, context.mapId(), 0), bytes));
-        RuntimeConfig.hookForks(context);
+        RuntimeConfig.of(input, requests).addFlags(RuntimeConfig.RUN_FILE)
+                .region(ProbeContext.RUN_FILE_REGION, "counters", header(8, counters, input.mapId(), 0), bytes);
+        RuntimeConfig.hookForks(input, requests);
     }
 
     /**

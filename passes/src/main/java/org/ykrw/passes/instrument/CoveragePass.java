@@ -13,8 +13,8 @@ import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
-import org.ykrw.passes.runtime.RuntimeBlob;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
@@ -98,11 +98,11 @@ public final class CoveragePass implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
-        liveness = mode == Mode.COUNTS ? Liveness.of(context.program()) : null;
+    public void run(PassInput input, PassRequests requests) {
+        liveness = mode == Mode.COUNTS ? Liveness.of(input.program()) : null;
         int k = 0;
-        for (Function f : context.program().functions()) {
-            if (!filter.accepts(context, f)) {
+        for (Function f : input.program().functions()) {
+            if (!filter.accepts(input, f)) {
                 continue;
             }
             Map<Block, List<Block>> pruned = prune && mode != Mode.ONCE ? ProbePruning.choose(f, mode == Mode.COUNTS) : Map.of();
@@ -119,15 +119,15 @@ public final class CoveragePass implements Pass {
         int counters = k;
         long hookRecords = (Probes.COUNTERS + (long) counters * mode.counterWidth() + 7) & ~7L;
         for (int h = 0; h < hooks.size(); h++) {
-            hook(context, hooks.get(h), hookRecords + 24L * h);
+            hook(input, hooks.get(h), hookRecords + 24L * h);
         }
         long bytes = hookRecords + 24L * hooks.size();
         int flags = RuntimeConfig.RUN_FILE | (mode == Mode.ONCE ? RuntimeConfig.ONCE : 0);
-        RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName(), runFiles);
-        context.useRuntime(config.embed(RuntimeBlob.load(), header(counters, context.mapId()), bytes));
-        RuntimeConfig.hookForks(context);
-        BlockMapSection.add(context, name(), probeOf, impliedBy, hooks);
-        context.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s%s", name(), counters + impliedBy.size(),
+        RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
+                .region(ProbeContext.RUN_FILE_REGION, name(), header(counters, input.mapId()), bytes);
+        RuntimeConfig.hookForks(input, requests);
+        BlockMapSection.add(input, requests, name(), probeOf, impliedBy, hooks, true);
+        requests.note(String.format("%s: %,d blocks in %,d counters of %d byte(s)%s%s", name(), counters + impliedBy.size(),
                 counters, mode.counterWidth(), impliedBy.isEmpty() ? "" : String.format(" (%,d probes pruned)",
                         impliedBy.size()), mode == Mode.COUNTS ? String.format(", flags saved at %,d", flagSaves) : ""));
     }
@@ -136,10 +136,10 @@ public final class CoveragePass implements Pass {
      * Hooks a function: entry probe (calls, depth, maximum depth) and an exit probe before every
      * return and every unconditional jump that leaves it. Exits by longjmp or exceptions are not seen.
      */
-    private static void hook(PassContext context, String name, long offsetInRegion) {
-        Function f = context.program().functionByName(name).orElseThrow(() -> new UnsupportedInputException(
-                "--hook-functions: " + context.inputName() + " has no function named " + name));
-        if (!context.isRelocated(f)) {
+    private static void hook(PassInput input, String name, long offsetInRegion) {
+        Function f = input.program().functionByName(name).orElseThrow(() -> new UnsupportedInputException(
+                "--hook-functions: " + input.inputName() + " has no function named " + name));
+        if (!input.isRelocated(f)) {
             throw new UnsupportedInputException("--hook-functions: " + name + " stays in place (see rewrite --report)"
                     + " and cannot be hooked");
         }

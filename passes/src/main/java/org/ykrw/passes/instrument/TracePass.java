@@ -15,11 +15,11 @@ import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Reg;
 import org.ykrw.core.x86.encode.CodeWriter;
-import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
@@ -156,22 +156,22 @@ public final class TracePass implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
+    public void run(PassInput input, PassRequests requests) {
         if (abi == Abi.YK) {
-            YkAbiTrace.run(context, new Settings(filter, traceFunction, traceLibrary, toggle, runFiles, capacity), probeOf);
+            YkAbiTrace.run(input, requests, new Settings(filter, traceFunction, traceLibrary, toggle, runFiles, capacity), probeOf);
             return;
         }
-        Program program = context.program();
+        Program program = input.program();
         Optional<Function> tracer = findTracer(program, traceFunction);
         Set<Function> excluded = tracer.map(t -> Clobbers.calledFrom(program, t)).orElse(Set.of());
         boolean imported = tracer.isEmpty() && traceLibrary != null;
         if (imported) {
             // ld.so loads the library and writes the tracer's address into the runtime's config.
-            context.addNeeded(traceLibrary);
-            context.importFunction(RuntimeConfig.tracerSlot(traceFunction));
+            requests.addNeeded(traceLibrary);
+            requests.importFunction(RuntimeConfig.tracerSlot(traceFunction));
         }
         if (tracer.isPresent() && traceLibrary != null) {
-            context.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
+            requests.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
         usesRecorder = !calls;
@@ -183,7 +183,7 @@ public final class TracePass implements Pass {
         int probes = 0;
         int stubbed = 0;
         for (Function f : program.functions()) {
-            if (!filter.accepts(context, f) || excluded.contains(f)) {
+            if (!filter.accepts(input, f) || excluded.contains(f)) {
                 continue;
             }
             for (Block b : f.blocks()) {
@@ -201,31 +201,28 @@ public final class TracePass implements Pass {
         }
         int flags = (calls ? 0 : RuntimeConfig.TRACE_FILE) | (guard ? RuntimeConfig.TRACER_GUARD : 0) | (toggle ? RuntimeConfig.TOGGLE : 0)
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
-        RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
-                context.inputName(), runFiles);
-        context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
-                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId(), capacity), Probes.TRACE_HEADER + 8L * capacity));
+        RuntimeConfig config = RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
+                .tracer(tracer.map(Function::entryAddress).orElse(0L));
         if (!calls) {
-            RuntimeConfig.hookForks(context);
+            config.region(ProbeContext.TRACE_REGION, name(), traceHeader(input.mapId(), capacity), Probes.TRACE_HEADER + 8L * capacity);
+            RuntimeConfig.hookForks(input, requests);
         }
-        boolean dynamic = context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE
-                || context.linking() == PassContext.Linking.SHARED_LIBRARY;
-        if (toggle && dynamic) {
+        if (toggle && input.linking().isDynamic()) {
             // Other libraries, the program itself (dlsym) and debuggers can then flip tracing.
-            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
-            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+            requests.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
+            requests.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
         }
-        BlockMapSection.add(context, name(), probeOf, List.of());
-        context.note(String.format("trace: %,d blocks call %s%s%s", probes,
+        BlockMapSection.add(input, requests, name(), probeOf, List.of(), false);
+        requests.note(String.format("trace: %,d blocks call %s%s%s", probes,
                 tracer.map(t -> t.name() + String.format(" at 0x%x", t.entryAddress()))
                         .orElse(imported ? traceFunction + " of " + traceLibrary + " (imported)" : "the embedded recorder"),
                 toggle ? " (toggled sleds, start " + (startOn ? "on" : "off") + ")" : "",
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
         if (imported && libraryTracerNote != null) {
-            context.note(libraryTracerNote);
+            requests.note(libraryTracerNote);
         }
         if (calls) {
-            context.note(String.format("trace: the tracer may change %s; %,d probes call it directly, %,d through the"
+            requests.note(String.format("trace: the tracer may change %s; %,d probes call it directly, %,d through the"
                     + " saving stub%s", clobbers, probes - stubbed, stubbed, stubbed == 0 ? ""
                     : guard ? " (the tracer may re-enter traced code)" : " (a vector register it may change is live)"));
         }
@@ -304,10 +301,10 @@ public final class TracePass implements Pass {
     /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
     private Probe recorder(int fn, int bb, boolean flagsLive) {
         if (!toggle) {
-            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, flagsLive);
+            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, flagsLive);
         }
         return (w, c) -> Probes.patchSite(w, c, false,
-                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, true));
+                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, true));
     }
 
     /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */

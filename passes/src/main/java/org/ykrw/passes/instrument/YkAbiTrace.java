@@ -12,14 +12,15 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.Program;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.MemOperand;
 import org.ykrw.core.x86.Reg;
 import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.core.x86.encode.Condition;
 import org.ykrw.core.x86.encode.Mem;
 import org.ykrw.passes.runtime.RunFiles;
-import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RuntimeConfig;
 
 /**
@@ -65,32 +66,33 @@ final class YkAbiTrace {
     /**
      * Instruments every accepted block.
      *
-     * @param context the pass context
+     * @param context what the pass reads
+     * @param requests what it asks of the output
      * @param trace the pass's settings (filter, tracing function, capacity, run files)
      * @param probeOf filled with block -> probe slot for the block map
      */
-    static void run(PassContext context, TracePass.Settings trace, Map<Block, Integer> probeOf) {
+    static void run(PassInput context, PassRequests requests, TracePass.Settings trace, Map<Block, Integer> probeOf) {
         if (trace.toggle()) {
             throw new UnsupportedInputException("--abi yk has its own switch (the per-thread byte): drop --toggle");
         }
         Program program = context.program();
-        OptionalLong programState = context.threadLocals().programVariable(STATE);
+        OptionalLong programState = requests.threadLocals().programVariable(STATE);
         Optional<Function> programWrapper = program.functionByName(WRAPPER);
         Optional<Function> tracer = TracePass.findTracer(program, trace.traceFunction());
         boolean own = programState.isPresent() && programWrapper.isPresent();
         if (programState.isPresent() != programWrapper.isPresent()) {
-            context.note("trace: the program defines only one of " + STATE + " and " + WRAPPER
+            requests.note("trace: the program defines only one of " + STATE + " and " + WRAPPER
                     + ": the embedded runtime provides both");
         }
         boolean imported = !own && trace.traceLibrary() != null;
         if (own && trace.traceLibrary() != null) {
-            context.note("trace: " + trace.traceLibrary() + " not loaded: the program has " + STATE + " and " + WRAPPER);
+            requests.note("trace: " + trace.traceLibrary() + " not loaded: the program has " + STATE + " and " + WRAPPER);
         }
         Set<Function> excluded = own ? Clobbers.calledFrom(program, programWrapper.get())
                 : tracer.filter(t -> !imported).map(t -> Clobbers.calledFrom(program, t)).orElse(Set.of());
         Source source = own ? new Source(programState.getAsLong(), false, programWrapper.get().entryAddress(), true)
                 : imported ? new Source(0, true, -1, true)
-                : new Source(context.reserveThreadLocal(1, 1), false, -1, false);
+                : new Source(requests.reserveThreadLocal(1, 1), false, -1, false);
         Liveness liveness = Liveness.of(program);
         int probes = 0;
         int flagsSaved = 0;
@@ -112,13 +114,13 @@ final class YkAbiTrace {
             }
         }
         if (imported) {
-            importFromLibrary(context, trace);
+            importFromLibrary(context, requests, trace);
         } else if (!own) {
-            embedRuntime(context, trace, tracer, source.tpoff());
+            embedRuntime(context, requests, trace, tracer, source.tpoff());
         }
-        BlockMapSection.add(context, "trace", probeOf, List.of());
+        BlockMapSection.add(context, requests, "trace", probeOf, List.of(), false);
         String from = own ? " of the program" : imported ? " of " + trace.traceLibrary() + " (imported)" : "";
-        context.note(String.format("trace (--abi yk): %,d blocks (%,d saving the flags) test %s and call %s",
+        requests.note(String.format("trace (--abi yk): %,d blocks (%,d saving the flags) test %s and call %s",
                 probes, flagsSaved,
                 own || imported ? STATE + from : String.format("the runtime's byte at %%fs:%d", source.tpoff()),
                 own || imported ? WRAPPER + from : tracer.map(t -> "the runtime's wrapper, which calls " + t.name())
@@ -141,42 +143,41 @@ final class YkAbiTrace {
      * runtime's {@code tls_offset}) and wrapper (into the tracer slot, which the runtime's wrapper jumps
      * through).
      */
-    private static void importFromLibrary(PassContext context, TracePass.Settings trace) {
-        context.addNeeded(trace.traceLibrary());
-        context.importFunction(RuntimeConfig.threadStateSlot(STATE));
-        context.importFunction(RuntimeConfig.tracerSlot(WRAPPER));
+    private static void importFromLibrary(PassInput context, PassRequests requests, TracePass.Settings trace) {
+        requests.addNeeded(trace.traceLibrary());
+        requests.importFunction(RuntimeConfig.threadStateSlot(STATE));
+        requests.importFunction(RuntimeConfig.tracerSlot(WRAPPER));
         int flags = RuntimeConfig.THREAD_STATE | RuntimeConfig.YK_IMPORTED | RuntimeConfig.TRACER_SLOT;
-        RuntimeConfig config = new RuntimeConfig(flags, 0, context.mapId(), context.inputName(), trace.runFiles());
-        context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
-        exportSwitches(context);
+        RuntimeConfig.of(context, requests).addFlags(flags).runFiles(trace.runFiles());
+        exportSwitches(context, requests);
     }
 
     /** The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset. */
-    private static void embedRuntime(PassContext context, TracePass.Settings trace, Optional<Function> tracer, long state) {
+    private static void embedRuntime(PassInput context, PassRequests requests, TracePass.Settings trace,
+            Optional<Function> tracer, long state) {
         boolean records = tracer.isEmpty();
         int flags = RuntimeConfig.THREAD_STATE | (records ? RuntimeConfig.TRACE_FILE : 0);
-        RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
-                context.inputName(), trace.runFiles(), state);
-        context.useRuntime(records
-                ? config.embed(RuntimeBlob.load(), TracePass.traceHeader(context.mapId(), trace.capacity()), Probes.TRACE_HEADER + 8L * trace.capacity())
-                : config.embed(RuntimeBlob.load(), new byte[0], 0));
+        RuntimeConfig config = RuntimeConfig.of(context, requests).addFlags(flags).runFiles(trace.runFiles())
+                .tracer(tracer.map(Function::entryAddress).orElse(0L)).tlsOffset(state);
         if (records) {
-            RuntimeConfig.hookForks(context);
+            config.region(ProbeContext.TRACE_REGION, "trace", TracePass.traceHeader(context.mapId(), trace.capacity()),
+                    Probes.TRACE_HEADER + 8L * trace.capacity());
+            RuntimeConfig.hookForks(context, requests);
         }
-        exportSwitches(context);
-        if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE) {
+        exportSwitches(context, requests);
+        if (context.linking() == PassInput.Linking.DYNAMIC_EXECUTABLE) {
             // by yk's name, so that `patch --disable` and `strip` find the wrapper as in ykllvm output
             if (context.program().functionByName(WRAPPER).isEmpty()) {
-                context.exportFunction(WRAPPER, EMBEDDED_WRAPPER);
+                requests.exportFunction(WRAPPER, EMBEDDED_WRAPPER);
             }
         }
     }
 
     /** Dynamically linked outputs export the switches (dlsym, debuggers). */
-    private static void exportSwitches(PassContext context) {
-        if (context.linking() == PassContext.Linking.DYNAMIC_EXECUTABLE) {
-            context.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
-            context.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
+    private static void exportSwitches(PassInput context, PassRequests requests) {
+        if (context.linking() == PassInput.Linking.DYNAMIC_EXECUTABLE) {
+            requests.exportFunction("ykrw_trace_enable", "ykrw_trace_enable");
+            requests.exportFunction("ykrw_trace_disable", "ykrw_trace_disable");
         }
     }
 

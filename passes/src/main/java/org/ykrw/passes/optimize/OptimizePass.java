@@ -9,7 +9,8 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.layout.CodeOrder;
 import org.ykrw.core.pass.Pass;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 
 /**
  * Profile-guided code layout (issue 17): from block counts of `instrument --counts` runs of the same
@@ -32,7 +33,7 @@ public final class OptimizePass implements Pass {
     }
 
     @Override
-    public void run(PassContext context) {
+    public void run(PassInput context, PassRequests requests) {
         if (context.mapId() != profile.mapId()) {
             throw new UnsupportedInputException(String.format("the profile was taken from another build than %s"
                     + " (map id %016x, the input's is %016x)", context.inputName(), profile.mapId(), context.mapId()));
@@ -55,8 +56,8 @@ public final class OptimizePass implements Pass {
             }
         }
         List<Function> functions = FunctionClusters.order(context.program(), moved, profile);
-        context.orderCode(new CodeOrder(functions, blocks));
-        context.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered in %,d; the %,d that"
+        requests.orderCode(new CodeOrder(functions, blocks));
+        requests.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered in %,d; the %,d that"
                 + " ran first, clustered by calls, the others after in address order", functions.size(), moved.size(),
                 reordered, functions.size()));
     }

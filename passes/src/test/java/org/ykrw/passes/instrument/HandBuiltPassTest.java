@@ -15,7 +15,10 @@ import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
 import org.ykrw.core.ir.Program;
-import org.ykrw.core.pass.PassContext;
+import org.ykrw.core.pass.EmbeddedRuntime;
+import org.ykrw.core.pass.Pass;
+import org.ykrw.core.pass.PassInput;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.decode.CapstoneDecoder;
 import org.ykrw.core.x86.encode.CodeWriter;
@@ -30,6 +33,7 @@ import org.ykrw.core.x86.encode.CodeWriter;
  */
 class HandBuiltPassTest {
     private static final long REGION = 0x7000_0000L;
+    private static final long TRACE = 0x7100_0000L;
     private static final long STUB = 0x6000_0000L;
 
     /**
@@ -52,15 +56,23 @@ class HandBuiltPassTest {
         return new Program(List.of(fixed, helper, main), List.of(), List.of(), List.of(), 0);
     }
 
-    private PassContext context(Program p) {
-        return new PassContext(p, Set.of(main, helper), PassContext.Linking.STATIC, "hand-built", () -> new byte[32]);
+    /** @return what a pass reads of {@code p}, where main and helper move */
+    private PassInput input(Program p) {
+        return new PassInput(p, Set.of(main, helper), PassInput.Linking.STATIC, "hand-built", PassInput.InputFacts.NONE);
+    }
+
+    /** Runs {@code pass} over {@code p} (main and helper move) and returns what it asked for. */
+    private PassRequests run(Pass pass, Program p) {
+        PassInput input = input(p);
+        PassRequests requests = PassRequests.forInput(input);
+        pass.run(input, requests);
+        return requests;
     }
 
     @Test
     void coverageGivesEveryMovedBlockOneByteInOrder() {
-        PassContext ctx = context(program("helper"));
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COVERAGE, BlockFilter.ALL);
-        pass.run(ctx);
+        PassRequests ctx = run(pass, program("helper"));
         // functions in address order (main, then helper), blocks in order: slots 0..5
         List<Block> expected = new ArrayList<>(main.blocks());
         expected.addAll(helper.blocks());
@@ -80,14 +92,14 @@ class HandBuiltPassTest {
         }
         assertEquals(expected.size(), pass.probes().size());
         assertFalse(fixed.blocks().get(0).hasProbes(), "a function that stays in place gets nothing");
-        assertNotNull(ctx.runtime());
+        assertNotNull(ctx.embeddedRuntime());
         assertTrue(ctx.unloadedSections().containsKey(".ykrw.map"), ctx.unloadedSections().keySet().toString());
     }
 
     @Test
     void countsSaveTheFlagsOnlyWhereTheyAreLive() {
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL);
-        pass.run(context(program("helper")));
+        run(pass, program("helper"));
         for (Block b : main.blocks()) {
             List<String> ops = emit(b.probesBefore(0).get(0)).stream().map(Insn::mnemonic).toList();
             int k = pass.probes().get(b);
@@ -103,12 +115,12 @@ class HandBuiltPassTest {
     @Test
     void filterChoosesFunctionsByName() {
         CoveragePass pass = new CoveragePass(CoveragePass.Mode.COVERAGE, new BlockFilter(Pattern.compile("help.*"), null));
-        pass.run(context(program("helper")));
+        run(pass, program("helper"));
         assertEquals(Set.of(helper.blocks().get(0)), pass.probes().keySet());
         assertEquals(0, pass.probes().get(helper.blocks().get(0)));
         main.blocks().forEach(b -> assertFalse(b.hasProbes()));
         CoveragePass skip = new CoveragePass(CoveragePass.Mode.COVERAGE, new BlockFilter(null, Pattern.compile("main")));
-        skip.run(context(program("helper")));
+        run(skip, program("helper"));
         assertEquals(Set.of(helper.blocks().get(0)), skip.probes().keySet());
     }
 
@@ -116,7 +128,7 @@ class HandBuiltPassTest {
     void traceRecordsFunctionAndBlockIndicesInline() {
         Program p = program("helper");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
-        pass.run(context(p));
+        run(pass, p);
         assertEquals(main.blocks().size() + 1, pass.probes().size());
         for (Function f : List.of(main, helper)) {
             for (Block b : f.blocks()) {
@@ -137,8 +149,7 @@ class HandBuiltPassTest {
         // helper is the program's own yk_trace_basicblock; main calls it, and nothing it calls is traced
         Program p = program("yk_trace_basicblock");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
-        PassContext ctx = context(p);
-        pass.run(ctx);
+        run(pass, p);
         assertFalse(helper.blocks().get(0).hasProbes(), "the tracer is not traced");
         assertEquals(new HashSet<>(main.blocks()), pass.probes().keySet());
         for (Block b : main.blocks()) {
@@ -154,7 +165,7 @@ class HandBuiltPassTest {
     void packed32PutsBothIndicesInOneArgument() {
         Program p = program("__yk_trace_basicblock");
         TracePass pass = new TracePass(TracePass.Abi.PACKED32, null, BlockFilter.ALL, false, false);
-        pass.run(context(p));
+        run(pass, p);
         for (Block b : main.blocks()) {
             List<Long> args = emit(b.probesBefore(0).get(0)).stream()
                     .filter(i -> i.mnemonic().equals("mov") && !i.opStr().contains("["))
@@ -163,13 +174,55 @@ class HandBuiltPassTest {
         }
     }
 
+    /**
+     * Counts and the embedded trace recorder in one output: one runtime, flags of both, a region each
+     * (counters in one, trace records in the other), and each block runs the count, then the record.
+     */
+    @Test
+    void countsAndTraceShareOneRuntimeWithARegionEach() {
+        PassInput input = input(program("helper"));
+        PassRequests requests = PassRequests.forInput(input);
+        new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL).run(input, requests);
+        new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false).run(input, requests);
+        EmbeddedRuntime runtime = requests.embeddedRuntime();
+        assertEquals(List.of(ProbeContext.RUN_FILE_REGION, ProbeContext.TRACE_REGION),
+                runtime.regions().stream().map(EmbeddedRuntime.Region::symbol).toList());
+        for (Block b : main.blocks()) {
+            List<Probe> probes = b.probesBefore(0);
+            assertEquals(2, probes.size(), b.toString());
+            assertTrue(emit(probes.get(0)).stream().anyMatch(i -> i.mnemonic().equals("inc")
+                    && i.ripTarget() >= REGION + Probes.COUNTERS && i.ripTarget() < TRACE), "count first: " + b);
+            assertTrue(emit(probes.get(1)).stream().anyMatch(i -> i.isRipRelative() && i.ripTarget() >= TRACE
+                    && i.ripTarget() < TRACE + 0x1000), "then the record, in the trace region: " + b);
+        }
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(runtime.data().clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(0x6000_0000L, 0x6000_0000L + runtime.dataOffset(),
+                java.util.Map.of(ProbeContext.RUN_FILE_REGION, REGION, ProbeContext.TRACE_REGION, TRACE),
+                0, 0, 0, 0, 0, 0, 0, 0), data);
+        int config = runtime.offsetOf("ykrw_config") - runtime.dataOffset();
+        assertEquals(REGION, data.getLong(config + 16), "ykrw_config.region: the counters");
+        assertEquals(TRACE, data.getLong(config + 704), "ykrw_config.trace_region: the trace");
+        assertEquals(1 | 2, data.getInt(config + 80), "flags: RUN_FILE | TRACE_FILE");
+    }
+
+    @Test
+    void onceAndToggledSledsCannotShareThePatchSites() {
+        PassInput input = input(program("helper"));
+        PassRequests requests = PassRequests.forInput(input);
+        new CoveragePass(CoveragePass.Mode.ONCE, BlockFilter.ALL).run(input, requests);
+        TracePass toggled = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, true, false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> toggled.run(input, requests));
+        assertTrue(e.getMessage().contains("patch sites"), e.getMessage());
+    }
+
     /** @return the probe's code, written at 0x5000_0000 with the runtime at fixed addresses, decoded */
     private static List<Insn> emit(Probe probe) {
         CodeWriter w = CodeWriter.at(0x5000_0000L);
         probe.emit(w, new ProbeContext() {
             @Override
             public long symbol(String name) {
-                return name.equals(ProbeContext.RUN_FILE_REGION) ? REGION : STUB;
+                return name.equals(ProbeContext.RUN_FILE_REGION) ? REGION
+                        : name.equals(ProbeContext.TRACE_REGION) ? TRACE : STUB;
             }
 
             @Override

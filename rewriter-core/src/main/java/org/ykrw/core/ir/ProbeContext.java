@@ -7,7 +7,7 @@ import org.ykrw.core.x86.encode.CodeWriter;
 public interface ProbeContext {
     /**
      * @param name a symbol of the embedded runtime (e.g. {@code ykrw_trace_stub}) or of the layout
-     *     ({@link #RUN_FILE_REGION}: the first byte of the run-file region)
+     *     ({@link #RUN_FILE_REGION}, {@link #TRACE_REGION}: the first byte of that run-file region)
      * @return its output address (a placeholder while measuring)
      */
     long symbol(String name);
@@ -33,6 +33,9 @@ public interface ProbeContext {
      */
     int patchSite(long site, long trampoline);
 
-    /** Name of the run-file region for {@link #symbol}. */
+    /** Name of the run-file region of counters (coverage, counts) for {@link #symbol}. */
     String RUN_FILE_REGION = "ykrw.region";
+
+    /** Name of the embedded trace recorder's run-file region for {@link #symbol}. */
+    String TRACE_REGION = "ykrw.trace-region";
 }

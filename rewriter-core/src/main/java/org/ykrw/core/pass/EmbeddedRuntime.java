@@ -1,26 +1,42 @@
 package org.ykrw.core.pass;
 
+import java.util.List;
 import java.util.Map;
 
 /**
  * Code and data a pass adds to the output beside the relocated program: a position-independent
- * image (code at offset 0, data at {@code dataOffset}, both copied as they are), optionally a
- * run-file region (its own page-aligned read-write segment, which the runtime maps from a file at
- * start-up), and the symbol the output's entry point moves to.
+ * image (code at offset 0, data at {@code dataOffset}, both copied as they are), run-file regions
+ * (each its own page-aligned read-write segment, which the runtime maps from a file of its own at
+ * start-up; probes find one by its symbol), and the symbol the output's entry point moves to.
  *
  * @param code the runtime's code (its text segment)
  * @param dataOffset where the data starts relative to the code, a multiple of the page size
  * @param data the runtime's initial data, bss included as zeros
  * @param symbols symbol name -> offset from the start of the code
  * @param entrySymbol the symbol the entry point moves to (it continues at the program's entry), or null
- * @param regionHeader initial bytes of the run-file region (empty: no region)
- * @param regionSize size of the region in bytes
+ * @param regions the run-file regions, in the order they are placed (none: empty)
  * @param configurer fills the runtime's data once every address is known
  * @param initSymbol in a shared library, the symbol DT_INIT moves to (it continues at the old DT_INIT
  *     given as {@code programEntry}, 0 when there was none), or null
  */
 public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
-        String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer, String initSymbol) {
+        String entrySymbol, List<Region> regions, Configurer configurer, String initSymbol) {
+
+    /**
+     * A run-file region: a segment of its own named after its symbol.
+     *
+     * @param symbol the name probes ask {@link org.ykrw.core.ir.ProbeContext#symbol} for, e.g.
+     *     {@link org.ykrw.core.ir.ProbeContext#RUN_FILE_REGION}
+     * @param header its initial bytes
+     * @param size its size in bytes, a multiple of the page size
+     */
+    public record Region(String symbol, byte[] header, long size) {
+    }
+
+    /** @param regions the run-file regions, in the order they are placed */
+    public EmbeddedRuntime {
+        regions = List.copyOf(regions);
+    }
 
     /**
      * A data symbol of the runtime, two u64 (start, end, link-time): a range the rewriter asks the
@@ -30,8 +46,8 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
 
     /** A runtime that executables start from their entry point only. */
     public EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<String, Integer> symbols,
-            String entrySymbol, byte[] regionHeader, long regionSize, Configurer configurer) {
-        this(code, dataOffset, data, symbols, entrySymbol, regionHeader, regionSize, configurer, null);
+            String entrySymbol, List<Region> regions, Configurer configurer) {
+        this(code, dataOffset, data, symbols, entrySymbol, regions, configurer, null);
     }
 
     /** Writes the runtime's configuration into its data, given the final addresses. */
@@ -49,7 +65,7 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
      *
      * @param codeAddress address of the runtime's code
      * @param dataAddress address of the runtime's data
-     * @param regionAddress address of the run-file region (0: none)
+     * @param regionAddresses address of each run-file region, by its symbol
      * @param sitesAddress address of the patch-site table (pairs of u64: site, trampoline), in the data
      * @param siteCount number of patch sites
      * @param instrumentedStart start of the relocated code
@@ -61,9 +77,13 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
      *     new thread-local template, which is also the early thread block's thread pointer; a reserved
      *     byte's template copy is at {@code threadPointer + tpoff}. 0: none reserved
      */
-    public record RuntimePlacement(long codeAddress, long dataAddress, long regionAddress, long sitesAddress,
-            int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry, long strictTable,
-            int strictCount, long threadPointer) {
+    public record RuntimePlacement(long codeAddress, long dataAddress, Map<String, Long> regionAddresses,
+            long sitesAddress, int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry,
+            long strictTable, int strictCount, long threadPointer) {
+        /** @return the address of the region with that symbol, or 0 when the runtime has none */
+        public long regionAddress(String symbol) {
+            return regionAddresses.getOrDefault(symbol, 0L);
+        }
     }
 
     /** @return the offset of a runtime symbol from the start of its code */

@@ -1,9 +1,11 @@
 package org.ykrw.core.pass;
 
 /**
- * A transformation of the lifted program before layout: it reads the IR, inserts probes into the
- * blocks of functions that move ({@link PassContext#isRelocated}), and may ask for the embedded
- * runtime. It never sees how ELF is read or written.
+ * A transformation of the lifted program before layout: it reads the IR and what it may know of the
+ * input ({@link PassInput}), inserts probes into the blocks of functions that move
+ * ({@link PassInput#isRelocated}), and asks for what the output needs besides (a runtime, imports,
+ * sections) through {@link PassRequests}. It never sees how ELF is read or written. A
+ * {@link PassManager} runs passes in order.
  */
 public interface Pass {
     /** @return short kebab-case name, the same as its command-line flag ({@code coverage}, {@code trace}) */
@@ -12,7 +14,8 @@ public interface Pass {
     /**
      * Runs the pass.
      *
-     * @param context the program and what the pass may ask of the rewriter
+     * @param input the program and what the pass may read of the input
+     * @param requests what the pass asks of the output
      */
-    void run(PassContext context);
+    void run(PassInput input, PassRequests requests);
 }

@@ -4,27 +4,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.ykrw.core.diag.UnsupportedInputException;
-import org.ykrw.core.ir.Function;
-import org.ykrw.core.ir.Program;
 
-/** What passes see: the program, which functions move, and requests for the output. */
-public final class PassContext {
-    /** How the input is linked: decides where a runtime starts and whether dynamic tables exist. */
-    public enum Linking {
-        /** No dynamic linker (static, static-pie): the runtime starts at the entry point. */
-        STATIC,
-        /** A dynamically linked executable: the runtime starts at the entry point. */
-        DYNAMIC_EXECUTABLE,
-        /** A shared library: the runtime starts from DT_INIT, before the library's constructors. */
-        SHARED_LIBRARY,
-        /** Neither an executable nor a library ld.so can initialise: no runtime. */
-        OTHER
-    }
-
+/**
+ * What passes ask of the output, collected for the rewriter: libraries to load, functions to import
+ * and export, the embedded runtime, sections that are not loaded, artifacts for the caller and report
+ * lines. Passes only add; the rewriter reads what they added once they have all run.
+ */
+public final class PassRequests {
     /**
      * A symbol ld.so resolves into the runtime's data: an 8-byte slot at {@code runtimeSymbol + offset}.
      *
@@ -47,66 +37,44 @@ public final class PassContext {
         }
     }
 
-    private final Program program;
-    private java.util.function.BooleanSupplier editCheck;
-    private Boolean editable;
-    private final Set<Function> relocated;
-    private final Linking linking;
+    private final PassInput.Linking linking;
+    private final String inputName;
     private final List<String> needed = new ArrayList<>();
     private final List<Import> imports = new ArrayList<>();
     private final Map<String, String> exports = new LinkedHashMap<>();
-    private final String inputName;
-    private final java.util.function.Supplier<byte[]> inputDigest;
-    private byte[] digest;
     private final Map<String, CompletableFuture<byte[]>> unloadedSections = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
-    private EmbeddedRuntime runtime;
+    private RuntimeRequest runtime;
     private org.ykrw.core.layout.CodeOrder codeOrder;
-    private java.util.function.Supplier<ThreadLocalArea> threadLocalLayout =
-            () -> new ThreadLocalArea(0, 1, "no thread-local layout was given for this output");
+    private final Supplier<ThreadLocalArea> threadLocalLayout;
     private ThreadLocalArea threadLocals;
 
     /**
-     * @param program the lifted program
-     * @param relocated the functions that move to the new code (only their blocks run probes)
-     * @param linking how the input is linked
-     * @param inputName the input's file name
-     * @param inputDigest gives the SHA-256 of the input file (asked only when a pass wants {@link #mapId()}:
-     *     hashing a large input costs tens of milliseconds)
+     * @param linking how the input is linked (dynamic-linking requests need ld.so, a runtime a start)
+     * @param inputName the input's file name, for error messages
+     * @param threadLocalLayout reads the input's thread-local layout, which {@link #reserveThreadLocal}
+     *     extends (asked at most once, when a pass first wants it: it reads every symbol and relocation)
      */
-    public PassContext(Program program, Set<Function> relocated, Linking linking, String inputName,
-            java.util.function.Supplier<byte[]> inputDigest) {
-        this.program = program;
-        this.relocated = Set.copyOf(relocated);
+    public PassRequests(PassInput.Linking linking, String inputName, Supplier<ThreadLocalArea> threadLocalLayout) {
         this.linking = linking;
         this.inputName = inputName;
-        this.inputDigest = inputDigest;
+        this.threadLocalLayout = java.util.Objects.requireNonNull(threadLocalLayout);
     }
 
-    /**
-     * @param check says whether the input's dynamic tables can be edited safely (run at most once,
-     *     when a pass first asks {@link #canEditDynamicTables()})
-     */
-    public void setDynamicEditCheck(java.util.function.BooleanSupplier check) {
-        this.editCheck = check;
+    /** Requests for an output that cannot have thread-local bytes of the runtime's (hand-built IR, tests). */
+    public PassRequests(PassInput.Linking linking, String inputName) {
+        this(linking, inputName, () -> new ThreadLocalArea(0, 1, "no thread-local layout was given for this output"));
     }
 
-    /** @return true when optional dynamic-linking requests (a weak import) can be made safely */
-    public boolean canEditDynamicTables() {
-        if (editable == null) {
-            editable = editCheck != null && editCheck.getAsBoolean();
-        }
-        return editable;
+    /** @return requests for {@code input}'s output, without thread-local bytes */
+    public static PassRequests forInput(PassInput input) {
+        return new PassRequests(input.linking(), input.inputName());
     }
 
-    /**
-     * @param layout reads the input's thread-local layout, which {@link #reserveThreadLocal} extends (asked
-     *     at most once, when a pass first wants it: it reads every symbol and relocation of the input)
-     */
-    public void setThreadLocalArea(java.util.function.Supplier<ThreadLocalArea> layout) {
-        this.threadLocalLayout = java.util.Objects.requireNonNull(layout);
-        this.threadLocals = null;
+    /** @return requests for {@code input}'s output, whose thread-local layout {@code layout} reads */
+    public static PassRequests forInput(PassInput input, Supplier<ThreadLocalArea> layout) {
+        return new PassRequests(input.linking(), input.inputName(), layout);
     }
 
     /**
@@ -136,54 +104,10 @@ public final class PassContext {
         return threadLocals != null && threadLocals.isUsed();
     }
 
-    /** @return the program */
-    public Program program() {
-        return program;
-    }
-
-    /** @return true when f moves to the new code, where probes can be inserted */
-    public boolean isRelocated(Function f) {
-        return relocated.contains(f);
-    }
-
-    /** @return the input's file name */
-    public String inputName() {
-        return inputName;
-    }
-
-    /** @return the first 8 bytes of the input's SHA-256 read as a little-endian number (docs/FORMATS.md) */
-    public long mapId() {
-        if (digest == null) {
-            digest = inputDigest.get();
-        }
-        long id = 0;
-        for (int i = 7; i >= 0; i--) {
-            id = id << 8 | (digest[i] & 0xFF);
-        }
-        return id;
-    }
-
-    /**
-     * Asks for the embedded runtime; one per output.
-     *
-     * @param r the runtime, configured by the pass
-     * @throws UnsupportedInputException when the input has nothing to start it from
-     */
-    public void useRuntime(EmbeddedRuntime r) {
-        if (linking == Linking.OTHER) {
-            throw new UnsupportedInputException(inputName
-                    + ": the embedded runtime needs an executable or a shared library with a dynamic section");
-        }
-        if (runtime != null && runtime != r) {
-            throw new IllegalStateException("two passes want an embedded runtime");
-        }
-        runtime = r;
-    }
-
     /**
      * Asks the layout for an order of functions and blocks (profile-guided layout); one per output.
      *
-     * @param order the order, of functions this context says move
+     * @param order the order, of functions the input says move
      */
     public void orderCode(org.ykrw.core.layout.CodeOrder order) {
         if (codeOrder != null && codeOrder != order) {
@@ -197,18 +121,33 @@ public final class PassContext {
         return codeOrder;
     }
 
-    /** @return the runtime a pass asked for, or null */
-    public EmbeddedRuntime runtime() {
-        return runtime;
-    }
-
-    /** @return how the input is linked */
-    public Linking linking() {
-        return linking;
+    /**
+     * The output's embedded runtime, one for all passes: the first call creates it, later calls (from
+     * the same or other passes) return the same object, to which each adds its parts.
+     *
+     * @param type the runtime's class; every pass must ask for the same one
+     * @param create makes the runtime when no pass asked for one yet
+     * @return the runtime request shared by the passes
+     * @throws UnsupportedInputException when the input has nothing to start a runtime from
+     * @throws IllegalStateException when another pass asked for a runtime of another class
+     */
+    public <R extends RuntimeRequest> R runtime(Class<R> type, Supplier<R> create) {
+        if (linking == PassInput.Linking.OTHER) {
+            throw new UnsupportedInputException(inputName
+                    + ": the embedded runtime needs an executable or a shared library with a dynamic section");
+        }
+        if (runtime == null) {
+            runtime = create.get();
+        }
+        if (!type.isInstance(runtime)) {
+            throw new IllegalStateException("two passes want different embedded runtimes: "
+                    + runtime.getClass().getName() + " and " + type.getName());
+        }
+        return type.cast(runtime);
     }
 
     /**
-     * Asks for a DT_NEEDED entry.
+     * Asks for a DT_NEEDED entry (once, however often asked).
      *
      * @param library file name or path, as ld.so should look it up
      * @throws UnsupportedInputException when the input is statically linked
@@ -221,14 +160,17 @@ public final class PassContext {
     }
 
     /**
-     * Asks ld.so to resolve a function into a slot of the runtime's data at load time.
+     * Asks ld.so to resolve a function into a slot of the runtime's data at load time (once, however
+     * often asked).
      *
      * @param i what to import and where it goes
      * @throws UnsupportedInputException when the input is statically linked
      */
     public void importFunction(Import i) {
         requireDynamic("import " + i.symbol());
-        imports.add(i);
+        if (!imports.contains(i)) {
+            imports.add(i);
+        }
     }
 
     /**
@@ -243,23 +185,8 @@ public final class PassContext {
         exports.put(symbol, runtimeSymbol);
     }
 
-    /** @return DT_NEEDED entries to add */
-    public List<String> needed() {
-        return needed;
-    }
-
-    /** @return functions to import */
-    public List<Import> imports() {
-        return imports;
-    }
-
-    /** @return exported name -> runtime symbol */
-    public Map<String, String> exports() {
-        return exports;
-    }
-
     private void requireDynamic(String what) {
-        if (linking != Linking.DYNAMIC_EXECUTABLE && linking != Linking.SHARED_LIBRARY) {
+        if (!linking.isDynamic()) {
             throw new UnsupportedInputException(inputName + ": statically linked: cannot " + what
                     + " (no dynamic linker)");
         }
@@ -277,12 +204,52 @@ public final class PassContext {
      * @param contents makes the section's bytes; it must not touch the program, which the rewrite
      *     goes on using
      */
-    public void addUnloadedSection(String name, java.util.function.Supplier<byte[]> contents) {
+    public void addUnloadedSection(String name, Supplier<byte[]> contents) {
         unloadedSections.put(name, CompletableFuture.supplyAsync(contents, task -> {
             Thread t = new Thread(task, "ykrw-" + name);
             t.setDaemon(true);
             t.start();
         }));
+    }
+
+    /** @return true when a pass added an unloaded section of that name already */
+    public boolean hasUnloadedSection(String name) {
+        return unloadedSections.containsKey(name);
+    }
+
+    /**
+     * Hands something a pass made to the caller, beside the output (e.g. the block map as JSON).
+     *
+     * @param name what it is, e.g. {@code block-map.json}
+     * @param contents its bytes
+     */
+    public void addArtifact(String name, byte[] contents) {
+        artifacts.put(name, contents.clone());
+    }
+
+    /** Adds a line to the rewrite's report (what a pass did, counts). */
+    public void note(String line) {
+        notes.add(line);
+    }
+
+    /** @return the runtime the passes built, or null when none asked for one (the rewriter calls it once) */
+    public EmbeddedRuntime embeddedRuntime() {
+        return runtime == null ? null : runtime.embed();
+    }
+
+    /** @return DT_NEEDED entries to add */
+    public List<String> needed() {
+        return java.util.Collections.unmodifiableList(needed);
+    }
+
+    /** @return functions to import */
+    public List<Import> imports() {
+        return java.util.Collections.unmodifiableList(imports);
+    }
+
+    /** @return exported name -> runtime symbol */
+    public Map<String, String> exports() {
+        return java.util.Collections.unmodifiableMap(exports);
     }
 
     /** @return sections to add, by name (waits for those still being made; what that threw is thrown here) */
@@ -301,24 +268,9 @@ public final class PassContext {
         return out;
     }
 
-    /**
-     * Hands something a pass made to the caller, beside the output (e.g. the block map as JSON).
-     *
-     * @param name what it is, e.g. {@code block-map.json}
-     * @param contents its bytes
-     */
-    public void addArtifact(String name, byte[] contents) {
-        artifacts.put(name, contents.clone());
-    }
-
     /** @return what passes handed to the caller, by name */
     public Map<String, byte[]> artifacts() {
         return artifacts;
-    }
-
-    /** Adds a line to the rewrite's report (what a pass did, counts). */
-    public void note(String line) {
-        notes.add(line);
     }
 
     /** @return the report lines of the passes */
