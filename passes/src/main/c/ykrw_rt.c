@@ -39,6 +39,9 @@ struct ykrw_config {
     uint64_t strict_table; /* 672: --strict: link-time address of the moved functions' old ranges
                               (struct strict_range, sorted by start, then their names), or 0 */
     uint64_t strict_count; /* 680: entries in that table */
+    int64_t tls_offset;    /* 688: with FLAG_THREAD_STATE: %fs offset of the thread's tracing byte */
+    uint64_t thread_pointer; /* 696: link-time end of the thread-local template ykrw wrote (0: none); also
+                              the early thread pointer of a static executable (docs/RUNTIME.md) */
 };
 
 enum {
@@ -49,12 +52,14 @@ enum {
     FLAG_TRACE_DEFAULT_ON = 16,
     FLAG_TRACER_GUARD = 32, /* the tracer may reach traced code: never re-enter it on one thread */
     FLAG_TRACER_SLOT = 64,  /* `tracer` holds a run-time address (imported): add no bias */
+    FLAG_THREAD_STATE = 128, /* probes test a per-thread tracing byte at %fs:tls_offset (--abi yk) */
 };
 
 __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
 /* RuntimeConfig.java writes these offsets: a field moved here without moving it there breaks every output. */
 _Static_assert(__builtin_offsetof(struct ykrw_config, run_dir) == 160, "ykrw_config layout");
 _Static_assert(__builtin_offsetof(struct ykrw_config, strict_count) == 680, "ykrw_config layout");
+_Static_assert(__builtin_offsetof(struct ykrw_config, thread_pointer) == 696, "ykrw_config layout");
 
 /* ---- system calls ---- */
 static long sys3(long n, long a, long b, long c) {
@@ -195,6 +200,42 @@ static void *runtime_address(uint64_t link_time) {
  * no YKRW_* variable at all (glibc drops LD_* there for the same reason, gcov its GCOV_PREFIX) and
  * writes run files only into the directory `instrument --run-dir` recorded at build time.
  */
+/* ---- thread-local storage (docs/RUNTIME.md) ---- */
+/* The thread pointer of the early thread block ykrw wrote past the thread-local template, or 0. */
+static void *early_thread_pointer(void) {
+    return ykrw_config.thread_pointer ? runtime_address(ykrw_config.thread_pointer) : 0;
+}
+
+/*
+ * A static executable starts with %fs base 0 and its libc sets up TLS only later, so probes in the
+ * code before that (libc's start-up, IFUNC resolvers) would read %fs:offset near address 0. The runtime
+ * points %fs at the early block first: the template's own memory, whose runtime bytes the probes then
+ * read; glibc's TLS set-up replaces it (arch_prctl ARCH_SET_FS) before any code of the program's runs.
+ * The block starts like glibc's tcbhead_t (tcb and self point at it).
+ */
+static void set_early_thread_pointer(void) {
+    uint64_t *tp = early_thread_pointer();
+    if (!tp) return;
+    uint64_t fs = 0;
+    sys3(158 /* arch_prctl */, 0x1003 /* ARCH_GET_FS */, (long)&fs, 0);
+    /*
+     * The template ykrw wrote is a copy of the program's: its pointers (RELATIVE relocations, listed
+     * after the early TCB) need the load bias, which the program's relocations add to the old copy
+     * only. The main thread's block, when ld.so made it already, came from the unrelocated template.
+     */
+    const uint64_t *table = tp + 8;
+    long b = bias();
+    for (uint64_t i = 0; b && i < table[0]; i++) {
+        uint64_t link = table[1 + i];
+        *(uint64_t *)runtime_address(link) += b;
+        if (fs) *(uint64_t *)(fs + (link - ykrw_config.thread_pointer)) += b;
+    }
+    if (fs) return;
+    tp[0] = (uint64_t)tp;
+    tp[2] = (uint64_t)tp;
+    sys3(158 /* arch_prctl */, 0x1002 /* ARCH_SET_FS */, (long)tp, 0);
+}
+
 static int secure;
 static char *empty_environment[1];
 
@@ -592,12 +633,42 @@ static void install_flip_signal(long sig) {
         say("cannot handle the signal named by YKRW_TRACE_FLIP_SIGNAL", "");
 }
 
+/*
+ * --abi yk: each thread has a tracing byte in its thread-local block (%fs:tls_offset) which every
+ * probe tests; enable and disable set the calling thread's. Other threads keep theirs.
+ */
+static void set_thread_state(int on) {
+    if (!(ykrw_config.flags & FLAG_THREAD_STATE)) return;
+    __asm__ volatile("movb %b0, %%fs:(%1)" : : "q"(on), "r"(ykrw_config.tls_offset) : "memory");
+}
+
 __attribute__((used)) void ykrw_trace_enable(void) {
+    set_thread_state(1);
     set_all_sites(1);
 }
 
 __attribute__((used)) void ykrw_trace_disable(void) {
+    set_thread_state(0);
     set_all_sites(0);
+}
+
+/* Where ykrw_yk_wrapper records (the trace run's region, mapped at start-up), or 0: call the tracer. */
+__attribute__((used)) unsigned char *ykrw_yk_region;
+
+/*
+ * YKRW_TRACE=1 at start-up: the byte is set in the template too, so every thread starts tracing
+ * (ld.so and libc copy the template into each new thread's block); the main thread's block was copied
+ * before the runtime ran, so its byte is set as well.
+ */
+static void start_thread_state(char **envp) {
+    uint32_t flags = ykrw_config.flags;
+    if (!(flags & FLAG_THREAD_STATE)) return;
+    if (flags & FLAG_TRACE_FILE) ykrw_yk_region = runtime_address(ykrw_config.region);
+    const char *want = env(envp, "YKRW_TRACE");
+    if (!want || want[0] != '1') return;
+    unsigned char *tp = early_thread_pointer();
+    if (tp) tp[ykrw_config.tls_offset] = 1;
+    set_thread_state(1);
 }
 
 /* --once: the first hit of probe k marks it and turns its site into a NOP. */
@@ -705,6 +776,7 @@ static uint64_t thread_tag(void) {
  * the fs base is set, blocks go untraced; after that it stays set on every thread.
  */
 static int tls_ready;
+
 /* Set once start-up ran: a shared library's code may run before its DT_INIT (IFUNC resolvers,
  * other objects' constructors), when ykrw_tracer_bias is not set yet. */
 static int started;
@@ -714,7 +786,7 @@ __attribute__((used)) int ykrw_tracer_enter(void) {
     if (!tls_ready) {
         uint64_t fs = 0;
         sys3(158 /* arch_prctl */, 0x1003 /* ARCH_GET_FS */, (long)&fs, 0);
-        if (!fs) return 0;
+        if (!fs || fs == (uint64_t)early_thread_pointer()) return 0;
         tls_ready = 1;
     }
     if (!(ykrw_config.flags & FLAG_TRACER_GUARD)) return 1;
@@ -962,6 +1034,7 @@ static void strict_start(void) {
 
 /* ---- start-up ---- */
 static void start(char **envp, uint64_t *auxv) {
+    set_early_thread_pointer();
     for (uint64_t *aux = auxv; aux && aux[0]; aux += 2)
         if (aux[0] == 26 /* AT_HWCAP2 */ && (aux[1] & 2) /* HWCAP2_FSGSBASE */) have_fsgsbase = 1;
     long pid = sys3(SYS_GETPID, 0, 0, 0);
@@ -992,6 +1065,7 @@ static void start(char **envp, uint64_t *auxv) {
         const char *flip = env(envp, "YKRW_TRACE_FLIP_SIGNAL");
         if (flip) install_flip_signal((long)parse_number(flip, 0));
     }
+    start_thread_state(envp);
     if (ykrw_config.strict_count) strict_start();
     __atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 }
@@ -1073,6 +1147,29 @@ __asm__(
     "  pop %rbp\n"
     "  pop %r11\n pop %r10\n pop %r9\n pop %r8\n pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n"
     "  popfq\n"
+    "  ret\n"
+
+    /*
+     * --abi yk's __yk_trace_basicblock_wrapper when the program has none: edi = fn << 16 | bb. It keeps
+     * every register but rdi (the probe saves that) and the flags (the probe saves them where live):
+     * it appends (fn, bb) to the trace run like the inline recorder, or calls the program's tracer.
+     */
+    ".globl ykrw_yk_wrapper\n"
+    "ykrw_yk_wrapper:\n"
+    "  cmpq $0, ykrw_yk_region(%rip)\n"
+    "  je ykrw_tracer_stub\n"
+    "  push %rax\n push %rdx\n"
+    "  mov ykrw_yk_region(%rip), %rdx\n"
+    "  mov $1, %eax\n"
+    "  lock xadd %rax, 16(%rdx)\n"
+    "  cmp 24(%rdx), %rax\n"
+    "  jae 1f\n"
+    "  mov %edi, 516(%rdx,%rax,8)\n"
+    "  movw $0, 518(%rdx,%rax,8)\n"
+    "  shr $16, %edi\n"
+    "  mov %edi, 512(%rdx,%rax,8)\n"
+    "1:\n"
+    "  pop %rdx\n pop %rax\n"
     "  ret\n"
 
     /* edi = probe index */

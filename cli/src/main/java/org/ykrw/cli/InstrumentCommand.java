@@ -55,8 +55,10 @@ final class InstrumentCommand implements Callable<Integer> {
         boolean once;
     }
 
-    @Option(names = "--abi", paramLabel = "args2|packed32", description = "Tracing ABI: args2 (default)"
-            + " yk_trace_basicblock(size_t fn, size_t bb); packed32 __yk_trace_basicblock(uint32_t fn<<16|bb).")
+    @Option(names = "--abi", paramLabel = "args2|packed32|yk", description = "Tracing ABI: args2 (default)"
+            + " yk_trace_basicblock(size_t fn, size_t bb); packed32 __yk_trace_basicblock(uint32_t fn<<16|bb);"
+            + " yk: a test of the thread's byte __yk_thread_tracing_state, then __yk_trace_basicblock_wrapper(fn<<16|bb)"
+            + " (the embedded runtime provides both unless IN defines them; YKRW_TRACE=1 or ykrw_trace_enable sets it).")
     String abi = "args2";
 
     @Option(names = "--trace-fn", paramLabel = "NAME", description = "Tracing function to call (default by ABI).")
@@ -157,7 +159,8 @@ final class InstrumentCommand implements Callable<Integer> {
             TracePass.Abi a = switch (abi) {
                 case "args2" -> TracePass.Abi.ARGS2;
                 case "packed32" -> TracePass.Abi.PACKED32;
-                default -> throw new ParameterException(spec.commandLine(), "--abi must be args2 or packed32");
+                case "yk" -> TracePass.Abi.YK;
+                default -> throw new ParameterException(spec.commandLine(), "--abi must be args2, packed32 or yk");
             };
             if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
                 throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");

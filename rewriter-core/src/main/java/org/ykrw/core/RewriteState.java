@@ -50,6 +50,8 @@ final class RewriteState {
 
     /** set by {@link RuntimeRewriter}: where the runtime went (null without a runtime) */
     RuntimeRewriter.Placed runtimePlaced;
+    /** set by {@link ThreadLocalRewriter}: the new thread-local template, or null when no pass reserved any */
+    ThreadLocalRewriter.Placed threadLocalsPlaced;
     /** set by {@link JumpTableRewriter}: tables now reaching the new code, and those still reaching the old */
     int tablesRetargeted;
     int tablesKept;

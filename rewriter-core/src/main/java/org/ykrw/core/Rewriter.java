@@ -104,6 +104,7 @@ public final class Rewriter {
                 java.nio.file.Path.of(elf.name()).getFileName().toString(),
                 digest != null ? digest::join : () -> sha256(elf.data()));
         context.setDynamicEditCheck(() -> DynamicLinking.isEditable(elf));
+        context.setThreadLocalArea(ThreadLocalLayout.of(elf));
         for (Pass p : passes) {
             p.run(context);
         }
@@ -137,6 +138,7 @@ public final class Rewriter {
      */
     static final List<OutputRewriter> OUTPUT_REWRITERS = List.of(
             new RuntimeRewriter(),        // reserves the runtime after the new code; the code calls it
+            new ThreadLocalRewriter(),    // the thread-local template with the runtime's bytes
             new CodeRewriter(),           // the new code, probes included
             new JumpTableRewriter(),      // before the dynamic tables copy the addends it sets
             new DynamicTablesRewriter(),  // needs runtime addresses

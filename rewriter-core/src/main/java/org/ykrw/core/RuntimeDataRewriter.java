@@ -43,7 +43,8 @@ final class RuntimeDataRewriter implements OutputRewriter {
         runtime.configurer().configure(new EmbeddedRuntime.RuntimePlacement(at.code().address(), at.data().address(),
                 at.region() == null ? 0 : at.region().address(), at.data().address() + at.sitesOffset(), sites.size(),
                 codeStart, codeStart + state.layout.size(), programEntry, traps ? trapTableAddress : 0,
-                traps ? state.moved.size() : 0), data);
+                traps ? state.moved.size() : 0,
+                state.threadLocalsPlaced == null ? 0 : state.threadLocalsPlaced.earlyThreadPointer()), data);
         protectAfterStart(at, data, state.dynamic == null ? null : state.dynamic.placedTables());
         at.data().fill(data.array());
         if (!fromInit && runtime.entrySymbol() != null) {

@@ -12,13 +12,14 @@ final class TestCompiler {
     private TestCompiler() {
     }
 
-    /** @return the compiler flags of a link mode: pie, nopie, relr (PIE with DT_RELR) or static */
+    /** @return the compiler flags of a link mode: pie, nopie, relr (PIE with DT_RELR), static or static-pie */
     static List<String> linkFlags(String link) {
         return switch (link) {
             case "pie" -> List.of("-fPIE", "-pie");
             case "nopie" -> List.of("-fno-pie", "-no-pie");
             case "relr" -> List.of("-fPIE", "-pie", "-Wl,-z,pack-relative-relocs");
             case "static" -> List.of("-static");
+            case "static-pie" -> List.of("-fPIE", "-static-pie");
             default -> throw new IllegalArgumentException("link mode " + link);
         };
     }

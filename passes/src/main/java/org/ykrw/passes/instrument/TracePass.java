@@ -43,7 +43,9 @@ public final class TracePass implements Pass {
         /** {@code yk_trace_basicblock(size_t fn, size_t bb)}. */
         ARGS2("yk_trace_basicblock"),
         /** {@code __yk_trace_basicblock(uint32_t fn << 16 | bb)}. */
-        PACKED32("__yk_trace_basicblock");
+        PACKED32("__yk_trace_basicblock"),
+        /** yk's probe since December 2025: a per-thread byte tested, then a preserve-all wrapper ({@link YkAbiTrace}). */
+        YK("__yk_trace_basicblock");
 
         private final String defaultFunction;
 
@@ -127,10 +129,19 @@ public final class TracePass implements Pass {
         return "trace";
     }
 
+    /** What {@link YkAbiTrace} takes from this pass's settings. */
+    record Settings(BlockFilter filter, String traceFunction, String traceLibrary, boolean toggle, RunFiles runFiles,
+            int capacity) {
+    }
+
     @Override
     public void run(PassContext context) {
+        if (abi == Abi.YK) {
+            YkAbiTrace.run(context, new Settings(filter, traceFunction, traceLibrary, toggle, runFiles, capacity), probeOf);
+            return;
+        }
         Program program = context.program();
-        Optional<Function> tracer = findTracer(program);
+        Optional<Function> tracer = findTracer(program, traceFunction);
         Set<Function> excluded = tracer.map(t -> calledFrom(program, t)).orElse(Set.of());
         boolean imported = tracer.isEmpty() && traceLibrary != null;
         if (imported) {
@@ -160,7 +171,7 @@ public final class TracePass implements Pass {
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName(), runFiles);
         context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
-                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId()), Probes.TRACE_HEADER + 8L * capacity));
+                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId(), capacity), Probes.TRACE_HEADER + 8L * capacity));
         if (!calls) {
             RuntimeConfig.hookForks(context);
         }
@@ -184,7 +195,7 @@ public final class TracePass implements Pass {
         return probeOf;
     }
 
-    private Optional<Function> findTracer(Program program) {
+    static Optional<Function> findTracer(Program program, String traceFunction) {
         Optional<Function> f = program.functionByName(traceFunction);
         return f.isPresent() ? f : program.functionByName(traceFunction + "@plt");
     }
@@ -221,7 +232,7 @@ public final class TracePass implements Pass {
     }
 
     /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */
-    private byte[] traceHeader(long mapId) {
+    static byte[] traceHeader(long mapId, int capacity) {
         java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         h.put("YKRWTRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         h.putInt(Probes.TRACE_HEADER).putInt(8).putLong(0).putLong(capacity).putLong(mapId);
@@ -235,7 +246,7 @@ public final class TracePass implements Pass {
     }
 
     /** @return the tracer and every function it reaches through direct calls, jumps and tail calls */
-    private static Set<Function> calledFrom(Program program, Function tracer) {
+    static Set<Function> calledFrom(Program program, Function tracer) {
         Set<Function> seen = new HashSet<>();
         Deque<Function> work = new ArrayDeque<>();
         work.add(tracer);

@@ -16,8 +16,15 @@ import org.ykrw.core.pass.PassContext;
  * @param mapId the map id (docs/FORMATS.md)
  * @param name run-file name prefix
  * @param runFiles where and with which permissions run files are created
+ * @param tlsOffset with {@link #THREAD_STATE}: the %fs offset of each thread's tracing byte (from
+ *     {@code PassContext.reserveThreadLocal}), else 0
  */
-public record RuntimeConfig(int flags, long tracer, long mapId, String name, RunFiles runFiles) {
+public record RuntimeConfig(int flags, long tracer, long mapId, String name, RunFiles runFiles, long tlsOffset) {
+    /** A config without thread-local state. */
+    public RuntimeConfig(int flags, long tracer, long mapId, String name, RunFiles runFiles) {
+        this(flags, tracer, mapId, name, runFiles, 0);
+    }
+
     /** A config with the default run-file settings. */
     public RuntimeConfig(int flags, long tracer, long mapId, String name) {
         this(flags, tracer, mapId, name, RunFiles.DEFAULT);
@@ -39,6 +46,9 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
     /** {@code tracer} is a slot ld.so fills with an imported tracer's run-time address. */
     public static final int TRACER_SLOT = 64;
 
+    /** Probes test a per-thread tracing byte at %fs:{@code tlsOffset} (--abi yk). */
+    public static final int THREAD_STATE = 128;
+
     /** The runtime symbol a shared library's DT_INIT moves to. */
     public static final String LIBRARY_ENTRY = "ykrw_rt_library_entry";
 
@@ -59,6 +69,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
     private static final int RUN_DIR = 160;
     private static final int STRICT_TABLE = 672;
     private static final int STRICT_COUNT = 680;
+    private static final int TLS_OFFSET = 688;
+    private static final int THREAD_POINTER = 696;
 
     /**
      * @param blob the runtime
@@ -118,6 +130,8 @@ public record RuntimeConfig(int flags, long tracer, long mapId, String name, Run
         data.putInt(at + FLAGS, flags);
         data.putLong(at + STRICT_TABLE, p.strictTable());
         data.putLong(at + STRICT_COUNT, p.strictCount());
+        data.putLong(at + TLS_OFFSET, tlsOffset);
+        data.putLong(at + THREAD_POINTER, p.threadPointer());
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);

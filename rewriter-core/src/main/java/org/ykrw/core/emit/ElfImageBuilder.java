@@ -315,7 +315,24 @@ public final class ElfImageBuilder {
      * PT_GNU_EH_FRAME), one is added at the end of the table.
      */
     public void redirectSegment(int type, long vaddr, long size) {
-        redirects.add(new long[] {type, vaddr, size});
+        redirects.add(new long[] {type, vaddr, size, size, 0});
+    }
+
+    /**
+     * Makes PT_TLS describe a new template inside an added segment (added to the table when the input
+     * has none): its initialised bytes, then zeros up to {@code memSize}.
+     *
+     * @param vaddr the template's address, a multiple of {@code align}
+     * @param fileSize its initialised bytes
+     * @param memSize its whole size
+     * @param align its alignment
+     */
+    public void redirectThreadLocalTemplate(long vaddr, long fileSize, long memSize, long align) {
+        if (vaddr % align != 0 || fileSize > memSize) {
+            throw new IllegalArgumentException(String.format("TLS template 0x%x %d/%d aligned %d", vaddr, fileSize,
+                    memSize, align));
+        }
+        redirects.add(new long[] {Segment.PT_TLS, vaddr, fileSize, memSize, align});
     }
 
     /**
@@ -488,7 +505,8 @@ public final class ElfImageBuilder {
                 for (long[] r : redirects) {
                     if (r[0] == s.type()) {
                         long fileOffset = fileOffsetOfNew(placed, r[1]);
-                        entryValues = new long[] {s.type(), s.flags(), fileOffset, r[1], r[1], r[2], r[2], s.align()};
+                        entryValues = new long[] {s.type(), s.flags(), fileOffset, r[1], r[1], r[2], r[3],
+                            r[4] > 0 ? r[4] : s.align()};
                     }
                 }
                 phdrs.add(entryValues);
@@ -503,7 +521,8 @@ public final class ElfImageBuilder {
         }
         for (long[] r : redirects) {
             if (old.stream().noneMatch(s -> s.type() == r[0])) {
-                phdrs.add(new long[] {r[0], Segment.PF_R, fileOffsetOfNew(placed, r[1]), r[1], r[1], r[2], r[2], 4});
+                phdrs.add(new long[] {r[0], Segment.PF_R, fileOffsetOfNew(placed, r[1]), r[1], r[1], r[2], r[3],
+                    r[4] > 0 ? r[4] : 4});
             }
         }
         for (int i = 0; i < phdrs.size(); i++) {

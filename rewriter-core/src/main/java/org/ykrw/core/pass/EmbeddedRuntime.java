@@ -57,10 +57,13 @@ public record EmbeddedRuntime(byte[] code, int dataOffset, byte[] data, Map<Stri
      * @param programEntry where the program's own entry point is now (a shared library: its old DT_INIT, or 0)
      * @param strictTable address of strict mode's table of moved functions' old ranges (0: not strict)
      * @param strictCount entries in that table
+     * @param threadPointer when a pass reserved thread-local bytes ({@link ThreadLocalArea}): the end of the
+     *     new thread-local template, which is also the early thread block's thread pointer; a reserved
+     *     byte's template copy is at {@code threadPointer + tpoff}. 0: none reserved
      */
     public record RuntimePlacement(long codeAddress, long dataAddress, long regionAddress, long sitesAddress,
             int siteCount, long instrumentedStart, long instrumentedEnd, long programEntry, long strictTable,
-            int strictCount) {
+            int strictCount, long threadPointer) {
     }
 
     /** @return the offset of a runtime symbol from the start of its code */

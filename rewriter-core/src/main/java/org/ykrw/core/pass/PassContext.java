@@ -55,6 +55,7 @@ public final class PassContext {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
+    private ThreadLocalArea threadLocals = new ThreadLocalArea(0, 1, "no thread-local layout was given for this output");
 
     /**
      * @param program the lifted program
@@ -87,6 +88,30 @@ public final class PassContext {
             editable = editCheck != null && editCheck.getAsBoolean();
         }
         return editable;
+    }
+
+    /** @param area the input's thread-local layout, which {@link #reserveThreadLocal} extends */
+    public void setThreadLocalArea(ThreadLocalArea area) {
+        this.threadLocals = java.util.Objects.requireNonNull(area);
+    }
+
+    /**
+     * Reserves thread-local bytes for the runtime and the probes (docs/RUNTIME.md, "Thread-local
+     * storage"): every thread has its own copy, zero when it starts.
+     *
+     * @param bytes how many
+     * @param alignment their alignment (a power of two, at most {@link ThreadLocalArea#MAX_ALIGN})
+     * @return their offset from the thread pointer: code addresses them as {@code %fs:offset}
+     * @throws UnsupportedInputException when the output cannot have them (a shared library, TLS the
+     *     input's dynamic relocations address by module offset)
+     */
+    public long reserveThreadLocal(int bytes, int alignment) {
+        return threadLocals.reserve(bytes, alignment);
+    }
+
+    /** @return the thread-local layout with what the passes reserved */
+    public ThreadLocalArea threadLocals() {
+        return threadLocals;
     }
 
     /** @return the program */
