@@ -20,6 +20,7 @@ import org.ykrw.core.ir.Program;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.passes.runtime.RuntimeBlob;
 import org.ykrw.passes.runtime.RunFiles;
 import org.ykrw.passes.runtime.RuntimeConfig;
@@ -77,17 +78,27 @@ public final class TracePass implements Pass {
         this.runFiles = java.util.Objects.requireNonNull(files);
         return this;
     }
-    private int capacity = DEFAULT_CAPACITY;
+    private long capacity = NO_LIMIT;
 
-    /** Records an embedded trace run holds unless {@link #withCapacity} says otherwise (128 MiB of file). */
-    public static final int DEFAULT_CAPACITY = 16 << 20;
+    /** A capacity that keeps every record (the file grows as the run records). */
+    public static final long NO_LIMIT = 0;
+
+    /** Record bytes of a thread's window: 16,383 records between two calls into the runtime. */
+    static final int WINDOW_BYTES = 64 << 10;
+
+    /** The runtime's entry for a full (or missing) window. */
+    private static final String REFILL = "ykrw_trace_refill_stub";
+
+    /** The runtime's entry for each record of a shared library. */
+    private static final String RECORD = "ykrw_trace_record_stub";
 
     /**
-     * @param records how many records the embedded recorder's run holds (later ones are counted, not kept)
+     * @param records how many records the embedded recorder's run keeps at most (later ones are counted as
+     *     dropped), or {@link #NO_LIMIT}
      * @return this pass
      */
-    public TracePass withCapacity(int records) {
-        if (records <= 0) {
+    public TracePass withCapacity(long records) {
+        if (records < 0) {
             throw new IllegalArgumentException("trace capacity must be positive");
         }
         this.capacity = records;
@@ -131,7 +142,7 @@ public final class TracePass implements Pass {
 
     /** What {@link YkAbiTrace} takes from this pass's settings. */
     record Settings(BlockFilter filter, String traceFunction, String traceLibrary, boolean toggle, RunFiles runFiles,
-            int capacity) {
+            long capacity) {
     }
 
     @Override
@@ -154,6 +165,10 @@ public final class TracePass implements Pass {
         }
         boolean calls = tracer.isPresent() || imported;
         Liveness liveness = calls ? null : Liveness.of(program);
+        // the recorder's thread-local cursor and window (docs/FORMATS.md section 3); a shared library
+        // cannot have thread-local bytes of ykrw's, so its probes call the runtime for every record
+        boolean library = context.linking() == PassContext.Linking.SHARED_LIBRARY;
+        long tpoff = calls || library ? 0 : context.reserveThreadLocal(16, 16);
         int probes = 0;
         for (Function f : program.functions()) {
             if (!filter.accepts(context, f) || excluded.contains(f)) {
@@ -161,7 +176,7 @@ public final class TracePass implements Pass {
             }
             for (Block b : f.blocks()) {
                 b.insertBefore(0, calls ? probe(arguments(f.index(), b.index(), true))
-                        : recorder(f.index(), b.index(), liveness.isFlagsLiveIn(b)));
+                        : recorder(tpoff, probes, liveness.isFlagsLiveIn(b)));
                 probeOf.put(b, probes++);
             }
         }
@@ -170,8 +185,12 @@ public final class TracePass implements Pass {
                 | (startOn ? RuntimeConfig.TRACE_DEFAULT_ON : 0) | (imported ? RuntimeConfig.TRACER_SLOT : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName(), runFiles);
-        context.useRuntime(calls ? config.embed(RuntimeBlob.load(), new byte[0], 0)
-                : config.embed(RuntimeBlob.load(), traceHeader(context.mapId(), capacity), Probes.TRACE_HEADER + 8L * capacity));
+        if (calls) {
+            context.useRuntime(config.embed(RuntimeBlob.load(), new byte[0], 0));
+        } else {
+            byte[] region = recorderRegion(context, probeOf, tpoff, capacity, false);
+            context.useRuntime(config.embed(RuntimeBlob.load(), region, region.length));
+        }
         if (!calls) {
             RuntimeConfig.hookForks(context);
         }
@@ -222,20 +241,50 @@ public final class TracePass implements Pass {
         return (w, c) -> Probes.patchSite(w, c, false, (t, tc) -> Probes.callStub(t, tc, stub, args[0], rsi));
     }
 
-    /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
-    private Probe recorder(int fn, int bb, boolean flagsLive) {
-        if (!toggle) {
-            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, flagsLive);
-        }
-        return (w, c) -> Probes.patchSite(w, c, false,
-                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.RUN_FILE_REGION), capacity, fn, bb, true));
+    /**
+     * The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway); in
+     * a shared library (tpoff 0), a call of the runtime.
+     */
+    private Probe recorder(long tpoff, int probe, boolean flagsLive) {
+        java.util.function.BiConsumer<CodeWriter, ProbeContext> record = (w, c) -> {
+            if (tpoff == 0) {
+                Probes.recordTraceByCall(w, c.symbol(RECORD), probe);
+            } else {
+                Probes.recordTrace(w, c.symbol(REFILL), tpoff, WINDOW_BYTES, probe, flagsLive || toggle);
+            }
+        };
+        return toggle ? (w, c) -> Probes.patchSite(w, c, false, record) : record::accept;
     }
 
-    /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */
-    static byte[] traceHeader(long mapId, int capacity) {
-        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        h.put("YKRWTRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        h.putInt(Probes.TRACE_HEADER).putInt(8).putLong(0).putLong(capacity).putLong(mapId);
+    /**
+     * The embedded recorder's run-file region: the trace run's header page as ykrw knows it
+     * (docs/FORMATS.md section 3; the runtime adds pid, bias and path, and allocates the rest of the file
+     * as threads record), then the successor table, which also goes into section .ykrw.trace for trace
+     * dump; for {@code --abi yk}'s wrapper, then each function's first probe number.
+     *
+     * @param probeOf the probes, numbered from 0 in function and block order
+     * @param tpoff the thread-pointer offset of the recorder's cursor and window (0: none, a shared library)
+     * @param capacity records the run keeps at most, or {@link #NO_LIMIT}
+     * @param functionBases append the functions' first probe numbers
+     */
+    static byte[] recorderRegion(PassContext context, Map<Block, Integer> probeOf, long tpoff, long capacity,
+            boolean functionBases) {
+        byte[] table = TraceSuccessors.build(context.program(), probeOf, WINDOW_BYTES, tpoff, capacity);
+        context.addUnloadedSection(TraceSuccessors.SECTION_NAME, () -> table);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER + table.length
+                + (functionBases ? 4 * context.program().functions().size() : 0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        h.put("YKRWTRC2".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        h.putInt(Probes.TRACE_HEADER).putInt(WINDOW_BYTES).putLong(Probes.TRACE_HEADER).putLong(0).putLong(context.mapId());
+        h.put(Probes.TRACE_HEADER, table);
+        if (functionBases) {
+            int at = Probes.TRACE_HEADER + table.length;
+            java.util.Arrays.fill(h.array(), at, h.capacity(), (byte) 0xFF);
+            for (Map.Entry<Block, Integer> e : probeOf.entrySet()) {
+                if (e.getKey().index() == 0) {
+                    h.putInt(at + 4 * e.getKey().function().index(), e.getValue());
+                }
+            }
+        }
         return h.array();
     }
 

@@ -98,7 +98,7 @@ final class YkAbiTrace {
             }
         }
         if (!own) {
-            embedRuntime(context, trace, tracer, state);
+            embedRuntime(context, trace, tracer, state, probeOf);
         }
         BlockMapSection.add(context, "trace", probeOf, List.of());
         context.note(String.format("trace (--abi yk): %,d blocks test %s at %%fs:%d and call %s", probes,
@@ -107,15 +107,20 @@ final class YkAbiTrace {
                         .orElse("the runtime's wrapper (embedded recorder)")));
     }
 
-    /** The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset. */
-    private static void embedRuntime(PassContext context, TracePass.Settings trace, Optional<Function> tracer, long state) {
+    /**
+     * The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset; the
+     * wrapper records into the thread's window of the embedded recorder (TracePass.recorderRegion).
+     */
+    private static void embedRuntime(PassContext context, TracePass.Settings trace, Optional<Function> tracer, long state,
+            Map<Block, Integer> probeOf) {
         boolean records = tracer.isEmpty();
         int flags = RuntimeConfig.THREAD_STATE | (records ? RuntimeConfig.TRACE_FILE : 0);
         RuntimeConfig config = new RuntimeConfig(flags, tracer.map(Function::entryAddress).orElse(0L), context.mapId(),
                 context.inputName(), trace.runFiles(), state);
-        context.useRuntime(records
-                ? config.embed(RuntimeBlob.load(), TracePass.traceHeader(context.mapId(), trace.capacity()), Probes.TRACE_HEADER + 8L * trace.capacity())
-                : config.embed(RuntimeBlob.load(), new byte[0], 0));
+        byte[] region = records
+                ? TracePass.recorderRegion(context, probeOf, context.reserveThreadLocal(16, 16), trace.capacity(), true)
+                : new byte[0];
+        context.useRuntime(config.embed(RuntimeBlob.load(), region, region.length));
         if (records) {
             RuntimeConfig.hookForks(context);
         }
