@@ -84,19 +84,22 @@ class RecorderOracleTest {
         // A static program's libc walks the program headers (start-up, the unwinder's dl_iterate_phdr)
         // and copies the thread-local template, which the two builds have in different numbers and
         // sizes: there the traces are compared in the program's own functions only.
+        java.util.function.UnaryOperator<List<String>> compared = java.util.function.UnaryOperator.identity();
         if (link.equals("static")) {
             java.util.Set<String> own = ownFunctions(program, cc, opt, dump.stdout());
-            main = main.stream().filter(own::contains).toList();
-            mainLogged = mainLogged.stream().filter(own::contains).toList();
-            assertTrue(mainLogged.size() > 10, "records of the program's own functions");
+            compared = t -> t.stream().filter(own::contains).toList();
         }
+        List<String> main = compared.apply(dumped.get(0));
+        List<String> mainLogged = compared.apply(oracle.get(0));
+        java.util.function.UnaryOperator<List<String>> view = compared;
+        assertTrue(oracle.stream().mapToInt(t -> view.apply(t).size()).sum() > 4, "records compared");
         int early = main.size() - mainLogged.size();
         assertTrue(early >= 0, "the recorder has at least the logged records of the main thread");
         assertSameRecords(mainLogged, main.subList(early, main.size()), "main thread");
         assertTrue(link.equals("static") || program.equals("runtime") || early == 0,
                 early + " records the logging tracer did not see");
-        List<String> others = sorted(oracle.subList(1, oracle.size()));
-        List<String> dumpedOthers = sorted(dumped.subList(1, dumped.size()));
+        List<String> others = sorted(oracle.subList(1, oracle.size()).stream().map(compared).toList());
+        List<String> dumpedOthers = sorted(dumped.subList(1, dumped.size()).stream().map(compared).toList());
         for (int t = 0; t < others.size(); t++) {
             assertSameRecords(List.of(others.get(t).split("\n")), List.of(dumpedOthers.get(t).split("\n")), "thread");
         }
@@ -121,7 +124,7 @@ class RecorderOracleTest {
         java.util.Set<String> own = new java.util.HashSet<>();
         for (String line : stdout.split("\n")) {
             String[] f = line.split(" ");
-            if (f.length == 3 && names.contains(f[2].substring(0, f[2].lastIndexOf('+')))) {
+            if (f.length == 3 && !line.startsWith("#") && names.contains(f[2].substring(0, f[2].lastIndexOf('+')))) {
                 own.add(f[0] + " " + f[1]);
             }
         }
