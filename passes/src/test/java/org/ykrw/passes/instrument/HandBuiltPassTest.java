@@ -113,18 +113,22 @@ class HandBuiltPassTest {
     }
 
     @Test
-    void traceRecordsFunctionAndBlockIndicesInline() {
+    void traceRecordsEachBlocksProbeNumberInline() {
         Program p = program("helper");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
-        pass.run(context(p));
+        PassContext ctx = context(p);
+        ctx.setThreadLocalArea(new org.ykrw.core.pass.ThreadLocalArea(0, 1, null));
+        pass.run(ctx);
         assertEquals(main.blocks().size() + 1, pass.probes().size());
         for (Function f : List.of(main, helper)) {
             for (Block b : f.blocks()) {
                 List<Insn> code = emit(b.probesBefore(0).get(0));
-                // the record's two 32-bit stores hold the function's and the block's index
+                // the record, stored below the thread's cursor, is the block's probe number + 1
                 List<Long> stored = code.stream().filter(i -> i.mnemonic().equals("mov") && i.opStr().startsWith("dword ptr"))
                         .map(HandBuiltPassTest::immediate).toList();
-                assertEquals(List.of((long) f.index(), (long) b.index()), stored, b.toString());
+                assertEquals(List.of(pass.probes().get(b) + 1L), stored, b.toString());
+                assertTrue(code.stream().anyMatch(i -> i.mnemonic().equals("xadd") && i.opStr().contains("fs:")),
+                        "the cursor is thread-local: " + code);
                 boolean live = b.address() == 0x1004;
                 assertEquals(live, code.stream().anyMatch(i -> i.mnemonic().equals("pushfq")), b.toString());
             }
