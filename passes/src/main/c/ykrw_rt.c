@@ -537,58 +537,383 @@ static void start_run_file(long pid, int fresh) {
     sys3(SYS_CLOSE, fd, 0, 0);
 }
 
-/* ---- trace runs ---- */
+/* ---- trace runs (docs/FORMATS.md section 3) ---- */
+/*
+ * Each thread writes its block records (probe number + 1, a u32) into a window of its own: a page of
+ * the run file holding the window's header, then its record bytes, mapped shared, so what a window
+ * holds is in the file however the process ends. The probe keeps the thread's cursor in
+ * thread-local storage and writes downwards; when the window is full (or the thread has none yet) it
+ * calls ykrw_trace_refill, which encodes the window against the successor table ykrw derived from
+ * the CFG (only what the CFG cannot infer: about a bit per conditional branch, the target of indirect
+ * transfers) and appends that to the file as a chunk.
+ */
+#define SYS_PWRITE 18
+#define SYS_MADVISE 28
+#define MAP_PRIVATE 2
+#define MAP_ANONYMOUS 0x20
+#define PROT_NONE 0
+#define TRACE_NONE 0xFFFFFFFFu
+#define TRACE_STACK 64
+#define TRACE_STAGE_MAGIC 0x53544b59u /* "YKTS" */
+#define TRACE_CHUNK_MAGIC 0x43544b59u /* "YKTC" */
+
 struct trace_header {
-    char magic[8];
-    uint32_t header_size, record_size;
-    uint64_t reserved, capacity, map_id, load_bias;
+    char magic[8];        /* YKRWTRC2 */
+    uint32_t header_size; /* 4096: chunks and windows start here */
+    uint32_t stage_bytes; /* record bytes of a window */
+    uint64_t end;         /* the file's allocated length: chunks and windows are carved from it */
+    uint64_t records;     /* records in encoded chunks (windows hold the rest) */
+    uint64_t map_id, load_bias;
     uint32_t pid;
-    uint32_t pad[3];
+    uint32_t threads;     /* threads that recorded: their serials are 0 .. threads - 1 */
+    uint64_t dropped;     /* records lost: a window or chunk the file could not take */
 };
 
+/* The successor table (TraceSuccessors.java) follows the header page in the region. */
+struct trace_successors {
+    uint32_t next0, next1, ret, flags;
+};
+struct trace_table {
+    char magic[8];        /* YKRWSUC1 */
+    uint32_t count;       /* probes */
+    uint32_t stage_bytes; /* a power of two */
+    int64_t tpoff;        /* the thread's cursor is at %fs:tpoff, its window's header at %fs:tpoff + 8 */
+    uint64_t capacity;    /* records the file keeps at most (instrument --trace-capacity), 0: no limit */
+    struct trace_successors entry[]; /* count + 1: the last, all none, for no previous record */
+};
+enum { TRACE_CALL = 1, TRACE_RET = 2 };
+
+/* A window's header page (the rest of the page stays zero). */
+struct trace_stage {
+    uint32_t magic;    /* TRACE_STAGE_MAGIC */
+    uint32_t thread;   /* serial */
+    uint32_t sequence; /* the chunk number its records get when encoded */
+    uint32_t bytes;    /* record bytes after this page */
+    uint32_t pid;      /* the process that owns it (a static program's child inherits the mapping) */
+    uint32_t reserved;
+    uint64_t scratch;  /* private memory the encoder writes a chunk into */
+};
+
+static long trace_fd = -1;
+
+static struct trace_header *trace_run(void) {
+    return (struct trace_header *)runtime_address(ykrw_config.trace_region);
+}
+
+static struct trace_table *trace_table(void) {
+    return (struct trace_table *)((unsigned char *)runtime_address(ykrw_config.trace_region) + PAGE);
+}
+
+static uint64_t tls_get(long off) {
+    uint64_t v;
+    __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"(off));
+    return v;
+}
+
+static void tls_set(long off, uint64_t v) {
+    __asm__ volatile("mov %0, %%fs:(%1)" : : "r"(v), "r"(off) : "memory");
+}
+
+/* File space at its end for a chunk or window, aligned to `align` (8, or a page for a window); -1: none. */
+static long trace_allocate(uint64_t bytes, uint64_t align) {
+    struct trace_header *h = trace_run();
+    uint64_t want = ((bytes + 7) & ~7UL) + align - 8, at = __atomic_fetch_add(&h->end, want, __ATOMIC_RELAXED);
+    long r = sys6(SYS_FALLOCATE, trace_fd, 0, (long)at, (long)want, 0, 0);
+    if (r == -95 /* EOPNOTSUPP */) {
+        /* grows the file only: a racing thread's smaller length never wins over a larger one */
+        struct { uint64_t dev, ino, nlink; uint32_t mode, uid, gid, pad; uint64_t rdev; int64_t size; } stat;
+        for (;;) {
+            if (sys3(5 /* fstat */, trace_fd, (long)&stat, 0) != 0) return -1;
+            if ((uint64_t)stat.size >= at + want) break;
+            if (sys3(SYS_FTRUNCATE, trace_fd, (long)(at + want), 0) != 0) return -1;
+        }
+        r = 0;
+    }
+    return r == 0 ? (long)((at + align - 1) & ~(align - 1)) : -1;
+}
+
+/* Bit writer of a chunk: codes of at most 32 bits, low bit first, in 32-bit words. */
+struct bits {
+    uint32_t *out;
+    uint64_t acc;
+    uint32_t fill;
+};
+
+static inline void put_bits(struct bits *b, uint64_t value, uint32_t n) {
+    b->acc |= value << b->fill;
+    b->fill += n;
+    if (b->fill >= 32) {
+        *b->out++ = (uint32_t)b->acc;
+        b->acc >>= 32;
+        b->fill -= 32;
+    }
+}
+
+/* Bits of a probe number after an escape: enough for the table's count. */
+static uint32_t trace_width(uint32_t count) {
+    uint32_t width = 1;
+    while (width < 30 && ((uint64_t)1 << width) < count) width++; /* codes stay within 32 bits */
+    return width;
+}
+
 /*
- * The records are written by the probes themselves (inline: an atomic add on `reserved`, then a
- * store); the run-file region ykrw placed in the binary is the run, mapped shared from
- * ykrw-trace.<pid>.bin here. Capacity is fixed at rewrite time (instrument --trace-capacity).
+ * Encodes n records (probe numbers + 1, the first at top[0], the next at top[-1], ...): per record 0
+ * when it is the first successor the table predicts after the record before, 10 when it is the
+ * second, else 11 and the probe number in trace_width bits. After a block that returns, the prediction
+ * is the top of a return stack that a call pushes its return block onto when the callee is entered.
+ * Every chunk starts afresh (nothing before, an empty stack), so each decodes on its own, and a chunk
+ * the file could not take costs only its own records. TraceDecoder.java replays the same steps.
+ */
+static uint32_t *trace_encode(const uint32_t *top, uint32_t n, uint32_t *out) {
+    const struct trace_table *t = trace_table();
+    uint32_t width = trace_width(t->count);
+    struct bits b = {out, 0, 0};
+    uint32_t stack[TRACE_STACK];
+    uint32_t prev = t->count, depth = 0, sp = 0; /* entry[count] stands for no previous record */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = top[-(long)i] - 1;
+        const struct trace_successors *e = &t->entry[prev];
+        prev = r;
+        if (__builtin_expect(r == e->next0 && !e->flags, 1)) {
+            put_bits(&b, 0, 1); /* the common case first: no return stack to keep */
+            continue;
+        }
+        uint32_t a = e->next0, c = e->next1;
+        if (e->flags & TRACE_RET) {
+            /* a return, or an unwind or longjmp past frames: pop down to the frame it lands in */
+            a = depth ? stack[sp] : TRACE_NONE;
+            uint32_t k = 0;
+            while (k < depth && stack[(sp - k) & (TRACE_STACK - 1)] != r) k++;
+            if (k < depth) {
+                sp = (sp - k - 1) & (TRACE_STACK - 1);
+                depth -= k + 1;
+            }
+        } else if ((e->flags & TRACE_CALL) && e->ret != r && e->ret != TRACE_NONE) {
+            sp = (sp + 1) & (TRACE_STACK - 1);
+            stack[sp] = e->ret;
+            depth += depth < TRACE_STACK;
+        }
+        if (r == a) put_bits(&b, 0, 1);
+        else if (r == c) put_bits(&b, 1, 2);
+        else put_bits(&b, 3 | (uint64_t)r << 2, 2 + width);
+    }
+    if (b.fill) *b.out++ = (uint32_t)b.acc;
+    return b.out;
+}
+
+/* The chunk header the encoder writes in front of its bits (8-aligned in the file). */
+struct trace_chunk {
+    uint32_t magic;    /* TRACE_CHUNK_MAGIC */
+    uint32_t thread, sequence, records;
+    uint32_t bytes;    /* encoded bytes after this header (a multiple of 4) */
+    uint32_t reserved[3];
+};
+
+/* Appends a window's records to the file as a chunk and empties the window. */
+static void trace_flush(struct trace_stage *st) {
+    struct trace_header *h = trace_run();
+    uint32_t *data = (uint32_t *)((unsigned char *)st + PAGE);
+    uint32_t slots = st->bytes / 4;
+    uint32_t *top = data + slots - 2; /* the first record; the window's last slot stays 0 */
+    uint32_t n = 0;
+    while (n < slots - 1 && top[-(long)n]) n++;
+    if (!n) return;
+    struct trace_chunk *chunk = (struct trace_chunk *)st->scratch;
+    uint32_t *end = trace_encode(top, n, (uint32_t *)(chunk + 1));
+    *chunk = (struct trace_chunk){TRACE_CHUNK_MAGIC, st->thread, st->sequence, n,
+                                  (uint32_t)((unsigned char *)end - (unsigned char *)(chunk + 1)), {0, 0, 0}};
+    uint64_t total = sizeof *chunk + chunk->bytes;
+    uint64_t cap = trace_table()->capacity;
+    long at = cap && __atomic_load_n(&h->records, __ATOMIC_RELAXED) + n > cap ? -1 : trace_allocate(total, 8);
+    long done = 0;
+    while (at >= 0 && (uint64_t)done < total) {
+        long w = sys6(SYS_PWRITE, trace_fd, (long)((unsigned char *)chunk + done), (long)(total - done), at + done, 0, 0);
+        if (w <= 0) break;
+        done += w;
+    }
+    if ((uint64_t)done == total) __atomic_fetch_add(&h->records, n, __ATOMIC_RELAXED);
+    else __atomic_fetch_add(&h->dropped, n, __ATOMIC_RELAXED);
+    st->sequence++;
+    memset(data + (slots - 1 - n), 0, (size_t)n * 4);
+}
+
+/*
+ * A thread's window: a page-aligned header page and `bytes` of records at the file's end, mapped
+ * shared at an address aligned to `bytes` (the probe finds a full window by its cursor's low bits).
+ */
+static struct trace_stage *trace_new_stage(uint32_t bytes) {
+    struct trace_header *h = trace_run();
+    if (trace_fd < 0) return 0;
+    long span = 2L * bytes + (long)PAGE;
+    long base = sys6(SYS_MMAP, 0, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long scratch = sys6(SYS_MMAP, 0, (long)bytes * 2 + (long)PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long at = trace_allocate(PAGE + bytes, PAGE);
+    if (base < 0 || scratch < 0 || at < 0) return 0;
+    uint64_t records = ((uint64_t)base + PAGE + bytes - 1) & ~((uint64_t)bytes - 1);
+    long mapped = sys6(SYS_MMAP, (long)(records - PAGE), (long)(PAGE + bytes), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_FIXED, trace_fd, at);
+    if (mapped != (long)(records - PAGE)) return 0;
+    struct trace_stage *st = (struct trace_stage *)mapped;
+    st->thread = __atomic_fetch_add(&h->threads, 1, __ATOMIC_RELAXED);
+    st->sequence = 0;
+    st->bytes = bytes;
+    st->pid = (uint32_t)sys3(SYS_GETPID, 0, 0, 0);
+    st->scratch = (uint64_t)scratch;
+    __atomic_store_n(&st->magic, TRACE_STAGE_MAGIC, __ATOMIC_RELEASE);
+    return st;
+}
+
+/*
+ * Records made before a thread can have a window: before start-up made the file (IFUNC resolvers ld.so
+ * runs, other objects' constructors calling a library's code) and, in a static executable, before libc
+ * set up thread-local storage (the runtime's early block is the template new threads are copied
+ * from, so no cursor may stay in it). Such probes call the runtime every time (the thread's cursor
+ * stays 0) and their records wait here, single-threaded start-up code all of it, until the first
+ * window is made: the main thread's, which takes them as its first records.
+ */
+#define TRACE_PENDING 16383
+static uint32_t trace_pending[TRACE_PENDING];
+static uint32_t trace_pending_count, trace_pending_taken;
+static uint32_t trace_sink; /* where a record goes that nothing can take */
+
+static uint64_t trace_drop(void) {
+    __atomic_fetch_add(&trace_run()->dropped, 1, __ATOMIC_RELAXED);
+    return (uint64_t)&trace_sink + 4;
+}
+
+/* A new window for the thread, and the cursor for its first record; the waiting records go first. */
+static uint64_t trace_first_window(uint64_t *cursor, uint64_t *stage, uint32_t bytes) {
+    struct trace_stage *st = trace_new_stage(bytes);
+    if (!st) return 0;
+    uint32_t *top = (uint32_t *)((unsigned char *)st + PAGE + bytes) - 2;
+    uint64_t next = (uint64_t)(top + 1);
+    if (!__atomic_exchange_n(&trace_pending_taken, 1, __ATOMIC_ACQ_REL)) {
+        for (uint32_t i = 0; i < trace_pending_count; i++) top[-(long)i] = trace_pending[i];
+        next -= 4UL * trace_pending_count;
+    }
+    *stage = (uint64_t)st;
+    *cursor = next - 4;
+    return next;
+}
+
+/*
+ * A thread's window is full, or it has none yet: writes the full one out, or makes one. Returns where
+ * the record goes (the 4 bytes below the value returned); cursor and stage are the thread's, updated.
+ */
+static uint64_t trace_next(uint64_t *cursor, uint64_t *stage) {
+    uint32_t bytes = trace_table()->stage_bytes;
+    struct trace_stage *st = (struct trace_stage *)*stage;
+    if (st && st->pid == (uint32_t)sys3(SYS_GETPID, 0, 0, 0)) {
+        trace_flush(st);
+        uint64_t next = (uint64_t)st + PAGE + bytes - 4;
+        *cursor = next - 4;
+        return next;
+    }
+    /* none yet, or one made by the parent of a static program's child, which stays the parent's */
+    *stage = 0;
+    *cursor = 0;
+    uint64_t fs = tls_get(0); /* glibc's (and the early block's) thread control block points at itself */
+    if (trace_fd < 0 || (void *)fs == early_thread_pointer()) {
+        if (trace_pending_taken || trace_pending_count >= TRACE_PENDING) return trace_drop();
+        return (uint64_t)&trace_pending[trace_pending_count++] + 4;
+    }
+    uint64_t next = trace_first_window(cursor, stage, bytes);
+    return next ? next : trace_drop();
+}
+
+/* The probe's slow path in an executable (ykrw_trace_refill_stub): its cursor and window are thread-local. */
+__attribute__((used)) uint64_t ykrw_trace_refill(void) {
+    long off = (long)trace_table()->tpoff;
+    uint64_t cursor = tls_get(off), stage = tls_get(off + 8);
+    uint64_t next = trace_next(&cursor, &stage);
+    tls_set(off, cursor);
+    tls_set(off + 8, stage);
+    return next;
+}
+
+/*
+ * A shared library has no thread-local bytes of ykrw's (ld.so places its block, and its code finds it
+ * by module offsets), so its probes call the runtime for every record (ykrw_trace_record_stub): the
+ * thread's cursor and window are found in a table by the thread's control block (%fs:0 holds its own
+ * address). A thread that takes over a dead thread's control block continues its window.
+ */
+#define TRACE_THREADS 4096
+static struct trace_thread {
+    uint64_t tcb, cursor, stage;
+} trace_threads[TRACE_THREADS];
+
+__attribute__((used)) void ykrw_trace_record(uint32_t value) {
+    uint64_t tcb = tls_get(0);
+    uint64_t h = (tcb * 0x9E3779B97F4A7C15UL) >> 52;
+    struct trace_thread *e = 0;
+    for (uint64_t i = 0; i < TRACE_THREADS && !e; i++) {
+        struct trace_thread *c = &trace_threads[(h + i) & (TRACE_THREADS - 1)];
+        uint64_t key = __atomic_load_n(&c->tcb, __ATOMIC_ACQUIRE);
+        if (!key && __atomic_compare_exchange_n(&c->tcb, &key, tcb, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) key = tcb;
+        if (key == tcb) e = c;
+    }
+    if (!e) {
+        trace_drop();
+        return;
+    }
+    uint64_t old = e->cursor, next;
+    if (old & (trace_table()->stage_bytes - 1)) {
+        next = old;
+        e->cursor = old - 4;
+    } else {
+        next = trace_next(&e->cursor, &e->stage);
+    }
+    *(uint32_t *)(next - 4) = value;
+}
+
+/*
+ * The run's header and the file (mapped shared over the region's first page: the threads' windows
+ * and the chunks follow it). fresh: a child after fork, whose trace starts empty; the thread that
+ * forked leaves its parent's window (the parent's file keeps it) and gets a new one at its next record.
  */
 static void start_trace_file(long pid, int fresh) {
     unsigned char *region = runtime_address(ykrw_config.trace_region);
-    uint64_t bytes = ykrw_config.trace_region_bytes;
     struct trace_header *h = (struct trace_header *)region;
-    struct trace_header copy = *h; /* a child must not touch its parent's shared header */
-    copy.load_bias = (uint64_t)bias();
-    copy.pid = (uint32_t)pid;
-    if (fresh) copy.reserved = 0;
-    /* Then the path of the file that runs, as in a .ykcov header, so trace dump finds the map. */
-    unsigned char path_field[448];
-    recorded_path(path_field);
-    if (!fresh) {
-        *h = copy;
-        memcpy(region + sizeof copy, path_field, sizeof path_field);
+    unsigned char page[PAGE];
+    memcpy(page, region, sizeof page); /* a child must not touch its parent's shared header */
+    struct trace_header *copy = (struct trace_header *)page;
+    copy->load_bias = (uint64_t)bias();
+    copy->pid = (uint32_t)pid;
+    copy->end = PAGE;
+    if (fresh) copy->records = copy->dropped = copy->threads = 0;
+    recorded_path(page + 64);
+    if (fresh) {
+        if (trace_fd >= 0) sys3(SYS_CLOSE, trace_fd, 0, 0);
+        trace_fd = -1;
+        /* the thread that forked is the child's only one: its parent's window is left to the parent */
+        long off = (long)trace_table()->tpoff;
+        if (off) {
+            tls_set(off + 8, 0);
+            tls_set(off, 0);
+        } else {
+            memset(trace_threads, 0, sizeof trace_threads);
+        }
     }
+    memcpy(region, page, sizeof page); /* private again below once the file is mapped, or stays so */
     char path[1024];
     const char *dir = run_directory(trace_dir);
     if (!dir) return;
     long fd = create_run_file(path, sizeof path, dir, "ykrw-trace", pid, ".bin");
     if (fd < 0) return;
-    say_where(dir, path, (const char *)path_field, "YKRW_TRACE_DIR", fresh);
-    /*
-     * The header (with whatever count blocks before start-up reserved), then a sparse file: its
-     * capacity (128 MiB by default) is not reserved, so a disk that fills up during the run ends it
-     * with SIGBUS when a record's page cannot be allocated (docs/RUNTIME.md).
-     */
-    long done = sys3(SYS_WRITE, fd, (long)&copy, sizeof(struct trace_header));
-    if (done == (long)sizeof(struct trace_header)) {
-        done = sys3(SYS_WRITE, fd, (long)path_field, sizeof path_field);
-        if (done == (long)sizeof path_field) done = sys3(SYS_FTRUNCATE, fd, (long)bytes, 0);
-        else if (done >= 0) done = 0 - 5; /* EIO: a short write */
+    say_where(dir, path, (const char *)(page + 64), "YKRW_TRACE_DIR", fresh);
+    long done = 0;
+    while (done >= 0 && (uint64_t)done < sizeof page) {
+        long w = sys3(SYS_WRITE, fd, (long)(page + done), (long)(sizeof page - done));
+        done = w > 0 ? done + w : (w < 0 ? w : -5 /* EIO: no progress */);
     }
-    if (done == 0) {
-        uint64_t size = (bytes + PAGE - 1) & ~(PAGE - 1);
-        done = sys6(SYS_MMAP, (long)region, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (done > 0) done = sys6(SYS_MMAP, (long)region, (long)PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (done != (long)region) {
+        say3("cannot write ", path, why(done < 0 ? done : 0));
+        sys3(SYS_CLOSE, fd, 0, 0);
+        return;
     }
-    if (done != (long)region) say3("cannot write ", path, why(done < 0 ? done : 0));
-    sys3(SYS_CLOSE, fd, 0, 0);
+    (void)h;
+    trace_fd = fd;
 }
 
 /* ---- patch sites: toggled trace sleds and self-removing coverage probes ---- */
@@ -730,7 +1055,12 @@ __attribute__((used)) void ykrw_trace_disable(void) {
 }
 
 /* Where ykrw_yk_wrapper records (the trace run's region, mapped at start-up), or 0: call the tracer. */
+/*
+ * Where ykrw_yk_wrapper records: the table of each function's first probe number (after the trace run's
+ * successor table), or 0: call the tracer. ykrw_yk_cursor: the %fs offset of the thread's cursor.
+ */
 __attribute__((used)) unsigned char *ykrw_yk_region;
+__attribute__((used)) int64_t ykrw_yk_cursor;
 
 /*
  * YKRW_TRACE=1 at start-up: the byte is set in the template too, so every thread starts tracing
@@ -740,7 +1070,10 @@ __attribute__((used)) unsigned char *ykrw_yk_region;
 static void start_thread_state(char **envp) {
     uint32_t flags = ykrw_config.flags;
     if (!(flags & FLAG_THREAD_STATE)) return;
-    if (flags & FLAG_TRACE_FILE) ykrw_yk_region = runtime_address(ykrw_config.trace_region);
+    if (flags & FLAG_TRACE_FILE) {
+        ykrw_yk_cursor = trace_table()->tpoff;
+        ykrw_yk_region = (unsigned char *)&trace_table()->entry[trace_table()->count + 1];
+    }
     const char *want = env(envp, "YKRW_TRACE");
     if (!want || want[0] != '1') return;
     set_thread_state(1);
@@ -1448,7 +1781,8 @@ __asm__(
     /*
      * --abi yk's __yk_trace_basicblock_wrapper when the program has none: edi = fn << 16 | bb. It keeps
      * every register but rdi (the probe saves that) and the flags (the probe saves them where live):
-     * it appends (fn, bb) to the trace run like the inline recorder, or calls the program's tracer.
+     * it records the block like the embedded recorder's probes (its probe number is the function's
+     * first, from ykrw_yk_region's table, plus bb), or calls the program's tracer.
      */
     ".globl ykrw_yk_wrapper\n"
     "ykrw_yk_wrapper:\n"
@@ -1459,17 +1793,39 @@ __asm__(
     "  jmp *ykrw_config+64(%rip)\n" /* the library's wrapper, preserve-all itself */
     "2:\n"
     "  push %rax\n push %rdx\n"
+    "  mov %edi, %eax\n"
+    "  shr $16, %eax\n"
     "  mov ykrw_yk_region(%rip), %rdx\n"
-    "  mov $1, %eax\n"
-    "  lock xadd %rax, 16(%rdx)\n"
-    "  cmp 24(%rdx), %rax\n"
-    "  jae 1f\n"
-    "  mov %edi, 516(%rdx,%rax,8)\n"
-    "  movw $0, 518(%rdx,%rax,8)\n"
-    "  shr $16, %edi\n"
-    "  mov %edi, 512(%rdx,%rax,8)\n"
+    "  mov (%rdx,%rax,4), %eax\n"
+    "  movzwl %di, %edi\n"
+    "  lea 1(%rax,%rdi), %edi\n"
+    "  mov ykrw_yk_cursor(%rip), %rdx\n"
+    "  mov $-4, %rax\n"
+    "  xadd %rax, %fs:(%rdx)\n"
+    "  test $0xffff, %eax\n" /* a window is 64 KiB (TracePass.WINDOW_BYTES) */
+    "  jnz 1f\n"
+    "  lea ykrw_trace_refill(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
     "1:\n"
+    "  mov %edi, -4(%rax)\n"
     "  pop %rdx\n pop %rax\n"
+    "  ret\n"
+    "\n"
+    /* The trace recorder's slow path: rax = the cursor to write below (the probe saved rax). */
+    ".globl ykrw_trace_refill_stub\n"
+    "ykrw_trace_refill_stub:\n"
+    "  lea ykrw_trace_refill(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  ret\n"
+
+    /* A shared library's recorder: eax = probe number + 1 (the probe saved rax). */
+    ".globl ykrw_trace_record_stub\n"
+    "ykrw_trace_record_stub:\n"
+    "  push %rdi\n"
+    "  mov %eax, %edi\n"
+    "  lea ykrw_trace_record(%rip), %rax\n"
+    "  call ykrw_save_and_call\n"
+    "  pop %rdi\n"
     "  ret\n"
 
     /* edi = probe index */

@@ -101,8 +101,8 @@ final class InstrumentCommand implements Callable<Integer> {
     String toggleStart = "off";
 
     @Option(names = "--trace-capacity", paramLabel = "N", description = "Records the embedded trace recorder"
-            + " keeps (default 16777216, a 128 MiB sparse file); later ones are counted, not kept.")
-    int traceCapacity = TracePass.DEFAULT_CAPACITY;
+            + " keeps at most (default: no limit); later ones are counted as dropped, not kept.")
+    Long traceCapacity;
 
     @Option(names = "--functions", paramLabel = "REGEX", description = "Instrument only functions whose whole name"
             + " matches (main.* for a prefix, .*foo.* for a part; ykrw functions lists them).")
@@ -258,11 +258,11 @@ final class InstrumentCommand implements Callable<Integer> {
         if (!toggleStart.equals("on") && !toggleStart.equals("off")) {
             throw new ParameterException(spec.commandLine(), "--toggle-start must be on or off");
         }
-        if (traceCapacity <= 0) {
+        if (traceCapacity != null && traceCapacity <= 0) {
             throw new ParameterException(spec.commandLine(), "--trace-capacity must be positive");
         }
         TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
-                .withCapacity(traceCapacity).withRunFiles(runFiles());
+                .withCapacity(traceCapacity == null ? TracePass.NO_LIMIT : traceCapacity).withRunFiles(runFiles());
         if (traceLibrary != null) {
             TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
                     traceFunction != null ? traceFunction : a.defaultFunction());

@@ -15,13 +15,17 @@ import org.ykrw.core.diag.MapMismatchException;
 import org.ykrw.core.diag.YkrwException;
 
 /**
- * One {@code ykrw-trace.<pid>.bin} file (docs/FORMATS.md section 3): the (function, block) pairs a
- * process of a {@code --trace} binary passed, in order. Only the header is kept in memory: the
- * default capacity is 16 Mi records (128 MiB), so records are streamed from the file.
+ * One {@code ykrw-trace.<pid>.bin} file (docs/FORMATS.md section 3): the blocks a process of a
+ * {@code --trace} binary passed, in order, thread by thread. Version 2 (YKRWTRC2) holds encoded chunks
+ * and the threads' windows, read against the build's successor table ({@link TraceTable}); version 1
+ * (YKRWTRC1, runs of ykrw before it) one shared array of (function, block) pairs. Only the header and
+ * an index of the chunks are kept in memory: records are streamed from the file.
  */
 public final class TraceRun {
-    /** The file's first 8 bytes. */
+    /** The first 8 bytes of a version 1 file. */
     public static final String MAGIC = "YKRWTRC1";
+    /** The first 8 bytes of a version 2 file. */
+    public static final String MAGIC_V2 = "YKRWTRC2";
     /** Smallest header: the fields (a runtime before the recorded path wrote only these). */
     public static final int HEADER_SIZE = 64;
     /** Header size the runtime writes: the fields, then the path of the file that ran. */
@@ -40,8 +44,21 @@ public final class TraceRun {
         void record(long ordinal, long functionIndex, long blockIndex);
     }
 
+    /** Receives the records of a version 2 run, thread by thread. */
+    @FunctionalInterface
+    public interface ProbeVisitor {
+        /**
+         * @param thread the thread's serial (threads in the order they first recorded, from 0)
+         * @param ordinal position of the record in that thread's trace, from 0
+         * @param probe the block's probe number (its slot in the block map)
+         */
+        void record(int thread, long ordinal, int probe);
+    }
+
     private final Path path;
     private final long headerSize;
+    /** version 2: the chunks and windows, by thread; null for version 1 */
+    private final TraceChunks chunks;
     private final long reserved;
     private final long capacity;
     private final long mapId;
@@ -50,7 +67,8 @@ public final class TraceRun {
     private final String executable;
 
     private TraceRun(Path path, long headerSize, long reserved, long capacity, long mapId, long loadBias, int pid,
-            String executable) {
+            String executable, TraceChunks chunks) {
+        this.chunks = chunks;
         this.executable = executable;
         this.path = path;
         this.headerSize = headerSize;
@@ -83,8 +101,24 @@ public final class TraceRun {
             }
             byte[] magic = new byte[8];
             h.get(0, magic);
-            if (!MAGIC.equals(new String(magic, StandardCharsets.ISO_8859_1))) {
-                throw new MalformedRunFileException(name, "not a ykrw trace run (magic is not " + MAGIC + ")");
+            String m = new String(magic, StandardCharsets.ISO_8859_1);
+            if (MAGIC_V2.equals(m)) {
+                long headerSize = h.getInt(8) & 0xFFFF_FFFFL;
+                if (headerSize < HEADER_SIZE_WITH_PATH || headerSize > length) {
+                    throw new MalformedRunFileException(name, "header size " + headerSize + " is outside ["
+                            + HEADER_SIZE_WITH_PATH + ", " + length + "] (the file length)");
+                }
+                TraceChunks index = TraceChunks.scan(ch, name, headerSize, h.getInt(12), length);
+                long dropped = h.getLong(56);
+                if (dropped < 0) {
+                    throw new MalformedRunFileException(name, "dropped count " + Long.toUnsignedString(dropped) + " is out of range");
+                }
+                long held = index.records();
+                return new TraceRun(path, headerSize, held + dropped, held, h.getLong(32), h.getLong(40), h.getInt(48),
+                        RecordedPath.read(h, headerSize, name), index);
+            }
+            if (!MAGIC.equals(m)) {
+                throw new MalformedRunFileException(name, "not a ykrw trace run (magic is not " + MAGIC_V2 + ")");
             }
             long headerSize = h.getInt(8) & 0xFFFF_FFFFL;
             if (headerSize < HEADER_SIZE || headerSize > length) {
@@ -108,7 +142,7 @@ public final class TraceRun {
                         + " bytes after the header, the file has " + (length - headerSize) + " (truncated?)");
             }
             return new TraceRun(path, headerSize, reserved, capacity, h.getLong(32), h.getLong(40), h.getInt(48),
-                    RecordedPath.read(h, headerSize, name));
+                    RecordedPath.read(h, headerSize, name), null);
         } catch (NoSuchFileException e) {
             throw new YkrwException(name + ": no such file");
         } catch (IOException e) {
@@ -116,13 +150,41 @@ public final class TraceRun {
         }
     }
 
+    /** @return true for a version 2 run: its records are probe numbers, read with {@link #forEachProbe} */
+    public boolean isEncoded() {
+        return chunks != null;
+    }
+
+    /** @return threads that recorded (1 for a version 1 run, whose records are not told apart by thread) */
+    public int threads() {
+        return chunks != null ? chunks.threads() : 1;
+    }
+
     /**
-     * Streams the records, in the order they were reserved.
+     * Streams a version 2 run's records, thread by thread (by serial), each thread's in order.
+     *
+     * @param table the successor table of the build that ran
+     * @param thread only this thread's records (negative: every thread's)
+     * @param limit at most this many records per thread (negative: all)
+     * @param visitor receives each record
+     */
+    public void forEachProbe(TraceTable table, int thread, long limit, ProbeVisitor visitor) {
+        if (chunks == null) {
+            throw new IllegalStateException("a version 1 run has (function, block) records: use forEachRecord");
+        }
+        chunks.forEach(path, table, thread, limit, visitor);
+    }
+
+    /**
+     * Streams a version 1 run's records, in the order they were reserved.
      *
      * @param limit at most this many (negative: all)
      * @param visitor receives each record
      */
     public void forEachRecord(long limit, RecordVisitor visitor) {
+        if (chunks != null) {
+            throw new IllegalStateException("a version 2 run has probe numbers: use forEachProbe");
+        }
         long n = limit < 0 ? recordCount() : Math.min(limit, recordCount());
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -179,7 +241,7 @@ public final class TraceRun {
         return capacity;
     }
 
-    /** @return records lost because the trace outgrew its capacity */
+    /** @return records lost because the trace outgrew its capacity (version 2: or the file could not take them) */
     public long dropped() {
         return Math.max(0, reserved - capacity);
     }

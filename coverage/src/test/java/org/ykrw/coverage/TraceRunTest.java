@@ -89,4 +89,57 @@ class TraceRunTest {
         e = assertThrows(MalformedRunFileException.class, () -> TraceRun.open(p));
         assertTrue(e.getMessage().contains("record size 16"), e.getMessage());
     }
+
+    /**
+     * A version 2 run built by hand from docs/FORMATS.md section 3: three probes (0 branches to 1 or
+     * 2, 1 calls 2 and returns to 0, 2 returns); thread 0 has a chunk and a window, thread 1 a window.
+     */
+    @Test
+    void encodedChunksAndWindowsDecodeThreadByThread() throws IOException {
+        java.nio.ByteBuffer t = java.nio.ByteBuffer.allocate(32 + 3 * 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        t.put("YKRWSUC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(3).putInt(64).putLong(-16).putLong(0);
+        t.putInt(1).putInt(2).putInt(-1).putInt(0);     // 0: a conditional branch to 1 or 2
+        t.putInt(2).putInt(0).putInt(0).putInt(1);      // 1: calls 2, returns to 0
+        t.putInt(-1).putInt(-1).putInt(-1).putInt(2);   // 2: returns
+        TraceTable table = TraceTable.parse(t.rewind(), "table");
+        // 0 (no previous: 11 + 00), 1 (0), 2 (0, pushes 0), 0 (0: the return stack), 2 (10), 1 (11 + 10: the stack is empty)
+        int bits = 0b0_111_01_0_0_0_0011;
+        int window0 = 8192;  // the chunk, then zeros up to the next page: the window's
+        int window1 = window0 + 4096 + 4096;
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(window1 + 4096 + 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f.put("YKRWTRC2".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(4096).putInt(64);
+        f.putLong(f.capacity()).putLong(6).putLong(CoverageRunTest.MAP_ID).putLong(0).putInt(42).putInt(2).putLong(0);
+        f.position(4096);
+        f.putInt(0x43544b59).putInt(0).putInt(0).putInt(6).putInt(4).putInt(0).putLong(0).putInt(bits);
+        f.position(window0);
+        f.putInt(0x53544b59).putInt(0).putInt(1).putInt(64).putInt(42);
+        f.putInt(window0 + 4096 + 64 - 8, 1 + 1).putInt(window0 + 4096 + 64 - 12, 0 + 1);
+        f.position(window1);
+        f.putInt(0x53544b59).putInt(1).putInt(0).putInt(64).putInt(42);
+        f.putInt(window1 + 4096 + 64 - 8, 2 + 1);
+        Path p = dir.resolve("ykrw-trace.42.bin");
+        Files.write(p, f.array());
+        TraceRun run = TraceRun.open(p);
+        assertTrue(run.isEncoded());
+        assertEquals(2, run.threads());
+        assertEquals(9, run.recordCount());
+        assertEquals(0, run.dropped());
+        List<String> seen = new ArrayList<>();
+        run.forEachProbe(table, -1, -1, (thread, i, probe) -> seen.add(thread + ":" + i + ":" + probe));
+        assertEquals(List.of("0:0:0", "0:1:1", "0:2:2", "0:3:0", "0:4:2", "0:5:1", "0:6:1", "0:7:0", "1:0:2"), seen);
+        seen.clear();
+        run.forEachProbe(table, 1, -1, (thread, i, probe) -> seen.add(thread + ":" + i + ":" + probe));
+        assertEquals(List.of("1:0:2"), seen);
+        seen.clear();
+        run.forEachProbe(table, 0, 3, (thread, i, probe) -> seen.add(thread + ":" + i + ":" + probe));
+        assertEquals(List.of("0:0:0", "0:1:1", "0:2:2"), seen);
+
+        // a chunk that claims more records than its bits hold: 27 of its zero bits decode, then it ends
+        byte[] longer = Files.readAllBytes(p);
+        java.nio.ByteBuffer.wrap(longer).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4096 + 12, 32);
+        Files.write(p, longer);
+        MalformedRunFileException e = assertThrows(MalformedRunFileException.class,
+                () -> TraceRun.open(p).forEachProbe(table, -1, -1, (thread, i, probe) -> { }));
+        assertTrue(e.getMessage().contains("chunk ends after 25 of its 32 records"), e.getMessage());
+    }
 }

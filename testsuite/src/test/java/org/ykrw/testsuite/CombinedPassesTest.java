@@ -70,8 +70,8 @@ class CombinedPassesTest {
         assertEquals(1, both.files(".bin").size(), "one trace run file");
         long[] counters = InstrumentedRun.Coverage.read(both.files(".ykcov").get(0)).counters();
         long[] countersAlone = InstrumentedRun.Coverage.read(countsOnly.files(".ykcov").get(0)).counters();
-        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(both.files(".bin").get(0));
-        InstrumentedRun.Trace alone = InstrumentedRun.Trace.read(traceOnly.files(".bin").get(0));
+        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(both.files(".bin").get(0), both.binary);
+        InstrumentedRun.Trace alone = InstrumentedRun.Trace.read(traceOnly.files(".bin").get(0), traceOnly.binary);
         assertTrue(t.reserved() > 10, "records: " + t.reserved());
         if (link.equals("static")) {
             // A static libc walks the output's own program headers (__libc_setup_tls looks for PT_TLS), and

@@ -104,7 +104,7 @@ class DynamicLinkingTest {
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir.resolve("out")).run(Map.of());
         assertEquals(0, r.exit, r.stderr);
         assertEquals("exports found\nwork 835\n", r.stdout);
-        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(r.files(".bin").get(0));
+        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(r.files(".bin").get(0), r.binary);
         assertTrue(t.reserved() > 0, "work(100) traced");  // tracing starts off: only the program turned it on
         assertCleanReadelf(r.binary);
     }
@@ -137,7 +137,7 @@ class DynamicLinkingTest {
         Tools.Result g = Tools.run(cmd, 120);
         assertTrue(g.stdout().contains("odd 500 sink 468944"), g.stdout() + g.stderr());
         assertFalse(g.stderr().contains("No symbol"), g.stderr());
-        long records = InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved();
+        long records = InstrumentedRun.Trace.read(r.files(".bin").get(0), r.binary).reserved();
         assertTrue(records > (stripped ? 0 : 2000), "blocks traced after the call: " + records);
     }
 
@@ -163,7 +163,7 @@ class DynamicLinkingTest {
         assertEquals(expected, run.stdout());
         assertFalse(run.stderr().contains("ykrw runtime"), run.stderr());
         if (trace) {
-            assertTrue(InstrumentedRun.Trace.read(r.files(".bin").get(0)).reserved() >= 2, "demo_scale, demo_apply");
+            assertTrue(InstrumentedRun.Trace.read(r.files(".bin").get(0), r.binary).reserved() >= 2, "demo_scale, demo_apply");
         } else {
             List<Path> files = r.files(".ykcov");
             assertEquals(1, files.size(), files.toString());

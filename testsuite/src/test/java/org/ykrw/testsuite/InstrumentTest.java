@@ -70,7 +70,7 @@ class InstrumentTest {
         if (trace) {
             List<Path> files = r.files(".bin");
             assertFalse(files.isEmpty(), "a trace file was written");
-            InstrumentedRun.Trace t = InstrumentedRun.Trace.read(files.get(0));
+            InstrumentedRun.Trace t = InstrumentedRun.Trace.read(files.get(0), r.binary);
             assertTrue(t.reserved() > 10, "records: " + t.reserved());
         } else {
             List<Path> files = r.files(".ykcov");
@@ -139,7 +139,7 @@ class InstrumentTest {
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
         InstrumentedRun r = InstrumentedRun.instrument(bin, pass, dir).run(Map.of());
         assertEquals("odd 500 sink 468944\n", r.stdout);
-        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(r.files(".bin").get(0));
+        InstrumentedRun.Trace t = InstrumentedRun.Trace.read(r.files(".bin").get(0), r.binary);
         Map<Integer, Function> functions = new HashMap<>();
         pass.probes().keySet().forEach(b -> functions.put(b.function().index(), b.function()));
         Deque<Block> callers = new ArrayDeque<>();
@@ -279,7 +279,7 @@ class InstrumentTest {
             assertEquals(original, r.stdout);
         }
         for (Path f : r.files(".bin")) {
-            assertTrue(InstrumentedRun.Trace.read(f).reserved() > 0, f + " recorded while on");
+            assertTrue(InstrumentedRun.Trace.read(f, r.binary).reserved() > 0, f + " recorded while on");
             Files.delete(f);
         }
         r.run(Map.of());

@@ -126,27 +126,22 @@ final class InstrumentedRun {
         }
     }
 
-    /** A trace file: (function, block) records in order. */
-    record Trace(long reserved, long capacity, int[][] records) {
-        static Trace read(Path f) throws IOException {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
-                ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-                ch.read(h, 0);
-                if (!new String(h.array(), 0, 8, StandardCharsets.US_ASCII).equals("YKRWTRC1")) {
-                    throw new IllegalStateException(f + ": bad magic");
-                }
-                int header = h.getInt(8);
-                long reserved = h.getLong(16);
-                long capacity = h.getLong(24);
-                int n = (int) Math.min(reserved, capacity);
-                ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
-                ch.read(b, header);
-                int[][] records = new int[n][];
-                for (int i = 0; i < n; i++) {
-                    records[i] = new int[] {b.getInt(8 * i), b.getInt(8 * i + 4)};
-                }
-                return new Trace(reserved, capacity, records);
-            }
+    /**
+     * A trace file: (function, block) records in order, thread after thread. Its chunks are decoded by
+     * ykrw's reader against the binary's successor table; {@link RecorderOracleTest} checks that
+     * reader against a tracer that logs every call.
+     */
+    record Trace(long reserved, int[][] records) {
+        static Trace read(Path f, Path binary) throws IOException {
+            org.ykrw.coverage.TraceRun run = org.ykrw.coverage.TraceRun.open(f);
+            ElfFile elf = ElfFile.read(binary);
+            org.ykrw.core.blockmap.BlockMap map = org.ykrw.coverage.BlockMapReader.fromElf(elf);
+            List<int[]> records = new ArrayList<>();
+            run.forEachProbe(org.ykrw.coverage.TraceTable.fromElf(elf), -1, -1, (thread, i, probe) -> {
+                org.ykrw.core.blockmap.BlockMap.MappedBlock b = map.blockOfProbe(probe);
+                records.add(new int[] {b.functionIndex(), b.index()});
+            });
+            return new Trace(run.reserved(), records.toArray(int[][]::new));
         }
     }
 }

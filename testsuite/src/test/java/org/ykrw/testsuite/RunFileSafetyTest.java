@@ -106,7 +106,7 @@ class RunFileSafetyTest {
         Path moved = taken.resolveSibling(takenName.substring(0, takenName.length() - ext.length()) + "." + k + ext);
         assertTrue(Files.isRegularFile(moved, LinkOption.NOFOLLOW_LINKS), moved + " holds the run; files: " + r.files(ext));
         if (mode.equals("trace")) {
-            assertTrue(InstrumentedRun.Trace.read(moved).reserved() > 1000, "the moved trace is complete");
+            assertTrue(InstrumentedRun.Trace.read(moved, r.binary).reserved() > 1000, "the moved trace is complete");
         } else {
             long covered = java.util.Arrays.stream(InstrumentedRun.Coverage.read(moved).counters()).filter(c -> c != 0).count();
             assertTrue(covered > 3, "the moved run is complete: " + covered + " blocks covered");

@@ -63,7 +63,7 @@ class ThreadLocalTest {
         r.run(Map.of("YKRW_TRACE", "1"));
         assertEquals(0, r.exit, r.stderr);
         assertEquals(original, r.stdout);
-        assertTrue(InstrumentedRun.Trace.read(r.files(".bin").get(0)).records().length > 0, "the byte was set");
+        assertTrue(InstrumentedRun.Trace.read(r.files(".bin").get(0), r.binary).records().length > 0, "the byte was set");
     }
 
     @Test

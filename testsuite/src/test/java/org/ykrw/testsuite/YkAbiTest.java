@@ -106,7 +106,7 @@ class YkAbiTest {
         assertEquals(original + calls + "\n", r.stdout);
         InstrumentedRun embedded = instrument(bin, TracePass.Abi.YK, false, "embedded").run(Map.of());
         assertEquals(original, embedded.stdout);
-        long records = InstrumentedRun.Trace.read(embedded.files(".bin").get(0)).records().length;
+        long records = InstrumentedRun.Trace.read(embedded.files(".bin").get(0), embedded.binary).records().length;
         assertTrue(records > 10, "work(100) was traced: " + records);
         assertEquals("wrapper calls " + records, calls);
     }
@@ -144,7 +144,7 @@ class YkAbiTest {
             assertEquals(original, output, bin.toString());
             try (var files = Files.list(runDir)) {
                 for (Path f : files.toList()) {
-                    assertEquals(0, InstrumentedRun.Trace.read(f).records().length, f + " of " + bin);
+                    assertEquals(0, InstrumentedRun.Trace.read(f, bin).records().length, f + " of " + bin);
                 }
             }
         }

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.ykrw.core.x86.encode.CodeWriter;
 import org.ykrw.core.x86.encode.Condition;
 import org.ykrw.core.x86.encode.Mem;
+import org.ykrw.core.x86.MemOperand;
 
 /**
  * The probes the instrumentation passes insert. Each keeps the program's state: it touches only
@@ -70,35 +71,53 @@ final class Probes {
     }
 
     /**
-     * Size of a trace run's header (docs/FORMATS.md section 3): 64 bytes of fields, then the path of
-     * the file that ran up to byte 512, as in a .ykcov header; records follow it.
+     * Size of a trace run's header page (docs/FORMATS.md section 3): the fields, the path of the file
+     * that ran, zeros to the page's end. The threads' windows and the encoded chunks follow it.
      */
-    static final int TRACE_HEADER = 512;
+    static final int TRACE_HEADER = 4096;
 
     /**
-     * The embedded trace recorder, inline: reserve a record with an atomic add on the run's count and,
-     * when it is below the capacity, write (fn, bb) into it. No call: rax and rdx are saved below the
-     * red zone, the flags only where they may be live.
+     * The embedded trace recorder, inline: takes a slot of the thread's window by moving its
+     * thread-local cursor down 4 bytes (one {@code xadd} without lock: only this thread writes it,
+     * and a signal handler's probes between the two steps take other slots) and stores the probe
+     * number + 1 there. A cursor whose low bits are zero (the window is full, or the thread has none
+     * yet) calls the runtime, which writes the window out and returns a fresh cursor. rax is saved
+     * below the red zone, the flags only where they may be live.
      *
      * @param w the writer
-     * @param region address of the trace run (mapped from ykrw-trace.PID.bin at start-up)
-     * @param capacity records the run holds
+     * @param refill address of the runtime's ykrw_trace_refill_stub
+     * @param tpoff thread-pointer offset of the cursor
+     * @param windowBytes a window's record bytes (a power of two: the cursor's alignment when full)
+     * @param probe the block's probe number
      */
-    static void recordTrace(CodeWriter w, long region, int capacity, int fn, int bb, boolean flagsLive) {
+    static void recordTrace(CodeWriter w, long refill, long tpoff, int windowBytes, int probe, boolean flagsLive) {
         w.leaRsp(-RED_ZONE);
         if (flagsLive) {
             w.pushfq();
         }
-        w.push(Reg.RAX).push(Reg.RDX);
-        w.movImm(Reg.RAX, 1);
-        w.lock().xaddMemReg(Mem.rip(region + 16), Reg.RAX);
-        w.cmpRegImm(Reg.RAX, capacity);
-        unless(w, Condition.AE, t -> writeRecord(t, region, fn, bb));
-        w.pop(Reg.RDX).pop(Reg.RAX);
+        w.push(Reg.RAX);
+        w.movImm(Reg.RAX, -4);
+        w.xaddMemReg(Mem.absolute(tpoff).withSegment(MemOperand.SEG_FS), Reg.RAX);
+        w.testEaxImm(windowBytes - 1);
+        unless(w, Condition.NE, t -> t.call(refill));
+        w.movMemImm32(Mem.base(Reg.RAX, -4), probe + 1);
+        w.pop(Reg.RAX);
         if (flagsLive) {
             w.popfq();
         }
         w.leaRsp(RED_ZONE);
+    }
+
+    /**
+     * The embedded trace recorder of a shared library, which has no thread-local bytes of ykrw's:
+     * a call of the runtime with the probe number + 1 in eax (rax saved below the red zone; the
+     * runtime's stub keeps the flags and every other register).
+     */
+    static void recordTraceByCall(CodeWriter w, long stub, int probe) {
+        w.leaRsp(-RED_ZONE).push(Reg.RAX);
+        w.movImm(Reg.RAX, probe + 1L);
+        w.call(stub);
+        w.pop(Reg.RAX).leaRsp(RED_ZONE);
     }
 
     /**
@@ -111,16 +130,6 @@ final class Probes {
         body.accept(measured);
         w.jccShort(skip, start + measured.size());
         body.accept(w);
-    }
-
-    /** A record's two fields, [rdx + rax*8] and [rdx + rax*8 + 4]: made once, not per probe written. */
-    private static final Mem RECORD_FN = Mem.sib(Reg.RDX, Reg.RAX, 8, 0);
-    private static final Mem RECORD_BB = Mem.sib(Reg.RDX, Reg.RAX, 8, 4);
-
-    private static void writeRecord(CodeWriter w, long region, int fn, int bb) {
-        w.lea(Reg.RDX, Mem.rip(region + TRACE_HEADER));
-        w.movMemImm32(RECORD_FN, fn);
-        w.movMemImm32(RECORD_BB, bb);
     }
 
     /**

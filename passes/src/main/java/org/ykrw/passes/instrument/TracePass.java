@@ -98,17 +98,27 @@ public final class TracePass implements Pass {
         this.runFiles = java.util.Objects.requireNonNull(files);
         return this;
     }
-    private int capacity = DEFAULT_CAPACITY;
+    private long capacity = NO_LIMIT;
 
-    /** Records an embedded trace run holds unless {@link #withCapacity} says otherwise (128 MiB of file). */
-    public static final int DEFAULT_CAPACITY = 16 << 20;
+    /** A capacity that keeps every record (the file grows as the run records). */
+    public static final long NO_LIMIT = 0;
+
+    /** Record bytes of a thread's window: 16,383 records between two calls into the runtime. */
+    static final int WINDOW_BYTES = 64 << 10;
+
+    /** The runtime's entry for a full (or missing) window. */
+    private static final String REFILL = "ykrw_trace_refill_stub";
+
+    /** The runtime's entry for each record of a shared library. */
+    private static final String RECORD = "ykrw_trace_record_stub";
 
     /**
-     * @param records how many records the embedded recorder's run holds (later ones are counted, not kept)
+     * @param records how many records the embedded recorder's run keeps at most (later ones are counted as
+     *     dropped), or {@link #NO_LIMIT}
      * @return this pass
      */
-    public TracePass withCapacity(int records) {
-        if (records <= 0) {
+    public TracePass withCapacity(long records) {
+        if (records < 0) {
             throw new IllegalArgumentException("trace capacity must be positive");
         }
         this.capacity = records;
@@ -152,7 +162,7 @@ public final class TracePass implements Pass {
 
     /** What {@link YkAbiTrace} takes from this pass's settings. */
     record Settings(BlockFilter filter, String traceFunction, String traceLibrary, boolean toggle, RunFiles runFiles,
-            int capacity) {
+            long capacity) {
     }
 
     @Override
@@ -174,12 +184,15 @@ public final class TracePass implements Pass {
             requests.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
-        usesRecorder = !calls;
         importsTracer = imported;
         // Calls of the tracer save what is live across calls the compiler saw too (GCC's -fipa-ra).
         Liveness liveness = Liveness.of(program, calls ? Liveness.Convention.INTERPROCEDURAL : Liveness.Convention.SYSV);
         boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
         Clobbers clobbers = tracer.map(t -> t.isPlt() ? Clobbers.UNKNOWN : Clobbers.of(program, t)).orElse(libraryTracer);
+        // the recorder's thread-local cursor and window (docs/FORMATS.md section 3); a shared library
+        // cannot have thread-local bytes of ykrw's, so its probes call the runtime for every record
+        boolean library = input.linking() == PassInput.Linking.SHARED_LIBRARY;
+        long tpoff = calls || library ? 0 : requests.reserveThreadLocal(16, 16);
         int probes = 0;
         int stubbed = 0;
         for (Function f : program.functions()) {
@@ -193,7 +206,7 @@ public final class TracePass implements Pass {
                     stubbed += guard || save < 0 ? 1 : 0;
                     probe = probe(arguments(f.index(), b.index(), true), guard ? -1 : save, clobbers.needsAlignedStack());
                 } else {
-                    probe = recorder(f.index(), b.index(), liveness.isFlagsLiveIn(b));
+                    probe = recorder(tpoff, probes, liveness.isFlagsLiveIn(b));
                 }
                 b.insertBefore(0, probe);
                 probeOf.put(b, probes++);
@@ -204,7 +217,8 @@ public final class TracePass implements Pass {
         RuntimeConfig config = RuntimeConfig.of(input, requests).addFlags(flags).runFiles(runFiles)
                 .tracer(tracer.map(Function::entryAddress).orElse(0L));
         if (!calls) {
-            config.region(ProbeContext.TRACE_REGION, name(), traceHeader(input.mapId(), capacity), Probes.TRACE_HEADER + 8L * capacity);
+            byte[] region = recorderRegion(input, requests, probeOf, tpoff, capacity, false);
+            config.region(ProbeContext.TRACE_REGION, name(), region, region.length);
             RuntimeConfig.hookForks(input, requests);
         }
         if (toggle && input.linking().isDynamic()) {
@@ -298,20 +312,50 @@ public final class TracePass implements Pass {
         return (w, c) -> Probes.patchSite(w, c, false, call);
     }
 
-    /** The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway). */
-    private Probe recorder(int fn, int bb, boolean flagsLive) {
-        if (!toggle) {
-            return (w, c) -> Probes.recordTrace(w, c.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, flagsLive);
-        }
-        return (w, c) -> Probes.patchSite(w, c, false,
-                (t, tc) -> Probes.recordTrace(t, tc.symbol(ProbeContext.TRACE_REGION), capacity, fn, bb, true));
+    /**
+     * The embedded recorder, inline (behind a sled with --toggle, where the flags are saved anyway); in
+     * a shared library (tpoff 0), a call of the runtime.
+     */
+    private Probe recorder(long tpoff, int probe, boolean flagsLive) {
+        java.util.function.BiConsumer<CodeWriter, ProbeContext> record = (w, c) -> {
+            if (tpoff == 0) {
+                Probes.recordTraceByCall(w, c.symbol(RECORD), probe);
+            } else {
+                Probes.recordTrace(w, c.symbol(REFILL), tpoff, WINDOW_BYTES, probe, flagsLive || toggle);
+            }
+        };
+        return toggle ? (w, c) -> Probes.patchSite(w, c, false, record) : record::accept;
     }
 
-    /** The trace run's header as ykrw knows it (docs/FORMATS.md section 3); the runtime adds pid and bias. */
-    static byte[] traceHeader(long mapId, int capacity) {
-        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        h.put("YKRWTRC1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        h.putInt(Probes.TRACE_HEADER).putInt(8).putLong(0).putLong(capacity).putLong(mapId);
+    /**
+     * The embedded recorder's run-file region: the trace run's header page as ykrw knows it
+     * (docs/FORMATS.md section 3; the runtime adds pid, bias and path, and allocates the rest of the file
+     * as threads record), then the successor table, which also goes into section .ykrw.trace for trace
+     * dump; for {@code --abi yk}'s wrapper, then each function's first probe number.
+     *
+     * @param probeOf the probes, numbered from 0 in function and block order
+     * @param tpoff the thread-pointer offset of the recorder's cursor and window (0: none, a shared library)
+     * @param capacity records the run keeps at most, or {@link #NO_LIMIT}
+     * @param functionBases append the functions' first probe numbers
+     */
+    static byte[] recorderRegion(PassInput context, PassRequests requests, Map<Block, Integer> probeOf, long tpoff,
+            long capacity, boolean functionBases) {
+        byte[] table = TraceSuccessors.build(context.program(), probeOf, WINDOW_BYTES, tpoff, capacity);
+        requests.addUnloadedSection(TraceSuccessors.SECTION_NAME, () -> table);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(Probes.TRACE_HEADER + table.length
+                + (functionBases ? 4 * context.program().functions().size() : 0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        h.put("YKRWTRC2".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        h.putInt(Probes.TRACE_HEADER).putInt(WINDOW_BYTES).putLong(Probes.TRACE_HEADER).putLong(0).putLong(context.mapId());
+        h.put(Probes.TRACE_HEADER, table);
+        if (functionBases) {
+            int at = Probes.TRACE_HEADER + table.length;
+            java.util.Arrays.fill(h.array(), at, h.capacity(), (byte) 0xFF);
+            for (Map.Entry<Block, Integer> e : probeOf.entrySet()) {
+                if (e.getKey().index() == 0) {
+                    h.putInt(at + 4 * e.getKey().function().index(), e.getValue());
+                }
+            }
+        }
         return h.array();
     }
 

@@ -116,7 +116,7 @@ final class YkAbiTrace {
         if (imported) {
             importFromLibrary(context, requests, trace);
         } else if (!own) {
-            embedRuntime(context, requests, trace, tracer, source.tpoff());
+            embedRuntime(context, requests, trace, tracer, source.tpoff(), probeOf);
         }
         BlockMapSection.add(context, requests, "trace", probeOf, List.of(), false);
         String from = own ? " of the program" : imported ? " of " + trace.traceLibrary() + " (imported)" : "";
@@ -152,16 +152,20 @@ final class YkAbiTrace {
         exportSwitches(context, requests);
     }
 
-    /** The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset. */
+    /**
+     * The runtime with its wrapper, recorder (or the program's tracer) and the byte's offset; the
+     * wrapper records into the thread's window of the embedded recorder (TracePass.recorderRegion).
+     */
     private static void embedRuntime(PassInput context, PassRequests requests, TracePass.Settings trace,
-            Optional<Function> tracer, long state) {
+            Optional<Function> tracer, long state, Map<Block, Integer> probeOf) {
         boolean records = tracer.isEmpty();
         int flags = RuntimeConfig.THREAD_STATE | (records ? RuntimeConfig.TRACE_FILE : 0);
         RuntimeConfig config = RuntimeConfig.of(context, requests).addFlags(flags).runFiles(trace.runFiles())
                 .tracer(tracer.map(Function::entryAddress).orElse(0L)).tlsOffset(state);
         if (records) {
-            config.region(ProbeContext.TRACE_REGION, "trace", TracePass.traceHeader(context.mapId(), trace.capacity()),
-                    Probes.TRACE_HEADER + 8L * trace.capacity());
+            byte[] region = TracePass.recorderRegion(context, requests, probeOf, requests.reserveThreadLocal(16, 16),
+                    trace.capacity(), true);
+            config.region(ProbeContext.TRACE_REGION, "trace", region, region.length);
             RuntimeConfig.hookForks(context, requests);
         }
         exportSwitches(context, requests);

@@ -64,7 +64,8 @@ class HandBuiltPassTest {
     /** Runs {@code pass} over {@code p} (main and helper move) and returns what it asked for. */
     private PassRequests run(Pass pass, Program p) {
         PassInput input = input(p);
-        PassRequests requests = PassRequests.forInput(input);
+        // an executable without TLS of its own: the recorder may reserve its thread-local bytes
+        PassRequests requests = PassRequests.forInput(input, () -> new org.ykrw.core.pass.ThreadLocalArea(0, 1, null));
         pass.run(input, requests);
         return requests;
     }
@@ -125,7 +126,7 @@ class HandBuiltPassTest {
     }
 
     @Test
-    void traceRecordsFunctionAndBlockIndicesInline() {
+    void traceRecordsEachBlocksProbeNumberInline() {
         Program p = program("helper");
         TracePass pass = new TracePass(TracePass.Abi.ARGS2, null, BlockFilter.ALL, false, false);
         run(pass, p);
@@ -133,10 +134,12 @@ class HandBuiltPassTest {
         for (Function f : List.of(main, helper)) {
             for (Block b : f.blocks()) {
                 List<Insn> code = emit(b.probesBefore(0).get(0));
-                // the record's two 32-bit stores hold the function's and the block's index
+                // the record, stored below the thread's cursor, is the block's probe number + 1
                 List<Long> stored = code.stream().filter(i -> i.mnemonic().equals("mov") && i.opStr().startsWith("dword ptr"))
                         .map(HandBuiltPassTest::immediate).toList();
-                assertEquals(List.of((long) f.index(), (long) b.index()), stored, b.toString());
+                assertEquals(List.of(pass.probes().get(b) + 1L), stored, b.toString());
+                assertTrue(code.stream().anyMatch(i -> i.mnemonic().equals("xadd") && i.opStr().contains("fs:")),
+                        "the cursor is thread-local: " + code);
                 boolean live = b.address() == 0x1004;
                 assertEquals(live, code.stream().anyMatch(i -> i.mnemonic().equals("pushfq")), b.toString());
             }

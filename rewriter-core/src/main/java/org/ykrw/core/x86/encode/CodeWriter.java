@@ -445,6 +445,13 @@ public final class CodeWriter {
         return this;
     }
 
+    /** {@code test eax, imm32}: the flags from eax's bits under a mask (eax's own one-byte form). */
+    public CodeWriter testEaxImm(int mask) {
+        u8(0xA9);
+        u32(mask);
+        return this;
+    }
+
     /** {@code mov dword [mem], imm32}. */
     public CodeWriter movMemImm32(Mem m, int value) {
         return memOp(false, 0xC7, 0, m, value, 4);
