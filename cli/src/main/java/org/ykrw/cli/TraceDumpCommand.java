@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.blockmap.BlockMap.MappedBlock;
 import org.ykrw.core.blockmap.BlockMap.MappedFunction;
+import org.ykrw.coverage.BlockMapReader;
 import org.ykrw.coverage.TraceRun;
 import org.ykrw.coverage.TraceTable;
 import org.ykrw.core.diag.YkrwException;
@@ -114,7 +115,7 @@ final class TraceDumpCommand implements Callable<Integer> {
                     + " build that ran: give --binary BIN (the instrumented program)");
         }
         TraceTable table = TraceTable.fromElf(in.binary());
-        BlockMap m = in.map();
+        BlockMap m = map != null ? in.map() : BlockMapReader.traceMapFromElf(in.binary());
         if (table.count() != m.probedBlocks()) {
             throw new MapMismatchException(file.toString(), in.mapName(), "the successor table has " + table.count()
                     + " probes, the map " + m.probedBlocks());

@@ -75,9 +75,23 @@ public final class BlockMapReader {
      * @return the map embedded in it
      */
     public static BlockMap fromElf(ElfFile elf) {
-        String where = elf.name() + " section " + BlockMap.SECTION_NAME;
-        Section s = elf.section(BlockMap.SECTION_NAME).orElseThrow(() -> new YkrwException(elf.name()
-                + " has no " + BlockMap.SECTION_NAME + " section (not instrumented by ykrw): give the instrumented"
+        return fromElf(elf, BlockMap.SECTION_NAME);
+    }
+
+    /**
+     * @param elf an instrumented output
+     * @return the map that numbers its trace probes: the trace pass's own when coverage and tracing were
+     *     combined ({@link BlockMap#TRACE_SECTION_NAME}), else the output's map
+     */
+    public static BlockMap traceMapFromElf(ElfFile elf) {
+        return elf.section(BlockMap.TRACE_SECTION_NAME).isPresent() ? fromElf(elf, BlockMap.TRACE_SECTION_NAME)
+                : fromElf(elf);
+    }
+
+    private static BlockMap fromElf(ElfFile elf, String section) {
+        String where = elf.name() + " section " + section;
+        Section s = elf.section(section).orElseThrow(() -> new YkrwException(elf.name()
+                + " has no " + section + " section (not instrumented by ykrw): give the instrumented"
                 + " binary or --map FILE.json"));
         if (!s.hasFileBytes() || s.offset() < 0 || s.size() < 0 || s.offset() > elf.data().length
                 || s.size() > elf.data().length - s.offset()) {

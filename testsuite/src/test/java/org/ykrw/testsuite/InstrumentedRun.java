@@ -135,7 +135,7 @@ final class InstrumentedRun {
         static Trace read(Path f, Path binary) throws IOException {
             org.ykrw.coverage.TraceRun run = org.ykrw.coverage.TraceRun.open(f);
             ElfFile elf = ElfFile.read(binary);
-            org.ykrw.core.blockmap.BlockMap map = org.ykrw.coverage.BlockMapReader.fromElf(elf);
+            org.ykrw.core.blockmap.BlockMap map = org.ykrw.coverage.BlockMapReader.traceMapFromElf(elf);
             List<int[]> records = new ArrayList<>();
             run.forEachProbe(org.ykrw.coverage.TraceTable.fromElf(elf), -1, -1, (thread, i, probe) -> {
                 org.ykrw.core.blockmap.BlockMap.MappedBlock b = map.blockOfProbe(probe);

@@ -36,6 +36,12 @@ public final class BlockMap {
     public static final int OLDEST_VERSION = 1;
     /** Name of the non-loaded section that holds the zlib-compressed map in instrumented outputs. */
     public static final String SECTION_NAME = ".ykrw.map";
+    /**
+     * The trace pass's own map when a coverage pass's is the output's {@link #SECTION_NAME}
+     * ({@code instrument --counts --trace}): the trace numbers every block, the coverage map only the
+     * blocks whose probes were not pruned.
+     */
+    public static final String TRACE_SECTION_NAME = ".ykrw.map.trace";
     /** Probe value of a block that has no counter. */
     public static final int NO_PROBE = -1;
 
