@@ -1,21 +1,22 @@
 package org.ykrw.cli;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ykrw.core.cfg.CfgBuilder;
+import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.LiftOptions;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.passes.strip.CallStripper;
+import org.ykrw.passes.strip.StripPass;
+import org.ykrw.passes.strip.StripTargets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ykrw strip IN -o OUT}: remove compiler-inserted tracing calls and their argument set-up. */
-@Command(name = "strip", description = "Replace every call to the yk tracing functions (yk_trace_basicblock,"
-        + " __yk_trace_basicblock, __yk_trace_basicblock_wrapper, or those given with --fn), and the argument"
-        + " set-up that only fed them, by NOPs.")
+@Command(name = "strip", description = "Remove every call to the yk tracing functions (yk_trace_basicblock,"
+        + " __yk_trace_basicblock, __yk_trace_basicblock_wrapper, or those given with --fn), the argument"
+        + " set-up that only fed them and the tests that guarded them, by NOPs.")
 final class StripCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
@@ -28,11 +29,12 @@ final class StripCommand implements Callable<Integer> {
     public Integer call() {
         Path out = files.destination();
         ElfFile elf = ElfFile.read(files.input);
-        List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
-        CallStripper.Result r = CallStripper.find(elf, CfgBuilder.lift(elf, LiftOptions.defaults()), names);
-        files.write(CallStripper.apply(elf, r));
+        List<String> names = functions.isEmpty() ? StripPass.YK_TRACE_FUNCTIONS : functions;
+        StripPass strip = new StripPass(StripTargets.of(elf, names));
+        Rewriter.Result r = Rewriter.rewriteInPlace(elf, LiftOptions.defaults(), List.of(strip));
+        files.write(r.output());
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
-                r.callSites(), r.argumentInstructions(), r.guards(), out);
+                strip.callSites(), strip.argumentInstructions(), strip.guards(), out);
         return 0;
     }
 }

@@ -138,6 +138,7 @@ public final class Rewriter {
     static final List<OutputRewriter> OUTPUT_REWRITERS = List.of(
             new RuntimeRewriter(),        // reserves the runtime after the new code; the code calls it
             new CodeRewriter(),           // the new code, probes included
+            new InPlacePatchRewriter(),   // passes' byte edits in the code that stays
             new JumpTableRewriter(),      // before the dynamic tables copy the addends it sets
             new DynamicTablesRewriter(),  // needs runtime addresses
             new RuntimeDataRewriter(),    // needs the patch sites and the dynamic tables' range
@@ -147,6 +148,30 @@ public final class Rewriter {
             new EntryJumpsRewriter(),
             new CetNoteRewriter(),
             new UnwindTablesRewriter());  // last: waits for the unwind work started after the layout
+
+    /**
+     * A rewrite that moves nothing: read, lift, run the passes with no function relocated, and write
+     * the input with only the bytes passes asked to patch in place ({@link PassContext#patchInPlace})
+     * changed. What {@code strip} (NOPs over calls) and {@code patch} ({@code ret} over a function's
+     * start) need: the output keeps every address, section and segment of the input.
+     *
+     * @param elf the input
+     * @param options lifting options
+     * @param passes passes to run, in order; they may only patch in place (probes would be lost)
+     * @return the patched file and a report (no placements, no layout)
+     */
+    public static Result rewriteInPlace(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        Program program = CfgBuilder.lift(elf, options);
+        PassContext context = new PassContext(program, java.util.Set.of(), DynamicLinking.of(elf),
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), () -> sha256(elf.data()));
+        for (Pass p : passes) {
+            p.run(context);
+        }
+        RewriteChecks.probes(program, f -> false, RewriteOptions.defaults());
+        byte[] output = InPlacePatchRewriter.apply(elf, context.inPlacePatches());
+        return new Result(output, List.of(), 0, 0, "unwind information unchanged", Map.of(), 0, context.notes(),
+                context.artifacts(), null, List.of());
+    }
 
     private static byte[] sha256(byte[] data) {
         try {

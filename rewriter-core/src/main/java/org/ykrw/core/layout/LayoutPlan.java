@@ -141,6 +141,9 @@ final class LayoutPlan {
                 if (probed) {
                     b.probesBefore(n).forEach(this::probe);
                 }
+                if (b.isRemoved(n)) {
+                    continue;   // mapped to what follows it, emitted as nothing
+                }
                 if (Relocator.isBranch(i)) {
                     boolean enters = movedEntries.get(i.target()) != AddressIndex.ABSENT
                             && (i.flow() == FlowKind.CALL || i.target() != f.entryAddress());

@@ -40,6 +40,21 @@ public final class PassContext {
         }
     }
 
+    /**
+     * Bytes of the input to overwrite where they are: code that does not move (a NOP over a call,
+     * a {@code ret} over a function's first instruction). The length never changes, so nothing else
+     * needs fixing; the rewriter checks that the range lies in the input's code.
+     *
+     * @param address link-time address of the first byte
+     * @param bytes what goes there
+     */
+    public record InPlacePatch(long address, byte[] bytes) {
+        /** Keeps a copy: the bytes are written after the pass has returned. */
+        public InPlacePatch {
+            bytes = bytes.clone();
+        }
+    }
+
     private final Program program;
     private java.util.function.BooleanSupplier editCheck;
     private Boolean editable;
@@ -55,6 +70,7 @@ public final class PassContext {
     private final List<String> notes = new ArrayList<>();
     private final Map<String, byte[]> artifacts = new LinkedHashMap<>();
     private EmbeddedRuntime runtime;
+    private final List<InPlacePatch> inPlacePatches = new ArrayList<>();
 
     /**
      * @param program the lifted program
@@ -260,5 +276,20 @@ public final class PassContext {
     /** @return the report lines of the passes */
     public List<String> notes() {
         return notes;
+    }
+
+    /**
+     * Asks for bytes of the input to be overwritten in place, in the order asked (a later patch of the
+     * same bytes wins). For code that stays where it is; code that moves is changed through its blocks.
+     *
+     * @param patch where and what
+     */
+    public void patchInPlace(InPlacePatch patch) {
+        inPlacePatches.add(patch);
+    }
+
+    /** @return the in-place patches asked for, in order */
+    public List<InPlacePatch> inPlacePatches() {
+        return inPlacePatches;
     }
 }
