@@ -2,7 +2,9 @@
 """Times commands interleaved: each round runs every variant once, in a rotated order, so drifts of a
 shared VM (CPU frequency, neighbours) fall on all variants alike instead of on whichever ran last.
 Prints medians of wall and CPU (user+sys of the child) time and their ratios to the first variant,
-as a Markdown table.
+as a Markdown table; the spread beside each ratio is the interquartile range of the per-round ratios
+(each variant's time over the first variant's time in the same round), so a difference smaller than
+it is not a difference.
 
 Usage: bench-interleaved.py ROUNDS TITLE NAME=COMMAND...   (COMMAND runs through sh)
 """
@@ -40,12 +42,22 @@ def main():
             cpus[name].append(cpu)
     base = variants[0][0]
     bw, bc = statistics.median(walls[base]), statistics.median(cpus[base])
-    print(f"\n{title}: medians of {rounds} interleaved rounds")
-    print("| variant | wall s | x | CPU s | x |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"\n{title}: medians of {rounds} interleaved rounds, load average {os.getloadavg()[0]:.1f}")
+    print("| variant | wall s | x | spread | CPU s | x | spread |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, _ in variants:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"| {name} | {w:.3f} | {w / bw:.2f} | {c:.3f} | {c / bc:.2f} |")
+        print(f"| {name} | {w:.3f} | {w / bw:.3f} | {spread(walls[name], walls[base])} | {c:.3f} | {c / bc:.3f}"
+              f" | {spread(cpus[name], cpus[base])} |")
+
+
+def spread(times, base):
+    """Interquartile range of the per-round ratios times[i] / base[i], as 'low-high'."""
+    ratios = sorted(t / b for t, b in zip(times, base))
+    if len(ratios) < 4:
+        return f"{ratios[0]:.3f}-{ratios[-1]:.3f}"
+    q = statistics.quantiles(ratios, n=4)
+    return f"{q[0]:.3f}-{q[2]:.3f}"
 
 
 if __name__ == "__main__":
