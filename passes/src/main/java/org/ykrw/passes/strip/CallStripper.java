@@ -42,9 +42,10 @@ final class CallStripper {
 
     /**
      * What stripping found: the call sites, their argument set-up, the tests that guarded them, and
-     * every instruction to remove.
+     * every instruction to remove; {@code tailCalls} are jumps to a tracing function that ends its
+     * caller (gcc turns a last {@code call; ret} into {@code jmp}), which become {@code ret}.
      */
-    record Result(int callSites, int argumentInstructions, int guards, List<Cut> cuts) {
+    record Result(int callSites, int argumentInstructions, int guards, List<Cut> cuts, List<Cut> tailCalls) {
     }
 
     /**
@@ -54,6 +55,7 @@ final class CallStripper {
      */
     static Result find(Program program, StripTargets targets) {
         List<Cut> cuts = new ArrayList<>();
+        List<Cut> tailCalls = new ArrayList<>();
         int calls = 0;
         int args = 0;
         for (Function f : program.functions()) {
@@ -67,9 +69,12 @@ final class CallStripper {
                     boolean direct = i.flow() == FlowKind.CALL && targets.addresses().contains(i.target());
                     boolean viaGot = i.flow() == FlowKind.INDIRECT_CALL && i.isRipRelative()
                             && targets.gotSlots().contains(i.ripTarget());
-                    if (direct || viaGot) {
+                    boolean tail = i.flow() == FlowKind.JUMP && i.hasTarget() && targets.addresses().contains(i.target())
+                            || i.flow() == FlowKind.INDIRECT_JUMP && i.isRipRelative()
+                            && targets.gotSlots().contains(i.ripTarget());
+                    if (direct || viaGot || tail) {
                         calls++;
-                        cuts.add(new Cut(b, k));
+                        (tail ? tailCalls : cuts).add(new Cut(b, k));
                         args += argumentSetup(b, k, cuts);
                     }
                 }
@@ -78,7 +83,7 @@ final class CallStripper {
         Set<Long> removed = new HashSet<>();
         cuts.forEach(c -> removed.add(c.insn().address()));
         int guards = new GuardRemover(program, removed).removeGuards(targets.addresses(), cuts);
-        return new Result(calls, args, guards, cuts);
+        return new Result(calls, args, guards, cuts, tailCalls);
     }
 
     /** Adds cuts for the instructions before {@code b}'s instruction {@code call} that only set its arguments. */

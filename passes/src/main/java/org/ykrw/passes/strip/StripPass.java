@@ -1,6 +1,7 @@
 package org.ykrw.passes.strip;
 
 import java.util.List;
+import org.ykrw.core.ir.Probe;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassContext;
 import org.ykrw.core.x86.Insn;
@@ -11,12 +12,17 @@ import org.ykrw.core.x86.encode.CodeWriter;
  * them and the tests that guarded them ({@link CallStripper} finds them). In a function that moves
  * the instructions are not emitted at all ({@link org.ykrw.core.ir.Block#remove}); in one that stays
  * (every function, under {@link org.ykrw.core.Rewriter#rewriteInPlace}) each becomes NOPs of its own
- * length, asked for as an in-place patch, so nothing else in the file changes.
+ * length, asked for as an in-place patch, so nothing else in the file changes. A tail jump to the
+ * tracer (gcc's {@code jmp __sanitizer_cov_trace_pc} at a function's end) becomes {@code ret}.
  */
 public final class StripPass implements Pass {
     /** The tracing functions yk's compilers have called (see NOTES.md section 1). */
     public static final List<String> YK_TRACE_FUNCTIONS = List.of("yk_trace_basicblock", "__yk_trace_basicblock",
             "__yk_trace_basicblock_wrapper");
+
+    private static final byte RET = (byte) 0xC3;
+    /** What replaces a tail jump to the tracer in moved code: the return the tracer would have made. */
+    private static final Probe RETURN = (w, c) -> w.bytes(new byte[] {RET});
 
     private final StripTargets targets;
     private int callSites;
@@ -47,12 +53,24 @@ public final class StripPass implements Pass {
                         CodeWriter.at(i.address()).nop(i.length()).toByteArray()));
             }
         }
+        for (CallStripper.Cut c : r.tailCalls()) {
+            // the tracer would have returned to our caller: return there at once
+            if (context.isRelocated(c.block().function())) {
+                c.block().insertBefore(c.index(), RETURN);
+                c.block().remove(c.index());
+                deleted++;
+            } else {
+                Insn i = c.insn();
+                context.patchInPlace(new PassContext.InPlacePatch(i.address(),
+                        CodeWriter.at(i.address()).bytes(new byte[] {RET}).nop(i.length() - 1).toByteArray()));
+            }
+        }
         callSites = r.callSites();
         argumentInstructions = r.argumentInstructions();
         guards = r.guards();
         context.note(String.format("strip: removed %d call sites, %d argument instructions and %d guarding tests"
                 + " (%d instructions deleted from moved code, %d replaced by NOPs)", callSites, argumentInstructions,
-                guards, deleted, r.cuts().size() - deleted));
+                guards, deleted, r.cuts().size() + r.tailCalls().size() - deleted));
     }
 
     /** @return calls removed by the last run */
