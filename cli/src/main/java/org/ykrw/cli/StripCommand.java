@@ -46,7 +46,7 @@ final class StripCommand implements Callable<Integer> {
         StripPass strip = new StripPass(StripTargets.of(elf, names));
         Rewriter.Result r = relocate
                 ? Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(strip),
-                        RewriteOptions.defaults().withStrict(strict)))
+                        RewriteOptions.defaults().withStrict(strict).withRetargetStayingCalls(true)))
                 : Rewriter.rewriteInPlace(elf, LiftOptions.defaults(), List.of(strip));
         files.write(r.output());
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",

@@ -12,11 +12,14 @@ package org.ykrw.core;
  * @param dropLostProbes let probes that a pass put into functions that stay in place go unwritten
  *        (by default {@link Rewriter#rewrite} fails with {@link LostProbesException}: a pass that
  *        instruments only {@link org.ykrw.core.pass.PassContext#isRelocated} functions never loses one)
+ * @param retargetStayingCalls point the direct calls of functions left in place at their callees' new
+ *        code instead of the jumps at the old entries (an in-place change of their displacement)
  */
-public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes) {
+public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes,
+        boolean retargetStayingCalls) {
     /** Options with only strict mode chosen: refusals and lost-probe errors on. */
     public RewriteOptions(boolean strict) {
-        this(strict, false, false);
+        this(strict, false, false, false);
     }
 
     /** @return the defaults: old code left runnable, Go-like runtimes refused, lost probes an error */
@@ -26,16 +29,21 @@ public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes
 
     /** @return these options with strict mode set as given */
     public RewriteOptions withStrict(boolean on) {
-        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes);
+        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, retargetStayingCalls);
     }
 
     /** @return these options with the refusal of address-keyed runtimes lifted (or not) */
     public RewriteOptions withRewriteAddressKeyedRuntimes(boolean on) {
-        return new RewriteOptions(strict, on, dropLostProbes);
+        return new RewriteOptions(strict, on, dropLostProbes, retargetStayingCalls);
     }
 
     /** @return these options with lost probes accepted (or not) */
     public RewriteOptions withDropLostProbes(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, retargetStayingCalls);
+    }
+
+    /** @return these options with the calls of functions left in place pointed at the new code (or not) */
+    public RewriteOptions withRetargetStayingCalls(boolean on) {
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on);
     }
 }

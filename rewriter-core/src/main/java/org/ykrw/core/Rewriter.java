@@ -138,6 +138,7 @@ public final class Rewriter {
     static final List<OutputRewriter> OUTPUT_REWRITERS = List.of(
             new RuntimeRewriter(),        // reserves the runtime after the new code; the code calls it
             new CodeRewriter(),           // the new code, probes included
+            new StayingCallsRewriter(),   // needs the new entries; before the passes' patches, which win
             new InPlacePatchRewriter(),   // passes' byte edits in the code that stays
             new JumpTableRewriter(),      // before the dynamic tables copy the addends it sets
             new DynamicTablesRewriter(),  // needs runtime addresses
