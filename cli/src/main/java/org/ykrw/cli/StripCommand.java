@@ -3,18 +3,20 @@ package org.ykrw.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.ykrw.core.cfg.CfgBuilder;
+import org.ykrw.core.RewriteOptions;
+import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.ir.Program;
-import org.ykrw.passes.strip.CallStripper;
+import org.ykrw.passes.strip.StripPass;
+import org.ykrw.passes.strip.StripTargets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ykrw strip IN -o OUT}: remove compiler-inserted tracing calls and their argument set-up. */
-@Command(name = "strip", description = "Replace every call to the yk tracing functions (yk_trace_basicblock,"
-        + " __yk_trace_basicblock, __yk_trace_basicblock_wrapper, or those given with --fn), and the argument"
-        + " set-up that only fed them, by NOPs.")
+@Command(name = "strip", description = "Remove every call to the yk tracing functions (yk_trace_basicblock,"
+        + " __yk_trace_basicblock, __yk_trace_basicblock_wrapper, or those given with --fn), the argument"
+        + " set-up that only fed them and the tests that guarded them: by NOPs in place, or (--relocate) by"
+        + " moving the functions and not emitting them.")
 final class StripCommand implements Callable<Integer> {
     @Mixin
     Outputs files;
@@ -26,21 +28,41 @@ final class StripCommand implements Callable<Integer> {
             + " functions (repeatable), e.g. __sanitizer_cov_trace_pc.")
     List<String> functions = new ArrayList<>();
 
+    @Option(names = "--relocate", description = "Move the functions to a new code segment (as rewrite does) and"
+            + " leave the removed instructions out instead of writing NOPs; functions that cannot move get NOPs.")
+    boolean relocate;
+
+    @Option(names = "--strict", description = "With --relocate: fill the old code of moved functions with int3,"
+            + " as rewrite --strict does.")
+    boolean strict;
+
     @Override
     public Integer call() {
+        if (strict && !relocate) {
+            throw new UsageException("--strict needs --relocate (in place, no code moves)");
+        }
         files.destination();
-        ElfFile elf = ElfFile.read(files.input);
-        List<String> names = functions.isEmpty() ? CallStripper.YK_TRACE_FUNCTIONS : functions;
-        Program program = Inputs.withProgress(options -> CfgBuilder.lift(elf, options));
-        verify.checkLifted(program);
-        CallStripper.Result r = CallStripper.find(elf, program, names);
-        files.write(CallStripper.apply(elf, r));
-        if (r.callSites() == 0) {
+        ElfFile elf = relocate ? RewriteInput.read(files.input) : ElfFile.read(files.input);
+        List<String> names = functions.isEmpty() ? StripPass.YK_TRACE_FUNCTIONS : functions;
+        StripPass strip = new StripPass(StripTargets.of(elf, names));
+        RewriteOptions options = verify.applyTo(RewriteOptions.defaults().withStrict(strict).withRetargetStayingCalls(true));
+        Rewriter.Result r = relocate
+                ? Inputs.withProgress(lift -> Rewriter.rewrite(elf, lift, List.of(strip), options))
+                : Inputs.withProgress(lift -> Rewriter.rewriteInPlace(elf, lift, List.of(strip), options));
+        files.write(r.output());
+        if (strip.callSites() == 0) {
             Main.warn("no call to " + String.join(", ", names) + " in " + files.input + ": the output is a copy of it"
                     + (functions.isEmpty() ? " (--fn NAME strips calls to another function)" : ""));
         }
         System.err.printf("ykrw: removed %d call sites, %d argument instructions and %d guarding tests -> %s%n",
-                r.callSites(), r.argumentInstructions(), r.guards(), files.describe());
+                strip.callSites(), strip.argumentInstructions(), strip.guards(), files.describe());
+        if (relocate) {
+            System.err.printf("ykrw:   relocated %d of %d functions%n", r.relocated(), r.placements().size());
+            r.passNotes().forEach(line -> System.err.println("ykrw:   " + line));
+            if (r.strict() != null) {
+                System.err.printf("ykrw:   %s%n", r.strict().summary());
+            }
+        }
         return 0;
     }
 }

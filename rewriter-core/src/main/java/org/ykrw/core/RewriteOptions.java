@@ -15,12 +15,14 @@ package org.ykrw.core;
  * @param verify check the IR's invariants after lifting and after each pass
  *        ({@link org.ykrw.core.pass.CfgVerifier}; {@code --verify}), failing with
  *        {@link org.ykrw.core.pass.IrVerificationException} at the first broken one
+ * @param retargetStayingCalls point the direct calls of functions left in place at their callees' new
+ *        code instead of the jumps at the old entries (an in-place change of their displacement)
  */
 public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes,
-        boolean verify) {
+        boolean verify, boolean retargetStayingCalls) {
     /** Options with only strict mode chosen: refusals and lost-probe errors on. */
     public RewriteOptions(boolean strict) {
-        this(strict, false, false, false);
+        this(strict, false, false, false, false);
     }
 
     /** @return the defaults: old code left runnable, Go-like runtimes refused, lost probes an error */
@@ -30,21 +32,26 @@ public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes
 
     /** @return these options with strict mode set as given */
     public RewriteOptions withStrict(boolean on) {
-        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, verify);
+        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, verify, retargetStayingCalls);
     }
 
     /** @return these options with the refusal of address-keyed runtimes lifted (or not) */
     public RewriteOptions withRewriteAddressKeyedRuntimes(boolean on) {
-        return new RewriteOptions(strict, on, dropLostProbes, verify);
+        return new RewriteOptions(strict, on, dropLostProbes, verify, retargetStayingCalls);
     }
 
     /** @return these options with lost probes accepted (or not) */
     public RewriteOptions withDropLostProbes(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, verify);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, verify, retargetStayingCalls);
     }
 
     /** @return these options with the IR checked after each pass (or not) */
     public RewriteOptions withVerify(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on, retargetStayingCalls);
+    }
+
+    /** @return these options with the calls of functions left in place pointed at the new code (or not) */
+    public RewriteOptions withRetargetStayingCalls(boolean on) {
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, verify, on);
     }
 }

@@ -147,6 +147,8 @@ public final class Rewriter {
             new RuntimeRewriter(),        // reserves the runtime after the new code; the code calls it
             new ThreadLocalRewriter(),    // the thread-local template with the runtime's bytes
             new CodeRewriter(),           // the new code, probes included
+            new StayingCallsRewriter(),   // needs the new entries; before the passes' patches, which win
+            new InPlacePatchRewriter(),   // passes' byte edits in the code that stays
             new JumpTableRewriter(),      // before the dynamic tables copy the addends it sets
             new DynamicTablesRewriter(),  // needs runtime addresses
             new RuntimeDataRewriter(),    // needs the patch sites and the dynamic tables' range
@@ -156,6 +158,34 @@ public final class Rewriter {
             new EntryJumpsRewriter(),
             new CetNoteRewriter(),
             new UnwindTablesRewriter());  // last: waits for the unwind work started after the layout
+
+    /**
+     * A rewrite that moves nothing: read, lift, run the passes with no function relocated, and write
+     * the input with only the bytes passes asked to patch in place ({@link PassRequests#patchInPlace})
+     * changed. What {@code strip} (NOPs over calls) and {@code patch} ({@code ret} over a function's
+     * start) need: the output keeps every address, section and segment of the input.
+     *
+     * @param elf the input
+     * @param options lifting options
+     * @param passes passes to run, in order; they may only patch in place (probes would be lost)
+     * @return the patched file and a report (no placements, no layout)
+     */
+    public static Result rewriteInPlace(ElfFile elf, LiftOptions options, List<Pass> passes) {
+        return rewriteInPlace(elf, options, passes, RewriteOptions.defaults());
+    }
+
+    /** As {@link #rewriteInPlace(ElfFile, LiftOptions, List)}; of the options only {@code verify} applies. */
+    public static Result rewriteInPlace(ElfFile elf, LiftOptions options, List<Pass> passes, RewriteOptions rewriteOptions) {
+        Program program = CfgBuilder.lift(elf, options);
+        PassInput input = new PassInput(program, java.util.Set.of(), DynamicLinking.of(elf),
+                java.nio.file.Path.of(elf.name()).getFileName().toString(), InputViews.of(elf, null));
+        PassRequests requests = PassRequests.forInput(input);
+        new PassManager(passes, rewriteOptions.verify()).run(input, requests);
+        RewriteChecks.probes(program, f -> false, RewriteOptions.defaults());
+        byte[] output = InPlacePatchRewriter.apply(elf, requests.inPlacePatches());
+        return new Result(output, List.of(), 0, 0, "unwind information unchanged", Map.of(), 0, requests.notes(),
+                requests.artifacts(), null, List.of());
+    }
 
     /**
      * @param elf the input

@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.elf.ElfSymbol;
-import org.ykrw.core.elf.PltEntry;
-import org.ykrw.core.elf.Relocation;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
@@ -15,95 +11,87 @@ import org.ykrw.core.x86.FlowKind;
 import org.ykrw.core.x86.Insn;
 import org.ykrw.core.x86.Operand;
 import org.ykrw.core.x86.Reg;
-import org.ykrw.core.x86.encode.CodeWriter;
 
 /**
- * Removes calls to tracing functions that a compiler inserted: each call (direct, through the PLT, or
- * through the GOT) becomes NOPs of the same length, and so does the argument set-up that only fed it
- * ({@code mov edi, imm} / {@code mov esi, imm} / {@code xor edi, edi} in the same block, with nothing in
- * between reading those registers) and the test that guarded it ({@link GuardRemover}). Code does not move, so nothing else needs fixing: the argument
- * registers and flags are dead after a call anyway (the ABI lets the callee clobber them).
+ * Finds what stripping removes: calls to tracing functions that a compiler inserted (direct, through
+ * the PLT, or through the GOT), the argument set-up that only fed them ({@code mov edi, imm} /
+ * {@code mov esi, imm} / {@code xor edi, edi} in the same block, with nothing in between reading
+ * those registers), and the tests that guarded them ({@link GuardRemover}). Removing them is safe
+ * whether they become NOPs or are not emitted at all: the argument registers and flags are dead after
+ * a call anyway (the ABI lets the callee clobber them). {@link StripPass} applies what this finds.
  */
-public final class CallStripper {
-    /** The tracing functions yk's compilers have called (see NOTES.md section 1). */
-    public static final List<String> YK_TRACE_FUNCTIONS = List.of("yk_trace_basicblock", "__yk_trace_basicblock",
-            "__yk_trace_basicblock_wrapper");
-
+final class CallStripper {
     /** Registers the tracing calls take their arguments in. */
     private static final long ARGUMENT_REGS = Reg.bit(Reg.RDI) | Reg.bit(Reg.RSI);
 
     private CallStripper() {
     }
 
-    /** A byte range to overwrite with NOPs. */
-    public record Nop(long address, int length) {
+    /**
+     * One instruction to remove.
+     *
+     * @param block its block
+     * @param index its position there
+     */
+    record Cut(Block block, int index) {
+        /** @return the instruction */
+        Insn insn() {
+            return block.instruction(index);
+        }
     }
 
     /**
      * What stripping found: the call sites, their argument set-up, the tests that guarded them, and
-     * all ranges to NOP.
+     * every instruction to remove; {@code tailCalls} are jumps to a tracing function that ends its
+     * caller (gcc turns a last {@code call; ret} into {@code jmp}), which become {@code ret}.
      */
-    public record Result(int callSites, int argumentInstructions, int guards, List<Nop> nops) {
+    record Result(int callSites, int argumentInstructions, int guards, List<Cut> cuts, List<Cut> tailCalls) {
     }
 
     /**
-     * @param elf the input
-     * @param program its lifted CFG
-     * @param names functions whose calls are removed
+     * @param program the lifted CFG
+     * @param targets where calls to the removed functions go
      * @return the sites found
      */
-    public static Result find(ElfFile elf, Program program, List<String> names) {
-        Set<String> wanted = new HashSet<>(names);
-        Set<Long> targets = new HashSet<>();
-        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
-            for (ElfSymbol s : table) {
-                if (s.isFunction() && s.isDefined() && wanted.contains(s.name())) {
-                    targets.add(s.value());
-                }
-            }
-        }
-        for (PltEntry p : elf.pltEntries()) {
-            if (wanted.contains(p.symbolName())) {
-                targets.add(p.address());
-            }
-        }
-        Set<Long> slots = new HashSet<>();
-        for (Relocation r : elf.relocations()) {
-            if ((r.type() == Relocation.R_X86_64_GLOB_DAT || r.type() == Relocation.R_X86_64_JUMP_SLOT)
-                    && wanted.contains(r.symbolName())) {
-                slots.add(r.offset());
-            }
-        }
-        List<Nop> nops = new ArrayList<>();
+    static Result find(Program program, StripTargets targets) {
+        List<Cut> cuts = new ArrayList<>();
+        List<Cut> tailCalls = new ArrayList<>();
         int calls = 0;
         int args = 0;
         for (Function f : program.functions()) {
-            if (f.isPlt() || targets.contains(f.entryAddress())) {
+            if (f.isPlt() || targets.addresses().contains(f.entryAddress())) {
                 continue;  // the tracer's own body stays as it is
             }
             for (Block b : f.blocks()) {
                 List<Insn> insns = b.instructions();
                 for (int k = 0; k < insns.size(); k++) {
                     Insn i = insns.get(k);
-                    boolean direct = i.flow() == FlowKind.CALL && targets.contains(i.target());
-                    boolean viaGot = i.flow() == FlowKind.INDIRECT_CALL && i.isRipRelative() && slots.contains(i.ripTarget());
-                    if (direct || viaGot) {
+                    boolean direct = i.flow() == FlowKind.CALL && targets.addresses().contains(i.target());
+                    boolean viaGot = i.flow() == FlowKind.INDIRECT_CALL && i.isRipRelative()
+                            && targets.gotSlots().contains(i.ripTarget());
+                    boolean tail = i.flow() == FlowKind.JUMP && i.hasTarget() && targets.addresses().contains(i.target())
+                            || i.flow() == FlowKind.INDIRECT_JUMP && i.isRipRelative()
+                            && targets.gotSlots().contains(i.ripTarget());
+                    if (direct || viaGot || tail) {
                         calls++;
-                        nops.add(new Nop(i.address(), i.length()));
-                        args += argumentSetup(insns, k, nops);
-                        saveAround(insns, k, nops);
+                        (tail ? tailCalls : cuts).add(new Cut(b, k));
+                        args += argumentSetup(b, k, cuts);
+                        if (!tail) {
+                            saveAround(b, k, cuts);
+                        }
                     }
                 }
             }
         }
         Set<Long> removed = new HashSet<>();
-        nops.forEach(n -> removed.add(n.address()));
-        int guards = new GuardRemover(program, removed).removeGuards(targets, nops);
-        return new Result(calls, args, guards, nops);
+        cuts.forEach(c -> removed.add(c.insn().address()));
+        int guards = new GuardRemover(program, removed).removeGuards(targets.addresses(), cuts);
+        return new Result(calls, args, guards, cuts, tailCalls);
     }
 
-    /** Adds NOPs for the instructions before {@code insns[call]} that only set its arguments. */
-    private static int argumentSetup(List<Insn> insns, int call, List<Nop> nops) {
+    /** Adds cuts for the instructions before {@code b}'s instruction {@code call} that only set its arguments. */
+    private static int argumentSetup(Block b, int call, List<Cut> cuts) {
+        List<Insn> insns = b.instructions();
         long open = ARGUMENT_REGS;     // argument registers whose set-up we are still looking for
         long readBetween = 0;          // registers read by instructions between a candidate and the call
         boolean flagsReadBetween = false;
@@ -114,7 +102,7 @@ public final class CallStripper {
             int reg = setsRegisterOnly(p);
             if (reg != Reg.NONE && (open & Reg.bit(reg)) != 0 && (readBetween & Reg.bit(reg)) == 0
                     && !(p.modifiesFlags() && flagsReadBetween)) {
-                nops.add(new Nop(p.address(), p.length()));
+                cuts.add(new Cut(b, k));
                 open &= ~Reg.bit(reg);
                 removed++;
                 continue;
@@ -132,15 +120,15 @@ public final class CallStripper {
 
     /**
      * A call ykrw itself inserted (instrument --abi yk) sits in a save of its own: {@code lea rsp,
-     * [rsp-128]; push rdi; mov edi, id; call; pop rdi; lea rsp, [rsp+128]}. Once the call and its set-up
-     * are NOPs, the pushes and pops around them that restore what they saved go too, so the guard's
-     * branch jumps over nothing but NOPs and {@link GuardRemover} takes it and its test away.
+     * [rsp - 128]} and pushes before it, the matching pops and {@code lea rsp, [rsp + 128]} after it.
+     * With the call gone they only move rsp and back: up to four such pairs around it go too.
      */
-    private static void saveAround(List<Insn> insns, int call, List<Nop> nops) {
-        Set<Long> gone = new HashSet<>();
-        nops.forEach(n -> gone.add(n.address()));
+    private static void saveAround(Block b, int call, List<Cut> cuts) {
+        List<Insn> insns = b.instructions();
+        Set<Integer> gone = new HashSet<>();
+        cuts.stream().filter(c -> c.block() == b).forEach(c -> gone.add(c.index()));
         int before = call;
-        while (before > 0 && gone.contains(insns.get(before - 1).address())) {
+        while (before > 0 && gone.contains(before - 1)) {
             before--;
         }
         int after = call + 1;
@@ -155,8 +143,8 @@ public final class CallStripper {
             if (!pair && !redZone) {
                 return;
             }
-            nops.add(new Nop(open.address(), open.length()));
-            nops.add(new Nop(close.address(), close.length()));
+            cuts.add(new Cut(b, before - 1));
+            cuts.add(new Cut(b, after));
             before--;
             after++;
         }
@@ -183,19 +171,5 @@ public final class CallStripper {
         boolean xorSelf = p.mnemonic().equals("xor") && ops.get(1).kind() == Operand.Kind.REG
                 && ops.get(1).reg() == ops.get(0).reg();
         return movImm || xorSelf ? ops.get(0).reg() : Reg.NONE;
-    }
-
-    /**
-     * @param elf the input
-     * @param result sites from {@link #find}
-     * @return a copy of the file with every site overwritten by NOPs
-     */
-    public static byte[] apply(ElfFile elf, Result result) {
-        byte[] out = elf.data().clone();
-        for (Nop n : result.nops()) {
-            byte[] fill = CodeWriter.at(n.address()).nop(n.length()).toByteArray();
-            System.arraycopy(fill, 0, out, (int) elf.fileOffset(n.address()), fill.length);
-        }
-        return out;
     }
 }

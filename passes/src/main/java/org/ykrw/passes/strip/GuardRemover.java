@@ -42,10 +42,10 @@ final class GuardRemover {
 
     /**
      * @param skip functions left alone (the tracer, PLT stubs)
-     * @param nops where the removals are added
+     * @param cuts where the removals are added
      * @return how many guard branches were removed
      */
-    int removeGuards(Set<Long> skip, List<CallStripper.Nop> nops) {
+    int removeGuards(Set<Long> skip, List<CallStripper.Cut> cuts) {
         int guards = 0;
         for (Function f : program.functions()) {
             if (f.isPlt() || skip.contains(f.entryAddress())) {
@@ -63,11 +63,11 @@ final class GuardRemover {
                     continue;
                 }
                 guards++;
-                remove(last, nops);
+                remove(b, b.instructionCount() - 1, cuts);
                 if (liveness == null) {
                     liveness = Liveness.of(program);
                 }
-                removeDeadFeeders(b, nops);
+                removeDeadFeeders(b, cuts);
             }
         }
         return guards;
@@ -109,7 +109,7 @@ final class GuardRemover {
         return null;
     }
 
-    private void removeDeadFeeders(Block b, List<CallStripper.Nop> nops) {
+    private void removeDeadFeeders(Block b, List<CallStripper.Cut> cuts) {
         long live = liveness.liveOut(b);
         List<Insn> insns = b.instructions();
         for (int k = insns.size() - 2; k >= 0; k--) {
@@ -119,7 +119,7 @@ final class GuardRemover {
             }
             long out = i.regsWritten() | (i.modifiesFlags() ? Reg.bit(Reg.FLAGS) : 0);
             if (isPure(i) && (out & live) == 0) {
-                remove(i, nops);
+                remove(b, k, cuts);
                 continue;
             }
             live = (live & ~i.regsWritten()) | i.regsRead();
@@ -137,8 +137,8 @@ final class GuardRemover {
         return !writesMemory && !writesStack;
     }
 
-    private void remove(Insn i, List<CallStripper.Nop> nops) {
-        removed.add(i.address());
-        nops.add(new CallStripper.Nop(i.address(), i.length()));
+    private void remove(Block b, int k, List<CallStripper.Cut> cuts) {
+        removed.add(b.instruction(k).address());
+        cuts.add(new CallStripper.Cut(b, k));
     }
 }

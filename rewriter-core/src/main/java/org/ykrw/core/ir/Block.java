@@ -46,6 +46,8 @@ public final class Block {
     private Map<Integer, List<Probe>> probes;
     private int index = -1;
     private boolean indirectTarget;
+    /** Instructions a pass deleted (not emitted when the block moves), or null when none. */
+    private java.util.BitSet removed;
 
     Block(Function function, List<Insn> instructions) {
         this(function, instructions.toArray(new Insn[0]), 0, instructions.size());
@@ -167,6 +169,28 @@ public final class Block {
     public List<Probe> probesBefore(int index) {
         List<Probe> at = probes == null ? null : probes.get(index);
         return at == null ? List.of() : Collections.unmodifiableList(at);
+    }
+
+    /**
+     * Asks for instruction {@code index} not to be emitted when the block moves (a call a pass
+     * strips, and the set-up only it read). Branches to it arrive at what follows it; probes inserted
+     * before it still run. A removed conditional branch falls through: remove one only where both
+     * ways reach the same code. In a function that stays in place nothing is removed: the pass must
+     * patch the bytes instead ({@link org.ykrw.core.pass.PassContext#patchInPlace}).
+     *
+     * @param index instruction position in this block
+     */
+    public void remove(int index) {
+        java.util.Objects.checkIndex(index, count);
+        if (removed == null) {
+            removed = new java.util.BitSet(count);
+        }
+        removed.set(index);
+    }
+
+    /** @return true when instruction {@code index} was removed by {@link #remove} */
+    public boolean isRemoved(int index) {
+        return removed != null && removed.get(index);
     }
 
     /** @return true when some pass inserted code into this block */

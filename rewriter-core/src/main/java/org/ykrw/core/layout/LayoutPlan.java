@@ -155,6 +155,9 @@ final class LayoutPlan {
                 if (probed) {
                     b.probesBefore(n).forEach(this::probe);
                 }
+                if (b.isRemoved(n)) {
+                    continue;   // mapped to what follows it, emitted as nothing
+                }
                 if (invert && n == list.size() - 1) {
                     branch(i, i.end(), false);
                     inverted[branchCount - 1] = true;

@@ -37,8 +37,24 @@ public final class PassRequests {
         }
     }
 
+    /**
+     * Bytes of the input to overwrite where they are: code that does not move (a NOP over a call,
+     * a {@code ret} over a function's first instruction). The length never changes, so nothing else
+     * needs fixing; the rewriter checks that the range lies in the input's code.
+     *
+     * @param address link-time address of the first byte
+     * @param bytes what goes there
+     */
+    public record InPlacePatch(long address, byte[] bytes) {
+        /** Keeps a copy: the bytes are written after the pass has returned. */
+        public InPlacePatch {
+            bytes = bytes.clone();
+        }
+    }
+
     private final PassInput.Linking linking;
     private final String inputName;
+    private final List<InPlacePatch> inPlacePatches = new ArrayList<>();
     private final List<String> needed = new ArrayList<>();
     private final List<Import> imports = new ArrayList<>();
     private final Map<String, String> exports = new LinkedHashMap<>();
@@ -276,5 +292,20 @@ public final class PassRequests {
     /** @return the report lines of the passes */
     public List<String> notes() {
         return notes;
+    }
+
+    /**
+     * Asks for bytes of the input to be overwritten in place, in the order asked (a later patch of the
+     * same bytes wins). For code that stays where it is; code that moves is changed through its blocks.
+     *
+     * @param patch where and what
+     */
+    public void patchInPlace(InPlacePatch patch) {
+        inPlacePatches.add(patch);
+    }
+
+    /** @return the in-place patches asked for, in order */
+    public List<InPlacePatch> inPlacePatches() {
+        return inPlacePatches;
     }
 }

@@ -191,4 +191,30 @@ class BranchRelaxationTest {
         Block only = f.blocks().get(0);
         assertEquals(OLD, only.address());
     }
+
+    /**
+     * Removed instructions are not emitted: a {@code mov edi, 1; call} pair goes, the branch over it
+     * then spans fewer bytes, branches to the removed call land on what follows it, and a removed
+     * {@code je} whose two ways meet falls through.
+     */
+    @Test
+    void removedInstructionsAreLeftOut() {
+        // 0: je +7 (to 9) | 2: mov edi, 1 | 7: nop; nop | 9: call +0 (placeholder target: itself+5) | 14: ret
+        byte[] in = concat(code(JE, 0x07), code(0xBF, 1, 0, 0, 0), nops(2), code(0xE8, 0, 0, 0, 0), code(0xc3));
+        Function f = HandBuilt.function("cut", OLD, in, OLD + 2, OLD + 9);
+        Block first = f.blocks().get(0);
+        Block middle = f.blocks().get(1);
+        Block last = f.blocks().get(2);
+        first.remove(0);
+        middle.remove(0);
+        last.remove(0);
+        assertTrue(last.isRemoved(0));
+        assertFalse(last.isRemoved(1));
+        CodeLayout l = layout(f);
+        assertArrayEquals(concat(nops(2), code(0xc3)), l.emit(), "only the nops and the ret are left");
+        InstructionMap map = l.instructionMap();
+        assertEquals(BASE, map.get(OLD), "the removed je maps to what follows it");
+        assertEquals(BASE + 2, map.get(OLD + 9), "so does the removed call");
+        assertEquals(BASE + 2, l.newAddressOfBlock(OLD + 9), "branches to its block land on the ret");
+    }
 }
