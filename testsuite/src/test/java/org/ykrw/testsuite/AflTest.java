@@ -44,13 +44,7 @@ class AflTest {
     }
 
     static Stream<Arguments> builds() {
-        List<Arguments> out = new ArrayList<>();
-        for (String cc : List.of("gcc", "clang")) {
-            for (String link : List.of("pie", "nopie", "static")) {
-                out.add(Arguments.of(cc, link));
-            }
-        }
-        return out.stream();
+        return TestCompiler.compilersAndLinks();
     }
 
     /** Alone (no fuzzer), the output prints and exits as the original does, strict mode on, stripped. */

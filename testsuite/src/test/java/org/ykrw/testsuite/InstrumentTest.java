@@ -83,13 +83,7 @@ class InstrumentTest {
     }
 
     static Stream<Arguments> counted() {
-        List<Arguments> cases = new ArrayList<>();
-        for (String cc : List.of("gcc", "clang")) {
-            for (String link : List.of("pie", "nopie", "static")) {
-                cases.add(Arguments.of(cc, link));
-            }
-        }
-        return cases.stream();
+        return TestCompiler.compilersAndLinks();
     }
 
     /** counted.c: tick() 1000 times, classify()'s odd branch 500 times, main once. */

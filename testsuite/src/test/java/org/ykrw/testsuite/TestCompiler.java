@@ -12,6 +12,15 @@ final class TestCompiler {
     private TestCompiler() {
     }
 
+    /** The compilers and the executable link modes most tests cross. */
+    static final List<String> COMPILERS = List.of("gcc", "clang");
+    static final List<String> LINKS = List.of("pie", "nopie", "static");
+
+    /** @return every (compiler, link mode) pair, as test arguments */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> compilersAndLinks() {
+        return COMPILERS.stream().flatMap(cc -> LINKS.stream().map(link -> org.junit.jupiter.params.provider.Arguments.of(cc, link)));
+    }
+
     /** @return the compiler flags of a link mode: pie, nopie, relr (PIE with DT_RELR), static or static-pie */
     static List<String> linkFlags(String link) {
         return switch (link) {
