@@ -184,6 +184,7 @@ public final class TracePass implements Pass {
             requests.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
         }
         boolean calls = tracer.isPresent() || imported;
+        usesRecorder = !calls;
         importsTracer = imported;
         // Calls of the tracer save what is live across calls the compiler saw too (GCC's -fipa-ra).
         Liveness liveness = Liveness.of(program, calls ? Liveness.Convention.INTERPROCEDURAL : Liveness.Convention.SYSV);
