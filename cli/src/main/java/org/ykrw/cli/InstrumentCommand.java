@@ -65,7 +65,7 @@ final class InstrumentCommand implements Callable<Integer> {
     }
 
     @Option(names = "--afl-map-size", paramLabel = "BYTES", description = "With --afl: the edge map's size, a power"
-            + " of two (default: 65536, or 8 bytes per block when that is more). A program and the libraries"
+            + " of two (default: 65536, or 4 bytes per block when that is more). A program and the libraries"
             + " instrumented with it must fit in the map afl-fuzz makes for the program.")
     int aflMapSize;
 
