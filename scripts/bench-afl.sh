@@ -7,12 +7,14 @@
 #   fork     luaparse (scripts/bench/luaparse.c: main reads @@, lua_parse_buffer(buf, len)) --afl
 #   persist  the same with --afl-persistent lua_parse_buffer (given by address: the binary is stripped)
 # Prints one line per run and a Markdown table of medians: execs/s and edges found (each tool's count).
-#   scripts/bench-afl.sh BENCHDIR [SECONDS] [ROUNDS]     (BENCHDIR as given to build-baselines.sh)
+#   scripts/bench-afl.sh BENCHDIR [SECONDS] [ROUNDS] [luac|persistent|all]   (BENCHDIR as given to
+#   build-baselines.sh; the last argument picks one of the two comparisons, default all)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 bench=$(cd "$1" && pwd)
 seconds=${2:-60}
 rounds=${3:-3}
+which=${4:-all}
 lua=$bench/src/lua5.4-5.4.4/src
 [ -d "$lua" ] || { echo "no lua sources in $lua: run ../shared/bench/build-baselines.sh $bench first" >&2; exit 2; }
 work=$bench/afl
@@ -63,9 +65,9 @@ fuzz() { # NAME ROUND TARGET ARGS...
 }
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) = 1 ]; then order="afl ykrw"; else order="ykrw afl"; fi
-  for t in $order; do fuzz "$t" "$round" "$work/luac-$t" -p @@; done
+  [ "$which" = persistent ] || for t in $order; do fuzz "$t" "$round" "$work/luac-$t" -p @@; done
   if [ $((round % 2)) = 1 ]; then order="fork persist"; else order="persist fork"; fi
-  for t in $order; do fuzz "$t" "$round" "$work/luaparse-$t" @@; done
+  [ "$which" = luac ] || for t in $order; do fuzz "$t" "$round" "$work/luaparse-$t" @@; done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
