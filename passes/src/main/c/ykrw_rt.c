@@ -43,9 +43,8 @@ struct ykrw_config {
     uint64_t thread_pointer; /* 696: link-time end of the thread-local template ykrw wrote (0: none); also
                               the early thread pointer of a static executable (docs/RUNTIME.md) */
     uint64_t trace_region; /* 704: link-time address of the page-aligned region of the embedded trace recorder,
-                              a ykrw-trace run file of its own (0: none); apart from `region`, so that
-                              coverage and tracing combine, each mapping its own file */
-    uint64_t trace_region_bytes; /* 712: bytes of that region that make up the trace run */
+                              the header and successor table of ykrw-trace run files (0: none); apart from
+                              `region`, so that coverage and tracing combine, each with its own file */
 };
 
 enum {
@@ -66,7 +65,7 @@ __attribute__((used, aligned(16))) struct ykrw_config ykrw_config = {0};
 _Static_assert(__builtin_offsetof(struct ykrw_config, run_dir) == 160, "ykrw_config layout");
 _Static_assert(__builtin_offsetof(struct ykrw_config, strict_count) == 680, "ykrw_config layout");
 _Static_assert(__builtin_offsetof(struct ykrw_config, thread_pointer) == 696, "ykrw_config layout");
-_Static_assert(__builtin_offsetof(struct ykrw_config, trace_region_bytes) == 712, "ykrw_config layout");
+_Static_assert(__builtin_offsetof(struct ykrw_config, trace_region) == 704, "ykrw_config layout");
 
 /* ---- system calls ---- */
 static long sys3(long n, long a, long b, long c) {

@@ -66,14 +66,7 @@ class OptimizeTest {
     @Test
     void aProfileChangesTheLayout() throws Exception {
         Variant v = ProgramMatrix.one("switch", "gcc", "O2", "pie");
-        Path runs = Files.createDirectories(dir.resolve("runs"));
-        Path counted = dir.resolve("counted");
-        ok(YkrwJar.run("instrument", "--counts", v.binary().toString(), "-o", counted.toString()));
-        run(counted, runs);
-        Path run;
-        try (Stream<Path> files = Files.list(runs)) {
-            run = files.findFirst().orElseThrow();
-        }
+        Path run = countsRun(v);
         Path optimized = dir.resolve("optimized");
         Path plain = dir.resolve("plain");
         Tools.Result r = YkrwJar.run("optimize", v.binary().toString(), "--profile", run.toString(), "-o", optimized.toString());
@@ -88,20 +81,24 @@ class OptimizeTest {
     void aProfileOfAnotherBuildIsRefused() throws Exception {
         Variant v = ProgramMatrix.one("switch", "gcc", "O2", "pie");
         Variant other = ProgramMatrix.one("switch", "clang", "O2", "pie");
-        Path runs = Files.createDirectories(dir.resolve("runs"));
-        Path counted = dir.resolve("counted");
-        ok(YkrwJar.run("instrument", "--counts", other.binary().toString(), "-o", counted.toString()));
-        run(counted, runs);
-        Path run;
-        try (Stream<Path> files = Files.list(runs)) {
-            run = files.findFirst().orElseThrow();
-        }
+        Path run = countsRun(other);
         Path out = dir.resolve("out");
         Tools.Result r = YkrwJar.run("optimize", v.binary().toString(), "--profile", run.toString(), "-o", out.toString());
         assertNotEquals(0, r.exit());
         assertTrue(r.stderr().contains("another build"), r.stderr());
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
         assertTrue(Files.notExists(out));
+    }
+
+    /** @return the run file of one run of {@code v} instrumented with `instrument --counts` by the CLI */
+    private Path countsRun(Variant v) throws IOException, InterruptedException {
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        Path counted = dir.resolve("counted");
+        ok(YkrwJar.run("instrument", "--counts", v.binary().toString(), "-o", counted.toString()));
+        run(counted, runs);
+        try (Stream<Path> files = Files.list(runs)) {
+            return files.findFirst().orElseThrow();
+        }
     }
 
     private static void ok(Tools.Result r) {

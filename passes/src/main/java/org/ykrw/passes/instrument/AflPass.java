@@ -105,6 +105,8 @@ public final class AflPass implements Pass {
         Liveness liveness = Liveness.of(program, Liveness.Convention.INTERPROCEDURAL);
         int flagSaves = 0;
         int registerSaves = 0;
+        // the map's probe numbers are the blocks in order (tools read them as slots); ids are AFL's own
+        Map<Block, Integer> slots = new HashMap<>();
         for (Function f : program.functions()) {
             if (!filter.accepts(context, f)) {
                 continue;
@@ -118,6 +120,7 @@ public final class AflPass implements Pass {
                 registerSaves += scratch[2];
                 b.insertBefore(0, edgeProbe(id, flagsLive, scratch));
                 idOf.put(b, id);
+                slots.put(b, slots.size());
             }
         }
         if (starter != null) {
@@ -130,10 +133,6 @@ public final class AflPass implements Pass {
             requests.addUnloadedSection(".ykrw.afl", (PERSISTENT_SIGNATURE + "\0").getBytes(StandardCharsets.US_ASCII));
         }
         RuntimeConfig.of(context, requests).afl(start.mode, mapSize);
-        // The map's probe numbers are the blocks in order (tools read them as slots); ids are AFL's own.
-        Map<Block, Integer> slots = new HashMap<>();
-        program.functions().stream().filter(f -> filter.accepts(context, f)).flatMap(f -> f.blocks().stream())
-                .forEach(b -> slots.put(b, slots.size()));
         BlockMapSection.add(context, requests, name(), slots, List.of(), false);
         requests.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d, registers at %,d; fork server %s",
                 blocks, mapSize, flagSaves, registerSaves, switch (start) {

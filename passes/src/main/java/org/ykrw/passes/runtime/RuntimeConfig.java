@@ -76,7 +76,6 @@ public final class RuntimeConfig implements RuntimeRequest {
     public static final int TLS_OFFSET = 688;
     private static final int THREAD_POINTER = 696;
     private static final int TRACE_REGION = 704;
-    private static final int TRACE_REGION_BYTES = 712;
 
     private final long mapId;
     private final String name;
@@ -272,7 +271,6 @@ public final class RuntimeConfig implements RuntimeRequest {
         data.putLong(at + TLS_OFFSET, tlsOffset);
         data.putLong(at + THREAD_POINTER, p.threadPointer());
         data.putLong(at + TRACE_REGION, p.regionAddress(ProbeContext.TRACE_REGION));
-        data.putLong(at + TRACE_REGION_BYTES, fileBytes(ProbeContext.TRACE_REGION));
         // The runtime writes DIR/NAME.PID.ykcov: only the file name may go in, not the path the input was
         // given by (found by ykrw sweep --pass coverage: "cannot create .//tmp/.../true.PID.ykcov").
         byte[] n = name.substring(name.lastIndexOf('/') + 1).getBytes(StandardCharsets.UTF_8);
