@@ -73,9 +73,10 @@ final class IneffectiveOptions {
     /** A library the output loads (--trace-lib) that ld.so would not find here, or that lacks the tracer. */
     private void checkTraceLibrary(String function) {
         String name = command.traceLibrary;
-        Path library = LibraryLookup.locate(name);
+        LibraryLookup lookup = command.libraryLookup();
+        Path library = lookup.locate(name);
         if (library == null) {
-            Main.warn("--trace-lib " + name + ": " + LibraryLookup.whyMissing(name) + "; the output will not start unless it"
+            Main.warn("--trace-lib " + name + ": " + lookup.whyMissing(name) + "; the output will not start unless it"
                     + " is there when the program runs");
         } else if (!LibraryLookup.exports(library, function)) {
             Main.warn("--trace-lib " + name + ": " + library + " does not export " + function + "; the output will not"

@@ -264,11 +264,16 @@ final class InstrumentCommand implements Callable<Integer> {
         TracePass trace = new TracePass(a, traceFunction, filter, toggle, toggleStart.equals("on"), traceLibrary)
                 .withCapacity(traceCapacity == null ? TracePass.NO_LIMIT : traceCapacity).withRunFiles(runFiles());
         if (traceLibrary != null) {
-            TraceLibrary.Summary s = TraceLibrary.summarise(traceLibrary,
+            TraceLibrary.Summary s = TraceLibrary.summarise(libraryLookup(), traceLibrary,
                     traceFunction != null ? traceFunction : a.defaultFunction());
             trace.withLibraryTracer(s.clobbers(), s.note());
         }
         return trace;
+    }
+
+    /** @return where ld.so will look for the output's libraries (--trace-lib's among them) */
+    LibraryLookup libraryLookup() {
+        return LibraryLookup.forProgram(files.input, files.output);
     }
 
     private Pass aflPass(BlockFilter filter) {

@@ -10,40 +10,65 @@ import java.util.concurrent.TimeUnit;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfSymbol;
+import org.ykrw.core.elf.LibrarySearchPath;
 
 /**
- * Where ld.so would find a library named in a DT_NEEDED entry on this machine, and whether it exports a
- * function (for {@code instrument --trace-lib}, whose output does not start when either fails): a name
- * with a slash is a path, used as it is; a bare name is looked for in {@code LD_LIBRARY_PATH}, in
- * ldconfig's cache and in the default directories, as ld.so does (the program's RUNPATH, which ld.so
- * reads too, is not: a library found only there draws a warning it did not need).
+ * Where ld.so would find a library named in a DT_NEEDED entry of the program it is loading on this
+ * machine, and whether it exports a function (for {@code instrument --trace-lib}, whose output does not
+ * start when either fails): a name with a slash is a path, used as it is; a bare name is looked for as
+ * ld.so does, in the program's DT_RPATH, LD_LIBRARY_PATH, the program's DT_RUNPATH, ldconfig's cache and
+ * the default directories. The program is the output, so $ORIGIN is the directory it is written to.
  */
 final class LibraryLookup {
     /** ld.so's trusted directories on x86-64 Debian, and what /etc/ld.so.conf usually adds. */
     private static final List<String> DEFAULT_DIRECTORIES = List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
             "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib");
 
-    private LibraryLookup() {
+    private final List<Path> beforeEnvironment;
+    private final List<Path> afterEnvironment;
+
+    private LibraryLookup(LibrarySearchPath programPath, Path origin) {
+        this.beforeEnvironment = LibrarySearchPath.expand(programPath.beforeEnvironment(), origin);
+        this.afterEnvironment = LibrarySearchPath.expand(programPath.afterEnvironment(), origin);
+    }
+
+    /**
+     * @param input the program being rewritten (its DT_RPATH / DT_RUNPATH are kept in the output)
+     * @param output where the output goes (its directory is $ORIGIN), or null / standard output for the
+     *     input's directory
+     * @return the lookup ld.so will do for the output's libraries
+     */
+    static LibraryLookup forProgram(Path input, Path output) {
+        LibrarySearchPath path;
+        try {
+            path = ElfFile.read(input).librarySearchPath();
+        } catch (YkrwException e) {
+            path = LibrarySearchPath.NONE; // the rewrite itself reports the unreadable input
+        }
+        Path program = output == null || OutputPath.isStdout(output) ? input : output;
+        Path origin = program.toAbsolutePath().getParent();
+        return new LibraryLookup(path, origin == null ? Path.of("/") : origin);
     }
 
     /**
      * @param name the library as DT_NEEDED will name it
      * @return the file ld.so would load now, or null
      */
-    static Path locate(String name) {
+    Path locate(String name) {
         if (name.contains("/")) {
             return Files.isRegularFile(Path.of(name)) ? Path.of(name) : null;
         }
-        List<String> directories = new ArrayList<>();
+        List<Path> directories = new ArrayList<>(beforeEnvironment);
         String fromEnvironment = System.getenv("LD_LIBRARY_PATH");
         if (fromEnvironment != null) {
             for (String d : fromEnvironment.split(":")) {
-                directories.add(d.isEmpty() ? "." : d);
+                directories.add(Path.of(d.isEmpty() ? "." : d));
             }
         }
-        for (String d : directories) {
-            if (Files.isRegularFile(Path.of(d, name))) {
-                return Path.of(d, name);
+        directories.addAll(afterEnvironment);
+        for (Path d : directories) {
+            if (Files.isRegularFile(d.resolve(name))) {
+                return d.resolve(name);
             }
         }
         Path cached = fromLdconfigCache(name);
@@ -59,10 +84,14 @@ final class LibraryLookup {
     }
 
     /** @return why {@link #locate} found nothing, in words for a warning */
-    static String whyMissing(String name) {
-        return name.contains("/")
-                ? "no such file (ld.so takes a name with a slash as a path, relative to the program's current directory)"
-                : "ld.so would not find it (not in LD_LIBRARY_PATH, ldconfig's cache or " + String.join(", ", DEFAULT_DIRECTORIES) + ")";
+    String whyMissing(String name) {
+        if (name.contains("/")) {
+            return "no such file (ld.so takes a name with a slash as a path, relative to the program's current directory)";
+        }
+        String own = beforeEnvironment.isEmpty() && afterEnvironment.isEmpty() ? ""
+                : "the program's " + (beforeEnvironment.isEmpty() ? "RUNPATH" : "RPATH") + ", ";
+        return "ld.so would not find it (not in " + own + "LD_LIBRARY_PATH, ldconfig's cache or "
+                + String.join(", ", DEFAULT_DIRECTORIES) + ")";
     }
 
     /**

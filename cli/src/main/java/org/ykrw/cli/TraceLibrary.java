@@ -1,9 +1,6 @@
 package org.ykrw.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.ykrw.core.analysis.Clobbers;
 import org.ykrw.core.cfg.CfgBuilder;
@@ -14,8 +11,8 @@ import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
 
 /**
- * The {@code --trace-lib} library as this machine has it: found the way ld.so would look for it (the
- * name itself when it holds a slash, else LD_LIBRARY_PATH and the usual system directories), lifted
+ * The {@code --trace-lib} library as this machine has it: found the way ld.so would look for it
+ * ({@link LibraryLookup}), lifted
  * with the same CfgBuilder as the input, and its tracing function summarised, so that probes save only
  * what that function may change. A library not found here, or one without the function, gives
  * {@link Clobbers#UNKNOWN}: the output still loads whatever library ld.so finds at run time, which is
@@ -26,12 +23,13 @@ final class TraceLibrary {
     }
 
     /**
+     * @param lookup where the output's loader will look
      * @param name the library as DT_NEEDED will name it
      * @param function the tracing function's name
      * @return what a call of that function may change, and a line saying where that came from
      */
-    static Summary summarise(String name, String function) {
-        Optional<Path> file = locate(name);
+    static Summary summarise(LibraryLookup lookup, String name, String function) {
+        Optional<Path> file = Optional.ofNullable(lookup.locate(name));
         if (file.isEmpty()) {
             return new Summary(Clobbers.UNKNOWN, "trace: " + name + " not found here: probes keep every caller-saved register");
         }
@@ -52,19 +50,5 @@ final class TraceLibrary {
 
     /** A summary and the note that explains it. */
     record Summary(Clobbers clobbers, String note) {
-    }
-
-    private static Optional<Path> locate(String name) {
-        if (name.contains("/")) {
-            return Optional.of(Path.of(name)).filter(Files::isRegularFile);
-        }
-        List<String> dirs = new ArrayList<>();
-        String env = System.getenv("LD_LIBRARY_PATH");
-        if (env != null) {
-            dirs.addAll(List.of(env.split(":")));
-        }
-        dirs.addAll(List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
-                "/usr/local/lib"));
-        return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name)).filter(Files::isRegularFile).findFirst();
     }
 }

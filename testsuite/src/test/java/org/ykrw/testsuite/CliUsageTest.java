@@ -134,6 +134,39 @@ class CliUsageTest {
                 "--abi goes with --trace", "ykrw instrument --help");
     }
 
+    /**
+     * A --trace-lib library that ld.so finds only through the program's RUNPATH ($ORIGIN being where the
+     * output is written) draws no warning, its tracer is summarised, and the output runs with it; written
+     * where $ORIGIN does not lead to it, the warning names the RUNPATH it looked in.
+     */
+    @Test
+    void traceLibraryFoundThroughTheProgramsRunpath() throws Exception {
+        Path libs = dir.resolve("runpath/libs");
+        Files.createDirectories(libs);
+        Path tracer = dir.resolve("runpath/tracer.c");
+        Files.writeString(tracer, "void yk_trace_basicblock(unsigned long f, unsigned long b) { (void) f; (void) b; }\n");
+        Path library = libs.resolve("libykrwrunpath.so");
+        Tools.output("gcc", "-shared", "-fPIC", "-O2", "-o", library.toString(), tracer.toString());
+        Path hello = dir.resolve("runpath/hello.c");
+        Files.writeString(hello, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 3; }\n");
+        Path program = dir.resolve("runpath/hello");
+        Tools.output("gcc", "-O2", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/libs", "-o", program.toString(), hello.toString());
+
+        Path out = dir.resolve("runpath/hello-traced");
+        Tools.Result r = YkrwJar.run("instrument", "--trace", "--trace-lib", "libykrwrunpath.so", program.toString(), "-o",
+                out.toString());
+        assertEquals(0, r.exit(), r.stderr());
+        assertFalse(r.stderr().contains("warning"), r.stderr());
+        assertTrue(r.stderr().contains("of " + library), "the tracer found there is summarised: " + r.stderr());
+        Tools.Result run = Tools.run(java.util.List.of(out.toString()));
+        assertEquals("hello\n", run.stdout());
+        assertEquals(3, run.exit());
+
+        Path elsewhere = dir.resolve("hello-traced-elsewhere");
+        assertWarned(YkrwJar.run("instrument", "--trace", "--trace-lib", "libykrwrunpath.so", program.toString(), "-o",
+                elsewhere.toString()), "not in the program's RUNPATH, LD_LIBRARY_PATH", elsewhere);
+    }
+
     /** -o - is the same bytes as -o FILE; a directory, or two outputs for one stdout, are usage errors. */
     @Test
     void standardOutputAndDirectories() throws Exception {

@@ -304,6 +304,32 @@ public final class ElfFile {
 
     /** @return DT_NEEDED library names */
     public List<String> neededLibraries() {
+        return dynamicStrings(DynamicEntry.DT_NEEDED);
+    }
+
+    /**
+     * @return the directories ld.so searches for this file's own DT_NEEDED libraries besides
+     *     LD_LIBRARY_PATH and the system's, unexpanded ($ORIGIN stays): DT_RUNPATH's, or DT_RPATH's when
+     *     there is no DT_RUNPATH (ld.so ignores DT_RPATH then)
+     */
+    public LibrarySearchPath librarySearchPath() {
+        List<String> runpath = dynamicStrings(DynamicEntry.DT_RUNPATH);
+        if (!runpath.isEmpty()) {
+            return new LibrarySearchPath(List.of(), splitPath(runpath));
+        }
+        return new LibrarySearchPath(splitPath(dynamicStrings(DynamicEntry.DT_RPATH)), List.of());
+    }
+
+    private static List<String> splitPath(List<String> values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            out.addAll(List.of(v.split(":")));
+        }
+        return out;
+    }
+
+    /** @return the .dynstr strings that entries with this tag name, in order */
+    private List<String> dynamicStrings(long tag) {
         List<String> out = new ArrayList<>();
         long strtab = 0;
         for (DynamicEntry e : dynamic) {
@@ -315,8 +341,8 @@ public final class ElfFile {
         Section dynstr = section(".dynstr").orElse(null);
         long limit = dynstr != null ? dynstr.offset() + dynstr.size() : data.length;
         for (DynamicEntry e : dynamic) {
-            if (e.tag() == DynamicEntry.DT_NEEDED && strOff >= 0) {
-                out.add(in.cString(strOff + e.value(), limit, "DT_NEEDED"));
+            if (e.tag() == tag && strOff >= 0) {
+                out.add(in.cString(strOff + e.value(), limit, DynamicEntry.tagName(tag)));
             }
         }
         return out;
