@@ -1481,9 +1481,14 @@ static void strict_start(void) {
 
 enum { AFL_OFF, AFL_AT_START, AFL_DEFERRED, AFL_PERSISTENT };
 
-/* Written by the rewriter (AflPass): the mode above and the map's size (a power of two). */
+/*
+ * Written by the rewriter (AflPass): the mode above, the map's size (a power of two) and, in an
+ * executable, the %fs offset of each thread's prev (AFL++'s own is thread-local too, so the edges of
+ * two threads are not taken for one); 0 when all threads share ykrw_afl_prev (a shared library).
+ */
 __attribute__((used)) uint32_t ykrw_afl_mode;
 __attribute__((used)) uint32_t ykrw_afl_map_size;
+__attribute__((used)) int64_t ykrw_afl_prev_offset;
 /* What the probes read and write: set before any instrumented code runs. */
 __attribute__((used)) uint64_t ykrw_afl_area;
 __attribute__((used)) uint32_t ykrw_afl_prev;
@@ -1704,6 +1709,12 @@ static void afl_next_input(void) {
     ykrw_afl_input_len = n;
 }
 
+/* The looping thread's prev, as at a run's start (the probes' 4 bytes, in 8 reserved at %fs:offset). */
+static void afl_clear_prev(void) {
+    if (ykrw_afl_prev_offset) tls_set(ykrw_afl_prev_offset, 0);
+    else ykrw_afl_prev = 0;
+}
+
 /*
  * --afl-persistent, once in each fuzzer's child, before the loop's first case: the map and prev as
  * afl-fuzz set them before this run, as AFL++'s own loop does. What ran before (the program's start,
@@ -1712,7 +1723,7 @@ static void afl_next_input(void) {
  */
 __attribute__((used)) void ykrw_afl_persistent_begin(void) {
     memset((void *)ykrw_afl_area, 0, ykrw_afl_map_size);
-    ykrw_afl_prev = 0;
+    afl_clear_prev();
 }
 
 /*
@@ -1726,7 +1737,7 @@ __attribute__((used)) void ykrw_afl_persistent_next(void) {
     if (++runs >= AFL_PERSISTENT_RUNS) sys3(SYS_EXIT_GROUP, 0, 0, 0);
     if (!self) self = sys3(SYS_GETPID, 0, 0, 0);
     sys3(SYS_KILL, self, SIGSTOP, 0);
-    ykrw_afl_prev = 0;
+    afl_clear_prev();
     afl_next_input();
 }
 

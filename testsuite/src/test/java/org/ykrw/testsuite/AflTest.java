@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.ykrw.core.testutil.Tools;
@@ -78,6 +79,24 @@ class AflTest {
         assertEquals(mapA, showmap(second, a));
         assertEquals(mapA, showmap(first, a), "one input, one map");
         assertNotEquals(mapA, showmap(first, b));
+    }
+
+    /**
+     * Each thread has its own prev, as with AFL++'s own instrumentation: two threads calling their own
+     * function by turns give the map they give one after the other (with one prev for both, taking turns
+     * adds edges from one thread's function into the other's). Static too: its thread-local template
+     * takes the runtime's bytes as a dynamic one does.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, static"})
+    void eachThreadHasItsOwnPrev(String cc, String link) throws Exception {
+        Path bin = TestCompiler.compile(dir.resolve("aflthreads-" + cc + "-" + link), "aflthreads.c", cc, link,
+                List.of("-O2", "-pthread"));
+        Path target = instrument(bin, "threads-" + link, "--functions", "step.");
+        // the program's argument, not a file: "turns" alternates the threads call by call
+        Map<Integer, Integer> oneThenOther = showmap(target, Path.of("one-then-other"));
+        assertTrue(oneThenOther.size() >= 2, "no edges of step0 and step1: " + oneThenOther);
+        assertEquals(oneThenOther, showmap(target, Path.of("turns")));
     }
 
     /** afl-fuzz runs the target as it comes, with its fork server and, persistent, its loop. */
