@@ -1590,14 +1590,17 @@ static void afl_write_all(long fd, const uint8_t *bytes, uint32_t n) {
 /*
  * Before forking a fresh child with shared-memory cases: afl-fuzz no longer writes @@'s file or stdin,
  * so the server copies the current case there for the program's own first read (once per child: the
- * loop takes later cases straight from the shared memory).
+ * loop takes later cases straight from the shared memory). The file is made anew, as afl-fuzz makes
+ * it: ext4 flushes a file truncated to zero when it is closed, and truncating and rewriting it cost
+ * milliseconds where unlink and create cost tens of microseconds (docs/BENCHMARKS.md).
  */
 static void afl_case_for_program(void) {
     uint32_t n = *(const uint32_t *)afl_shared_case;
     if (n > AFL_MAX_INPUT) n = AFL_MAX_INPUT;
     const uint8_t *bytes = afl_shared_case + 4;
     if (afl_case_where == AFL_CASE_FILE) {
-        long fd = sys3(SYS_OPEN, (long)afl_last_argument, 01 /* O_WRONLY */ | O_CREAT | 01000 /* O_TRUNC */ | O_CLOEXEC, 0600);
+        sys3(87 /* unlink */, (long)afl_last_argument, 0, 0);
+        long fd = sys3(SYS_OPEN, (long)afl_last_argument, 01 /* O_WRONLY */ | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0) return;
         afl_write_all(fd, bytes, n);
         sys3(SYS_CLOSE, fd, 0, 0);
