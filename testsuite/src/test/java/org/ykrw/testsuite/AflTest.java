@@ -155,9 +155,9 @@ class AflTest {
 
     /**
      * afl-showmap on a directory runs a persistent target through its fork server with shared-memory
-     * cases: one input gives one map whether it is a fresh child's first case (main read it) or a later
-     * one of the loop (the map is cleared where the loop starts, as AFL++'s own loop does), and another
-     * input another map.
+     * cases: one input gives one map whether it is a fresh child's first case (main read it from the
+     * file the server wrote: the first input, and the one after a crash) or a later one of the loop
+     * (the map is cleared where the loop starts, as AFL++'s own loop does), and another input another map.
      */
     @Test
     void showmapOfAPersistentTargetGivesOneMapPerInput() throws Exception {
@@ -166,6 +166,8 @@ class AflTest {
         Files.writeString(inputs.resolve("1-a"), "FU(()) 123\n");
         Files.writeString(inputs.resolve("2-b"), "zzz#4");
         Files.writeString(inputs.resolve("3-a"), "FU(()) 123\n");
+        Files.writeString(inputs.resolve("4-crash"), "FUZZ");
+        Files.writeString(inputs.resolve("5-b"), "zzz#4");
         Path maps = dir.resolve("showmap-out");
         // afl-showmap puts its case file (@@) in its working directory
         Tools.Result r = aflIn(dir, "afl-showmap", "-i", inputs.toString(), "-o", maps.toString(), "--",
@@ -176,6 +178,7 @@ class AflTest {
         assertTrue(first.size() > 5, "too few edges: " + first);
         assertEquals(first, readMap(maps.resolve("3-a")), "one input, two maps");
         assertNotEquals(first, readMap(maps.resolve("2-b")));
+        assertEquals(readMap(maps.resolve("2-b")), readMap(maps.resolve("5-b")), "a fresh child after a crash got another case");
     }
 
     /**
