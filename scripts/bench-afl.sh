@@ -6,7 +6,8 @@
 # each under afl-fuzz for SECONDS from the same seeds, ROUNDS rounds, alternating; then persistent mode:
 #   fork     luaparse (scripts/bench/luaparse.c: main reads @@, lua_parse_buffer(buf, len)) --afl
 #   persist  the same with --afl-persistent lua_parse_buffer (given by address: the binary is stripped)
-# Prints one line per run and a Markdown table of medians: execs/s and edges found (each tool's count).
+# Prints one line per run and a Markdown table of medians: execs/s, edges found (each tool's count) and, with
+# perf installed, CPU microseconds per execution (afl-fuzz and the target), with the load average after each run.
 #   scripts/bench-afl.sh BENCHDIR [SECONDS] [ROUNDS] [luac|persistent|all]   (BENCHDIR as given to
 #   build-baselines.sh; the last argument picks one of the two comparisons, default all)
 set -euo pipefail
@@ -54,14 +55,19 @@ fuzz() { # NAME ROUND TARGET ARGS...
   local name=$1 round=$2 out=$work/out-$1-$2
   shift 2
   rm -rf "$out"
-  afl-fuzz -i "$work/seeds" -o "$out" -V "$seconds" -m none -- "$@" > "$out.log" 2>&1 || true
+  local perf=
+  ! command -v perf >/dev/null || perf="perf stat -x, -e task-clock -o $out.cpu"
+  # CPU time of afl-fuzz and the target together (perf counts children too), per run: unlike execs/s
+  # it hardly moves when other processes share afl-fuzz's core
+  $perf afl-fuzz -i "$work/seeds" -o "$out" -V "$seconds" -m none -- "$@" > "$out.log" 2>&1 || true
   local s=$out/default/fuzzer_stats
-  local done runtime edges total
+  local done runtime edges total cpu=0
   done=$(awk -F' *: *' '$1 == "execs_done" { print $2 }' "$s")
   runtime=$(awk -F' *: *' '$1 == "run_time" { print $2 }' "$s")
   edges=$(awk -F' *: *' '$1 == "edges_found" { print $2 }' "$s")
   total=$(awk -F' *: *' '$1 == "total_edges" { print $2 }' "$s")
-  echo "$name $round $((done / (runtime > 0 ? runtime : 1))) $edges $total" | tee -a "$results"
+  [ -z "$perf" ] || cpu=$(awk -F, -v n="$done" '$3 == "task-clock" { printf "%.1f", $1 * 1000 / n }' "$out.cpu")
+  echo "$name $round $((done / (runtime > 0 ? runtime : 1))) $edges $total $cpu $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
 }
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) = 1 ]; then order="afl ykrw"; else order="ykrw afl"; fi
@@ -74,17 +80,23 @@ python3 - "$results" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    name, _, rate, edges, total = line.split()
-    runs.setdefault(name, []).append((int(rate), int(edges), int(total)))
+    name, _, rate, edges, total, cpu, load = line.split()
+    runs.setdefault(name, []).append((int(rate), int(edges), int(total), float(cpu), float(load)))
 def med(name, i):
     return statistics.median(r[i] for r in runs[name])
-print("| target | execs/s (median) | runs | edges found (median) | map |")
-print("|---|---:|---|---:|---:|")
+print("| target | execs/s (median) | runs | edges found (median) | map | CPU us/exec (median) | load average |")
+print("|---|---:|---|---:|---:|---:|---|")
 for name in ["afl", "ykrw", "fork", "persist"]:
     if name in runs:
-        print(f"| {name} | {med(name, 0):.0f} | {', '.join(str(r[0]) for r in runs[name])} | {med(name, 1):.0f} | {runs[name][0][2]} |")
+        print(f"| {name} | {med(name, 0):.0f} | {', '.join(str(r[0]) for r in runs[name])} | {med(name, 1):.0f} | {runs[name][0][2]} "
+              f"| {med(name, 3):.1f} | {', '.join(str(r[4]) for r in runs[name])} |")
+def ratio(a, b, what):
+    rounds = ", ".join(f"{x[0] / y[0]:.2f}" for x, y in zip(runs[a], runs[b]))
+    cpu = f", CPU per exec {med(b, 3) / med(a, 3):.2f}" if med(a, 3) > 0 else ""
+    print(f"{what}: execs/s {med(a, 0) / med(b, 0):.2f} (rounds {rounds}){cpu}")
 if "afl" in runs and "ykrw" in runs:
-    print(f"\nykrw / afl-clang-fast: execs/s {med('ykrw', 0) / med('afl', 0):.2f}, edges {med('ykrw', 1) / med('afl', 1):.2f}")
+    ratio("ykrw", "afl", "ykrw / afl-clang-fast")
+    print(f"  edges {med('ykrw', 1) / med('afl', 1):.2f}")
 if "fork" in runs and "persist" in runs:
-    print(f"persistent / fork server: execs/s {med('persist', 0) / med('fork', 0):.2f}")
+    ratio("persist", "fork", "persistent / fork server")
 PY

@@ -1464,6 +1464,7 @@ static void strict_start(void) {
 #define AFL_FS_OPT_ENABLED 0x80000001u
 #define AFL_FS_OPT_MAPSIZE 0x40000000u
 #define AFL_FS_OPT_MAX_MAPSIZE (1u << 23)
+#define AFL_FS_OPT_SHDMEM_FUZZ 0x01000000u
 #define AFL_PERSISTENT_RUNS 10000
 #define SYS_READ 0
 #define SYS_SHMAT 30
@@ -1480,9 +1481,14 @@ static void strict_start(void) {
 
 enum { AFL_OFF, AFL_AT_START, AFL_DEFERRED, AFL_PERSISTENT };
 
-/* Written by the rewriter (AflPass): the mode above and the map's size (a power of two). */
+/*
+ * Written by the rewriter (AflPass): the mode above, the map's size (a power of two) and, in an
+ * executable, the %fs offset of each thread's prev (AFL++'s own is thread-local too, so the edges of
+ * two threads are not taken for one); 0 when all threads share ykrw_afl_prev (a shared library).
+ */
 __attribute__((used)) uint32_t ykrw_afl_mode;
 __attribute__((used)) uint32_t ykrw_afl_map_size;
+__attribute__((used)) int64_t ykrw_afl_prev_offset;
 /* What the probes read and write: set before any instrumented code runs. */
 __attribute__((used)) uint64_t ykrw_afl_area;
 __attribute__((used)) uint32_t ykrw_afl_prev;
@@ -1496,6 +1502,12 @@ static char **afl_envp;
 static const char *afl_last_argument; /* an executable's last argument: afl-fuzz's @@ when there is one */
 static uint8_t *afl_input_buffer;
 #define AFL_MAX_INPUT (1u << 20)
+/*
+ * AFL++'s shared-memory test cases (__AFL_SHM_FUZZ_ID): a 4-byte length, then the case's bytes
+ * (at most AFL_MAX_INPUT, AFL's MAX_FILE). Set only when afl-fuzz accepted them in the hello: it then
+ * writes each case there instead of into @@'s file or stdin.
+ */
+static const uint8_t *afl_shared_case;
 /* This process is a child of the fork server (a fuzzer is listening): persistent mode loops. */
 __attribute__((used)) uint32_t ykrw_afl_in_child;
 
@@ -1530,6 +1542,77 @@ static int afl_io(long n, long fd, void *buf) {
 }
 
 /*
+ * Where a fresh persistent child's program reads its first test case (main runs as usual up to the
+ * persistent function): AFL_CASE_FILE, the last argument, when it is the file AFL++'s tools put in
+ * place of @@ (afl-fuzz's .cur_input, afl-showmap's and afl-tmin's temporary files); else AFL_CASE_STDIN,
+ * standard input, when it is a regular file open for writing (afl-fuzz's stdin mode); else AFL_CASE_NONE.
+ * Any other last argument may be a file of the user's, which the server must not overwrite.
+ */
+enum { AFL_CASE_NONE, AFL_CASE_FILE, AFL_CASE_STDIN };
+static int afl_case_where;
+
+static int starts_with(const char *s, const char *prefix) {
+    while (*prefix && *s == *prefix) s++, prefix++;
+    return *prefix == 0;
+}
+
+static int afl_case_place(void) {
+    if (afl_last_argument) {
+        const char *base = afl_last_argument;
+        for (const char *c = afl_last_argument; *c; c++)
+            if (*c == '/') base = c + 1;
+        if (starts_with(base, ".cur_input") || starts_with(base, ".afl-showmap-temp-") || starts_with(base, ".afl-tmin-temp-"))
+            return AFL_CASE_FILE;
+    }
+    struct { uint64_t dev, ino, nlink; uint32_t mode, uid, gid, pad; uint64_t rdev; int64_t size; uint64_t rest[12]; } st;
+    if (sys3(5 /* fstat */, 0, (long)&st, 0) != 0 || (st.mode & 0170000) != 0100000 /* S_IFREG */) return AFL_CASE_NONE;
+    return (sys3(72 /* fcntl */, 0, 3 /* F_GETFL */, 0) & 3) == O_RDWR ? AFL_CASE_STDIN : AFL_CASE_NONE;
+}
+
+/*
+ * Persistent mode: AFL++'s shared memory for test cases (__AFL_SHM_FUZZ_ID), when afl-fuzz offers it
+ * and the server can give a fresh child's program its first case where it reads it; else 0, and test
+ * cases come through @@'s file or stdin as without it.
+ */
+static const uint8_t *afl_case_memory(void) {
+    const char *id = env(afl_envp, "__AFL_SHM_FUZZ_ID");
+    if (!id || (afl_case_where = afl_case_place()) == AFL_CASE_NONE) return 0;
+    long shm = (long)parse_number(id, (unsigned long)-1);
+    long at = shm < 0 ? -1 : sys3(SYS_SHMAT, shm, 0, 0);
+    return at < 0 && at > -4096 ? 0 : (const uint8_t *)at;
+}
+
+static void afl_write_all(long fd, const uint8_t *bytes, uint32_t n) {
+    for (long w; n > 0 && (w = sys3(SYS_WRITE, fd, (long)bytes, n)) > 0; bytes += w, n -= (uint32_t)w) {
+    }
+}
+
+/*
+ * Before forking a fresh child with shared-memory cases: afl-fuzz no longer writes @@'s file or stdin,
+ * so the server copies the current case there for the program's own first read (once per child: the
+ * loop takes later cases straight from the shared memory). The file is made anew, as afl-fuzz makes
+ * it: ext4 flushes a file truncated to zero when it is closed, and truncating and rewriting it cost
+ * milliseconds where unlink and create cost tens of microseconds (docs/BENCHMARKS.md).
+ */
+static void afl_case_for_program(void) {
+    uint32_t n = *(const uint32_t *)afl_shared_case;
+    if (n > AFL_MAX_INPUT) n = AFL_MAX_INPUT;
+    const uint8_t *bytes = afl_shared_case + 4;
+    if (afl_case_where == AFL_CASE_FILE) {
+        sys3(87 /* unlink */, (long)afl_last_argument, 0, 0);
+        long fd = sys3(SYS_OPEN, (long)afl_last_argument, 01 /* O_WRONLY */ | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) return;
+        afl_write_all(fd, bytes, n);
+        sys3(SYS_CLOSE, fd, 0, 0);
+    } else {
+        sys3(8 /* lseek */, 0, 0, 0 /* SEEK_SET */);
+        afl_write_all(0, bytes, n);
+        sys3(SYS_FTRUNCATE, 0, n, 0);
+        sys3(8 /* lseek */, 0, 0, 0 /* SEEK_SET */);
+    }
+}
+
+/*
  * Runs the fork server: returns in each child, and at once when no fuzzer listens on fd 199. A
  * persistent child stops itself after each test case (SIGSTOP) and is resumed (SIGCONT) instead of
  * forked again, until it exits after AFL_PERSISTENT_RUNS cases or the fuzzer kills it.
@@ -1537,13 +1620,25 @@ static int afl_io(long n, long fd, void *buf) {
 static void afl_fork_server(void) {
     uint32_t hello = AFL_FS_OPT_ENABLED;
     if (ykrw_afl_map_size <= AFL_FS_OPT_MAX_MAPSIZE) hello |= AFL_FS_OPT_MAPSIZE | (ykrw_afl_map_size - 1) << 1;
-    if (!afl_io(SYS_WRITE, AFL_FORKSRV_FD + 1, &hello)) return;
     int persistent = ykrw_afl_mode == AFL_PERSISTENT;
+    const uint8_t *cases = persistent ? afl_case_memory() : 0;
+    if (cases) hello |= AFL_FS_OPT_SHDMEM_FUZZ;
+    if (!afl_io(SYS_WRITE, AFL_FORKSRV_FD + 1, &hello)) return;
+    uint32_t killed;
+    int have_word = 0;
+    if (cases) {
+        /* afl-fuzz answers an offer of shared-memory cases with ENABLED | SHDMEM_FUZZ (it refuses by
+           stopping); any other word is already the first run's (AFL++'s own runtime reads it so too) */
+        if (!afl_io(SYS_READ, AFL_FORKSRV_FD, &killed)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+        uint32_t yes = AFL_FS_OPT_ENABLED | AFL_FS_OPT_SHDMEM_FUZZ;
+        if ((killed & yes) == yes) afl_shared_case = cases;
+        else have_word = 1;
+    }
     long child = 0;
     int stopped = 0;
     for (;;) {
-        uint32_t killed;
-        if (!afl_io(SYS_READ, AFL_FORKSRV_FD, &killed)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
+        if (have_word) have_word = 0;
+        else if (!afl_io(SYS_READ, AFL_FORKSRV_FD, &killed)) sys3(SYS_EXIT_GROUP, 1, 0, 0);
         int status = 0;
         if (stopped && killed) { /* the fuzzer killed the stopped child (a timeout): reap it */
             sys6(SYS_WAIT4, child, (long)&status, 0, 0, 0, 0);
@@ -1553,6 +1648,7 @@ static void afl_fork_server(void) {
             sys3(SYS_KILL, child, SIGCONT, 0);
             stopped = 0;
         } else {
+            if (afl_shared_case) afl_case_for_program();
             child = sys3(SYS_FORK, 0, 0, 0);
             if (child < 0) sys3(SYS_EXIT_GROUP, 1, 0, 0);
             if (child == 0) {
@@ -1590,8 +1686,17 @@ __attribute__((used)) void ykrw_afl_deferred_start(void) {
     afl_fork_server();
 }
 
-/* The next test case into ykrw_afl_input / _len: all of @@'s file (the last argument), else of stdin. */
+/*
+ * The next test case into ykrw_afl_input / _len: the shared memory's (no copy, no system call), else
+ * all of @@'s file (the last argument), else of stdin.
+ */
 static void afl_next_input(void) {
+    if (afl_shared_case) {
+        uint32_t n = *(const uint32_t *)afl_shared_case;
+        ykrw_afl_input = (uint64_t)(afl_shared_case + 4);
+        ykrw_afl_input_len = n < AFL_MAX_INPUT ? n : AFL_MAX_INPUT;
+        return;
+    }
     if (!afl_input_buffer)
         afl_input_buffer = (uint8_t *)sys6(SYS_MMAP, 0, AFL_MAX_INPUT, PROT_READ | PROT_WRITE,
                                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1607,6 +1712,23 @@ static void afl_next_input(void) {
     ykrw_afl_input_len = n;
 }
 
+/* The looping thread's prev, as at a run's start (the probes' 4 bytes, in 8 reserved at %fs:offset). */
+static void afl_clear_prev(void) {
+    if (ykrw_afl_prev_offset) tls_set(ykrw_afl_prev_offset, 0);
+    else ykrw_afl_prev = 0;
+}
+
+/*
+ * --afl-persistent, once in each fuzzer's child, before the loop's first case: the map and prev as
+ * afl-fuzz set them before this run, as AFL++'s own loop does. What ran before (the program's start,
+ * main reading the case) would otherwise count in the first case's map only, and afl-fuzz would see
+ * one input give two maps.
+ */
+__attribute__((used)) void ykrw_afl_persistent_begin(void) {
+    memset((void *)ykrw_afl_area, 0, ykrw_afl_map_size);
+    afl_clear_prev();
+}
+
 /*
  * --afl-persistent, between two test cases in a fuzzer's child: stop until the fuzzer wants the next
  * case (it resumes us with SIGCONT), read it, and return; after AFL_PERSISTENT_RUNS cases, exit so the
@@ -1618,7 +1740,7 @@ __attribute__((used)) void ykrw_afl_persistent_next(void) {
     if (++runs >= AFL_PERSISTENT_RUNS) sys3(SYS_EXIT_GROUP, 0, 0, 0);
     if (!self) self = sys3(SYS_GETPID, 0, 0, 0);
     sys3(SYS_KILL, self, SIGSTOP, 0);
-    ykrw_afl_prev = 0;
+    afl_clear_prev();
     afl_next_input();
 }
 
@@ -1757,9 +1879,10 @@ __asm__(
     /*
      * --afl-persistent: called first thing in f(const uint8_t *buf, size_t len), so [rsp] is f's body.
      * Outside a fuzzer's child, or when f is called again from inside a run, it returns into the body
-     * and f runs as called. In a fuzzer's child the first call runs the body with the caller's own
-     * arguments (the program read this case itself), then loops: ykrw_afl_persistent_next waits for
-     * and reads the next case, the body runs on it. Entered with rsp = 0 mod 16 (f's entry was 8).
+     * and f runs as called. In a fuzzer's child the first call clears the map (ykrw_afl_persistent_begin,
+     * buf and len kept) and runs the body with the caller's own arguments (the program read this case
+     * itself), then loops: ykrw_afl_persistent_next waits for and reads the next case, the body runs on
+     * it. Entered with rsp = 0 mod 16 (f's entry was 8).
      */
     ".globl ykrw_afl_persistent_stub\n"
     "ykrw_afl_persistent_stub:\n"
@@ -1770,6 +1893,11 @@ __asm__(
     "  pop %r11\n"
     "  mov %r11, ykrw_afl_body(%rip)\n"
     "  movl $1, ykrw_afl_looping(%rip)\n"
+    "  push %rdi\n push %rsi\n"
+    "  sub $8, %rsp\n"
+    "  call ykrw_afl_persistent_begin\n"
+    "  add $8, %rsp\n"
+    "  pop %rsi\n pop %rdi\n"
     "  sub $8, %rsp\n"
     "  call *ykrw_afl_body(%rip)\n"
     "2:\n"

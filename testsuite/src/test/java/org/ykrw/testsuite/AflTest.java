@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.ykrw.core.testutil.Tools;
 
 /**
@@ -79,6 +81,24 @@ class AflTest {
         assertNotEquals(mapA, showmap(first, b));
     }
 
+    /**
+     * Each thread has its own prev, as with AFL++'s own instrumentation: two threads calling their own
+     * function by turns give the map they give one after the other (with one prev for both, taking turns
+     * adds edges from one thread's function into the other's). Static too: its thread-local template
+     * takes the runtime's bytes as a dynamic one does.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, static"})
+    void eachThreadHasItsOwnPrev(String cc, String link) throws Exception {
+        Path bin = TestCompiler.compile(dir.resolve("aflthreads-" + cc + "-" + link), "aflthreads.c", cc, link,
+                List.of("-O2", "-pthread"));
+        Path target = instrument(bin, "threads-" + link, "--functions", "step.");
+        // the program's argument, not a file: "turns" alternates the threads call by call
+        Map<Integer, Integer> oneThenOther = showmap(target, Path.of("one-then-other"));
+        assertTrue(oneThenOther.size() >= 2, "no edges of step0 and step1: " + oneThenOther);
+        assertEquals(oneThenOther, showmap(target, Path.of("turns")));
+    }
+
     /** afl-fuzz runs the target as it comes, with its fork server and, persistent, its loop. */
     @Test
     void aflFuzzFuzzesPlainAndPersistentTargets() throws Exception {
@@ -98,6 +118,67 @@ class AflTest {
             assertEquals(target == persistent, (r.stdout() + r.stderr()).contains("Persistent mode binary detected"),
                     r.stdout());
         }
+    }
+
+    /**
+     * Persistent mode takes its test cases from AFL++'s shared memory (__AFL_SHM_FUZZ_ID), with the
+     * target reading @@'s file or stdin: afl-fuzz accepts the offer (it then writes cases neither to the
+     * file nor to stdin, so the loop can only see them there) and finds the planted crash, "FUZZ" at the
+     * start, from a seed that has "FU".
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"@@", "stdin"})
+    void persistentModeFindsTheCrashThroughSharedMemoryCases(String input) throws Exception {
+        Path bin = compile("clang", "pie");
+        Path persistent = instrument(stripped(bin), "shm-persistent", "--afl-persistent",
+                "0x" + Long.toHexString(functionAddress(bin, "parse")));
+        Path seeds = Files.createDirectories(dir.resolve("shm-seeds"));
+        Files.writeString(seeds.resolve("one"), "FU((x))\n");
+        Path findings = dir.resolve("shm-findings");
+        List<String> command = new ArrayList<>(List.of("AFL_BENCH_UNTIL_CRASH=1", "afl-fuzz", "-i", seeds.toString(), "-o",
+                findings.toString(), "-V", "60", "--", persistent.toString()));
+        if (input.equals("@@")) {
+            command.add("@@");
+        }
+        Tools.Result r = afl(command.toArray(String[]::new));
+        String log = r.stdout() + r.stderr();
+        assertEquals(0, r.exit(), log);
+        assertTrue(log.contains("Persistent mode binary detected"), log);
+        assertTrue(log.contains("Using SHARED MEMORY FUZZING feature"), log);
+        List<String> crashes;
+        try (Stream<Path> files = Files.list(findings.resolve("default/crashes"))) {
+            crashes = files.filter(f -> f.getFileName().toString().startsWith("id:"))
+                    .map(f -> readLatin1(f)).toList();
+        }
+        assertTrue(crashes.stream().anyMatch(c -> c.startsWith("FUZZ")), "no crash found: " + crashes + "\n" + log);
+    }
+
+    /**
+     * afl-showmap on a directory runs a persistent target through its fork server with shared-memory
+     * cases: one input gives one map whether it is a fresh child's first case (main read it from the
+     * file the server wrote: the first input, and the one after a crash) or a later one of the loop
+     * (the map is cleared where the loop starts, as AFL++'s own loop does), and another input another map.
+     */
+    @Test
+    void showmapOfAPersistentTargetGivesOneMapPerInput() throws Exception {
+        Path persistent = instrument(compile("gcc", "nopie"), "showmap-persistent", "--afl-persistent", "parse");
+        Path inputs = Files.createDirectories(dir.resolve("showmap-in"));
+        Files.writeString(inputs.resolve("1-a"), "FU(()) 123\n");
+        Files.writeString(inputs.resolve("2-b"), "zzz#4");
+        Files.writeString(inputs.resolve("3-a"), "FU(()) 123\n");
+        Files.writeString(inputs.resolve("4-crash"), "FUZZ");
+        Files.writeString(inputs.resolve("5-b"), "zzz#4");
+        Path maps = dir.resolve("showmap-out");
+        // afl-showmap puts its case file (@@) in its working directory
+        Tools.Result r = aflIn(dir, "afl-showmap", "-i", inputs.toString(), "-o", maps.toString(), "--",
+                persistent.toString(), "@@");
+        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertTrue((r.stdout() + r.stderr()).contains("Using SHARED MEMORY FUZZING feature"), r.stdout() + r.stderr());
+        Map<Integer, Integer> first = readMap(maps.resolve("1-a"));
+        assertTrue(first.size() > 5, "too few edges: " + first);
+        assertEquals(first, readMap(maps.resolve("3-a")), "one input, two maps");
+        assertNotEquals(first, readMap(maps.resolve("2-b")));
+        assertEquals(readMap(maps.resolve("2-b")), readMap(maps.resolve("5-b")), "a fresh child after a crash got another case");
     }
 
     /**
@@ -237,11 +318,38 @@ class AflTest {
         return Tools.run(cmd, 120);
     }
 
+    /** Runs an AFL++ tool in directory {@code cwd} (env -C), not quiet: it says which fork-server features it uses. */
+    private static Tools.Result aflIn(Path cwd, String... command) {
+        List<String> cmd = new ArrayList<>(List.of("env", "-C", cwd.toString()));
+        AFL_ENV.stream().skip(1).filter(v -> !v.startsWith("AFL_QUIET=")).forEach(cmd::add);
+        cmd.addAll(Arrays.asList(command));
+        return Tools.run(cmd, 120);
+    }
+
+    /** @return the address of function {@code name} in an unstripped {@code bin} (as --afl-persistent takes it) */
+    private static long functionAddress(Path bin, String name) {
+        String address = Tools.output("sh", "-c", "nm " + bin + " | awk '$3 == \"" + name + "\" {print $1}'").strip();
+        return Long.parseUnsignedLong(address, 16);
+    }
+
+    private static String readLatin1(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** @return afl-showmap's map of one run: edge index -> AFL's bucketed count */
     private Map<Integer, Integer> showmap(Path target, Path input) throws IOException {
         Path map = dir.resolve("map.txt");
         Tools.Result r = afl("afl-showmap", "-o", map.toString(), "--", target.toString(), input.toString());
         assertTrue(r.exit() == 0 || r.exit() == 2, r.stdout() + r.stderr());   // 2: the target crashed
+        return readMap(map);
+    }
+
+    /** @return a map afl-showmap wrote: edge index -> AFL's bucketed count */
+    private static Map<Integer, Integer> readMap(Path map) throws IOException {
         Map<Integer, Integer> out = new TreeMap<>();
         for (String line : Files.readAllLines(map)) {
             String[] f = line.split(":");

@@ -14,6 +14,7 @@ import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassInput;
 import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.x86.MemOperand;
 import org.ykrw.core.x86.Reg;
 import org.ykrw.core.x86.encode.Mem;
 import org.ykrw.passes.runtime.RuntimeConfig;
@@ -103,6 +104,7 @@ public final class AflPass implements Pass {
         // INTERPROCEDURAL: a register a caller keeps across a call of a function gcc saw does not write
         // it (-fipa-ra) is live in that function's blocks too, though SysV calls it dead there
         Liveness liveness = Liveness.of(program, Liveness.Convention.INTERPROCEDURAL);
+        long prevOffset = threadLocalPrev(context, requests);
         int flagSaves = 0;
         int registerSaves = 0;
         // the map's probe numbers are the blocks in order (tools read them as slots); ids are AFL's own
@@ -118,7 +120,7 @@ public final class AflPass implements Pass {
                 int[] scratch = scratch(live);
                 flagSaves += flagsLive ? 1 : 0;
                 registerSaves += scratch[2];
-                b.insertBefore(0, edgeProbe(id, flagsLive, scratch));
+                b.insertBefore(0, edgeProbe(id, flagsLive, scratch, prevOffset));
                 idOf.put(b, id);
                 slots.put(b, slots.size());
             }
@@ -132,14 +134,35 @@ public final class AflPass implements Pass {
         if (start == Start.PERSISTENT) {
             requests.addUnloadedSection(".ykrw.afl", (PERSISTENT_SIGNATURE + "\0").getBytes(StandardCharsets.US_ASCII));
         }
-        RuntimeConfig.of(context, requests).afl(start.mode, mapSize);
+        RuntimeConfig.of(context, requests).afl(start.mode, mapSize, prevOffset);
         BlockMapSection.add(context, requests, name(), slots, List.of(), false);
-        requests.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d, registers at %,d; fork server %s",
-                blocks, mapSize, flagSaves, registerSaves, switch (start) {
+        requests.note(String.format("afl: %,d blocks, map of %,d bytes, flags saved at %,d, registers at %,d, %s prev;"
+                + " fork server %s", blocks, mapSize, flagSaves, registerSaves, prevOffset != 0 ? "a thread-local" : "one",
+                switch (start) {
                     case AT_ENTRY -> "at the entry point";
                     case DEFERRED -> "at the first call of " + starter.name();
                     case PERSISTENT -> "persistent in " + starter.name();
                 }));
+    }
+
+    /**
+     * Where the probes keep the previous block's id: per thread, as AFL++'s own instrumentation does
+     * (else a block of one thread and the next block of another count as an edge), in bytes of the
+     * runtime's thread-local area; shared by all threads where there is none (a shared library, or an
+     * executable whose thread-local template cannot take them), with a note saying why.
+     *
+     * @return the %fs offset of 8 reserved bytes (the probes use the first 4), or 0 for the shared one
+     */
+    private static long threadLocalPrev(PassInput context, PassRequests requests) {
+        if (context.linking() == PassInput.Linking.SHARED_LIBRARY) {
+            return 0;
+        }
+        String refusal = requests.threadLocals().refusal();
+        if (refusal != null) {
+            requests.note("afl: one prev for all threads: " + refusal);
+            return 0;
+        }
+        return requests.reserveThreadLocal(8, 8);
     }
 
     /** @return block -> its id in the map, after the pass ran */
@@ -201,7 +224,7 @@ public final class AflPass implements Pass {
      *
      * @param scratch the two registers and how many of them (the last ones) are live and saved
      */
-    private static Probe edgeProbe(int id, boolean flagsLive, int[] scratch) {
+    private static Probe edgeProbe(int id, boolean flagsLive, int[] scratch, long prevOffset) {
         int area = scratch[0];
         int index = scratch[1];
         int saved = scratch[2];
@@ -219,13 +242,15 @@ public final class AflPass implements Pass {
             if (saved >= 1) {
                 w.push(index);
             }
+            Mem prev = prevOffset != 0 ? Mem.absolute(prevOffset).withSegment(MemOperand.SEG_FS)
+                    : Mem.rip(c.symbol("ykrw_afl_prev"));
             w.movRegMem(area, Mem.rip(c.symbol("ykrw_afl_area")));
-            w.movReg32Mem(index, Mem.rip(c.symbol("ykrw_afl_prev")));
+            w.movReg32Mem(index, prev);
             w.xorReg32Imm(index, id);
             Mem counter = Mem.sib(area, index, 1, 0);
             w.addMemImm(counter, 1, 1);
             w.adcMemImm8(counter, 0);
-            w.movMemImm32(Mem.rip(c.symbol("ykrw_afl_prev")), id >>> 1);
+            w.movMemImm32(prev, id >>> 1);
             if (saved >= 1) {
                 w.pop(index);
             }

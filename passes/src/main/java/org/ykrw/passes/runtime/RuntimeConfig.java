@@ -86,6 +86,8 @@ public final class RuntimeConfig implements RuntimeRequest {
     /** instrument --afl: how the fork server starts (ykrw_afl_mode in ykrw_rt.c, 0: no AFL) and the map's size */
     private int aflMode;
     private int aflMapSize;
+    /** instrument --afl: the %fs offset of each thread's prev, 0 when all threads share ykrw_afl_prev */
+    private long aflPrevOffset;
     /** region symbol -> what a pass asked for, in the order asked */
     private final Map<String, Region> regions = new LinkedHashMap<>();
 
@@ -101,14 +103,17 @@ public final class RuntimeConfig implements RuntimeRequest {
     /**
      * @param mode how the fork server starts: 1 at the entry point, 2 deferred, 3 persistent ({@code ykrw_afl_mode})
      * @param mapSize the edge map's size in bytes
+     * @param prevOffset the %fs offset of each thread's previous block id (from
+     *     {@code PassRequests.reserveThreadLocal}), or 0 when the probes share {@code ykrw_afl_prev}
      * @return this config
      */
-    public RuntimeConfig afl(int mode, int mapSize) {
+    public RuntimeConfig afl(int mode, int mapSize, long prevOffset) {
         if (aflMode != 0) {
             throw new IllegalStateException("two passes want AFL's fork server");
         }
         aflMode = mode;
         aflMapSize = mapSize;
+        aflPrevOffset = prevOffset;
         return this;
     }
 
@@ -207,6 +212,7 @@ public final class RuntimeConfig implements RuntimeRequest {
         int config = blob.dataOffsetOf("ykrw_config");
         int aflModeAt = blob.dataOffsetOf("ykrw_afl_mode");
         int aflMapSizeAt = blob.dataOffsetOf("ykrw_afl_map_size");
+        int aflPrevAt = blob.dataOffsetOf("ykrw_afl_prev_offset");
         List<EmbeddedRuntime.Region> placed = new ArrayList<>();
         regions.forEach((symbol, r) -> placed.add(new EmbeddedRuntime.Region(symbol, r.header(), (r.bytes() + 0xFFF) & ~0xFFFL)));
         return new EmbeddedRuntime(blob.code(), blob.dataOffset(), blob.data(), blob.symbols(), "ykrw_rt_entry",
@@ -214,6 +220,7 @@ public final class RuntimeConfig implements RuntimeRequest {
                     write(data, config, placement);
                     data.putInt(aflModeAt, aflMode);
                     data.putInt(aflMapSizeAt, aflMapSize);
+                    data.putLong(aflPrevAt, aflPrevOffset);
                 }, LIBRARY_ENTRY);
     }
 
