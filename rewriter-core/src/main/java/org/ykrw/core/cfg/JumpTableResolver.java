@@ -382,7 +382,7 @@ final class JumpTableResolver {
                 if (visited.size() > REACHING_BUDGET) {
                     return null;
                 }
-                if ((p.regsWritten() & Reg.bit(r)) == 0) {
+                if (!writes(p, r)) {
                     frontier.add(pkey);
                     continue;
                 }
@@ -428,7 +428,7 @@ final class JumpTableResolver {
         boolean popsRestore = isPushed(reg);
         Long found = null;
         for (Insn i : fn.insns.values()) {
-            if ((i.regsWritten() & Reg.bit(reg)) == 0 || popsRestore && i.mnemonic().equals("pop")) {
+            if (!writes(i, reg) || popsRestore && i.mnemonic().equals("pop")) {
                 continue;
             }
             Long v = ripLeaTarget(i);
@@ -460,6 +460,23 @@ final class JumpTableResolver {
         return false;
     }
 
+    /**
+     * @return whether {@code i} may change {@code reg}; a call counts as writing rax, where its result
+     *     comes back (the decoder lists only what the call instruction itself writes). Without this a
+     *     search from `call getdetails; mov ebx, eax` went on past the call to an older `movabs rax,
+     *     0x100000001` and took that for the switch index (lua's str_pack, clang -O2). The other
+     *     caller-saved registers are not assumed lost: gcc's interprocedural register allocation keeps
+     *     values in them across calls to functions it knows leave them alone (switch.c's interpret holds
+     *     its table base in r8 and the opcode in edx across `call note`).
+     */
+    private static boolean writes(Insn i, int reg) {
+        return (i.regsWritten() & Reg.bit(reg)) != 0 || reg == Reg.RAX && isCall(i);
+    }
+
+    private static boolean isCall(Insn i) {
+        return i.flow() == FlowKind.CALL || i.flow() == FlowKind.INDIRECT_CALL;
+    }
+
     /** @return the nearest instruction before {@code at} on some lifted path that writes {@code reg} */
     private Insn findDef(Insn at, int reg) {
         // Asked for every register the evaluation follows: the visited set and lists are reused.
@@ -479,7 +496,7 @@ final class JumpTableResolver {
                 if (!visited.add(p.address())) {
                     continue;
                 }
-                if ((p.regsWritten() & Reg.bit(reg)) != 0) {
+                if (writes(p, reg)) {
                     return p;
                 }
                 frontier.add(p.address());
@@ -616,6 +633,9 @@ final class JumpTableResolver {
         if (clobbersObjectField(p, aliases)) {
             return -1;  // the field compared may not be the field loaded
         }
+        if (isCall(p) && aliases.contains(locationOfReg(Reg.RAX))) {
+            return -1;  // the index is a call's result: a compare before the call was on another value
+        }
         if (m.equals("cmp") && aliases.contains(location(ops.get(0), p))) {
             int b = compareBound(p, laterBranch);
             return b > 0 ? b : -1;
@@ -694,7 +714,7 @@ final class JumpTableResolver {
         if (bases == 0) {
             return false;
         }
-        if ((p.regsWritten() & bases) != 0 || p.flow() == FlowKind.CALL || p.flow() == FlowKind.INDIRECT_CALL) {
+        if ((p.regsWritten() & bases) != 0 || isCall(p)) {
             return true;
         }
         String m = p.mnemonic();
