@@ -252,15 +252,19 @@ final class JumpTableResolver {
             // index, and taking one for it made the index a constant and the table no table.
             return new Unknown("the caller's value");
         }
+        SymbolicValue v;
         if (def == null) {
             Long unique = uniqueLeaConstant(reg);
-            return unique != null ? new Sum(unique, null) : new Unknown("no definition");
+            v = unique != null ? new Sum(unique, null) : new Unknown("no definition");
+        } else {
+            v = evalDef(def, reg, seen);
         }
-        SymbolicValue v = evalDef(def, reg, seen);
         if (!(v instanceof Sum s && s.isConstant()) && Reg.isCalleeSaved(reg)) {
             // A table base kept in a callee-saved register for a whole loop (computed-goto dispatch,
             // lexers) is set once before the loop, but other paths may reuse the register: the
             // nearest definition on one path says nothing; all definitions reaching the jump must agree.
+            // So too when the nearest search ran out of budget before any definition: in a loop of
+            // a thousand blocks (lua's luaV_execute) the `lea` lies further back than it looks.
             Long common = reachingLeaConstant(at, reg);
             if (common != null) {
                 usedReachingDefs = true;
@@ -346,32 +350,45 @@ final class JumpTableResolver {
 
     /**
      * @return X when every definition of {@code reg} reaching {@code at} along the lifted paths is
-     *     {@code lea reg, [rip+X]}, else null (also when a path reaches an entry point first)
+     *     {@code lea reg, [rip+X]}, or a copy of a register all of whose definitions reaching the copy
+     *     are, else null (also when a path reaches an entry point first)
      */
     private Long reachingLeaConstant(Insn at, int reg) {
+        // The search runs over (position, register) pairs, a pair's key being position * 64 + reg:
+        // clang moves a loop's table base between callee-saved registers where one is needed for
+        // something else (lua's luaV_execute: `mov rbp, r14` ... `mov r14, rbp`), so a definition
+        // that copies a whole register sends the search on, from the copy, for its source.
         makeScratch();
         LongHashSet visited = new LongHashSet();
         LongArrayList frontier = scratchFrontier;
         frontier.clear();
-        frontier.add(at.address());
+        frontier.add(at.address() * 64 + reg);
         List<Insn> preds = scratchPredecessors;
         boolean any = false;
         long found = 0;
         while (!frontier.isEmpty()) {
-            long pos = frontier.removeLast();
+            long key = frontier.removeLast();
+            long pos = key >>> 6;
+            int r = (int) (key & 63);
             predecessorsInto(pos, preds);
             if (preds.isEmpty()) {
                 return null;  // an entry point: the caller's value
             }
             for (Insn p : preds) {
-                if (!visited.add(p.address())) {
+                long pkey = p.address() * 64 + r;
+                if (!visited.add(pkey)) {
                     continue;
                 }
                 if (visited.size() > REACHING_BUDGET) {
                     return null;
                 }
-                if ((p.regsWritten() & Reg.bit(reg)) == 0) {
-                    frontier.add(p.address());
+                if (!writes(p, r)) {
+                    frontier.add(pkey);
+                    continue;
+                }
+                int copied = copiedRegister(p);
+                if (copied >= 0) {
+                    frontier.add(p.address() * 64 + copied);
                     continue;
                 }
                 if (!isRipLea(p) || any && found != p.ripTarget()) {
@@ -382,6 +399,16 @@ final class JumpTableResolver {
             }
         }
         return any ? found : null;
+    }
+
+    /** @return the source register of {@code mov r64, r64}, else -1 */
+    private static int copiedRegister(Insn p) {
+        List<Operand> ops = p.operands();
+        if (!p.mnemonic().equals("mov") || ops.size() != 2 || ops.get(0).kind() != Operand.Kind.REG
+                || ops.get(1).kind() != Operand.Kind.REG || ops.get(1).size() != 8 || ops.get(0).size() != 8) {
+            return -1;
+        }
+        return ops.get(1).reg();
     }
 
     /**
@@ -401,7 +428,7 @@ final class JumpTableResolver {
         boolean popsRestore = isPushed(reg);
         Long found = null;
         for (Insn i : fn.insns.values()) {
-            if ((i.regsWritten() & Reg.bit(reg)) == 0 || popsRestore && i.mnemonic().equals("pop")) {
+            if (!writes(i, reg) || popsRestore && i.mnemonic().equals("pop")) {
                 continue;
             }
             Long v = ripLeaTarget(i);
@@ -433,6 +460,23 @@ final class JumpTableResolver {
         return false;
     }
 
+    /**
+     * @return whether {@code i} may change {@code reg}; a call counts as writing rax, where its result
+     *     comes back (the decoder lists only what the call instruction itself writes). Without this a
+     *     search from `call getdetails; mov ebx, eax` went on past the call to an older `movabs rax,
+     *     0x100000001` and took that for the switch index (lua's str_pack, clang -O2). The other
+     *     caller-saved registers are not assumed lost: gcc's interprocedural register allocation keeps
+     *     values in them across calls to functions it knows leave them alone (switch.c's interpret holds
+     *     its table base in r8 and the opcode in edx across `call note`).
+     */
+    private static boolean writes(Insn i, int reg) {
+        return (i.regsWritten() & Reg.bit(reg)) != 0 || reg == Reg.RAX && isCall(i);
+    }
+
+    private static boolean isCall(Insn i) {
+        return i.flow() == FlowKind.CALL || i.flow() == FlowKind.INDIRECT_CALL;
+    }
+
     /** @return the nearest instruction before {@code at} on some lifted path that writes {@code reg} */
     private Insn findDef(Insn at, int reg) {
         // Asked for every register the evaluation follows: the visited set and lists are reused.
@@ -452,7 +496,7 @@ final class JumpTableResolver {
                 if (!visited.add(p.address())) {
                     continue;
                 }
-                if ((p.regsWritten() & Reg.bit(reg)) != 0) {
+                if (writes(p, reg)) {
                     return p;
                 }
                 frontier.add(p.address());
@@ -589,6 +633,9 @@ final class JumpTableResolver {
         if (clobbersObjectField(p, aliases)) {
             return -1;  // the field compared may not be the field loaded
         }
+        if (isCall(p) && aliases.contains(locationOfReg(Reg.RAX))) {
+            return -1;  // the index is a call's result: a compare before the call was on another value
+        }
         if (m.equals("cmp") && aliases.contains(location(ops.get(0), p))) {
             int b = compareBound(p, laterBranch);
             return b > 0 ? b : -1;
@@ -667,7 +714,7 @@ final class JumpTableResolver {
         if (bases == 0) {
             return false;
         }
-        if ((p.regsWritten() & bases) != 0 || p.flow() == FlowKind.CALL || p.flow() == FlowKind.INDIRECT_CALL) {
+        if ((p.regsWritten() & bases) != 0 || isCall(p)) {
             return true;
         }
         String m = p.mnemonic();
