@@ -108,6 +108,7 @@ public final class Rewriter {
                 new CfgVerifier(f -> rewriteOptions.dropLostProbes() || input.isRelocated(f)),
                 i -> options.progress().progress("passes", i, passes.size()));
         RewriteChecks.probes(program, input::isRelocated, rewriteOptions);
+        RewriteChecks.nothingKept(requests);
         PhaseTimer.mark("lost-probe check");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         // Progress: layout says when it starts and ends (its measuring passes are not counted ahead),

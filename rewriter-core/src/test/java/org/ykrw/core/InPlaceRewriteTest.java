@@ -97,6 +97,14 @@ class InPlaceRewriteTest {
     }
 
     @Test
+    void onlyAnInPlaceRewriteKeepsOriginals() throws IOException {
+        ElfFile elf = compile();
+        YkrwException e = assertThrows(YkrwException.class, () -> Rewriter.rewrite(elf, LiftOptions.defaults(),
+                List.of(new TestPass(false, (in, out) -> out.keepOriginals(List.of())))));
+        assertTrue(e.getMessage().contains("only an in-place rewrite"), e.getMessage());
+    }
+
+    @Test
     void aDamagedRecordIsOneError() throws IOException {
         ElfFile elf = compile();
         byte[] patched = Rewriter.rewriteInPlace(elf, LiftOptions.defaults(), List.of(new TestPass(false, (in, out) -> {
