@@ -112,7 +112,8 @@ public final class PatchPass implements Pass {
     private static long patchAddress(PassInput input, String function) {
         FunctionRef ref = FunctionRef.parse(function);
         long entry = ref.entryAddress(input.symbols()).orElseThrow(() -> new YkrwException("no function " + function
-                + " defined in " + input.inputName() + " (a stripped binary: give its address, as `ykrw functions` lists it)"));
+                + " defined in " + input.inputName()
+                + " (a stripped binary: give its address, as `ykrw functions` lists it)"));
         CodeView code = input.code();
         if (!code.isCode(entry, 1)) {
             throw new YkrwException(String.format("%s at 0x%x is not in executable code of %s", function, entry,

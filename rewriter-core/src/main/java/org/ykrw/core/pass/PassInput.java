@@ -10,9 +10,10 @@ import org.ykrw.core.ir.Program;
 /**
  * What a pass reads: the program, which of its functions move (only their blocks can take probes),
  * how the input is linked, its name and map id, and ELF-free views of its symbols, PLT, dynamic
- * relocations, executable bytes and the original bytes an earlier in-place patch kept. It asks for nothing: requests go to {@link PassRequests}. Values that cost time to
- * compute (the input's hash, the views, whether the dynamic tables can be edited) are computed when a
- * pass first asks for them, at most once.
+ * relocations, executable bytes and the original bytes an earlier in-place patch kept. It asks for
+ * nothing: requests go to {@link PassRequests}. Values that cost time to compute (the input's hash,
+ * the views, whether the dynamic tables can be edited) are computed when a pass first asks for them,
+ * at most once.
  */
 public final class PassInput {
     /** How the input is linked: decides where a runtime starts and whether dynamic tables exist. */
