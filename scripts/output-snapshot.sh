@@ -3,7 +3,8 @@
 # no output: run it before and after, and diff the two files.
 #   scripts/output-snapshot.sh OUTFILE [BENCHDIR]
 # For each program: sha1 of `rewrite`, `instrument --coverage` and `instrument --trace` outputs (the
-# embedded block map's JSON included), and `stats --json` without its time_ms (which varies). BENCHDIR (default .bench) adds the lua and
+# embedded block map's JSON included; a refusal is a line with its exit status), and `stats --json`
+# without its time_ms (which varies). BENCHDIR (default .bench) adds the lua and
 # sqlite3 builds of ../shared/bench/build-baselines.sh when they are there.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -22,10 +23,16 @@ for p in "${programs[@]}"; do
   [ -f "$p" ] || continue
   name=$(basename "$p")
   java -Xss16m -jar "$jar" stats --json "$p" | sed 's/"time_ms": [0-9]*//' | sha1sum | sed "s|-|$name stats|" >> "$out"
-  java -Xss16m -jar "$jar" rewrite "$p" -o "$tmp/$name.rw" 2>/dev/null
-  java -Xss16m -jar "$jar" instrument --coverage "$p" -o "$tmp/$name.cov" 2>/dev/null
-  java -Xss16m -jar "$jar" instrument --trace "$p" -o "$tmp/$name.trace" 2>/dev/null
-  (cd "$tmp" && sha1sum "$name.rw" "$name.cov" "$name.trace") >> "$out"
+  # a refusal (e.g. instrument --trace of perl, whose exported thread-local the runtime would move) is
+  # part of the fingerprint: a line with its exit status, and the other outputs still counted
+  for kind in rw:rewrite cov:"instrument --coverage" trace:"instrument --trace"; do
+    # shellcheck disable=SC2086 # the command's words
+    if java -Xss16m -jar "$jar" ${kind#*:} "$p" -o "$tmp/$name.${kind%%:*}" 2>/dev/null; then
+      (cd "$tmp" && sha1sum "$name.${kind%%:*}") >> "$out"
+    else
+      echo "refused (exit $?)  $name.${kind%%:*}" >> "$out"
+    fi
+  done
   rm -f "$tmp/$name".*
   echo "snapshot: $name" >&2
 done

@@ -29,6 +29,5 @@ module org.ykrw.core {
 
     exports org.ykrw.core.blockmap to org.ykrw.coverage, org.ykrw.passes;
     exports org.ykrw.core.dwarf to org.ykrw.coverage;
-    exports org.ykrw.core.emit to org.ykrw.passes;
     exports org.ykrw.core.x86.decode to org.ykrw.coverage;
 }

@@ -3,15 +3,18 @@ package org.ykrw.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.ykrw.core.RewriteOptions;
+import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.passes.patch.ReturnPatcher;
+import org.ykrw.passes.patch.PatchPass;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ykrw patch IN -o OUT --disable FN... --enable FN...}: make functions return at once, and undo
- * it. FN is a name or a 0xADDRESS (stripped binaries: `ykrw functions` lists the addresses).
+ * it. FN is a name or a 0xADDRESS (stripped binaries: `ykrw functions` lists the addresses). The
+ * {@link PatchPass} runs in an in-place rewrite, which lifts nothing unless {@code --verify} asks.
  */
 @Command(name = "patch", description = "Make FN return at once (--disable: its first instruction becomes ret) or"
         + " restore it exactly (--enable). FN is a name or a 0xADDRESS; both options repeat. The original bytes"
@@ -36,11 +39,10 @@ final class PatchCommand implements Callable<Integer> {
         }
         String out = files.describe();
         ElfFile elf = ElfFile.read(files.input);
-        if (verify.on) {
-            verify.checkLifted(org.ykrw.core.cfg.CfgBuilder.lift(elf, org.ykrw.core.cfg.LiftOptions.defaults()));
-        }
-        byte[] result = ReturnPatcher.apply(elf, enable, disable);
-        files.write(result);
+        RewriteOptions options = verify.applyTo(RewriteOptions.defaults());
+        Rewriter.Result r = Inputs.withProgress(lift -> Rewriter.rewriteInPlace(elf, lift,
+                List.of(new PatchPass(enable, disable)), options));
+        files.write(r.output());
         for (String f : enable) {
             System.err.printf("ykrw: enabled %s -> %s%n", f, out);
         }

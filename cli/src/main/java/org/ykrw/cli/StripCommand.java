@@ -7,7 +7,6 @@ import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.passes.strip.StripPass;
-import org.ykrw.passes.strip.StripTargets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,7 +43,7 @@ final class StripCommand implements Callable<Integer> {
         files.destination();
         ElfFile elf = relocate ? RewriteInput.read(files.input) : ElfFile.read(files.input);
         List<String> names = functions.isEmpty() ? StripPass.YK_TRACE_FUNCTIONS : functions;
-        StripPass strip = new StripPass(StripTargets.of(elf, names));
+        StripPass strip = new StripPass(names);
         RewriteOptions options = verify.applyTo(RewriteOptions.defaults().withStrict(strict).withRetargetStayingCalls(true));
         Rewriter.Result r = relocate
                 ? Inputs.withProgress(lift -> Rewriter.rewrite(elf, lift, List.of(strip), options))

@@ -1,8 +1,6 @@
 package org.ykrw.cli;
 
 import org.ykrw.core.RewriteOptions;
-import org.ykrw.core.ir.Program;
-import org.ykrw.core.pass.CfgVerifier;
 import picocli.CommandLine.Option;
 
 /** {@code --verify} (a picocli mixin): check the IR's invariants after lifting and after each pass. */
@@ -14,12 +12,5 @@ final class VerifyOption {
     /** @return {@code options} with verification as the command line says */
     RewriteOptions applyTo(RewriteOptions options) {
         return options.withVerify(on);
-    }
-
-    /** Checks a lifted program that no pass changes (strip and patch edit bytes in place), when asked. */
-    void checkLifted(Program program) {
-        if (on) {
-            new CfgVerifier(f -> false).verify(program, "lift");
-        }
     }
 }

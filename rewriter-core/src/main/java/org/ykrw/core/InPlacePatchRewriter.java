@@ -31,22 +31,42 @@ final class InPlacePatchRewriter implements OutputRewriter {
      * @return a copy of the input's bytes with every patch written
      */
     static byte[] apply(ElfFile elf, List<InPlacePatch> patches) {
-        byte[] out = elf.data().clone();
+        return apply(elf, patches, elf.data().clone());
+    }
+
+    /**
+     * @param elf the input
+     * @param patches the patches, in the order asked
+     * @param image bytes laid out as the input's (at least up to its last loaded byte), written in place
+     * @return {@code image}, with every patch written
+     */
+    static byte[] apply(ElfFile elf, List<InPlacePatch> patches, byte[] image) {
         for (InPlacePatch p : patches) {
-            System.arraycopy(p.bytes(), 0, out, (int) check(elf, p), p.bytes().length);
+            System.arraycopy(p.bytes(), 0, image, (int) check(elf, p), p.bytes().length);
         }
-        return out;
+        return image;
     }
 
     /** @return the file offset of the patch's first byte, once its whole range is known to be code in the file */
     private static long check(ElfFile elf, InPlacePatch p) {
-        long first = p.address();
-        long last = first + p.bytes().length - 1;
-        long offset = elf.fileOffset(first);
-        if (offset < 0 || elf.fileOffset(last) != offset + p.bytes().length - 1 || !elf.isExecutableAddress(first)
-                || !elf.isExecutableAddress(last)) {
+        long offset = codeOffset(elf, p.address(), p.bytes().length);
+        if (offset < 0) {
             throw new YkrwException(String.format("%s: cannot patch %d bytes at 0x%x in place: not code in the file",
-                    elf.name(), p.bytes().length, first));
+                    elf.name(), p.bytes().length, p.address()));
+        }
+        return offset;
+    }
+
+    /**
+     * @return the file offset of {@code address}, or -1 unless {@code [address, address + length)} is
+     *     executable code, backed by consecutive bytes of the file (what an in-place patch may overwrite)
+     */
+    static long codeOffset(ElfFile elf, long address, int length) {
+        long last = address + length - 1;
+        long offset = elf.fileOffset(address);
+        if (length <= 0 || offset < 0 || elf.fileOffset(last) != offset + length - 1 || !elf.isExecutableAddress(address)
+                || !elf.isExecutableAddress(last)) {
+            return -1;
         }
         return offset;
     }

@@ -9,6 +9,7 @@ import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfSymbol;
 import org.ykrw.core.elf.PltEntry;
 import org.ykrw.core.elf.Relocation;
+import org.ykrw.core.pass.CodeView;
 import org.ykrw.core.pass.PassInput;
 import org.ykrw.core.pass.PltView;
 import org.ykrw.core.pass.ProgramSymbols;
@@ -16,8 +17,8 @@ import org.ykrw.core.pass.RelocationView;
 
 /**
  * What passes may read of the input file, made from ELF here so that passes never see ELF: the
- * input's hash, whether its dynamic tables can be edited, and views of its symbols, PLT and dynamic
- * relocations. Each is made only when a pass asks for it.
+ * input's hash, whether its dynamic tables can be edited, and views of its symbols, PLT, dynamic
+ * relocations, code bytes and kept originals. Each is made only when a pass asks for it.
  */
 final class InputViews {
     private InputViews() {
@@ -30,7 +31,16 @@ final class InputViews {
      */
     static PassInput.InputFacts of(ElfFile elf, CompletableFuture<byte[]> digest) {
         return new PassInput.InputFacts(digest != null ? digest::join : () -> sha256(elf.data()),
-                () -> DynamicLinking.isEditable(elf), () -> symbols(elf), () -> plt(elf), () -> relocations(elf));
+                () -> DynamicLinking.isEditable(elf), () -> symbols(elf), () -> plt(elf), () -> relocations(elf),
+                () -> code(elf), () -> KeptOriginalsNote.read(elf).kept());
+    }
+
+    /** @return the input's code bytes, where an in-place patch could overwrite them */
+    private static CodeView code(ElfFile elf) {
+        return (address, length) -> {
+            long offset = InPlacePatchRewriter.codeOffset(elf, address, length);
+            return offset < 0 ? null : java.util.Arrays.copyOfRange(elf.data(), (int) offset, (int) offset + length);
+        };
     }
 
     /** @return the SHA-256 of {@code data} */

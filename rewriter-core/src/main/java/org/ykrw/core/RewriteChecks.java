@@ -1,11 +1,13 @@
 package org.ykrw.core;
 
 import java.util.function.Predicate;
+import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.AddressKeyedRuntime;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.PassRequests;
 
 /**
  * What {@link Rewriter#rewrite} refuses, so that a library caller gets an error where the CLI would
@@ -40,6 +42,18 @@ final class RewriteChecks {
         }
         if (lost > 0) {
             throw new LostProbesException(lost, example);
+        }
+    }
+
+    /**
+     * Fails when a pass asked to keep the bytes it overwrote ({@link PassRequests#keepOriginals}): only
+     * {@link Rewriter#rewriteInPlace} writes that record, and a relocating rewrite would also write its
+     * entry jumps over a moved function's first bytes, so the pass's own patch there would be lost.
+     */
+    static void nothingKept(PassRequests requests) {
+        if (requests.keptOriginals() != null) {
+            throw new YkrwException("a pass asked to keep the bytes it overwrote (the patch pass does): only an in-place"
+                    + " rewrite (Rewriter.rewriteInPlace) keeps them");
         }
     }
 

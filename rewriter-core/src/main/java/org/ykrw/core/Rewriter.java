@@ -108,6 +108,7 @@ public final class Rewriter {
                 new CfgVerifier(f -> rewriteOptions.dropLostProbes() || input.isRelocated(f)),
                 i -> options.progress().progress("passes", i, passes.size()));
         RewriteChecks.probes(program, input::isRelocated, rewriteOptions);
+        RewriteChecks.nothingKept(requests);
         PhaseTimer.mark("lost-probe check");
         // 5. layout, in the new code's segment (reserved first, so it lies right after the input)
         // Progress: layout says when it starts and ends (its measuring passes are not counted ahead),
@@ -163,7 +164,9 @@ public final class Rewriter {
      * A rewrite that moves nothing: read, lift, run the passes with no function relocated, and write
      * the input with only the bytes passes asked to patch in place ({@link PassRequests#patchInPlace})
      * changed. What {@code strip} (NOPs over calls) and {@code patch} ({@code ret} over a function's
-     * start) need: the output keeps every address, section and segment of the input.
+     * start) need: the output keeps every address, section and segment of the input. A pass that asks
+     * to keep the bytes it overwrote ({@link PassRequests#keepOriginals}) gets an output that a later
+     * run can undo byte for byte ({@link KeptOriginalsNote}).
      *
      * @param elf the input
      * @param options lifting options
@@ -174,15 +177,22 @@ public final class Rewriter {
         return rewriteInPlace(elf, options, passes, RewriteOptions.defaults());
     }
 
-    /** As {@link #rewriteInPlace(ElfFile, LiftOptions, List)}; of the options only {@code verify} applies. */
+    /**
+     * As {@link #rewriteInPlace(ElfFile, LiftOptions, List)}; of the options only {@code verify} applies.
+     * The steps: 1. lift, unless no pass needs a CFG ({@link Pass#needsCfg}) and none is to be verified;
+     * 2. the passes; 3. the input with their patches (and the originals they keep).
+     */
     public static Result rewriteInPlace(ElfFile elf, LiftOptions options, List<Pass> passes, RewriteOptions rewriteOptions) {
-        Program program = CfgBuilder.lift(elf, options);
+        boolean lift = rewriteOptions.verify() || passes.stream().anyMatch(Pass::needsCfg);
+        Program program = lift ? CfgBuilder.lift(elf, options)
+                : new Program(List.of(), List.of(), List.of(), List.of(), 0);
         PassInput input = new PassInput(program, java.util.Set.of(), DynamicLinking.of(elf),
                 java.nio.file.Path.of(elf.name()).getFileName().toString(), InputViews.of(elf, null));
         PassRequests requests = PassRequests.forInput(input);
         new PassManager(passes, rewriteOptions.verify()).run(input, requests);
         RewriteChecks.probes(program, f -> false, RewriteOptions.defaults());
-        byte[] output = InPlacePatchRewriter.apply(elf, requests.inPlacePatches());
+        byte[] output = requests.keptOriginals() == null ? InPlacePatchRewriter.apply(elf, requests.inPlacePatches())
+                : KeptOriginalsNote.read(elf).write(elf, requests.inPlacePatches(), requests.keptOriginals());
         return new Result(output, List.of(), 0, 0, "unwind information unchanged", Map.of(), 0, requests.notes(),
                 requests.artifacts(), null, List.of());
     }

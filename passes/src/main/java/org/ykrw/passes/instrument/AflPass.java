@@ -10,6 +10,7 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.FunctionRef;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassInput;
 import org.ykrw.core.pass.PassRequests;
@@ -267,18 +268,11 @@ public final class AflPass implements Pass {
     }
 
     private Function startFunction(PassInput context) {
-        Program program = context.program();
         Function f;
-        if (startFunction.startsWith("0x") || startFunction.startsWith("0X")) {
-            long address;
-            try {
-                address = Long.parseUnsignedLong(startFunction.substring(2), 16);
-            } catch (NumberFormatException e) {
-                throw new UnsupportedInputException("--afl-" + optionName() + ": " + startFunction + " is not an address");
-            }
-            f = program.functionAt(address);
-        } else {
-            f = program.functionByName(startFunction).orElse(null);
+        try {
+            f = FunctionRef.parse(startFunction).in(context.program());
+        } catch (UnsupportedInputException e) {
+            throw new UnsupportedInputException("--afl-" + optionName() + ": " + e.getMessage());
         }
         if (f == null) {
             throw new UnsupportedInputException("--afl-" + optionName() + ": " + context.inputName()

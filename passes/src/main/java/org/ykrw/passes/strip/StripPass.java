@@ -25,15 +25,15 @@ public final class StripPass implements Pass {
     /** What replaces a tail jump to the tracer in moved code: the return the tracer would have made. */
     private static final Probe RETURN = (w, c) -> w.bytes(new byte[] {RET});
 
-    private final StripTargets targets;
+    private final List<String> functions;
     private int callSites;
     private int argumentInstructions;
     private int guards;
     private int deleted;
 
-    /** @param targets where calls to the functions to strip go */
-    public StripPass(StripTargets targets) {
-        this.targets = targets;
+    /** @param functions the functions whose calls go (for yk's tracers: {@link #YK_TRACE_FUNCTIONS}) */
+    public StripPass(List<String> functions) {
+        this.functions = List.copyOf(functions);
     }
 
     @Override
@@ -43,7 +43,7 @@ public final class StripPass implements Pass {
 
     @Override
     public void run(PassInput context, PassRequests requests) {
-        CallStripper.Result r = CallStripper.find(context.program(), targets);
+        CallStripper.Result r = CallStripper.find(context.program(), StripTargets.of(context, functions));
         for (CallStripper.Cut c : r.cuts()) {
             if (context.isRelocated(c.block().function())) {
                 c.block().remove(c.index());

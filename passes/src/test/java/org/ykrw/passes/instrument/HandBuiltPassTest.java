@@ -24,7 +24,7 @@ import org.ykrw.core.x86.decode.CapstoneDecoder;
 import org.ykrw.core.x86.encode.CodeWriter;
 
 /**
- * CoveragePass and TracePass on a program built by hand (no ELF file): which blocks get a probe, in
+ * CoveragePass, TracePass and AflPass on a program built by hand (no ELF file): which blocks get a probe, in
  * which slot, and what the probe's code does, read back by decoding it.
  *
  * <p>The program: {@code main} (0x1000) compares its arguments and branches on the flags twice, so its
@@ -178,6 +178,37 @@ class HandBuiltPassTest {
                     .filter(i -> i.mnemonic().equals("mov") && !i.opStr().contains("["))
                     .map(HandBuiltPassTest::immediate).toList();
             assertEquals(List.of((long) main.index() << 16 | b.index()), args);
+        }
+    }
+
+    /**
+     * AFL edge coverage: one probe at the start of each moved block, an id inside the map for each,
+     * nothing for the function that stays; a deferred fork server starts at the function named by
+     * its address (the same parser as patch's), and a bad name is the option's one-line error.
+     */
+    @Test
+    void aflProbesEveryMovedBlockAndStartsWhereTold() {
+        Program p = program("helper");
+        AflPass pass = new AflPass(BlockFilter.ALL, 256, AflPass.Start.DEFERRED, "0x1100");
+        PassRequests requests = run(pass, p);
+        List<Block> moved = new ArrayList<>(main.blocks());
+        moved.addAll(helper.blocks());
+        assertEquals(Set.copyOf(moved), pass.blockIds().keySet());
+        for (Block b : moved) {
+            assertEquals(1, b.probesBefore(0).size(), b.toString());
+            int id = pass.blockIds().get(b);
+            assertTrue(id >= 0 && id < 256, b + ": id " + id);
+        }
+        assertFalse(fixed.blocks().get(0).hasProbes(), "a function that stays in place gets nothing");
+        assertEquals(1, helper.entryProbes().size(), "the deferred start, in helper (0x1100)");
+        assertTrue(main.entryProbes().isEmpty());
+        assertNotNull(requests.embeddedRuntime());
+        assertTrue(requests.unloadedSections().containsKey(".ykrw.map"), requests.unloadedSections().keySet().toString());
+        for (String bad : List.of("0xzz", "nosuch")) {
+            AflPass badStart = new AflPass(BlockFilter.ALL, 256, AflPass.Start.PERSISTENT, bad);
+            Exception e = assertThrows(org.ykrw.core.diag.UnsupportedInputException.class,
+                    () -> run(badStart, program("helper")));
+            assertTrue(e.getMessage().startsWith("--afl-") && e.getMessage().contains(bad), e.getMessage());
         }
     }
 

@@ -11,8 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.pass.CodeView;
 import org.ykrw.core.pass.PassInput;
 import org.ykrw.core.pass.PassRequests;
+import org.ykrw.core.pass.PltView;
+import org.ykrw.core.pass.ProgramSymbols;
+import org.ykrw.core.pass.RelocationView;
 import org.ykrw.core.x86.decode.CapstoneDecoder;
 
 /**
@@ -71,10 +75,15 @@ class StripPassTest {
         Function main = function("main", MAIN, CODE);
         Function tracer = function("tracer", TRACER, code(0xC3));
         Program p = new Program(List.of(main, tracer), List.of(), List.of(), List.of(), 0);
+        // the tracer is found by name through the symbol view, as in a file
+        ProgramSymbols symbols = new ProgramSymbols(List.of(new ProgramSymbols.Symbol("main", MAIN, CODE.length),
+                new ProgramSymbols.Symbol("tracer", TRACER, 1)));
+        PassInput.InputFacts facts = new PassInput.InputFacts(() -> new byte[32], () -> false, () -> symbols,
+                () -> PltView.NONE, () -> RelocationView.NONE, () -> CodeView.NONE, List::of);
         PassInput input = new PassInput(p, moved ? Set.of(main, tracer) : Set.of(), PassInput.Linking.STATIC,
-                "hand-built", PassInput.InputFacts.NONE);
+                "hand-built", facts);
         PassRequests requests = PassRequests.forInput(input);
-        StripPass strip = new StripPass(new StripTargets(Set.of(TRACER), Set.of()));
+        StripPass strip = new StripPass(List.of("tracer"));
         strip.run(input, requests);
         assertEquals(2, strip.callSites(), "the call and the tail jump");
         assertEquals(2, strip.argumentInstructions());

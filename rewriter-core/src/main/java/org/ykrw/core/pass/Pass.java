@@ -18,4 +18,16 @@ public interface Pass {
      * @param requests what the pass asks of the output
      */
     void run(PassInput input, PassRequests requests);
+
+    /**
+     * Whether the pass reads the program's functions and blocks. One that reads only the symbol views
+     * and the input's code bytes ({@link PassInput#code}) says no, and a driver whose passes all say no
+     * may skip CFG recovery (the longest phase on large programs): their {@link PassInput#program} is
+     * then empty.
+     *
+     * @return true (the default) when the pass needs the lifted program
+     */
+    default boolean needsCfg() {
+        return true;
+    }
 }

@@ -1,5 +1,6 @@
 package org.ykrw.core.pass;
 
+import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -8,10 +9,11 @@ import org.ykrw.core.ir.Program;
 
 /**
  * What a pass reads: the program, which of its functions move (only their blocks can take probes),
- * how the input is linked, its name and map id, and ELF-free views of its symbols, PLT and dynamic
- * relocations. It asks for nothing: requests go to {@link PassRequests}. Values that cost time to
- * compute (the input's hash, the views, whether the dynamic tables can be edited) are computed when a
- * pass first asks for them, at most once.
+ * how the input is linked, its name and map id, and ELF-free views of its symbols, PLT, dynamic
+ * relocations, executable bytes and the original bytes an earlier in-place patch kept. It asks for
+ * nothing: requests go to {@link PassRequests}. Values that cost time to compute (the input's hash,
+ * the views, whether the dynamic tables can be edited) are computed when a pass first asks for them,
+ * at most once.
  */
 public final class PassInput {
     /** How the input is linked: decides where a runtime starts and whether dynamic tables exist. */
@@ -40,12 +42,16 @@ public final class PassInput {
      * @param symbols its defined functions
      * @param plt its PLT stubs
      * @param relocations its dynamic relocations that name a symbol
+     * @param code its executable bytes by address
+     * @param keptOriginals the bytes earlier in-place patches overwrote, as the input keeps them
+     *     ({@link PassRequests#keepOriginals}), in the order kept
      */
     public record InputFacts(Supplier<byte[]> digest, BooleanSupplier dynamicTablesEditable,
-            Supplier<ProgramSymbols> symbols, Supplier<PltView> plt, Supplier<RelocationView> relocations) {
-        /** Facts of a program with no file behind it: a zero hash, no symbols, tables not editable. */
+            Supplier<ProgramSymbols> symbols, Supplier<PltView> plt, Supplier<RelocationView> relocations,
+            Supplier<CodeView> code, Supplier<List<KeptOriginal>> keptOriginals) {
+        /** Facts of a program with no file behind it: a zero hash, no symbols or code, tables not editable. */
         public static final InputFacts NONE = new InputFacts(() -> new byte[32], () -> false,
-                () -> ProgramSymbols.NONE, () -> PltView.NONE, () -> RelocationView.NONE);
+                () -> ProgramSymbols.NONE, () -> PltView.NONE, () -> RelocationView.NONE, () -> CodeView.NONE, List::of);
     }
 
     private final Program program;
@@ -57,6 +63,8 @@ public final class PassInput {
     private final Lazy<ProgramSymbols> symbols;
     private final Lazy<PltView> plt;
     private final Lazy<RelocationView> relocations;
+    private final Lazy<CodeView> code;
+    private final Lazy<List<KeptOriginal>> keptOriginals;
 
     /**
      * @param program the lifted program
@@ -75,6 +83,8 @@ public final class PassInput {
         this.symbols = new Lazy<>(facts.symbols());
         this.plt = new Lazy<>(facts.plt());
         this.relocations = new Lazy<>(facts.relocations());
+        this.code = new Lazy<>(facts.code());
+        this.keptOriginals = new Lazy<>(() -> List.copyOf(facts.keptOriginals().get()));
     }
 
     /** @return the program */
@@ -125,6 +135,16 @@ public final class PassInput {
     /** @return the input's dynamic relocations that name a symbol */
     public RelocationView relocations() {
         return relocations.get();
+    }
+
+    /** @return the input's executable bytes by address */
+    public CodeView code() {
+        return code.get();
+    }
+
+    /** @return the bytes earlier in-place patches overwrote, as the input keeps them (none for most inputs) */
+    public List<KeptOriginal> keptOriginals() {
+        return keptOriginals.get();
     }
 
     /** A value computed once, when first asked (passes run on one thread). */

@@ -55,6 +55,7 @@ public final class PassRequests {
     private final PassInput.Linking linking;
     private final String inputName;
     private final List<InPlacePatch> inPlacePatches = new ArrayList<>();
+    private List<KeptOriginal> keptOriginals;
     private final List<String> needed = new ArrayList<>();
     private final List<Import> imports = new ArrayList<>();
     private final Map<String, String> exports = new LinkedHashMap<>();
@@ -307,5 +308,23 @@ public final class PassRequests {
     /** @return the in-place patches asked for, in order */
     public List<InPlacePatch> inPlacePatches() {
         return inPlacePatches;
+    }
+
+    /**
+     * Asks for an output that can be undone: the input as it was before any earlier run kept its
+     * originals (the record {@link PassInput#keptOriginals} came from is dropped and the file's first
+     * shape restored), with the in-place patches written, and {@code originals} kept in a record of the
+     * output when there are any (none: the output is that first file, patches included). Only for an
+     * in-place rewrite ({@link org.ykrw.core.Rewriter#rewriteInPlace}); the last call wins.
+     *
+     * @param originals what the output keeps, in order
+     */
+    public void keepOriginals(List<KeptOriginal> originals) {
+        keptOriginals = List.copyOf(originals);
+    }
+
+    /** @return what the output keeps ({@link #keepOriginals}), or null when no pass asked */
+    public List<KeptOriginal> keptOriginals() {
+        return keptOriginals;
     }
 }
