@@ -6,13 +6,17 @@
 #   library); the null rewrite (the floor of anything ykrw moves); --abi yk with the byte clear and set,
 #   and then stripped; the embedded recorder; --trace --toggle, off; the floor (bench-strip-floor.sh:
 #   trace-pc's assembly with the calls deleted), trace-pc + strip and strip --relocate; clang's
-#   inline-8bit-counters against --coverage and --counts.
+#   inline-8bit-counters against --coverage and --counts; and, as the anchor for --abi yk, the floor with
+#   yk's test where trace-pc's calls were (what the same test costs placed by the compiler).
+# Each variant's instructions are counted first (callgrind on the reduced workloads, exact whatever
+# the load; INSTRUCTIONS=0 skips it), then all are timed.
 # Builds what is missing first (baselines by ../shared/bench/build-baselines.sh into BENCHDIR, the rest
 # into WORKDIR; ykrw outputs are remade when the jar is newer) and checks that every variant prints
 # what plain prints before timing anything.
 # Usage: scripts/bench-cost.sh [BENCHDIR] [ROUNDS] [WORKDIR]
-#   BENCHDIR default .bench (only read when its binaries exist), ROUNDS default 11, WORKDIR default
-#   BENCHDIR/cost. PROGRAMS="lua-clang lua-gcc sqlite3" (the default) chooses the programs.
+#   BENCHDIR default .bench (only read when its binaries exist), ROUNDS default 11 (0: build and check
+#   only), WORKDIR default BENCHDIR/cost. PROGRAMS="lua-clang lua-gcc sqlite3" (the default) chooses the
+#   programs. Run time on the idle VM: see docs/BENCHMARKS.md ("Issue 14's table").
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 out=${1:-$root/.bench}
@@ -31,6 +35,13 @@ export YKRW_COVERAGE_DIR=$runs YKRW_TRACE_DIR=$runs
 "$root/ykrw" --version >/dev/null   # the jar is built before its age is compared
 jar=$root/cli/target/ykrw.jar
 build_floors "$out" "$work"
+small=$work/bench-small.sql
+small_sql "$small"
+count=${INSTRUCTIONS:-1}
+if [ "$count" = 1 ] && ! command -v valgrind >/dev/null; then
+  echo "bench-cost.sh: no valgrind: instructions not counted (apt-get install valgrind)" >&2
+  count=0
+fi
 lib=$work/libyktrace.so
 [ -f "$lib" ] || build_ring_lib "$lib"
 
@@ -47,16 +58,22 @@ spec=$work/spec.tsv
 : > "$spec"
 # variant PROGRAM NAME BINARY [REFERENCE BOUND GOAL [ENV]]: one timed variant, its output checked
 # against plain's (the first variant of PROGRAM); the goal is time / REFERENCE's time <= BOUND.
-# ENV is put before the command (sh syntax); runs leaving run files delete them.
+# ENV is put before the command (sh syntax); runs leaving run files delete them. The counting command
+# is the same on the reduced workload under valgrind.
 variant() {
   local p=$1 name=$2 b=$3 ref=${4:--} bound=${5:--} goal=${6:-} env=${7:-}
-  local cmd
+  local cmd counting=-
   cmd="$env$(bench_cmd "${p%%-*}" "$b")"
-  [ -z "$env" ] || cmd="$cmd; rm -f $runs/*"
+  [ "$count" = 0 ] || counting="$env$VALGRIND_COUNT $(bench_cmd "${p%%-*}" "$b" "$small")"
+  if [ -n "$env" ]; then
+    cmd="$cmd; rm -f $runs/*"
+    [ "$counting" = - ] || counting="$counting; rm -f $runs/*"
+  fi
   if [ -z "${plain[$p]:-}" ]; then plain[$p]=$name; plain_cmd[$p]=$cmd; fi
   same_output "${plain_cmd[$p]}" "$cmd" "$p $name"
   rm -f "$runs"/*
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$name" "${plain[$p]}" "$ref" "$bound" "$goal" "$cmd" >> "$spec"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$name" "${plain[$p]}" "$ref" "$bound" "$goal" "$cmd" \
+    "$counting" >> "$spec"
 }
 declare -A plain plain_cmd
 # Environments of runs that write run files (exported above already; named so that those runs
@@ -102,6 +119,8 @@ for p in $programs; do
     ykrw_out "$o-coverage" instrument --coverage "$in"
     ykrw_out "$o-counts" instrument --counts "$in"
     variant "$p" "floor" "$work/$prog-floor"
+    variant "$p" "floor + yk's test where trace-pc called" "$work/$prog-floor-yktest" "floor" - \
+      "anchor for 14.2: the test placed by the compiler (x floor)"
     variant "$p" "trace-pc + ykrw strip (NOPs)" "$o-tracepc-strip" "floor" 1.01 \
       "within 1% of the floor (14.4)"
     variant "$p" "trace-pc + ykrw strip --relocate" "$o-tracepc-strip-relocate" \
@@ -113,4 +132,5 @@ for p in $programs; do
   fi
 done
 echo "every variant prints what plain prints; timing $(wc -l < "$spec") variants, $rounds rounds" >&2
+[ "$rounds" -gt 0 ] || exit 0
 python3 "$root/scripts/bench/cost_table.py" "$rounds" "$spec"

@@ -6,15 +6,23 @@ program's plain build with the spread of that ratio, and, where the variant answ
 to the variant the goal names (plain, trace-pc, the floor, clang's counters...) with that spread and a
 verdict that takes the spread into account.
 
+Before the timing, each variant's counting command (the reduced workload under valgrind callgrind,
+scripts/bench/lib.sh's VALGRIND_COUNT) gives the instructions it executes: exact, so those ratios
+do not depend on the machine's load.
+
 Usage: cost_table.py ROUNDS SPEC
   SPEC: one variant a line, tab-separated:
-    program  name  base  reference  bound  goal  command
+    program  name  base  reference  bound  goal  command  count_command
   base: the name of the program's plain variant (the "x plain" column); reference and bound: the goal
-  is "time / time of reference <= bound" ("-" for none); goal: its text; command: run through sh.
+  is "time / time of reference <= bound" ("-" for none; a reference without a bound is an anchor: its
+  ratio is printed, with no verdict); goal: its text; command: run through sh; count_command: the same
+  through sh, printing valgrind's "Collected : N" on stderr ("-": not counted).
 """
 import importlib.util
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 
@@ -27,11 +35,23 @@ _spec.loader.exec_module(interleaved)
 class Variant:
     def __init__(self, line):
         fields = line.rstrip("\n").split("\t")
-        if len(fields) != 7:
-            raise SystemExit(f"cost_table: a spec line needs 7 tab-separated fields: {line.strip()}")
-        self.program, self.name, self.base, self.reference, bound, self.goal, self.command = fields
+        if len(fields) != 8:
+            raise SystemExit(f"cost_table: a spec line needs 8 tab-separated fields: {line.strip()}")
+        self.program, self.name, self.base, self.reference, bound, self.goal, self.command, count = fields
+        self.count_command = None if count == "-" else count
         self.bound = None if bound == "-" else float(bound)
         self.key = f"{self.program}: {self.name}"
+
+
+def instructions(v):
+    """The instructions v's counting command executes (callgrind's total), or None."""
+    if v.count_command is None:
+        return None
+    run = subprocess.run(v.count_command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or not found:
+        raise SystemExit(f"cost_table: counting {v.key} failed: {run.stderr.strip()[-300:]}")
+    return int(found.group(1))
 
 
 def verdict(low, high, bound, rounds):
@@ -55,6 +75,11 @@ def main():
         for other in (v.base, v.reference):
             if other != "-" and f"{v.program}: {other}" not in by_key:
                 raise SystemExit(f"cost_table: {v.key} names {other}, which is not a variant of {v.program}")
+    counts = {}
+    for v in variants:
+        counts[v.key] = instructions(v)
+        if counts[v.key] is not None:
+            print(f"{v.key}: {counts[v.key]:,} instructions", file=sys.stderr)
     load_before = os.getloadavg()[0]
     start = time.monotonic()
     walls, cpus = interleaved.time_rounds([(v.key, v.command) for v in variants], rounds,
@@ -62,9 +87,11 @@ def main():
     minutes = (time.monotonic() - start) / 60
     print(f"\n{len(variants)} variants, medians of {rounds} interleaved rounds ({minutes:.0f} min), "
           f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end. "
-          "CPU time is user + sys of the run; spread: interquartile range of the per-round ratios.\n")
-    print("| program | variant | CPU s | x plain | spread | wall x plain | goal | against the goal |")
-    print("|---|---|---:|---:|---:|---:|---|---|")
+          "CPU time is user + sys of the run; spread: interquartile range of the per-round ratios; "
+          "instructions: callgrind's count on the reduced workload (exact).\n")
+    print("| program | variant | CPU s | x plain | spread | wall x plain | instructions x plain | goal "
+          "| against the goal (time; instructions) |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
     for v in variants:
         base = f"{v.program}: {v.base}"
         c = statistics.median(cpus[v.key])
@@ -72,14 +99,25 @@ def main():
         low, high = interleaved.spread_range(cpus[v.key], cpus[base])
         wall_x = statistics.median(walls[v.key]) / statistics.median(walls[base])
         answer = ""
-        if v.bound is not None:
+        if v.reference != "-":
             ref = f"{v.program}: {v.reference}"
             rx = c / statistics.median(cpus[ref])
             rlow, rhigh = interleaved.spread_range(cpus[v.key], cpus[ref])
-            answer = (f"x {v.reference} {rx:.3f} ({rlow:.3f}-{rhigh:.3f}), bound {v.bound:g}: "
-                      f"{verdict(rlow, rhigh, v.bound, rounds)}")
+            answer = f"x {v.reference} {rx:.3f} ({rlow:.3f}-{rhigh:.3f})"
+            if v.bound is not None:
+                answer += f", bound {v.bound:g}: {verdict(rlow, rhigh, v.bound, rounds)}"
+            counted = count_ratio(counts, v.key, ref)
+            answer += f"; instructions x {v.reference} {counted}" if counted else ""
         spread = "" if v.key == base else f"{low:.3f}-{high:.3f}"
-        print(f"| {v.program} | {v.name} | {c:.3f} | {x:.3f} | {spread} | {wall_x:.3f} | {v.goal} | {answer} |")
+        print(f"| {v.program} | {v.name} | {c:.3f} | {x:.3f} | {spread} | {wall_x:.3f} "
+              f"| {count_ratio(counts, v.key, base)} | {v.goal} | {answer} |")
+
+
+def count_ratio(counts, key, reference):
+    """key's instructions over reference's, or "" where either was not counted."""
+    if counts[key] is None or counts[reference] is None:
+        return ""
+    return f"{counts[key] / counts[reference]:.3f}"
 
 
 if __name__ == "__main__":

@@ -2,13 +2,24 @@
 # trace-pc "floor" builds, the ring-store tracing library, and the check that a variant's output
 # equals plain's. The caller sets `root` (the checkout) and `shared` (../shared/bench) first.
 
-# bench_cmd PROGRAM BINARY: the command line of one run of PROGRAM's workload (for sh -c / eval).
+# bench_cmd PROGRAM BINARY [SMALL_SQL]: the command line of one run of PROGRAM's workload (for sh -c /
+# eval); with SMALL_SQL (small_sql's file), the reduced workload instruction counts run under valgrind:
+# bench.lua 22 30000 10000, bench.sql cut to 30,000 rows.
 bench_cmd() {
   case $1 in
-    lua) echo "$2 $shared/workloads/bench.lua" ;;
-    sqlite3) echo "$2 :memory: < $shared/workloads/bench.sql" ;;
+    lua) echo "$2 $shared/workloads/bench.lua${3:+ 22 30000 10000}" ;;
+    sqlite3) echo "$2 :memory: < ${3:-$shared/workloads/bench.sql}" ;;
     *) echo "bench_cmd: no workload for $1" >&2; return 1 ;;
   esac
+}
+
+# The prefix that counts the instructions a command executes (exactly, unlike time on a shared VM);
+# --smc-check=all lets valgrind see the code --once and --toggle patch. Prints "Collected : N" on stderr.
+VALGRIND_COUNT="valgrind --tool=callgrind --smc-check=all --callgrind-out-file=/dev/null"
+
+# small_sql FILE: writes the reduced sqlite3 workload (bench.sql's 300,000 rows cut to 30,000) to FILE.
+small_sql() {
+  sed 's/300000/30000/g' "$shared/workloads/bench.sql" > "$1"
 }
 
 # same_output REFERENCE_COMMAND COMMAND NAME: stops the script unless both commands print the same.
@@ -20,7 +31,10 @@ same_output() {
 # build_floors BENCHDIR WORKDIR: WORKDIR/{lua,sqlite3}-floor, the best any remover of trace-pc calls
 # can do: the same clang-16 -fsanitize-coverage=trace-pc assembly as build-baselines.sh's
 # clang-tracepc variant, with every `call __sanitizer_cov_trace_pc` line deleted, assembled and linked
-# without the stub. Built once (kept if present).
+# without the stub. Beside it WORKDIR/{lua,sqlite3}-floor-yktest: the same assembly with each call
+# replaced by yk's test as a compiler would place it (`cmpb $0, %fs:state@tpoff; jne cold`, 15 bytes as
+# in ykrw's --abi yk; the byte stays clear, so cold is a ud2), what the test alone costs in the
+# compiler's layout. Built once (kept if present).
 build_floors() {
   local out=$1 work=$2
   local lua_src
@@ -40,17 +54,27 @@ _floor() {
   local work=$1 prog=$2 libs=$3; shift 3
   local flags=() objs=() f b dir=$work/obj-$prog
   while [ "$1" != -- ]; do flags+=("$1"); shift; done; shift
-  [ -x "$work/$prog-floor" ] && return
+  [ -x "$work/$prog-floor" ] && [ -x "$work/$prog-floor-yktest" ] && return
   rm -rf "$dir"; mkdir -p "$dir"
   for f in "$@"; do
     b=$(basename "$f" .c)
     clang-16 -O2 -fsanitize-coverage=trace-pc "${flags[@]}" -S "$f" -o "$dir/$b.s"
     grep -v 'call.*__sanitizer_cov_trace_pc' "$dir/$b.s" > "$dir/$b.nocalls.s"
     clang-16 -c "$dir/$b.nocalls.s" -o "$dir/$b.o"
-    objs+=("$dir/$b.o")
+    { sed 's/^\tcallq\?\t__sanitizer_cov_trace_pc.*$/\tcmpb\t$0, %fs:yk_test_state@TPOFF\n\tjne\t.Lyk_test_cold/' \
+        "$dir/$b.s"
+      printf '\t.section .text.unlikely,"ax",@progbits\n.Lyk_test_cold:\n\tud2\n'
+    } > "$dir/$b.yktest.s"
+    clang-16 -c "$dir/$b.yktest.s" -o "$dir/$b.yktest.o"
+    objs+=("$dir/$b")
   done
+  printf '\t.section .tbss,"awT",@nobits\n\t.globl yk_test_state\nyk_test_state:\n\t.zero 1\n%s\n' \
+    '.section .note.GNU-stack,"",@progbits' > "$dir/state.s"
+  clang-16 -c "$dir/state.s" -o "$dir/state.o"
   # shellcheck disable=SC2086
-  clang-16 "${objs[@]}" -o "$work/$prog-floor" $libs
+  clang-16 "${objs[@]/%/.o}" -o "$work/$prog-floor" $libs
+  # shellcheck disable=SC2086
+  clang-16 "${objs[@]/%/.yktest.o}" "$dir/state.o" -o "$work/$prog-floor-yktest" $libs
 }
 
 # build_ring_lib LIBRARY: the tracing library for --trace-lib whose yk_trace_basicblock(fn, bb) does
