@@ -16,7 +16,7 @@
 # Usage: scripts/bench-cost.sh [BENCHDIR] [ROUNDS] [WORKDIR]
 #   BENCHDIR default .bench (only read when its binaries exist), ROUNDS default 11 (0: build and check
 #   only), WORKDIR default BENCHDIR/cost. PROGRAMS="lua-clang lua-gcc sqlite3" (the default) chooses the
-#   programs. Run time on the idle VM: see docs/BENCHMARKS.md ("Issue 14's table").
+#   programs. Run time: docs/BENCHMARKS.md ("Issue 14's table").
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 out=${1:-$root/.bench}
