@@ -9,17 +9,14 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 out=${1:-$root/.bench}
 bin=$out/bin
 shared=$root/../shared/bench
+# shellcheck source=scripts/bench/lib.sh
+. "$root/scripts/bench/lib.sh"
 export YKRW_COVERAGE_DIR=$out/runs YKRW_TRACE_DIR=$out/runs
 mkdir -p "$out/runs"
-sed 's/300000/30000/g' "$shared/workloads/bench.sql" > "$out/bench-small.sql"
+small_sql "$out/bench-small.sql"
 count() {  # count PROGRAM VARIANT: instructions
-  local cmd=("$bin/$1-$2")
-  case $1 in
-    lua) valgrind --tool=callgrind --smc-check=all --callgrind-out-file=/dev/null "${cmd[@]}" \
-           "$shared/workloads/bench.lua" 22 30000 10000 2>&1 >/dev/null ;;
-    sqlite3) valgrind --tool=callgrind --smc-check=all --callgrind-out-file=/dev/null "${cmd[@]}" :memory: \
-           < "$out/bench-small.sql" 2>&1 >/dev/null ;;
-  esac | awk '/Collected/ {print $4}'
+  sh -c "$VALGRIND_COUNT $(bench_cmd "$1" "$bin/$1-$2" "$out/bench-small.sql")" 2>&1 >/dev/null \
+    | awk '/Collected/ {print $4}'
   rm -f "$out"/runs/*
 }
 table() {  # table PROGRAM VARIANT...

@@ -30,16 +30,7 @@ def main():
     rounds = int(sys.argv[1])
     title = sys.argv[2]
     variants = [arg.split("=", 1) for arg in sys.argv[3:]]
-    walls = {name: [] for name, _ in variants}
-    cpus = {name: [] for name, _ in variants}
-    for name, command in variants:  # one warm-up run each (page cache, CDS, CPU frequency)
-        run(command)
-    for r in range(rounds):
-        order = variants[r % len(variants):] + variants[:r % len(variants)]
-        for name, command in order:
-            wall, cpu = run(command)
-            walls[name].append(wall)
-            cpus[name].append(cpu)
+    walls, cpus = time_rounds(variants, rounds)
     base = variants[0][0]
     bw, bc = statistics.median(walls[base]), statistics.median(cpus[base])
     print(f"\n{title}: medians of {rounds} interleaved rounds, load average {os.getloadavg()[0]:.1f}")
@@ -51,13 +42,40 @@ def main():
               f" | {spread(cpus[name], cpus[base])} |")
 
 
+def time_rounds(variants, rounds, progress=None):
+    """Runs every (name, command) once as a warm-up (page cache, CDS, CPU frequency), then ROUNDS rounds
+    of all of them, each round starting one variant further on. Returns ({name: [wall s per round]},
+    {name: [CPU s per round]}); index i of every list is round i, so per-round ratios pair up.
+    progress, if given, is called with the round number after each round."""
+    walls = {name: [] for name, _ in variants}
+    cpus = {name: [] for name, _ in variants}
+    for name, command in variants:
+        run(command)
+    for r in range(rounds):
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
+        for name, command in order:
+            wall, cpu = run(command)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+        if progress:
+            progress(r + 1)
+    return walls, cpus
+
+
 def spread(times, base):
     """Interquartile range of the per-round ratios times[i] / base[i], as 'low-high'."""
+    low, high = spread_range(times, base)
+    return f"{low:.3f}-{high:.3f}"
+
+
+def spread_range(times, base):
+    """(low, high): the interquartile range of the per-round ratios times[i] / base[i] (their whole range
+    below 4 rounds, where quartiles mean nothing)."""
     ratios = sorted(t / b for t, b in zip(times, base))
     if len(ratios) < 4:
-        return f"{ratios[0]:.3f}-{ratios[-1]:.3f}"
+        return ratios[0], ratios[-1]
     q = statistics.quantiles(ratios, n=4)
-    return f"{q[0]:.3f}-{q[2]:.3f}"
+    return q[0], q[2]
 
 
 if __name__ == "__main__":

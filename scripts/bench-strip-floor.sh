@@ -17,50 +17,23 @@ out=${1:-$root/.bench}
 rounds=${2:-7}
 work=${3:-$out/strip-floor}
 shared=$root/../shared/bench
+# shellcheck source=scripts/bench/lib.sh
+. "$root/scripts/bench/lib.sh"
 "$shared/build-baselines.sh" "$out" >/dev/null
 bin=$out/bin
 mkdir -p "$work"
-lua_src=$(ls -d "$out"/src/lua5.4-*/src | head -1)
-amal=$out/sqlite-amalgamation
-lua_flags=(-std=gnu99 -Wall -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -I"$out/lua-gen")
-sql_flags=(-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -I"$amal")
+build_floors "$out" "$work"
 
-# floor PROG LIBS FLAGS... -- SOURCES...: the same flags as build-baselines.sh's clang-tracepc
-# variant, stopped at the assembly, the calls deleted, then assembled and linked without the stub.
-floor() {
-  local prog=$1 libs=$2; shift 2
-  local flags=() objs=() f b dir=$work/obj-$prog
-  while [ "$1" != -- ]; do flags+=("$1"); shift; done; shift
-  [ -x "$work/$prog-floor" ] && return
-  rm -rf "$dir"; mkdir -p "$dir"
-  for f in "$@"; do
-    b=$(basename "$f" .c)
-    clang-16 -O2 -fsanitize-coverage=trace-pc "${flags[@]}" -S "$f" -o "$dir/$b.s"
-    grep -v 'call.*__sanitizer_cov_trace_pc' "$dir/$b.s" > "$dir/$b.nocalls.s"
-    clang-16 -c "$dir/$b.nocalls.s" -o "$dir/$b.o"
-    objs+=("$dir/$b.o")
-  done
-  # shellcheck disable=SC2086
-  clang-16 "${objs[@]}" -o "$work/$prog-floor" $libs
-}
-lua_files=()
-for f in "$lua_src"/*.c; do [ "$(basename "$f")" = luac.c ] || lua_files+=("$f"); done
-floor lua "-lm -ldl" "${lua_flags[@]}" -- "${lua_files[@]}"
-floor sqlite3 "-lm" "${sql_flags[@]}" -- "$amal/sqlite3.c" "$amal/shell.c"
-
-w=$shared/workloads
-declare -A run=([lua]="$w/bench.lua" [sqlite3]=":memory: < $w/bench.sql")
 for prog in lua sqlite3; do
   "$root/ykrw" strip "$bin/$prog-clang-tracepc" -o "$work/$prog-strip" --fn __sanitizer_cov_trace_pc >&2
   "$root/ykrw" strip --relocate "$bin/$prog-clang-tracepc" -o "$work/$prog-strip-relocate" \
     --fn __sanitizer_cov_trace_pc >&2
-  ref=$(sh -c "$bin/$prog-clang-O2 ${run[$prog]}" | sha1sum)
   for v in "$work/$prog-floor" "$work/$prog-strip" "$work/$prog-strip-relocate" "$bin/$prog-clang-tracepc"; do
-    [ "$(sh -c "$v ${run[$prog]}" | sha1sum)" = "$ref" ] || { echo "output of $v differs from $prog-clang-O2" >&2; exit 1; }
+    same_output "$(bench_cmd $prog "$bin/$prog-clang-O2")" "$(bench_cmd $prog "$v")" "$v"
   done
 done
 for prog in lua sqlite3; do
-  a=${run[$prog]}
+  a=$(bench_cmd $prog "")
   python3 "$root/scripts/bench-interleaved.py" "$rounds" "$prog: trace-pc calls removed, against the floor" \
     "floor (calls deleted from the assembly)=$work/$prog-floor $a" "clang -O2=$bin/$prog-clang-O2 $a" \
     "ykrw strip (NOPs)=$work/$prog-strip $a" "ykrw strip --relocate=$work/$prog-strip-relocate $a" \

@@ -12,6 +12,8 @@ out=${1:-$root/.bench}
 rounds=${2:-7}
 small_rounds=${3:-3}
 shared=$root/../shared/bench
+# shellcheck source=scripts/bench/lib.sh
+. "$root/scripts/bench/lib.sh"
 mkdir -p "$out"
 bin=${BIN:-/work/bench/bin}
 if [ ! -x "$bin/lua-clang-O2" ] || [ ! -x "$bin/lua-clang-tracepc" ]; then
@@ -19,7 +21,7 @@ if [ ! -x "$bin/lua-clang-O2" ] || [ ! -x "$bin/lua-clang-tracepc" ]; then
   bin=$out/bin
 fi
 lib=$out/libyktrace.so
-clang-16 -O2 -fPIC -shared -Wl,-soname,libyktrace.so "$root/scripts/bench/yk_trace_ring.c" -o "$lib"
+build_ring_lib "$lib"
 "$root/ykrw" instrument --trace --trace-lib "$lib" "$bin/lua-clang-O2" -o "$out/lua-ykrw-tracelib" 2>&1 | sed 's/^/  /' >&2
 variants=(plain="$bin/lua-clang-O2" tracepc="$bin/lua-clang-tracepc" ykrw-tracelib="$out/lua-ykrw-tracelib")
 if [ -n "${BEFORE_JAR:-}" ]; then
