@@ -91,6 +91,45 @@ class LayoutOrderTest {
         assertEquals(0.0, ExtTsp.edgeScore(50, 0x100 + 641, 0x100), 1e-9);
     }
 
+    /**
+     * Edge estimates: a's fall-through b has no other way in, so it ran 3 times from a, and the taken
+     * side c (reached from d too) the other 97, though c alone could take all of a's 100.
+     */
+    @Test
+    void exactEdgeEstimatesAreGivenFirst() {
+        Function f = function("exact", 0x1000, 4, 4, 4, 4);
+        Block a = f.blocks().get(0), b = f.blocks().get(1), c = f.blocks().get(2), d = f.blocks().get(3);
+        edge(f, a, c, EdgeKind.CONDITIONAL);
+        edge(f, a, b, EdgeKind.FALL_THROUGH);
+        edge(f, d, c, EdgeKind.BRANCH);
+        Map<Block, Long> weights = byTarget(EdgeWeights.leaving(a, profile(Map.of(a, 100L, b, 3L, c, 150L, d, 50L))));
+        assertEquals(Map.of(b, 3L, c, 97L), weights);
+    }
+
+    /**
+     * When block counts cannot tell a's two sides apart (both ran as often as a, both reached from
+     * elsewhere too), the fall-through, the compiler's likely side, gets a's runs and stays next.
+     */
+    @ParameterizedTest
+    @EnumSource(BlockOrder.class)
+    void anUndecidedBranchKeepsItsFallThrough(BlockOrder order) {
+        Function f = function("undecided", 0x1000, 4, 4, 4, 4);
+        Block a = f.blocks().get(0), b = f.blocks().get(1), c = f.blocks().get(2), d = f.blocks().get(3);
+        edge(f, a, c, EdgeKind.CONDITIONAL);
+        edge(f, a, b, EdgeKind.FALL_THROUGH);
+        edge(f, d, b, EdgeKind.BRANCH);
+        edge(f, d, c, EdgeKind.CONDITIONAL);
+        BlockProfile p = profile(Map.of(a, 100L, b, 100L, c, 100L, d, 10L));
+        assertEquals(Map.of(b, 100L, c, 0L), byTarget(EdgeWeights.leaving(a, p)));
+        assertEquals(b, order.order(f, p).get(1));
+    }
+
+    private static Map<Block, Long> byTarget(Map<org.ykrw.core.ir.Edge, Long> weights) {
+        Map<Block, Long> out = new HashMap<>();
+        weights.forEach((e, w) -> out.put(e.to(), w));
+        return out;
+    }
+
     /** --block-order's words, and a bad one refused. */
     @Test
     void blockOrderSpellings() {
