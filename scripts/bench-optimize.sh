@@ -17,7 +17,8 @@
 #   scripts/bench-optimize.sh BENCHDIR [ROUNDS] [WORKDIR] [PROGRAM-COMPILER...]
 # BENCHDIR as given to build-baselines.sh; BOLT's builds are kept in BENCHDIR/optimize and reused,
 # ykrw's go to WORKDIR (BENCHDIR/optimize by default); PROGRAM-COMPILER such as lua-gcc-O2 picks
-# which of the four to run (all by default). ROUNDS 0: no timing, only the cachegrind counts.
+# which of the four to run (all by default). ROUNDS 0: no timing, only the cachegrind counts;
+# CACHEGRIND=0: no cachegrind counts.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 bench=$(cd "$1" && pwd)
@@ -100,7 +101,7 @@ for p in lua sqlite3; do
         nosplit="$(timed "$p" "$y.nosplit")" bolt-base="$(timed "$p" "$n.relocs")" "${bolt[@]}"
       echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     fi
-    if command -v valgrind > /dev/null; then
+    if [ "${CACHEGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
       echo
       echo "$p-$v, cachegrind: $(short "$p" "$p" | sed "s|$shared/||; s|$work/||")"
       echo "| variant | instructions | I1 misses | x |"
