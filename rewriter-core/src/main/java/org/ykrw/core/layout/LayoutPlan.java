@@ -169,9 +169,11 @@ final class LayoutPlan {
             // falling into the entry block would run the entry probes: jump past them instead
             boolean nextHasEntryProbes = next != null && !entryProbes.isEmpty() && next.address() == f.entryAddress();
             Insn last = list.get(list.size() - 1);
-            boolean invert = order != null && next != null && !nextHasEntryProbes && Relocator.isInvertible(last)
-                    && last.target() == next.address() && last.end() != next.address()
+            boolean toNext = order != null && next != null && !nextHasEntryProbes && last.target() == next.address()
                     && movedEntries.get(last.target()) == AddressIndex.ABSENT;
+            boolean invert = toNext && Relocator.isInvertible(last) && last.end() != next.address();
+            // a jmp to the block the order puts right after it is emitted as nothing (mapped to what follows)
+            boolean elide = toNext && last.flow() == FlowKind.JUMP && !b.isRemoved(list.size() - 1);
             for (int n = 0; n < list.size(); n++) {
                 Insn i = list.get(n);
                 int x = instruction(i);
@@ -179,7 +181,7 @@ final class LayoutPlan {
                 if (probed) {
                     b.probesBefore(n).forEach(this::probe);
                 }
-                if (b.isRemoved(n)) {
+                if (b.isRemoved(n) || elide && n == list.size() - 1) {
                     continue;   // mapped to what follows it, emitted as nothing
                 }
                 if (invert && n == list.size() - 1) {

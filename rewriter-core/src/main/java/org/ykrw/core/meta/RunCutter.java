@@ -59,7 +59,8 @@ final class RunCutter {
         }
         instructionMap.addressesOf(f, olds, news);
         // old/new address pairs in emission order (the first n of each); a repeated old instruction
-        // (overlapping blocks) is part of what precedes it
+        // (overlapping blocks) is part of what precedes it, and an instruction emitted as nothing (a
+        // jmp to the block after it) gives way to the one that follows it at the same address
         int n = 0;
         long lastNew = Long.MIN_VALUE;
         for (int j = 0; j < count; j++) {
@@ -67,6 +68,8 @@ final class RunCutter {
                 olds[n] = olds[j];
                 news[n++] = news[j];
                 lastNew = news[j];
+            } else if (news[j] == lastNew && olds[j] != olds[n - 1]) {
+                olds[n - 1] = olds[j];
             }
         }
         int k = 0;

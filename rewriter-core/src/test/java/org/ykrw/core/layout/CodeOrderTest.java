@@ -45,6 +45,24 @@ class CodeOrderTest {
     }
 
     /**
+     * 0x1000 jmp 0x1003 | 0x1002 ret (cold) | 0x1003 ret (hot). Ordered entry, hot, cold: the jmp aims
+     * at the block after it and is left out; the entry block has no bytes and starts where the hot one does.
+     */
+    @Test
+    void jmpToTheNextBlockIsLeftOut() {
+        Function f = HandBuilt.function("f", OLD, concat(code(0xeb, 0x01), code(0xc3), code(0xc3)), OLD + 2, OLD + 3);
+        Block entry = f.blocks().get(0), cold = f.blocks().get(1), hot = f.blocks().get(2);
+        Program p = new Program(List.of(f), List.of(), List.of(), List.of(), 0);
+        CodeLayout l = new CodeLayout(p, List.of(f), BASE, new CodeOrder(List.of(f), Map.of(f, List.of(entry, hot, cold))));
+        byte[] out = l.emit();
+        assertEquals(BASE, l.newAddressOfBlock(hot.address()));
+        assertEquals(BASE, l.newAddressOfFunction(OLD));
+        assertEquals(BASE + 1, l.newAddressOfBlock(cold.address()));
+        assertEquals(0xc3, out[0] & 0xFF);
+        assertEquals(2, l.size(), "two rets, no jmp");
+    }
+
+    /**
      * Hot/cold splitting: f (as above) split after its entry and hot block; its cold block goes after
      * all hot code (g's too), the inverted jump reaches it there, and f's range has two parts.
      */
