@@ -10,6 +10,7 @@ import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.coverage.CoverageData;
 import org.ykrw.coverage.CoverageRun;
+import org.ykrw.passes.optimize.BlockOrder;
 import org.ykrw.passes.optimize.BlockProfile;
 import org.ykrw.passes.optimize.OptimizePass;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ykrw optimize IN --profile RUN.ykcov... -o OUT}: profile-guided code layout. */
 @Command(name = "optimize", description = "Rewrite IN with its code laid out from a profile: the hot path of each"
-        + " function falls through, its never-run blocks go to its end, and hot functions sit beside their hottest"
+        + " function falls through, never-run blocks go to a cold region after all hot code, and hot functions sit beside their hottest"
         + " callers. The profile is one or more runs of `instrument --counts IN` (docs/OPTIMIZE.md).")
 final class OptimizeCommand implements Callable<Integer> {
     @Mixin
@@ -32,16 +33,31 @@ final class OptimizeCommand implements Callable<Integer> {
             + " or the instrumented binary), when the run files' recorded executable is gone.")
     Path map;
 
+    @Option(names = "--block-order", paramLabel = "ORDER", defaultValue = "ext-tsp",
+            description = "How each function's blocks are ordered: ext-tsp (the extended TSP score, as BOLT's"
+                    + " -reorder-blocks=ext-tsp; the default) or greedy (heaviest edges first, Pettis and Hansen).")
+    String blockOrder;
+
+    @Option(names = "--no-split", description = "Keep each function's never-run blocks at its own end instead of"
+            + " moving them to one cold region after all hot code (hot/cold splitting, the default).")
+    boolean noSplit;
+
     @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
     boolean strict;
 
     @Override
     public Integer call() {
         Path out = files.destination();
+        BlockOrder order;
+        try {
+            order = BlockOrder.of(blockOrder);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         ElfFile elf = RewriteInput.read(files.input);
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
-                List.of(new OptimizePass(profile)), RewriteOptions.defaults().withStrict(strict)));
+                List.of(new OptimizePass(profile, order, !noSplit)), RewriteOptions.defaults().withStrict(strict)));
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);

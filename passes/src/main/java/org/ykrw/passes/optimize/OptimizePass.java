@@ -14,17 +14,46 @@ import org.ykrw.core.pass.PassRequests;
 
 /**
  * Profile-guided code layout (issue 17): from block counts of `instrument --counts` runs of the same
- * input, each moved function's blocks are ordered so the hot path falls through ({@link BlockChains};
- * the layout inverts a conditional jump whose target comes next) and its never-run blocks gather at
- * its end, and functions are ordered so callers and their hot callees sit together, hottest first
+ * input, each moved function's blocks are ordered so the hot path falls through ({@link ExtTsp} or
+ * {@link BlockChains}, {@link BlockOrder};
+ * the layout inverts a conditional jump whose target comes next) and its never-run blocks go to one
+ * cold region after all hot code (hot/cold splitting; or to its own end), and functions are ordered so callers and their hot callees sit together, hottest first
  * ({@link FunctionClusters}). The pass inserts nothing: it asks the layout for a {@link CodeOrder}.
  */
 public final class OptimizePass implements Pass {
     private final BlockProfile profile;
+    private final BlockOrder blockOrder;
+    private final boolean split;
 
-    /** @param profile block counts of runs of the input being rewritten */
+    /** @param profile block counts of runs of the input being rewritten; blocks ordered by ext-TSP, split hot/cold */
     public OptimizePass(BlockProfile profile) {
+        this(profile, BlockOrder.EXT_TSP, true);
+    }
+
+    /**
+     * @param profile block counts of runs of the input being rewritten
+     * @param blockOrder how each function's blocks are ordered
+     * @param split true: the never-run blocks of functions that ran go to one cold region after all hot
+     *     code (hot/cold splitting); false: to their function's end
+     */
+    public OptimizePass(BlockProfile profile, BlockOrder blockOrder, boolean split) {
         this.profile = profile;
+        this.blockOrder = blockOrder;
+        this.split = split;
+    }
+
+    /**
+     * @param order a function's blocks in their new order (both orders put the never-run blocks last)
+     * @return how many of its first blocks stay hot: up to the last that ran, the entry block at least
+     */
+    private int hotPrefix(List<Block> order) {
+        int hot = 1;
+        for (int k = 0; k < order.size(); k++) {
+            if (profile.count(order.get(k)) > 0) {
+                hot = k + 1;
+            }
+        }
+        return hot;
     }
 
     @Override
@@ -45,20 +74,25 @@ public final class OptimizePass implements Pass {
             }
         }
         Map<Function, List<Block>> blocks = new HashMap<>();
+        Map<Function, Integer> hotBlocks = new HashMap<>();
         int reordered = 0;
         for (Function f : moved) {
             if (f.blocks().stream().anyMatch(b -> profile.count(b) > 0)) {
-                List<Block> order = BlockChains.order(f, profile);
+                List<Block> order = blockOrder.order(f, profile);
                 blocks.put(f, order);
                 if (!order.equals(f.blocks())) {
                     reordered++;
                 }
+                int hot = hotPrefix(order);
+                if (split && hot < order.size()) {
+                    hotBlocks.put(f, hot);
+                }
             }
         }
         List<Function> functions = FunctionClusters.order(context.program(), moved, profile);
-        requests.orderCode(new CodeOrder(functions, blocks));
-        requests.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered in %,d; the %,d that"
-                + " ran first, clustered by calls, the others after in address order", functions.size(), moved.size(),
-                reordered, functions.size()));
+        requests.orderCode(new CodeOrder(functions, blocks, hotBlocks));
+        requests.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered (%s) in %,d, split"
+                + " hot/cold in %,d; the %,d that ran first, clustered by calls, the others after in address order",
+                functions.size(), moved.size(), blockOrder.spelling(), reordered, hotBlocks.size(), functions.size()));
     }
 }

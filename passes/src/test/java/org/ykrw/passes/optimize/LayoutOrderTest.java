@@ -1,12 +1,15 @@
 package org.ykrw.passes.optimize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.EdgeKind;
 import org.ykrw.core.ir.Function;
@@ -20,8 +23,9 @@ import org.ykrw.core.x86.decode.CapstoneDecoder;
  */
 class LayoutOrderTest {
     /** Hot side of a diamond falls through; the never-run side goes to the end. */
-    @Test
-    void hotSideOfADiamondFollowsItsBranch() {
+    @ParameterizedTest
+    @EnumSource(BlockOrder.class)
+    void hotSideOfADiamondFollowsItsBranch(BlockOrder order) {
         Function f = function("diamond", 0x1000, 4, 4, 4, 4);
         Block a = f.blocks().get(0), b = f.blocks().get(1), c = f.blocks().get(2), d = f.blocks().get(3);
         edge(f, a, b, EdgeKind.FALL_THROUGH);
@@ -29,12 +33,13 @@ class LayoutOrderTest {
         edge(f, b, d, EdgeKind.BRANCH);
         edge(f, c, d, EdgeKind.FALL_THROUGH);
         BlockProfile p = profile(Map.of(a, 100L, c, 100L, d, 100L));
-        assertEquals(List.of(a, c, d, b), BlockChains.order(f, p));
+        assertEquals(List.of(a, c, d, b), order.order(f, p));
     }
 
     /** A loop's body follows its head; the exit, run once, comes after; the entry stays first. */
-    @Test
-    void loopBodyFollowsItsHeadAndTheEntryStaysFirst() {
+    @ParameterizedTest
+    @EnumSource(BlockOrder.class)
+    void loopBodyFollowsItsHeadAndTheEntryStaysFirst(BlockOrder how) {
         Function f = function("loop", 0x2000, 4, 4, 4, 4);
         Block a = f.blocks().get(0), head = f.blocks().get(1), exit = f.blocks().get(2), body = f.blocks().get(3);
         edge(f, a, head, EdgeKind.FALL_THROUGH);
@@ -43,19 +48,94 @@ class LayoutOrderTest {
         edge(f, body, head, EdgeKind.BRANCH);
         edge(f, body, a, EdgeKind.CONDITIONAL);   // hotter than the entry's own way in: the entry still leads
         BlockProfile p = profile(Map.of(a, 500L, head, 1000L, body, 999L, exit, 1L));
-        List<Block> order = BlockChains.order(f, p);
+        List<Block> order = how.order(f, p);
         assertEquals(a, order.get(0));
         assertEquals(order.indexOf(head) + 1, order.indexOf(body));
         assertEquals(3, order.indexOf(exit));
     }
 
     /** Without counts the order is the function's own. */
-    @Test
-    void anUnprofiledFunctionKeepsItsOrder() {
+    @ParameterizedTest
+    @EnumSource(BlockOrder.class)
+    void anUnprofiledFunctionKeepsItsOrder(BlockOrder order) {
         Function f = function("cold", 0x3000, 2, 2, 2);
         edge(f, f.blocks().get(0), f.blocks().get(2), EdgeKind.CONDITIONAL);
         edge(f, f.blocks().get(0), f.blocks().get(1), EdgeKind.FALL_THROUGH);
-        assertEquals(f.blocks(), BlockChains.order(f, profile(Map.of())));
+        assertEquals(f.blocks(), order.order(f, profile(Map.of())));
+    }
+
+    /**
+     * The heaviest edge first is not the best layout: a -> c (100) taken first leaves a -> b (98) and
+     * b -> c (98) no chain end to join, so greedy merging falls through once (100); ext-TSP cuts the
+     * chain a c to put b between, falling through twice (196).
+     */
+    @Test
+    void extTspPutsABlockBetweenTheHalvesOfAChain() {
+        Function f = function("between", 0x1000, 4, 4, 4);
+        Block a = f.blocks().get(0), c = f.blocks().get(1), b = f.blocks().get(2);
+        edge(f, a, b, EdgeKind.CONDITIONAL);
+        edge(f, a, c, EdgeKind.FALL_THROUGH);
+        edge(f, b, c, EdgeKind.BRANCH);
+        BlockProfile p = profile(Map.of(a, 198L, b, 98L, c, 198L));
+        assertEquals(List.of(a, c, b), BlockChains.order(f, p));
+        assertEquals(List.of(a, b, c), ExtTsp.order(f, p));
+    }
+
+    /** The score of one edge: whole for a fall-through, a tenth less with distance for short jumps, none for far ones. */
+    @Test
+    void extTspEdgeScores() {
+        assertEquals(50.0, ExtTsp.edgeScore(50, 0x100, 0x100), 1e-9);
+        assertEquals(0.1 * 50 * 0.5, ExtTsp.edgeScore(50, 0x100, 0x100 + 512), 1e-9);
+        assertEquals(0.1 * 50 * 0.5, ExtTsp.edgeScore(50, 0x100 + 320, 0x100), 1e-9);
+        assertEquals(0.0, ExtTsp.edgeScore(50, 0x100, 0x100 + 1025), 1e-9);
+        assertEquals(0.0, ExtTsp.edgeScore(50, 0x100 + 641, 0x100), 1e-9);
+    }
+
+    /**
+     * Edge estimates: a's fall-through b has no other way in, so it ran 3 times from a, and the taken
+     * side c (reached from d too) the other 97, though c alone could take all of a's 100.
+     */
+    @Test
+    void exactEdgeEstimatesAreGivenFirst() {
+        Function f = function("exact", 0x1000, 4, 4, 4, 4);
+        Block a = f.blocks().get(0), b = f.blocks().get(1), c = f.blocks().get(2), d = f.blocks().get(3);
+        edge(f, a, c, EdgeKind.CONDITIONAL);
+        edge(f, a, b, EdgeKind.FALL_THROUGH);
+        edge(f, d, c, EdgeKind.BRANCH);
+        Map<Block, Long> weights = byTarget(EdgeWeights.leaving(a, profile(Map.of(a, 100L, b, 3L, c, 150L, d, 50L))));
+        assertEquals(Map.of(b, 3L, c, 97L), weights);
+    }
+
+    /**
+     * When block counts cannot tell a's two sides apart (both ran as often as a, both reached from
+     * elsewhere too), the fall-through, the compiler's likely side, gets a's runs and stays next.
+     */
+    @ParameterizedTest
+    @EnumSource(BlockOrder.class)
+    void anUndecidedBranchKeepsItsFallThrough(BlockOrder order) {
+        Function f = function("undecided", 0x1000, 4, 4, 4, 4);
+        Block a = f.blocks().get(0), b = f.blocks().get(1), c = f.blocks().get(2), d = f.blocks().get(3);
+        edge(f, a, c, EdgeKind.CONDITIONAL);
+        edge(f, a, b, EdgeKind.FALL_THROUGH);
+        edge(f, d, b, EdgeKind.BRANCH);
+        edge(f, d, c, EdgeKind.CONDITIONAL);
+        BlockProfile p = profile(Map.of(a, 100L, b, 100L, c, 100L, d, 10L));
+        assertEquals(Map.of(b, 100L, c, 0L), byTarget(EdgeWeights.leaving(a, p)));
+        assertEquals(b, order.order(f, p).get(1));
+    }
+
+    private static Map<Block, Long> byTarget(Map<org.ykrw.core.ir.Edge, Long> weights) {
+        Map<Block, Long> out = new HashMap<>();
+        weights.forEach((e, w) -> out.put(e.to(), w));
+        return out;
+    }
+
+    /** --block-order's words, and a bad one refused. */
+    @Test
+    void blockOrderSpellings() {
+        assertEquals(BlockOrder.EXT_TSP, BlockOrder.of("ext-tsp"));
+        assertEquals(BlockOrder.GREEDY, BlockOrder.of("greedy"));
+        assertThrows(IllegalArgumentException.class, () -> BlockOrder.of("tsp"));
     }
 
     /** A hot callee joins its hottest caller's cluster; functions that never ran are left out. */

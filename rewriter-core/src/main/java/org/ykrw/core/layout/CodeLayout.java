@@ -37,6 +37,9 @@ public final class CodeLayout {
     /** Filled by each measuring pass, by position in emission order. */
     private final long[] functionStart;
     private final long[] functionEnd;
+    /** Per function: its cold part's [start, end) (hot/cold splitting; 0 when it has none). */
+    private final long[] coldStart;
+    private final long[] coldEnd;
     private final long[] functionEntry;
     private final long[] blockAddress;
     private final long[] insnAddress;
@@ -73,6 +76,8 @@ public final class CodeLayout {
         int n = emitted.size();
         functionStart = new long[n];
         functionEnd = new long[n];
+        coldStart = new long[n];
+        coldEnd = new long[n];
         functionEntry = new long[n];
         blockAddress = new long[plan.blockCount];
         insnAddress = new long[plan.insnCount];
@@ -132,6 +137,8 @@ public final class CodeLayout {
                     functionStart[x] = m.address();
                 }
                 case LayoutPlan.END -> functionEnd[x] = m.address();
+                case LayoutPlan.COLD -> coldStart[x] = m.address();
+                case LayoutPlan.COLD_END -> coldEnd[x] = m.address();
                 case LayoutPlan.ENTRY -> functionEntry[x] = m.address();
                 case LayoutPlan.BLOCK -> blockAddress[x] = m.address();
                 case LayoutPlan.MARK -> insnAddress[x] = m.address();
@@ -286,10 +293,17 @@ public final class CodeLayout {
         }
     }
 
-    /** @return the new [start, end) of a relocated function's code */
+    /**
+     * @return the new [start, end) of a relocated function's code, followed by its cold part's
+     *     [start, end) when it was split (four values then: hot start, hot end, cold start, cold end)
+     */
     public long[] newRange(Function f) {
         Integer i = position.get(f);
-        return i == null ? null : new long[] {functionStart[i], functionEnd[i]};
+        if (i == null) {
+            return null;
+        }
+        return coldStart[i] != 0 ? new long[] {functionStart[i], functionEnd[i], coldStart[i], coldEnd[i]}
+                : new long[] {functionStart[i], functionEnd[i]};
     }
 
     /** @return the functions laid out */

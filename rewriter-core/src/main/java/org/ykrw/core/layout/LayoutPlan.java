@@ -38,6 +38,10 @@ final class LayoutPlan {
     static final int BRANCH = 6;
     /** A probe. */
     static final int PROBE = 7;
+    /** Start of a function's cold part (hot/cold splitting), in the cold region after all hot code. */
+    static final int COLD = 8;
+    /** End of a function's cold part. */
+    static final int COLD_END = 9;
     static final int KIND_SHIFT = 28;
     static final int INDEX_MASK = (1 << KIND_SHIFT) - 1;
     static final int FUNCTION_ALIGN = 16;
@@ -45,6 +49,11 @@ final class LayoutPlan {
     final List<Function> functions;
     int[] ops;
     int opCount;
+    /** Operations of the cold region, while the functions are walked (appended to {@link #ops} after). */
+    private int[] coldOps = new int[64];
+    private int coldOpCount;
+    /** Where {@link #op} writes: false for the hot code, true for the cold region. */
+    private boolean inCold;
     /** Per instruction: the instruction, its input address and its length (the passes read only the lengths). */
     Insn[] insns;
     long[] insnOld;
@@ -118,6 +127,14 @@ final class LayoutPlan {
             add(functions.get(fn), fn, movedEntries);
         }
         firstInsn[functions.size()] = insnCount;
+        // the cold region follows all hot code; positions were given in the one walk, so each
+        // function's instructions still have consecutive positions
+        if (opCount + coldOpCount > ops.length) {
+            ops = Arrays.copyOf(ops, opCount + coldOpCount);
+        }
+        System.arraycopy(coldOps, 0, ops, opCount, coldOpCount);
+        opCount += coldOpCount;
+        coldOps = null;
         indexAddresses();
         resolveTargets();
     }
@@ -125,8 +142,14 @@ final class LayoutPlan {
     private void add(Function f, int fn, AddressIndex movedEntries) {
         op(ALIGN, fn);
         List<Block> blocks = order != null ? order.blocksOf(f) : f.blocks();
+        int hot = order != null ? order.hotBlockCount(f) : blocks.size();
         List<Probe> entryProbes = f.entryProbes();
         for (int k = 0; k < blocks.size(); k++) {
+            if (k == hot) {
+                op(END, fn);
+                inCold = true;
+                op(COLD, fn);
+            }
             Block b = blocks.get(k);
             List<Insn> list = b.instructions();
             long address = list.get(0).address();
@@ -141,13 +164,16 @@ final class LayoutPlan {
             blockOld[blockCount] = address;
             op(BLOCK, blockCount++);
             boolean probed = b.hasProbes();
-            Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
+            // the last hot block is followed by another function: nothing falls through from it
+            Block next = k + 1 < blocks.size() && k + 1 != hot ? blocks.get(k + 1) : null;
             // falling into the entry block would run the entry probes: jump past them instead
             boolean nextHasEntryProbes = next != null && !entryProbes.isEmpty() && next.address() == f.entryAddress();
             Insn last = list.get(list.size() - 1);
-            boolean invert = order != null && next != null && !nextHasEntryProbes && Relocator.isInvertible(last)
-                    && last.target() == next.address() && last.end() != next.address()
+            boolean toNext = order != null && next != null && !nextHasEntryProbes && last.target() == next.address()
                     && movedEntries.get(last.target()) == AddressIndex.ABSENT;
+            boolean invert = toNext && Relocator.isInvertible(last) && last.end() != next.address();
+            // a jmp to the block the order puts right after it is emitted as nothing (mapped to what follows)
+            boolean elide = toNext && last.flow() == FlowKind.JUMP && !b.isRemoved(list.size() - 1);
             for (int n = 0; n < list.size(); n++) {
                 Insn i = list.get(n);
                 int x = instruction(i);
@@ -155,7 +181,7 @@ final class LayoutPlan {
                 if (probed) {
                     b.probesBefore(n).forEach(this::probe);
                 }
-                if (b.isRemoved(n)) {
+                if (b.isRemoved(n) || elide && n == list.size() - 1) {
                     continue;   // mapped to what follows it, emitted as nothing
                 }
                 if (invert && n == list.size() - 1) {
@@ -174,7 +200,12 @@ final class LayoutPlan {
                 branch(null, last.end(), false);
             }
         }
-        op(END, fn);
+        if (inCold) {
+            op(COLD_END, fn);
+            inCold = false;
+        } else {
+            op(END, fn);
+        }
     }
 
     /** @return the position of a new instruction */
@@ -224,6 +255,13 @@ final class LayoutPlan {
     }
 
     private void op(int kind, int index) {
+        if (inCold) {
+            if (coldOpCount == coldOps.length) {
+                coldOps = Arrays.copyOf(coldOps, coldOps.length * 2);
+            }
+            coldOps[coldOpCount++] = kind << KIND_SHIFT | index;
+            return;
+        }
         if (opCount == ops.length) {
             ops = Arrays.copyOf(ops, ops.length * 2);
         }

@@ -44,11 +44,13 @@ final class RunCutter {
     }
 
     /**
-     * Adds f's runs; instructions outside every FDE are left uncovered, as they were.
+     * Adds f's runs; instructions outside every FDE are left uncovered, as they were. A function split
+     * into hot and cold parts has no run across the two: a run ends where its part ends.
      *
-     * @param end the new end of f's code (where its last run ends)
+     * @param range the new [start, end) of f's code, then, when it was split, its cold part's [start, end)
      */
-    void cut(Function f, long end) {
+    void cut(Function f, long[] range) {
+        long coldStart = range.length > 2 ? range[2] : Long.MAX_VALUE;
         int count = instructionMap.count(f);
         if (count > olds.length) {
             olds = new long[count];
@@ -57,7 +59,8 @@ final class RunCutter {
         }
         instructionMap.addressesOf(f, olds, news);
         // old/new address pairs in emission order (the first n of each); a repeated old instruction
-        // (overlapping blocks) is part of what precedes it
+        // (overlapping blocks) is part of what precedes it, and an instruction emitted as nothing (a
+        // jmp to the block after it) gives way to the one that follows it at the same address
         int n = 0;
         long lastNew = Long.MIN_VALUE;
         for (int j = 0; j < count; j++) {
@@ -65,6 +68,8 @@ final class RunCutter {
                 olds[n] = olds[j];
                 news[n++] = news[j];
                 lastNew = news[j];
+            } else if (news[j] == lastNew && olds[j] != olds[n - 1]) {
+                olds[n - 1] = olds[j];
             }
         }
         int k = 0;
@@ -81,7 +86,8 @@ final class RunCutter {
             k++;
             while (k < n) {
                 long old = olds[k];
-                if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()) {
+                if (old < olds[k - 1] || old >= fde.pcEnd() || old < fde.pcBegin()
+                        || news[k - 1] < coldStart && news[k] >= coldStart) {
                     break;
                 }
                 // addresses only grow inside a run, so the row is found by moving forward from the last one
@@ -94,7 +100,13 @@ final class RunCutter {
                 k++;
             }
             boolean lsda = fde.lsda() != 0;
-            runs.add(new Run(fde, news[first], k < n ? news[k] : end, program(program, first, k),
+            long end;
+            if (news[first] < coldStart) {
+                end = k < n && news[k] < coldStart ? news[k] : range[1];
+            } else {
+                end = k < n ? news[k] : range[3];
+            }
+            runs.add(new Run(fde, news[first], end, program(program, first, k),
                     lsda ? Arrays.copyOfRange(olds, first, k) : null, lsda ? Arrays.copyOfRange(news, first, k) : null));
         }
     }

@@ -80,7 +80,8 @@ public final class UnwindRewriter {
      * @param elf the input
      * @param moved the relocated functions, in layout order
      * @param instructionMap old instruction address -> new address of the first byte emitted for it
-     * @param newRanges the new [start, end) of each moved function
+     * @param newRanges the new [start, end) of each moved function (and of its cold part, {@link
+     *     org.ykrw.core.layout.CodeLayout#newRange})
      * @param base where the unwind segment will be loaded
      * @return the segment, or null when the input has no .eh_frame
      * @throws UnwindRewriteException when some unwind information cannot be re-encoded
@@ -108,7 +109,7 @@ public final class UnwindRewriter {
         // 1. runs of moved code, each under one input FDE, and their new CFA programs
         RunCutter cutter = new RunCutter(instructionMap, input.byStart, input.programs);
         for (Function f : moved) {
-            cutter.cut(f, newRanges.get(f)[1]);
+            cutter.cut(f, newRanges.get(f));
         }
         return new Prepared(elf, instructionMap, input.frame, cutter.runs());
     }
