@@ -28,6 +28,9 @@ import org.ykrw.core.ir.Program;
  * </ol>
  */
 public final class CfgBuilder {
+    /** Rounds of no-return analysis after pass 2 at most: each finds callers of the last round's finds. */
+    private static final int MAX_NO_RETURN_ROUNDS = 8;
+
     private CfgBuilder() {
     }
 
@@ -64,32 +67,24 @@ public final class CfgBuilder {
             Set<Long> noReturn = new NoReturnAnalysis(first, forced, allStarts).run();
             mergeFallThroughFragments(first, starts);
             PhaseTimer.mark("no-return analysis");
-            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, forced, tables, options, helper,
-                    first);
+            Map<Long, LiftedFunction> second = relift(image, starts, plt, noReturn, learnt(noReturn, forced), tables,
+                    options, helper, first);
             PhaseTimer.mark("pass 2");
-            // Each round finds the first function of every gap; lifting it covers its whole extent, so
-            // packed functions (-Os) are found one round at a time.
-            GapScanner gaps = new GapScanner(image, plt, starts.frameRanges);
-            gaps.cover(second.values());
-            for (int round = 0; round < 500; round++) {
-                List<Long> found = gaps.scan();
-                if (found.isEmpty()) {
+            Lifts lifts = new Lifts(image, starts, plt, noReturn, forced, tables, options, helper);
+            second = lifts.settleNoReturn(second);
+            // Code that only data points at is found in the gaps; the functions found there may call
+            // others found there that never return, and ran on past those calls into gaps' code.
+            for (int sweep = 0; sweep < MAX_NO_RETURN_ROUNDS; sweep++) {
+                int known = noReturn.size();
+                int lifted = second.size();
+                second = lifts.scanGaps(second);
+                if (second.size() == lifted) {
                     break;
                 }
-                for (long address : found) {
-                    starts.add(address, DiscoverySource.GAP_SCAN, image);
+                second = lifts.settleNoReturn(second);
+                if (noReturn.size() == known) {
+                    break;
                 }
-                // Gaps lie outside all lifted code and FDEs, so the functions found there change no
-                // other function's walk: lift just them.
-                Set<Long> before = new HashSet<>(second.keySet());
-                second = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2, second, found);
-                List<LiftedFunction> added = new java.util.ArrayList<>();
-                for (Map.Entry<Long, LiftedFunction> e : second.entrySet()) {
-                    if (!before.contains(e.getKey())) {
-                        added.add(e.getValue());
-                    }
-                }
-                gaps.cover(added);
             }
             PhaseTimer.mark("gap scan");
             long millis = (System.nanoTime() - t0) / 1_000_000;
@@ -104,15 +99,81 @@ public final class CfgBuilder {
      * merge) can change; the rest of pass 1 is kept. Functions that only pass 1 reached (calls decoded
      * past a non-returning call) are dropped by re-walking the call graph from the real starts.
      */
-    private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
-            Set<Long> noReturn, Set<Long> forced, TableReader tables, LiftOptions options,
-            SecondThread helper, Map<Long, LiftedFunction> first) {
+    /** The state that rounds of no-return analysis and gap scanning share, and those two steps. */
+    private record Lifts(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Set<Long> noReturn,
+            Set<Long> forced, TableReader tables, LiftOptions options, SecondThread helper) {
+        /**
+         * Pass 1 ran on past calls it did not yet know never return, into the next function when no
+         * padding parted them (-Os packs functions: busybox's xfunc_die calls exit, then its neighbour's
+         * code follows, whose ret made xfunc_die look returning). A relift stops at those calls, so
+         * asking again may find more that never return: relifts their callers until none is found.
+         */
+        Map<Long, LiftedFunction> settleNoReturn(Map<Long, LiftedFunction> lifted) {
+            for (int round = 0; round < MAX_NO_RETURN_ROUNDS; round++) {
+                Set<Long> liftedStarts = new HashSet<>(lifted.keySet());
+                liftedStarts.addAll(plt.keySet());
+                // what was found never to return stays so: the lifts were cut at its calls
+                Set<Long> more = new NoReturnAnalysis(lifted, noReturn, liftedStarts).run();
+                more.removeAll(noReturn);
+                if (more.isEmpty()) {
+                    break;
+                }
+                noReturn.addAll(more);
+                lifted = relift(image, starts, plt, noReturn, learnt(more, forced), tables, options, helper, lifted);
+                PhaseTimer.mark("no-return round " + (round + 2) + " (" + more.size() + " more)");
+            }
+            return lifted;
+        }
+
+        /**
+         * Each round finds the first function of every gap; lifting it covers its whole extent, so
+         * packed functions (-Os) are found one round at a time.
+         */
+        Map<Long, LiftedFunction> scanGaps(Map<Long, LiftedFunction> lifted) {
+            GapScanner gaps = new GapScanner(image, plt, starts.frameRanges);
+            gaps.cover(lifted.values());
+            for (int round = 0; round < 500; round++) {
+                List<Long> found = gaps.scan();
+                if (found.isEmpty()) {
+                    break;
+                }
+                for (long address : found) {
+                    starts.add(address, DiscoverySource.GAP_SCAN, image);
+                }
+                // Gaps lie outside all lifted code and FDEs, so the functions found there change no
+                // other function's walk: lift just them.
+                Set<Long> before = new HashSet<>(lifted.keySet());
+                lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2, lifted, found);
+                List<LiftedFunction> added = new java.util.ArrayList<>();
+                for (Map.Entry<Long, LiftedFunction> e : lifted.entrySet()) {
+                    if (!before.contains(e.getKey())) {
+                        added.add(e.getValue());
+                    }
+                }
+                gaps.cover(added);
+            }
+            return lifted;
+        }
+    }
+
+    /** @return the entries of {@code noReturn} that analysis found, not names: what changes a lift made without them */
+    private static LongHashSet learnt(Set<Long> noReturn, Set<Long> forced) {
         LongHashSet learnt = new LongHashSet();
         for (long entry : noReturn) {
             if (!forced.contains(entry)) {
                 learnt.add(entry);
             }
         }
+        return learnt;
+    }
+
+    /**
+     * Lifts anew the functions of {@code first} that call a function in {@code learnt} (or whose FDE
+     * they overran), keeping the others.
+     */
+    private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
+            Set<Long> noReturn, LongHashSet learnt, TableReader tables, LiftOptions options,
+            SecondThread helper, Map<Long, LiftedFunction> first) {
         Map<Long, LiftedFunction> kept = new TreeMap<>();
         List<Long> todo = new java.util.ArrayList<>();
         for (LiftedFunction f : first.values()) {
@@ -131,6 +192,7 @@ public final class CfgBuilder {
                 kept.put(f.entry, f);
             }
         }
+        PhaseTimer.note("relifting " + todo.size() + " of " + first.size() + " functions");
         Map<Long, LiftedFunction> lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2,
                 kept, todo);
         // Keep what the real starts reach through calls, tail calls and jumps into other functions.

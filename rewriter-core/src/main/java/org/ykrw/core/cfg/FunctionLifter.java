@@ -227,7 +227,7 @@ final class FunctionLifter {
 
     private void branchTo(Insn insn) {
         long t = insn.target();
-        if (t != fn.entry && (ctx.functionStarts().contains(t) || !inOwnRange(t))) {
+        if (t != fn.entry && (ctx.functionStarts().contains(t) || !inOwnRange(t) || isThunk(insn))) {
             if (!ctx.image().isCode(t)) {
                 fn.problems.add(SkipReason.BAD_BRANCH_TARGET);
             } else if (!ctx.functionStarts().contains(t)) {
@@ -238,6 +238,17 @@ final class FunctionLifter {
             return;  // tail call or jump into another function
         }
         addInternalTarget(insn.address(), t);
+    }
+
+    /**
+     * A function that is only a jump, with no FDE to bound it: a thunk (busybox's applets that share
+     * another's main, `jmp printf_main`). Its target is a function of its own, even when nothing else
+     * names it: owned by the thunk, it would move with the thunk while the applet table's pointer to
+     * it (absolute, in a static binary no relocation points at) still ran the old code.
+     */
+    private boolean isThunk(Insn jump) {
+        return jump.address() == fn.entry && jump.flow() == org.ykrw.core.x86.FlowKind.JUMP
+                && fn.rangeEnd == Long.MAX_VALUE;
     }
 
     private void addInternalTarget(long from, long t) {

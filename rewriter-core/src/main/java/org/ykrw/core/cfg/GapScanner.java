@@ -13,7 +13,9 @@ import org.ykrw.core.x86.Insn;
  * Finds functions that nothing points at in the file (hand-written assembly reached only through
  * data the analysis cannot see, such as glibc's TLS descriptor helpers in static binaries): in bytes
  * that no lifted function covers and no FDE describes, after alignment padding, a run of instructions
- * that decodes cleanly up to a return or jump is taken as a function start.
+ * that decodes cleanly up to a return or jump is taken as a function start. Where the gap's first bytes
+ * are no such start (padding that ends off alignment, as clang -Os leaves before main), an address that
+ * lifted code takes ({@code lea rdi, [rip + main]}, {@code mov edi, main}) and that begins such a run is.
  */
 final class GapScanner {
     private static final int MAX_RUN = 2000;
@@ -30,6 +32,8 @@ final class GapScanner {
     private final boolean[] sorted;
     /** gap starts that held no code last time: nothing new can appear there */
     private final java.util.Set<Long> barren = new java.util.HashSet<>();
+    /** code addresses that lifted instructions take, sorted (grows with each {@link #cover}) */
+    private long[] taken = new long[0];
 
     /**
      * @param image the code
@@ -62,8 +66,25 @@ final class GapScanner {
         }
     }
 
-    /** Marks the code of these functions as covered. */
+    /** Marks the code of these functions as covered, and notes the code addresses they take. */
     void cover(java.util.Collection<LiftedFunction> functions) {
+        LongArrayList found = new LongArrayList();
+        for (LiftedFunction f : functions) {
+            java.util.Set<Long> tables = new java.util.HashSet<>();
+            f.tables.values().forEach(t -> tables.add(t.tableAddress()));  // data in code, not a function
+            for (Insn i : f.insns.sortedArray()) {
+                long t = takenAddress(i);
+                if (t != 0 && image.isCode(t) && !tables.contains(t)) {
+                    found.add(t);
+                }
+            }
+        }
+        if (!found.isEmpty()) {
+            long[] more = java.util.Arrays.copyOf(taken, taken.length + found.size());
+            System.arraycopy(found.toArray(), 0, more, taken.length, found.size());
+            java.util.Arrays.sort(more);
+            taken = more;
+        }
         for (LiftedFunction f : functions) {
             // One entry per contiguous run of instructions, not per instruction: far fewer map entries.
             long runStart = -1;
@@ -109,14 +130,41 @@ final class GapScanner {
     }
 
     private void candidate(long start, long end, List<Long> out) {
-        if (barren.contains(start)) {
-            return;
-        }
         int before = out.size();
-        findCandidate(start, end, out);
-        if (out.size() == before) {
-            barren.add(start);
+        if (!barren.contains(start)) {
+            findCandidate(start, end, out);
+            if (out.size() == before) {
+                barren.add(start);
+            }
         }
+        if (out.size() == before) {
+            // the first taken address in the gap that starts a clean run
+            int k = java.util.Arrays.binarySearch(taken, start);
+            for (k = k >= 0 ? k : -k - 1; k < taken.length && taken[k] < end && out.size() == before; k++) {
+                if (k == 0 || taken[k] != taken[k - 1]) {
+                    runsToAnEnd(taken[k], end, out);
+                }
+            }
+        }
+    }
+
+    /**
+     * @return the address an instruction takes as a value: a rip-relative operand (lea's, or a load
+     *     of a pointer's slot, which is no code), or a 32-bit immediate moved or pushed (non-PIE code
+     *     takes a function's address so); 0 if none
+     */
+    private static long takenAddress(Insn i) {
+        if (i.isRipRelative()) {
+            return i.ripTarget();
+        }
+        if (i.immSize() == 4 && i.memOperand() == null && (i.mnemonic().equals("mov") || i.mnemonic().equals("push"))) {
+            long v = 0;
+            for (int b = 3; b >= 0; b--) {
+                v = v << 8 | i.byteAt(i.immOffset() + b);
+            }
+            return v;
+        }
+        return 0;
     }
 
     private void findCandidate(long start, long end, List<Long> out) {
@@ -131,7 +179,14 @@ final class GapScanner {
         // After padding, code begins aligned; with no padding (-Os packs functions) it begins right
         // where the previous code ended. Zero bytes decode as `add [rax], al` and are not code.
         boolean padded = pos > start;
-        if (pos >= end || padded && (pos & 15) != 0 || image.insnAt(pos) == null || image.insnAt(pos).byteAt(0) == 0) {
+        if (pos < end && !(padded && (pos & 15) != 0)) {
+            runsToAnEnd(pos, end, out);
+        }
+    }
+
+    /** Adds {@code pos} to out when the code from it decodes cleanly up to a return or jump before {@code end}. */
+    private void runsToAnEnd(long pos, long end, List<Long> out) {
+        if (image.insnAt(pos) == null || image.insnAt(pos).byteAt(0) == 0) {
             return;
         }
         long p = pos;

@@ -1,0 +1,118 @@
+package org.ykrw.testsuite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.ykrw.core.cfg.CfgBuilder;
+import org.ykrw.core.cfg.LiftOptions;
+import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Program;
+import org.ykrw.core.testutil.Tools;
+import org.ykrw.core.x86.FlowKind;
+import org.ykrw.core.x86.Insn;
+import org.ykrw.passes.instrument.BlockFilter;
+import org.ykrw.passes.instrument.CoveragePass;
+
+/**
+ * Functions that only a table of pointers reaches, in code with neither symbols nor unwind tables
+ * (busybox's static build, whose applets' mains are called through such a table: its printf, test,
+ * wc, head and uniq trapped in strict mode). Missed, such a function is lifted as part of the code
+ * before it and moves with it, while the table still calls its old address: old code runs
+ * uninstrumented, or traps in strict mode.
+ */
+class TableOnlyFunctionsTest {
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> variants() {
+        return TestCompiler.compilersAndLinks();
+    }
+
+    /**
+     * A thunk, a function that is only a jump (`jmp printf_main` for an applet sharing printf's main):
+     * the jump's target is a function of its own.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("variants")
+    void aThunksTargetIsAFunctionOfItsOwn(String cc, String link) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("-O2", "-s", "-fno-asynchronous-unwind-tables"));
+        if (cc.equals("gcc")) {
+            flags.add("-fno-toplevel-reorder");  // the thunk before its target, as written (clang keeps that order anyway)
+        }
+        Path bin = TestCompiler.compile(dir.resolve("thunk-" + cc + "-" + link), "thunk.c", cc, link, flags);
+
+        Program p = CfgBuilder.lift(ElfFile.read(bin), LiftOptions.defaults());
+        List<Function> thunks = p.functions().stream().filter(TableOnlyFunctionsTest::isThunk).toList();
+        List<Function> ours = thunks.stream().filter(f -> {
+            long target = f.blocks().get(0).instructions().get(0).target();
+            // alias_main jumps over its own padding to shout_main, at most a line of code further
+            return target > f.entryAddress() && target - f.entryAddress() <= 64;
+        }).toList();
+        assertTrue(!ours.isEmpty(), cc + " " + link + ": no thunk jumping just past itself among " + thunks);
+        for (Function thunk : ours) {
+            long target = thunk.blocks().get(0).instructions().get(0).target();
+            assertEquals(1, thunk.blocks().size(), thunk + " is only its jump, the code it jumps to is not its own");
+            assertTrue(p.functionAt(target) != null, String.format("%s's target 0x%x is a function", thunk, target));
+        }
+
+        Map<List<String>, String> runs = Map.of(List.of("0", "busy", "box"), "busy box\n",
+                List.of("1", "busy", "box"), "BUSY\nBOX\n", List.of("2", "busy", "box"), "BUSY\nBOX\n");
+        runsAsTheOriginalInStrictMode(bin, runs);
+    }
+
+    /**
+     * With -Os, functions follow one another with no padding: a function whose last instruction calls
+     * one that never returns (found only in a gap, like the caller) is followed at once by the next,
+     * which a lift that took the callee for returning ran on into (busybox's wc_main after a call of
+     * xfunc_die). clang builds that shape from packed.c; gcc places the call elsewhere, and checks the rest.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("variants")
+    void noCodeFollowsACallThatNeverReturns(String cc, String link) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("-Os", "-s", "-fno-asynchronous-unwind-tables"));
+        if (cc.equals("gcc")) {
+            flags.add("-fno-toplevel-reorder");
+        }
+        Path bin = TestCompiler.compile(dir.resolve("packed-" + cc + "-" + link), "packed.c", cc, link, flags);
+        Map<List<String>, String> runs = Map.of(List.of("0", "12", "30"), "42\n", List.of("0", "12", "x"), "",
+                List.of("1", "busy", "box"), "2 words, 7 letters\n");
+        runsAsTheOriginalInStrictMode(bin, runs);
+    }
+
+    /** Runs bin, its strict null rewrite and its strict --counts build on each input; the outputs agree. */
+    private void runsAsTheOriginalInStrictMode(Path bin, Map<List<String>, String> expected) throws Exception {
+        CoveragePass counts = new CoveragePass(CoveragePass.Mode.COUNTS, BlockFilter.ALL);
+        List<InstrumentedRun> builds = List.of(
+                InstrumentedRun.instrument(bin, List.of(), dir.resolve(bin.getFileName() + "-rewrite"), true),
+                InstrumentedRun.instrument(bin, counts, dir.resolve(bin.getFileName() + "-counts"), true));
+        for (Map.Entry<List<String>, String> e : expected.entrySet()) {
+            List<String> args = e.getKey();
+            Tools.Result original = Tools.run(Stream.concat(Stream.of(bin.toString()), args.stream()).toList(), 30);
+            assertEquals(e.getValue(), original.stdout(), "the program itself, on " + args);
+            for (InstrumentedRun built : builds) {
+                InstrumentedRun r = built.run(Map.of(), args.toArray(String[]::new));
+                assertEquals(original.stdout(), r.stdout, r.binary + " on " + args + ": " + r.stderr);
+                assertEquals(original.exit(), r.exit, r.binary + " on " + args + ", exit status: " + r.stderr);
+            }
+        }
+    }
+
+    /** @return true when f's first instruction is a direct jump */
+    private static boolean isThunk(Function f) {
+        if (f.blocks().isEmpty() || f.blocks().get(0).instructions().isEmpty()) {
+            return false;
+        }
+        Insn first = f.blocks().get(0).instructions().get(0);
+        return first.address() == f.entryAddress() && first.flow() == FlowKind.JUMP;
+    }
+}
