@@ -49,14 +49,21 @@ public final class Function {
         this.index = index;
     }
 
+    /**
+     * A {@link Program} indexes its functions' names, ranges and blocks once, when it is made: a
+     * function is complete before that, and what the index holds cannot change afterwards (passes
+     * change blocks' contents, never which blocks there are).
+     */
+    private void requireNotInProgram(String what) {
+        if (index >= 0) {
+            throw new IllegalStateException(name + " belongs to a program already, which indexed it: "
+                    + what + " cannot be added or changed now");
+        }
+    }
+
     /** @return primary name */
     public String name() {
         return name;
-    }
-
-    /** @param newName a better name (a symbol found after the function was created) */
-    public void rename(String newName) {
-        this.name = newName;
     }
 
     /** @return other symbol names at the same address */
@@ -66,6 +73,7 @@ public final class Function {
 
     /** @param alias another name of this function */
     public void addAlias(String alias) {
+        requireNotInProgram("an alias");
         if (!alias.equals(name)) {
             if (aliases == null) {
                 aliases = new LinkedHashSet<>();
@@ -86,6 +94,7 @@ public final class Function {
 
     /** @param end exclusive end address */
     public void setEndAddress(long end) {
+        requireNotInProgram("its end");
         this.endAddress = end;
     }
 
@@ -129,6 +138,7 @@ public final class Function {
     }
 
     private Block add(Block b) {
+        requireNotInProgram("a block");
         if (!blocks.isEmpty() && blocks.get(blocks.size() - 1).address() >= b.address()) {
             throw new IllegalStateException("blocks must be added in address order");
         }

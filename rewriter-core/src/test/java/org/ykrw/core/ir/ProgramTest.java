@@ -40,6 +40,19 @@ class ProgramTest {
     }
 
     @Test
+    void aFunctionInAProgramKeepsWhatTheProgramIndexed() {
+        Function f = branchy();
+        Program p = program(f);
+        Insn ret = f.blocks().get(2).instructions().get(1);
+        assertThrows(IllegalStateException.class, () -> f.addAlias("other"), "names are indexed");
+        assertThrows(IllegalStateException.class, () -> f.setEndAddress(0x2000), "ranges are indexed");
+        assertThrows(IllegalStateException.class, () -> f.addBlock(List.of(ret)), "blocks are indexed");
+        assertTrue(p.functionByName("other").isEmpty());
+        assertSame(f, p.functionContaining(0x100c));
+        assertNull(p.functionContaining(0x100d));
+    }
+
+    @Test
     void functionLookupsHonourRangeEnds() {
         Function f = branchy();
         Function g = HandBuilt.function("g", 0x1800, code(0x90, 0xc3));
