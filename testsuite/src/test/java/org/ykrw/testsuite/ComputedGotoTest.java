@@ -9,10 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.cfg.CfgBuilder;
@@ -46,12 +44,8 @@ class ComputedGotoTest {
     @TempDir
     Path dir;
 
-    static Stream<Arguments> variants() {
-        return TestCompiler.compilersAndLinks();
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("variants")
+    @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void interpreterMovesAndCountsItsOpcodes(String cc, String link) throws Exception {
         Path bin = TestCompiler.compile(dir.resolve("cgoto-" + cc + "-" + link), "cgoto.c", cc, link, List.of("-O2"));
         Program p = liftMoving(bin, List.of("run"));
@@ -91,7 +85,7 @@ class ComputedGotoTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("variants")
+    @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void tableBaseInCalleeSavedRegisterAndSwitchOnCallResult(String cc, String link) throws Exception {
         Path bin = TestCompiler.compile(dir.resolve("tablebase-" + cc + "-" + link), "tablebase.c", cc, link,
                 List.of("-O2"));

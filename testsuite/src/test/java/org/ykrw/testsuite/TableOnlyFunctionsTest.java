@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ykrw.core.cfg.CfgBuilder;
 import org.ykrw.core.cfg.LiftOptions;
@@ -34,16 +33,12 @@ class TableOnlyFunctionsTest {
     @TempDir
     Path dir;
 
-    static Stream<Arguments> variants() {
-        return TestCompiler.compilersAndLinks();
-    }
-
     /**
      * A thunk, a function that is only a jump (`jmp printf_main` for an applet sharing printf's main):
      * the jump's target is a function of its own.
      */
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("variants")
+    @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void aThunksTargetIsAFunctionOfItsOwn(String cc, String link) throws Exception {
         List<String> flags = new ArrayList<>(List.of("-O2", "-s", "-fno-asynchronous-unwind-tables"));
         if (cc.equals("gcc")) {
@@ -77,7 +72,7 @@ class TableOnlyFunctionsTest {
      * xfunc_die). clang builds that shape from packed.c; gcc places the call elsewhere, and checks the rest.
      */
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("variants")
+    @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void noCodeFollowsACallThatNeverReturns(String cc, String link) throws Exception {
         List<String> flags = new ArrayList<>(List.of("-Os", "-s", "-fno-asynchronous-unwind-tables"));
         if (cc.equals("gcc")) {
