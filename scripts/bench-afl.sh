@@ -51,6 +51,7 @@ printf 'local s = [[long\nstring]] .. "\\x41\\u{48}" -- comment\nwhile true do b
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1 AFL_ALLOW_TMP=1
 results=$work/results.txt
 : > "$results"
+: > "$work/covered.txt"
 fuzz() { # NAME ROUND TARGET ARGS...
   local name=$1 round=$2 out=$work/out-$1-$2
   shift 2
@@ -69,14 +70,24 @@ fuzz() { # NAME ROUND TARGET ARGS...
   [ -z "$perf" ] || cpu=$(awk -F, -v n="$done" '$3 == "task-clock" { printf "%.1f", $1 * 1000 / n }' "$out.cpu")
   echo "$name $round $((done / (runtime > 0 ? runtime : 1))) $edges $total $cpu $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
 }
+# The two maps count edges differently (afl-clang-fast: a counter per instrumented edge; ykrw: pairs of
+# blocks hashed), so edges_found compares nothing. What a campaign found is its queue: replayed through
+# one build's map (afl-showmap -C), both queues are measured with the same rule, once with each rule.
+covered() { # QUEUE YARDSTICK
+  AFL_QUIET=1 afl-showmap -C -i "$1" -o /dev/null -m none -t 2000 -- "$2" -p @@ 2>&1 \
+    | sed -n 's/.*Captured \([0-9]*\) tuples.*/\1/p' | tail -1
+}
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) = 1 ]; then order="afl ykrw"; else order="ykrw afl"; fi
-  [ "$which" = persistent ] || for t in $order; do fuzz "$t" "$round" "$work/luac-$t" -p @@; done
+  [ "$which" = persistent ] || for t in $order; do
+    fuzz "$t" "$round" "$work/luac-$t" -p @@
+    echo "$t $round $(covered "$work/out-$t-$round/default/queue" "$work/luac-afl") $(covered "$work/out-$t-$round/default/queue" "$work/luac-ykrw")" >> "$work/covered.txt"
+  done
   if [ $((round % 2)) = 1 ]; then order="fork persist"; else order="persist fork"; fi
   [ "$which" = luac ] || for t in $order; do fuzz "$t" "$round" "$work/luaparse-$t" @@; done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$results" <<'PY'
+python3 - "$results" "$work/covered.txt" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -96,7 +107,16 @@ def ratio(a, b, what):
     print(f"{what}: execs/s {med(a, 0) / med(b, 0):.2f} (rounds {rounds}){cpu}")
 if "afl" in runs and "ykrw" in runs:
     ratio("ykrw", "afl", "ykrw / afl-clang-fast")
-    print(f"  edges {med('ykrw', 1) / med('afl', 1):.2f}")
+    print(f"  edges_found {med('ykrw', 1) / med('afl', 1):.2f} (each map's own count: not comparable)")
+    queues = {}
+    for line in open(sys.argv[2]):
+        name, _, by_afl, by_ykrw = line.split()
+        queues.setdefault(name, []).append((int(by_afl), int(by_ykrw)))
+    for i, rule in enumerate(["afl-clang-fast's edges", "ykrw's block pairs"]):
+        a = statistics.median(q[i] for q in queues["afl"])
+        y = statistics.median(q[i] for q in queues["ykrw"])
+        rounds = ", ".join(f"{q[i]}/{p[i]}" for q, p in zip(queues["ykrw"], queues["afl"]))
+        print(f"  queues replayed, {rule}: ykrw's {y:.0f} / afl-clang-fast's {a:.0f} = {y / a:.2f} (rounds {rounds})")
 if "fork" in runs and "persist" in runs:
     ratio("persist", "fork", "persistent / fork server")
 PY
