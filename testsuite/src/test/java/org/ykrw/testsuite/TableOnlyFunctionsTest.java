@@ -25,7 +25,7 @@ import org.ykrw.passes.instrument.CoveragePass;
 /**
  * Functions that only a table of pointers reaches, in code with neither symbols nor unwind tables
  * (busybox's static build, whose applets' mains are called through such a table: its printf, test,
- * wc, head and uniq trapped in strict mode). Missed, such a function is lifted as part of the code
+ * wc, head, uniq and sh trapped in strict mode). Missed, such a function is lifted as part of the code
  * before it and moves with it, while the table still calls its old address: old code runs
  * uninstrumented, or traps in strict mode.
  */
@@ -81,6 +81,25 @@ class TableOnlyFunctionsTest {
         Path bin = TestCompiler.compile(dir.resolve("packed-" + cc + "-" + link), "packed.c", cc, link, flags);
         Map<List<String>, String> runs = Map.of(List.of("0", "12", "30"), "42\n", List.of("0", "12", "x"), "",
                 List.of("1", "busy", "box"), "2 words, 7 letters\n");
+        runsAsTheOriginalInStrictMode(bin, runs);
+    }
+
+    /**
+     * An applet's main that ends in a tail call of another's, placed further on past other functions
+     * (busybox's `sh`: `add rsp, 0x18; jmp ash_main`, ash_main reached otherwise only through the
+     * applet table): the target is a function of its own, not code of the function that jumps there.
+     * gcc builds that shape from fartail.c; clang calls shout_main instead of jumping, and checks the rest.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
+    void aFarTailCallsTargetIsAFunctionOfItsOwn(String cc, String link) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("-O2", "-s", "-fno-asynchronous-unwind-tables"));
+        if (cc.equals("gcc")) {
+            flags.add("-fno-toplevel-reorder");  // count_main, words_main, shout_main in that order
+        }
+        Path bin = TestCompiler.compile(dir.resolve("fartail-" + cc + "-" + link), "fartail.c", cc, link, flags);
+        Map<List<String>, String> runs = Map.of(List.of("0", "busy", "box"), "7 letters\nBUSY\nBOX\n",
+                List.of("1", "busy", "box"), "2 words\n", List.of("2", "busy", "box"), "BUSY\nBOX\n");
         runsAsTheOriginalInStrictMode(bin, runs);
     }
 

@@ -78,6 +78,7 @@ public final class CfgBuilder {
                 int known = noReturn.size();
                 int lifted = second.size();
                 second = lifts.scanGaps(second);
+                second = lifts.splitFarJumps(second);
                 if (second.size() == lifted) {
                     break;
                 }
@@ -125,6 +126,34 @@ public final class CfgBuilder {
             return lifted;
         }
 
+        /** Splits functions at their far jumps ({@link CfgBuilder#farJumpTargets}), lifting them again. */
+        Map<Long, LiftedFunction> splitFarJumps(Map<Long, LiftedFunction> lifted) {
+            for (int round = 0; round < MAX_NO_RETURN_ROUNDS; round++) {
+                long[] known = startsInOrder(lifted, plt);
+                java.util.SortedSet<Long> targets = new java.util.TreeSet<>();
+                List<Long> todo = new java.util.ArrayList<>();
+                for (LiftedFunction f : lifted.values()) {
+                    java.util.SortedSet<Long> far = farJumpTargets(f, known);
+                    if (!far.isEmpty()) {
+                        targets.addAll(far);
+                        todo.add(f.entry);
+                    }
+                }
+                if (targets.isEmpty()) {
+                    break;
+                }
+                Map<Long, LiftedFunction> kept = new TreeMap<>(lifted);
+                todo.forEach(kept::remove);
+                for (long t : targets) {
+                    starts.add(t, DiscoverySource.TAIL_CALL, image);
+                    todo.add(t);
+                }
+                lifted = liftAll(image, starts, plt, noReturn::contains, tables, options, helper, 2, kept, todo);
+                PhaseTimer.note("far jumps: " + targets.size() + " functions split off " + (todo.size() - targets.size()));
+            }
+            return lifted;
+        }
+
         /**
          * Each round finds the first function of every gap; lifting it covers its whole extent, so
          * packed functions (-Os) are found one round at a time.
@@ -154,6 +183,56 @@ public final class CfgBuilder {
             }
             return lifted;
         }
+    }
+
+    /** @return the entries of the lifted functions and the PLT stubs, sorted */
+    private static long[] startsInOrder(Map<Long, LiftedFunction> lifted, Map<Long, String> plt) {
+        long[] out = new long[lifted.size() + plt.size()];
+        int n = 0;
+        for (long a : lifted.keySet()) {
+            out[n++] = a;
+        }
+        for (long a : plt.keySet()) {
+            out[n++] = a;
+        }
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
+    /**
+     * Where a forward jump of a function without an FDE lands past another function's start, the
+     * target starts a function of its own, reached by a tail call. Such a function ends where its walk
+     * ends, so its jump out into code that no other start names looked like a jump inside it: busybox's
+     * static applets end in {@code add rsp, 0x18; jmp next}, where {@code next} is another applet's
+     * main that only the applet table (data) points at, and the walk took that main in; moved inside
+     * the jumping function, the table's pointer still ran the old code. Compilers lay a function's
+     * blocks out together, and put the parts they split off (.cold) before all hot code, where a
+     * jump is already out of the function's range: a forward jump over another start leaves the
+     * function. Functions so split are lifted again, with the targets as starts, until none is left.
+     *
+     * @return the targets of {@code f}'s forward jumps inside it past another start of {@code starts}
+     *     (sorted), none when {@code f} has an FDE to bound it
+     */
+    static java.util.SortedSet<Long> farJumpTargets(LiftedFunction f, long[] starts) {
+        java.util.SortedSet<Long> out = new java.util.TreeSet<>();
+        if (f.rangeEnd != Long.MAX_VALUE) {
+            return out;
+        }
+        for (org.ykrw.core.x86.Insn i : f.insns.sortedArray()) {
+            org.ykrw.core.x86.FlowKind flow = i.flow();
+            if (flow != org.ykrw.core.x86.FlowKind.JUMP && flow != org.ykrw.core.x86.FlowKind.COND_JUMP) {
+                continue;
+            }
+            long t = i.target();
+            if (t > i.address() && f.insns.containsKey(t)) {
+                int k = java.util.Arrays.binarySearch(starts, i.address() + 1);
+                k = k >= 0 ? k : -k - 1;
+                if (k < starts.length && starts[k] < t) {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
     }
 
     /** @return the entries of {@code noReturn} that analysis found, not names: what changes a lift made without them */
