@@ -9,6 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.ykrw.core.testutil.Tools;
 
 /**
@@ -53,5 +55,39 @@ class RealWorldDifferentialTest {
         String summary = r.stdout().lines().filter(l -> l.startsWith("differential:")).findFirst().orElse("");
         assertEquals(0, r.exit(), r.stdout() + r.stderr());
         assertTrue(summary.matches("differential: 20 passed, 0 failed, 0 skipped"), r.stdout());
+    }
+
+    /**
+     * The same cases instrumented in strict mode: yk tracing through the embedded recorder, and coverage
+     * counters. Strict mode traps wherever control reaches old code, so a pass means every block that ran
+     * was instrumented code. perl is left out of --trace and checked to be refused in one line instead:
+     * it exports a thread-local variable, and the recorder's thread-local bytes would move it
+     * (ThreadLocalLayout; `--trace-lib` gives the tracing state from a library in such programs).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--trace", "--coverage"})
+    void strictInstrumentedRealProgramsBehaveTheSame(String mode) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(SCRIPT) || Files.exists(SCRIPT), "no " + SCRIPT);
+        Path wrapper = dir.resolve("instrument.sh");
+        Files.writeString(wrapper, "#!/bin/sh\nexec java -Xss16m -jar " + BadInputTest.JAR
+                + " instrument " + mode + " --strict \"$1\" -o \"$2\"\n");
+        wrapper.toFile().setExecutable(true);
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        boolean trace = mode.equals("--trace");
+        String cases = trace ? "^(ls|sort-num|sort-uniq|gzip|bzip2|xz|zstd|sed|grep|mawk|tar|sha256sum|bc|jq|sqlite3|lua5.4"
+                + "|busybox-static|git|python3)$" : ".";
+        // run files go to a directory of the test's; their "this run is in ..." line is not the program's output
+        Tools.Result r = Tools.run(List.of("env", "YKRW_QUIET=1", "YKRW_TRACE_DIR=" + runs, "YKRW_COVERAGE_DIR=" + runs,
+                "bash", SCRIPT.toString(), "-n", cases, "--", wrapper.toString()), 1500);
+        String summary = r.stdout().lines().filter(l -> l.startsWith("differential:")).findFirst().orElse("");
+        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertTrue(summary.matches("differential: " + (trace ? 19 : 20) + " passed, 0 failed, 0 skipped"), r.stdout());
+        if (trace) {
+            Tools.Result perl = Tools.run(List.of("java", "-Xss16m", "-jar", BadInputTest.JAR.toString(), "instrument",
+                    "--trace", "/usr/bin/perl", "-o", dir.resolve("perl").toString()));
+            assertTrue(perl.exit() != 0 && perl.stderr().strip().lines().count() == 1
+                    && perl.stderr().contains("exports the thread-local"), perl.stderr());
+            assertTrue(!Files.exists(dir.resolve("perl")), "no output is left behind");
+        }
     }
 }
