@@ -70,7 +70,7 @@ final class GapScanner {
     void cover(java.util.Collection<LiftedFunction> functions) {
         LongArrayList found = new LongArrayList();
         for (LiftedFunction f : functions) {
-            java.util.Set<Long> tables = new java.util.HashSet<>();
+            java.util.Set<Long> tables = f.tables.isEmpty() ? java.util.Set.of() : new java.util.HashSet<>();
             f.tables.values().forEach(t -> tables.add(t.tableAddress()));  // data in code, not a function
             for (Insn i : f.insns.sortedArray()) {
                 long t = takenAddress(i);
@@ -154,6 +154,9 @@ final class GapScanner {
      *     takes a function's address so); 0 if none
      */
     private static long takenAddress(Insn i) {
+        if (i.dispSize() != 4 && i.immSize() != 4) {
+            return 0;  // neither a rip-relative operand (disp32 always) nor an imm32: most instructions, at two field reads
+        }
         if (i.isRipRelative()) {
             return i.ripTarget();
         }
