@@ -36,6 +36,13 @@ final class CodeImage {
     private final ElfFile elf;
     private final CapstoneDecoder decoder;
     private final List<long[]> regions = new ArrayList<>();  // {start, end, file offset}
+    /**
+     * The regions in the order {@link #regionIndex} tries them, largest first (.text, where nearly every
+     * address asked about lies: asked once or more per instruction lifted), with their bounds unboxed.
+     */
+    private final int[] searchOrder;
+    private final long[] searchStart;
+    private final long[] searchEnd;
     /** per region: the instruction decoded at each byte offset, UNDECODABLE, or null (not decoded yet) */
     private Insn[][] insns;
     private long decodeCalls;
@@ -66,6 +73,19 @@ final class CodeImage {
             }
         }
         regions.sort((a, b) -> Long.compare(a[0], b[0]));
+        searchOrder = new int[regions.size()];
+        searchStart = new long[regions.size()];
+        searchEnd = new long[regions.size()];
+        Integer[] bySize = new Integer[regions.size()];
+        for (int r = 0; r < bySize.length; r++) {
+            bySize[r] = r;
+        }
+        java.util.Arrays.sort(bySize, (a, b) -> Long.compare(size(b), size(a)));
+        for (int k = 0; k < bySize.length; k++) {
+            searchOrder[k] = bySize[k];
+            searchStart[k] = regions.get(bySize[k])[0];
+            searchEnd[k] = regions.get(bySize[k])[1];
+        }
         insns = new Insn[regions.size()][];
         for (int r = 0; r < regions.size(); r++) {
             insns[r] = new Insn[(int) (regions.get(r)[1] - regions.get(r)[0])];
@@ -266,12 +286,15 @@ final class CodeImage {
 
     /** @return index of the region holding {@code address}, or -1 */
     private int regionIndex(long address) {
-        for (int r = 0; r < regions.size(); r++) {
-            long[] region = regions.get(r);
-            if (address >= region[0] && address < region[1]) {
-                return r;
+        for (int k = 0; k < searchOrder.length; k++) {
+            if (address >= searchStart[k] && address < searchEnd[k]) {
+                return searchOrder[k];
             }
         }
         return -1;
+    }
+
+    private long size(int region) {
+        return regions.get(region)[1] - regions.get(region)[0];
     }
 }
