@@ -40,11 +40,7 @@ class TableOnlyFunctionsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void aThunksTargetIsAFunctionOfItsOwn(String cc, String link) throws Exception {
-        List<String> flags = new ArrayList<>(List.of("-O2", "-s", "-fno-asynchronous-unwind-tables"));
-        if (cc.equals("gcc")) {
-            flags.add("-fno-toplevel-reorder");  // the thunk before its target, as written (clang keeps that order anyway)
-        }
-        Path bin = TestCompiler.compile(dir.resolve("thunk-" + cc + "-" + link), "thunk.c", cc, link, flags);
+        Path bin = compileLikeBusybox("thunk.c", "-O2", cc, link);  // the thunk before its target, as written
 
         Program p = CfgBuilder.lift(ElfFile.read(bin), LiftOptions.defaults());
         List<Function> thunks = p.functions().stream().filter(TableOnlyFunctionsTest::isThunk).toList();
@@ -74,11 +70,7 @@ class TableOnlyFunctionsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void noCodeFollowsACallThatNeverReturns(String cc, String link) throws Exception {
-        List<String> flags = new ArrayList<>(List.of("-Os", "-s", "-fno-asynchronous-unwind-tables"));
-        if (cc.equals("gcc")) {
-            flags.add("-fno-toplevel-reorder");
-        }
-        Path bin = TestCompiler.compile(dir.resolve("packed-" + cc + "-" + link), "packed.c", cc, link, flags);
+        Path bin = compileLikeBusybox("packed.c", "-Os", cc, link);
         Map<List<String>, String> runs = Map.of(List.of("0", "12", "30"), "42\n", List.of("0", "12", "x"), "",
                 List.of("1", "busy", "box"), "2 words, 7 letters\n");
         runsAsTheOriginalInStrictMode(bin, runs);
@@ -93,14 +85,23 @@ class TableOnlyFunctionsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("org.ykrw.testsuite.TestCompiler#compilersAndLinks")
     void aFarTailCallsTargetIsAFunctionOfItsOwn(String cc, String link) throws Exception {
-        List<String> flags = new ArrayList<>(List.of("-O2", "-s", "-fno-asynchronous-unwind-tables"));
-        if (cc.equals("gcc")) {
-            flags.add("-fno-toplevel-reorder");  // count_main, words_main, shout_main in that order
-        }
-        Path bin = TestCompiler.compile(dir.resolve("fartail-" + cc + "-" + link), "fartail.c", cc, link, flags);
+        Path bin = compileLikeBusybox("fartail.c", "-O2", cc, link);  // count_main, words_main, shout_main in that order
         Map<List<String>, String> runs = Map.of(List.of("0", "busy", "box"), "7 letters\nBUSY\nBOX\n",
                 List.of("1", "busy", "box"), "2 words\n", List.of("2", "busy", "box"), "BUSY\nBOX\n");
         runsAsTheOriginalInStrictMode(bin, runs);
+    }
+
+    /**
+     * Compiles a program of the test's resources as static busybox is built: stripped, no unwind tables,
+     * its functions in source order (gcc reorders them otherwise; clang keeps that order anyway).
+     */
+    private Path compileLikeBusybox(String source, String optimization, String cc, String link) throws Exception {
+        List<String> flags = new ArrayList<>(List.of(optimization, "-s", "-fno-asynchronous-unwind-tables"));
+        if (cc.equals("gcc")) {
+            flags.add("-fno-toplevel-reorder");
+        }
+        String name = source.substring(0, source.indexOf('.'));
+        return TestCompiler.compile(dir.resolve(name + "-" + cc + "-" + link), source, cc, link, flags);
     }
 
     /** Runs bin, its strict null rewrite and its strict --counts build on each input; the outputs agree. */
