@@ -15,10 +15,10 @@ import org.ykrw.core.pass.PassRequests;
 /**
  * Profile-guided code layout (issue 17): from block counts of `instrument --counts` runs of the same
  * input, each moved function's blocks are ordered so the hot path falls through ({@link ExtTsp} or
- * {@link BlockChains}, {@link BlockOrder};
- * the layout inverts a conditional jump whose target comes next) and its never-run blocks go to one
- * cold region after all hot code (hot/cold splitting; or to its own end), and functions are ordered so callers and their hot callees sit together, hottest first
- * ({@link FunctionClusters}). The pass inserts nothing: it asks the layout for a {@link CodeOrder}.
+ * {@link BlockChains}, {@link BlockOrder}; the layout inverts a conditional jump whose target comes
+ * next) and its never-run blocks go to one cold region after all hot code (hot/cold splitting; or to
+ * its own end), and functions are ordered so callers and their hot callees sit together, hottest
+ * first ({@link FunctionClusters}). The pass inserts nothing: it asks the layout for a {@link CodeOrder}.
  */
 public final class OptimizePass implements Pass {
     private final BlockProfile profile;

@@ -95,11 +95,6 @@ public final class CfgBuilder {
         }
     }
 
-    /**
-     * Pass 2: only functions that call a function found not to return (or whose range grew by a
-     * merge) can change; the rest of pass 1 is kept. Functions that only pass 1 reached (calls decoded
-     * past a non-returning call) are dropped by re-walking the call graph from the real starts.
-     */
     /** The state that rounds of no-return analysis and gap scanning share, and those two steps. */
     private record Lifts(CodeImage image, FunctionStarts starts, Map<Long, String> plt, Set<Long> noReturn,
             Set<Long> forced, TableReader tables, LiftOptions options, SecondThread helper) {
@@ -247,8 +242,10 @@ public final class CfgBuilder {
     }
 
     /**
-     * Lifts anew the functions of {@code first} that call a function in {@code learnt} (or whose FDE
-     * they overran), keeping the others.
+     * Lifts anew the functions of {@code first} that call a function in {@code learnt} (or whose range
+     * grew by a merge of FDEs), keeping the others: only those can change (pass 2, and each round of
+     * no-return analysis after it). Functions that only the earlier lift reached (calls decoded past a
+     * non-returning call) are dropped by walking the call graph again from the real starts.
      */
     private static Map<Long, LiftedFunction> relift(CodeImage image, FunctionStarts starts, Map<Long, String> plt,
             Set<Long> noReturn, LongHashSet learnt, TableReader tables, LiftOptions options,

@@ -161,11 +161,10 @@ final class GapScanner {
             return i.ripTarget();
         }
         if (i.immSize() == 4 && i.memOperand() == null && (i.mnemonic().equals("mov") || i.mnemonic().equals("push"))) {
-            long v = 0;
-            for (int b = 3; b >= 0; b--) {
-                v = v << 8 | i.byteAt(i.immOffset() + b);
-            }
-            return v;
+            // the immediate is the last operand; its 32 encoded bits, whatever the instruction extends them to
+            List<org.ykrw.core.x86.Operand> ops = i.operands();
+            org.ykrw.core.x86.Operand imm = ops.isEmpty() ? null : ops.get(ops.size() - 1);
+            return imm != null && imm.kind() == org.ykrw.core.x86.Operand.Kind.IMM ? imm.imm() & 0xFFFF_FFFFL : 0;
         }
         return 0;
     }
