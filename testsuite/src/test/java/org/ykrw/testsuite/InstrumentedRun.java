@@ -70,6 +70,20 @@ final class InstrumentedRun {
     }
 
     /**
+     * Runs the instrumented binary without address randomization, for tests that compare the counts of
+     * two runs: a static libc's string functions take their paths by the alignment of the strings on the
+     * stack, so two randomized runs of one program can count a libc block differently. The stack then
+     * lies where the environment and arguments put it, so the copies compared must sit in directories
+     * whose paths have the same length (the run-file directories are in the environment).
+     */
+    InstrumentedRun runWithoutRandomization(Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("setarch", "x86_64", "-R", binary.toString()));
+        cmd.addAll(List.of(args));
+        return runCommand(env, cmd);
+    }
+
+    /**
      * Runs a command in the run's directory with the run-file directories pointed there and extra
      * environment variables (a shell that ends by exec'ing the binary, another user's setpriv ...).
      */
