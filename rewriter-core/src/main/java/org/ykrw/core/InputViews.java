@@ -3,7 +3,9 @@ package org.ykrw.core;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.elf.ElfSymbol;
@@ -75,7 +77,18 @@ final class InputViews {
 
     private static RelocationView relocations(ElfFile elf) {
         List<RelocationView.Slot> out = new ArrayList<>();
+        Set<Long> resolvers = new HashSet<>();
+        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
+            for (ElfSymbol s : table) {
+                if (s.type() == ElfSymbol.STT_GNU_IFUNC && s.isDefined()) {
+                    resolvers.add(s.value());
+                }
+            }
+        }
         for (Relocation r : elf.relocations()) {
+            if (r.type() == Relocation.R_X86_64_IRELATIVE) {
+                resolvers.add(r.addend());
+            }
             if (r.symbolName() == null || r.symbolName().isEmpty()) {
                 continue;
             }
@@ -86,6 +99,6 @@ final class InputViews {
             };
             out.add(new RelocationView.Slot(r.offset(), r.symbolName(), kind));
         }
-        return new RelocationView(out);
+        return new RelocationView(out, resolvers);
     }
 }

@@ -31,6 +31,7 @@ class TracerDirectCallTest {
     Path dir;
 
     private static final Pattern DIRECT = Pattern.compile("([\\d,]+) probes call it directly, ([\\d,]+) through the saving stub");
+    private static final Pattern EARLY = Pattern.compile("slot ld.so fills, except (\\d+) in IFUNC resolvers");
     private static final String CLOBBERS = "may change rax rcx rdx rsi rdi r8 r9 r10 r11 flags, any stack alignment";
 
     @ParameterizedTest(name = "{0} {1} {2} strict={3}")
@@ -71,6 +72,39 @@ class TracerDirectCallTest {
         Matcher m = DIRECT.matcher(r.stderr());
         assertTrue(m.find() && m.group(2).equals("0"), r.stderr());
         assertEquals(original, Tools.output(out.toString()));
+    }
+
+    /**
+     * An imported tracer is called through the slot ld.so fills, except from the program's IFUNC
+     * resolver and what it calls: ld.so runs those before the library's initialiser, and
+     * ifunc_trace.c's tracer traps when it is called that early. Stripped, so the resolver is known
+     * only from its IRELATIVE relocation.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, nopie"})
+    void libraryTracerIsCalledThroughItsSlotButNotFromIfuncResolvers(String cc, String link) throws Exception {
+        Path lib = dir.resolve("libifunc-" + cc + ".so");
+        Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-o", lib.toString(),
+                ProgramMatrix.sources().resolve("ifunc_trace.c").toString());
+        Path bin = TestCompiler.compile(dir.resolve("ifunc-" + cc + link), "ifunc_trace.c", cc, link, List.of("-O2"));
+        Path stripped = dir.resolve("stripped-" + bin.getFileName());
+        Tools.output("strip", "-o", stripped.toString(), bin.toString());
+        Path out = dir.resolve("traced-" + bin.getFileName());
+        Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
+                "--trace-lib", lib.toString(), stripped.toString(), "-o", out.toString()), 120);
+        assertEquals(0, r.exit(), r.stderr());
+        Matcher direct = DIRECT.matcher(r.stderr());
+        assertTrue(direct.find() && direct.group(2).equals("0"), r.stderr());
+        Matcher early = EARLY.matcher(r.stderr());
+        assertTrue(early.find(), r.stderr());
+        int waiting = Integer.parseInt(early.group(1));
+        // the resolver and level(), its callee, whose loop has blocks of its own
+        assertTrue(waiting >= 3 && waiting < Integer.parseInt(direct.group(1).replace(",", "")) / 2, r.stderr());
+        Tools.Result run = Tools.run(List.of(out.toString()), 60);
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals(Tools.output(bin.toString()), run.stdout());
+        Matcher calls = Pattern.compile("tracer calls: (\\d+)").matcher(run.stderr());
+        assertTrue(calls.find() && Long.parseLong(calls.group(1)) > 2000, run.stderr());
     }
 
     /** A --trace-lib the CLI cannot find here: the probes keep every caller-saved register, and say so. */

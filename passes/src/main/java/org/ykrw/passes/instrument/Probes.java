@@ -2,6 +2,7 @@ package org.ykrw.passes.instrument;
 
 import org.ykrw.core.ir.Probe;
 import org.ykrw.core.ir.ProbeContext;
+import org.ykrw.core.pass.PassRequests;
 import org.ykrw.core.x86.Reg;
 import java.util.function.Consumer;
 import org.ykrw.core.x86.encode.CodeWriter;
@@ -153,17 +154,20 @@ final class Probes {
     }
 
     /**
-     * Calls the tracer straight (through the runtime's {@code ykrw_tracer_direct}, which waits until it
-     * may run), saving only {@code save}: below the red zone, the flags first when they are in it, then
-     * its GPRs. With {@code align}, rsp is aligned to 16 for the call without a register:
+     * Calls the tracer straight, saving only {@code save}: below the red zone, the flags first when they
+     * are in it, then its GPRs. With {@code align}, rsp is aligned to 16 for the call without a register:
      * {@code push rsp; push [rsp]} leaves the old rsp in the slot {@code [rsp + 8]} whichever way
      * {@code and rsp, -16} moves it (the {@code and} changes the flags: they must be dead or saved).
      *
      * @param align align rsp (the tracer's code may need it, {@code Clobbers#needsAlignedStack})
      * @param save {@link Reg} bits: GPRs and FLAGS to keep (rdi and rsi among them when live, since they
      *     carry the arguments)
+     * @param slot the import whose slot in the runtime's data to call through ({@code call [rip + slot]}),
+     *     for code that cannot run before ld.so fills it; null: call the runtime's
+     *     {@code ykrw_tracer_direct}, which waits until the tracer may run
      */
-    static void callTracer(CodeWriter w, ProbeContext c, long save, boolean align, long rdi, Long rsi) {
+    static void callTracer(CodeWriter w, ProbeContext c, long save, boolean align, long rdi, Long rsi,
+            PassRequests.Import slot) {
         w.leaRsp(-RED_ZONE);
         if ((save & Reg.bit(Reg.FLAGS)) != 0) {
             w.pushfq();
@@ -180,7 +184,11 @@ final class Probes {
         if (rsi != null) {
             w.movImm(Reg.RSI, rsi);
         }
-        w.call(c.symbol("ykrw_tracer_direct"));
+        if (slot == null) {
+            w.call(c.symbol("ykrw_tracer_direct"));
+        } else {
+            w.callMem(Mem.rip(c.symbol(slot.runtimeSymbol()) + slot.offset()));
+        }
         if (align) {
             w.movRegMem(Reg.RSP, SAVED_RSP);
         }

@@ -1,6 +1,7 @@
 package org.ykrw.passes.instrument;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +34,8 @@ import org.ykrw.passes.runtime.RuntimeConfig;
  * the {@code --trace-lib} library; every caller-saved register when its code is unknown). Where that
  * includes a vector register, or the tracer may touch x87/MMX state, the probe goes through the
  * runtime's {@code ykrw_tracer_stub}, which keeps every register, the flags and the extended state
- * (xsave); elsewhere it saves the GPRs and flags needed and calls the tracer directly. Otherwise the runtime's own recorder writes the pairs to
+ * (xsave); elsewhere it saves the GPRs and flags needed and calls the tracer directly (an imported one
+ * through the slot ld.so fills with its address). Otherwise the runtime's own recorder writes the pairs to
  * {@code ykrw-trace.<pid>.bin}. Functions the tracing function calls (directly, transitively) are not
  * instrumented: their probes would call the tracer from inside itself.
  *
@@ -175,10 +177,24 @@ public final class TracePass implements Pass {
         Optional<Function> tracer = findTracer(program, traceFunction);
         Set<Function> excluded = tracer.map(t -> Clobbers.calledFrom(program, t)).orElse(Set.of());
         boolean imported = tracer.isEmpty() && traceLibrary != null;
+        PassRequests.Import slot = imported ? RuntimeConfig.tracerSlot(traceFunction) : null;
         if (imported) {
             // ld.so loads the library and writes the tracer's address into the runtime's config.
             requests.addNeeded(traceLibrary);
-            requests.importFunction(RuntimeConfig.tracerSlot(traceFunction));
+            requests.importFunction(slot);
+        }
+        // Probes call an imported tracer through that slot, except in code ld.so runs while it relocates
+        // the file (IFUNC resolvers and what they call): glibc fills the slot first (it defers a file's
+        // IRELATIVE relocations to the end), but no library's initialiser, the tracer's included, has run
+        // yet. Those go through the runtime, which waits for start-up as every probe did before.
+        Set<Function> beforeRelocated = new HashSet<>();
+        if (imported) {
+            for (long resolver : input.relocations().resolvers()) {
+                Function f = program.functionAt(resolver);
+                if (f != null) {
+                    beforeRelocated.addAll(Clobbers.calledFrom(program, f));
+                }
+            }
         }
         if (tracer.isPresent() && traceLibrary != null) {
             requests.note("trace: " + traceLibrary + " not loaded: the program has " + tracer.get().name());
@@ -196,6 +212,7 @@ public final class TracePass implements Pass {
         long tpoff = calls || library ? 0 : requests.reserveThreadLocal(16, 16);
         int probes = 0;
         int stubbed = 0;
+        int early = 0;
         for (Function f : program.functions()) {
             if (!filter.accepts(input, f) || excluded.contains(f)) {
                 continue;
@@ -205,7 +222,9 @@ public final class TracePass implements Pass {
                 if (calls) {
                     long save = saved(liveness.liveIn(b), clobbers);
                     stubbed += guard || save < 0 ? 1 : 0;
-                    probe = probe(arguments(f.index(), b.index(), true), guard ? -1 : save, clobbers.needsAlignedStack());
+                    early += !guard && save >= 0 && beforeRelocated.contains(f) ? 1 : 0;
+                    probe = probe(arguments(f.index(), b.index(), true), guard ? -1 : save, clobbers.needsAlignedStack(),
+                            beforeRelocated.contains(f) ? null : slot);
                 } else {
                     probe = recorder(tpoff, probes, liveness.isFlagsLiveIn(b));
                 }
@@ -235,6 +254,10 @@ public final class TracePass implements Pass {
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
         if (imported && libraryTracerNote != null) {
             requests.note(libraryTracerNote);
+        }
+        if (imported && probes > stubbed) {
+            requests.note(String.format("trace: direct probes call through the slot ld.so fills, except %,d in IFUNC"
+                    + " resolvers and what they call (run before the tracer's library is initialised), which wait for start-up", early));
         }
         if (calls) {
             requests.note(String.format("trace: the tracer may change %s; %,d probes call it directly, %,d through the"
@@ -300,13 +323,14 @@ public final class TracePass implements Pass {
 
     /**
      * A call of the program's (or the library's) tracing function: direct, saving {@code save} (and
-     * aligning rsp when {@code align}), or through the runtime's stub when {@code save} is -1.
+     * aligning rsp when {@code align}), or through the runtime's stub when {@code save} is -1. A direct
+     * call goes through {@code slot} when there is one (an imported tracer), else through the runtime.
      */
-    private Probe probe(long[] args, long save, boolean align) {
+    private Probe probe(long[] args, long save, boolean align, PassRequests.Import slot) {
         Long rsi = args.length > 1 ? args[1] : null;
         BiConsumer<CodeWriter, ProbeContext> call = save < 0
                 ? (w, c) -> Probes.callStub(w, c, "ykrw_tracer_stub", args[0], rsi)
-                : (w, c) -> Probes.callTracer(w, c, save, align, args[0], rsi);
+                : (w, c) -> Probes.callTracer(w, c, save, align, args[0], rsi, slot);
         if (!toggle) {
             return call::accept;
         }

@@ -9,10 +9,12 @@ import java.util.Set;
  * symbol's address (a call through the GOT reads one of them).
  *
  * @param slots the relocated slots, in the input's order
+ * @param resolvers the entries of the input's IFUNC resolvers (R_X86_64_IRELATIVE addends, STT_GNU_IFUNC
+ *     symbols): ld.so runs them while it relocates the file, before every slot is filled
  */
-public record RelocationView(List<Slot> slots) {
+public record RelocationView(List<Slot> slots, Set<Long> resolvers) {
     /** No relocations (a hand-built program). */
-    public static final RelocationView NONE = new RelocationView(List.of());
+    public static final RelocationView NONE = new RelocationView(List.of(), Set.of());
 
     /** What ld.so writes into a slot. */
     public enum Kind {
@@ -34,9 +36,9 @@ public record RelocationView(List<Slot> slots) {
     public record Slot(long address, String symbol, Kind kind) {
     }
 
-    /** @param slots the relocated slots, in the input's order */
     public RelocationView {
         slots = List.copyOf(slots);
+        resolvers = Set.copyOf(resolvers);
     }
 
     /** @return the GOT entries and PLT slots that ld.so fills with a function named in {@code names} */

@@ -183,6 +183,11 @@ public final class CodeWriter {
         return this;
     }
 
+    /** {@code call qword [mem]}: through a pointer in memory (a GOT slot). */
+    public CodeWriter callMem(Mem m) {
+        return memOp(false, 0xFF, 2, m, 0, 0);
+    }
+
     /** {@code ret}. */
     public CodeWriter ret() {
         u8(0xC3);

@@ -79,6 +79,7 @@ class CodeWriterTest {
                 c.add(new Case("mov r9, " + mem("qword", inner), w -> w.movRegMem(Reg.R9, m)));
                 c.add(new Case("mov " + mem("qword", inner) + ", rdx", w -> w.movMemReg(m, Reg.RDX)));
                 c.add(new Case("push " + mem("qword", inner), w -> w.pushMem(m)));
+                c.add(new Case("call " + mem("qword", inner), w -> w.callMem(m)));
                 c.add(new Case("inc " + mem("byte", inner), w -> w.incMem(m, 1)));
                 c.add(new Case("inc " + mem("qword", inner), w -> w.incMem(m, 8)));
             }
@@ -120,6 +121,7 @@ class CodeWriterTest {
         c.add(new Case("lea rsp, [rsp - 128]", w -> w.leaRsp(-128)));
         c.add(new Case("lea rsp, [rsp + 4096]", w -> w.leaRsp(4096)));
         c.add(new Case("lea rdi, [rip + ykrw_data]", w -> w.lea(Reg.RDI, Mem.rip(DATA))));
+        c.add(new Case("call qword ptr [rip + ykrw_data + 64]", w -> w.callMem(Mem.rip(DATA + 64))));
         c.add(new Case("mov byte ptr [rip + ykrw_data + 7], 1", w -> w.movMemImm8(Mem.rip(DATA + 7), 1)));
         c.add(new Case("cmp byte ptr [rip + ykrw_data + 9], 0", w -> w.cmpMemImm8(Mem.rip(DATA + 9), 0)));
         c.add(new Case("lock xadd qword ptr [rip + ykrw_data + 16], rax", w -> w.lock().xaddMemReg(Mem.rip(DATA + 16), Reg.RAX)));
