@@ -58,20 +58,9 @@ class TracerDirectCallTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"gcc, pie", "clang, nopie"})
     void libraryTracerIsSummarisedFromTheLibrary(String cc, String link) throws Exception {
-        Path lib = dir.resolve("libgpr-" + cc + ".so");
-        Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-o", lib.toString(),
-                ProgramMatrix.sources().resolve("gpr_tracer.c").toString());
-        Path bin = TestCompiler.compile(dir.resolve("gpr-untraced-" + cc + link), "gpr_tracer.c", cc, link,
-                List.of("-DNO_TRACER"));
-        String original = Tools.output(bin.toString());
-        Path out = dir.resolve("traced-" + bin.getFileName());
-        Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
-                "--trace-lib", lib.toString(), bin.toString(), "-o", out.toString()), 120);
-        assertEquals(0, r.exit(), r.stderr());
-        assertTrue(r.stderr().contains("yk_trace_basicblock of " + lib + " " + CLOBBERS), r.stderr());
-        Matcher m = DIRECT.matcher(r.stderr());
-        assertTrue(m.find() && m.group(2).equals("0"), r.stderr());
-        assertEquals(original, Tools.output(out.toString()));
+        Traced t = traceWithLibrary("gpr_tracer.c", cc, link, List.of("-DNO_TRACER"), false);
+        assertTrue(t.notes().contains("yk_trace_basicblock of " + t.library() + " " + CLOBBERS), t.notes());
+        assertEquals(Tools.output(t.original().toString()), Tools.output(t.output().toString()));
     }
 
     /**
@@ -83,28 +72,47 @@ class TracerDirectCallTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"gcc, pie", "clang, nopie"})
     void libraryTracerIsCalledThroughItsSlotButNotFromIfuncResolvers(String cc, String link) throws Exception {
-        Path lib = dir.resolve("libifunc-" + cc + ".so");
+        Traced t = traceWithLibrary("ifunc_trace.c", cc, link, List.of("-O2"), true);
+        Matcher early = EARLY.matcher(t.notes());
+        assertTrue(early.find(), t.notes());
+        int waiting = Integer.parseInt(early.group(1));
+        // the resolver and level(), its callee, whose loop has blocks of its own
+        assertTrue(waiting >= 3 && waiting < t.direct() / 2, t.notes());
+        Tools.Result run = Tools.run(List.of(t.output().toString()), 60);
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals(Tools.output(t.original().toString()), run.stdout());
+        Matcher calls = Pattern.compile("tracer calls: (\\d+)").matcher(run.stderr());
+        assertTrue(calls.find() && Long.parseLong(calls.group(1)) > 2000, run.stderr());
+    }
+
+    /** A program instrumented with --trace-lib: its notes and how many probes call the tracer directly. */
+    private record Traced(Path library, Path original, Path output, String notes, int direct) {
+    }
+
+    /**
+     * Builds {@code source}'s tracer as a library ({@code -DONLY_TRACER}) and the program with
+     * {@code flags}, and instruments the program (stripped when asked) with {@code --trace-lib}; every
+     * probe must call the tracer directly.
+     */
+    private Traced traceWithLibrary(String source, String cc, String link, List<String> flags, boolean strip)
+            throws Exception {
+        String name = source.replace(".c", "");
+        Path lib = dir.resolve("lib" + name + "-" + cc + ".so");
         Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-o", lib.toString(),
-                ProgramMatrix.sources().resolve("ifunc_trace.c").toString());
-        Path bin = TestCompiler.compile(dir.resolve("ifunc-" + cc + link), "ifunc_trace.c", cc, link, List.of("-O2"));
-        Path stripped = dir.resolve("stripped-" + bin.getFileName());
-        Tools.output("strip", "-o", stripped.toString(), bin.toString());
+                ProgramMatrix.sources().resolve(source).toString());
+        Path bin = TestCompiler.compile(dir.resolve(name + "-" + cc + link), source, cc, link, flags);
+        Path input = bin;
+        if (strip) {
+            input = dir.resolve("stripped-" + bin.getFileName());
+            Tools.output("strip", "-o", input.toString(), bin.toString());
+        }
         Path out = dir.resolve("traced-" + bin.getFileName());
         Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
-                "--trace-lib", lib.toString(), stripped.toString(), "-o", out.toString()), 120);
+                "--trace-lib", lib.toString(), input.toString(), "-o", out.toString()), 120);
         assertEquals(0, r.exit(), r.stderr());
         Matcher direct = DIRECT.matcher(r.stderr());
         assertTrue(direct.find() && direct.group(2).equals("0"), r.stderr());
-        Matcher early = EARLY.matcher(r.stderr());
-        assertTrue(early.find(), r.stderr());
-        int waiting = Integer.parseInt(early.group(1));
-        // the resolver and level(), its callee, whose loop has blocks of its own
-        assertTrue(waiting >= 3 && waiting < Integer.parseInt(direct.group(1).replace(",", "")) / 2, r.stderr());
-        Tools.Result run = Tools.run(List.of(out.toString()), 60);
-        assertEquals(0, run.exit(), run.stderr());
-        assertEquals(Tools.output(bin.toString()), run.stdout());
-        Matcher calls = Pattern.compile("tracer calls: (\\d+)").matcher(run.stderr());
-        assertTrue(calls.find() && Long.parseLong(calls.group(1)) > 2000, run.stderr());
+        return new Traced(lib, bin, out, r.stderr(), Integer.parseInt(direct.group(1).replace(",", "")));
     }
 
     /** A --trace-lib the CLI cannot find here: the probes keep every caller-saved register, and say so. */
