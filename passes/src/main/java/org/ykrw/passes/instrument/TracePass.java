@@ -217,14 +217,15 @@ public final class TracePass implements Pass {
             if (!filter.accepts(input, f) || excluded.contains(f)) {
                 continue;
             }
+            boolean waits = beforeRelocated.contains(f);
             for (Block b : f.blocks()) {
                 Probe probe;
                 if (calls) {
-                    long save = saved(liveness.liveIn(b), clobbers);
-                    stubbed += guard || save < 0 ? 1 : 0;
-                    early += !guard && save >= 0 && beforeRelocated.contains(f) ? 1 : 0;
-                    probe = probe(arguments(f.index(), b.index(), true), guard ? -1 : save, clobbers.needsAlignedStack(),
-                            beforeRelocated.contains(f) ? null : slot);
+                    long save = guard ? -1 : saved(liveness.liveIn(b), clobbers);
+                    stubbed += save < 0 ? 1 : 0;
+                    early += save >= 0 && waits ? 1 : 0;
+                    probe = probe(arguments(f.index(), b.index(), true), save, clobbers.needsAlignedStack(),
+                            waits ? null : slot);
                 } else {
                     probe = recorder(tpoff, probes, liveness.isFlagsLiveIn(b));
                 }

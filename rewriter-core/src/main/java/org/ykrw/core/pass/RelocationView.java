@@ -10,7 +10,7 @@ import java.util.Set;
  *
  * @param slots the relocated slots, in the input's order
  * @param resolvers the entries of the input's IFUNC resolvers (R_X86_64_IRELATIVE addends, STT_GNU_IFUNC
- *     symbols): ld.so runs them while it relocates the file, before every slot is filled
+ *     symbols): ld.so runs them while it relocates the file, before any library's initialiser
  */
 public record RelocationView(List<Slot> slots, Set<Long> resolvers) {
     /** No relocations (a hand-built program). */
