@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
@@ -45,6 +44,11 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
     boolean strict;
 
+    @Option(names = "--keep-pointers", description = "Leave pointers to moved functions at their old entries, whose"
+            + " jumps reach the new code (by default a position-independent input's pointers that can all be found"
+            + " are pointed at the new entries, and the calls of functions left in place at the new code).")
+    boolean keepPointers;
+
     @Override
     public Integer call() {
         Path out = files.destination();
@@ -57,7 +61,7 @@ final class OptimizeCommand implements Callable<Integer> {
         ElfFile elf = RewriteInput.read(files.input);
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
-                List.of(new OptimizePass(profile, order, !noSplit)), RewriteOptions.defaults().withStrict(strict)));
+                List.of(new OptimizePass(profile, order, !noSplit)), OptimizePass.rewriteOptions(strict, keepPointers)));
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);

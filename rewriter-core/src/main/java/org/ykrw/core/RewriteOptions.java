@@ -17,12 +17,16 @@ package org.ykrw.core;
  *        {@link org.ykrw.core.pass.IrVerificationException} at the first broken one
  * @param retargetStayingCalls point the direct calls of functions left in place at their callees' new
  *        code instead of the jumps at the old entries (an in-place change of their displacement)
+ * @param retargetCodePointers point the pointers to moved functions that a position-independent file
+ *        holds in data (through RELATIVE relocations) and builds in moved code (rip-relative {@code lea})
+ *        at the new entries, for every function whose pointers can all be found
+ *        ({@link CodePointersRewriter}), so that an indirect call no longer runs the old entry's jump
  */
 public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes, boolean dropLostProbes,
-        boolean verify, boolean retargetStayingCalls) {
+        boolean verify, boolean retargetStayingCalls, boolean retargetCodePointers) {
     /** Options with only strict mode chosen: refusals and lost-probe errors on. */
     public RewriteOptions(boolean strict) {
-        this(strict, false, false, false, false);
+        this(strict, false, false, false, false, false);
     }
 
     /** @return the defaults: old code left runnable, Go-like runtimes refused, lost probes an error */
@@ -32,26 +36,31 @@ public record RewriteOptions(boolean strict, boolean rewriteAddressKeyedRuntimes
 
     /** @return these options with strict mode set as given */
     public RewriteOptions withStrict(boolean on) {
-        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, verify, retargetStayingCalls);
+        return new RewriteOptions(on, rewriteAddressKeyedRuntimes, dropLostProbes, verify, retargetStayingCalls, retargetCodePointers);
     }
 
     /** @return these options with the refusal of address-keyed runtimes lifted (or not) */
     public RewriteOptions withRewriteAddressKeyedRuntimes(boolean on) {
-        return new RewriteOptions(strict, on, dropLostProbes, verify, retargetStayingCalls);
+        return new RewriteOptions(strict, on, dropLostProbes, verify, retargetStayingCalls, retargetCodePointers);
     }
 
     /** @return these options with lost probes accepted (or not) */
     public RewriteOptions withDropLostProbes(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, verify, retargetStayingCalls);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, on, verify, retargetStayingCalls, retargetCodePointers);
     }
 
     /** @return these options with the IR checked after each pass (or not) */
     public RewriteOptions withVerify(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on, retargetStayingCalls);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, on, retargetStayingCalls, retargetCodePointers);
     }
 
     /** @return these options with the calls of functions left in place pointed at the new code (or not) */
     public RewriteOptions withRetargetStayingCalls(boolean on) {
-        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, verify, on);
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, verify, on, retargetCodePointers);
+    }
+
+    /** @return these options with pointers to moved functions pointed at their new entries (or not) */
+    public RewriteOptions withRetargetCodePointers(boolean on) {
+        return new RewriteOptions(strict, rewriteAddressKeyedRuntimes, dropLostProbes, verify, retargetStayingCalls, on);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.DynamicEditor;
 import org.ykrw.core.emit.ElfImageBuilder;
@@ -53,6 +54,8 @@ final class RewriteState {
 
     /** set by {@link RuntimeRewriter}: where the runtime went (null without a runtime) */
     RuntimeRewriter.Placed runtimePlaced;
+    /** set by {@link CodePointersRewriter}: old entries whose address moved code's leas take as the new entry */
+    Set<Long> pointedEntries = Set.of();
     /** set by {@link ThreadLocalRewriter}: the new thread-local template, or null when no pass reserved any */
     ThreadLocalRewriter.Placed threadLocalsPlaced;
     /** set by {@link JumpTableRewriter}: tables now reaching the new code, and those still reaching the old */

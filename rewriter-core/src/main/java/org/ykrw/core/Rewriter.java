@@ -147,6 +147,7 @@ public final class Rewriter {
     static final List<OutputRewriter> OUTPUT_REWRITERS = List.of(
             new RuntimeRewriter(),        // reserves the runtime after the new code; the code calls it
             new ThreadLocalRewriter(),    // the thread-local template with the runtime's bytes
+            new CodePointersRewriter(),   // pointers to moved functions: data now, the leas it chose with the code
             new CodeRewriter(),           // the new code, probes included
             new StayingCallsRewriter(),   // needs the new entries; before the passes' patches, which win
             new InPlacePatchRewriter(),   // passes' byte edits in the code that stays

@@ -53,9 +53,13 @@ final class InstrumentedRun {
 
     /** Instruments {@code input} with {@code passes}, in order, into {@code dir} (strict mode when asked). */
     static InstrumentedRun instrument(Path input, List<Pass> passes, Path dir, boolean strict) throws IOException {
+        return instrument(input, passes, dir, RewriteOptions.defaults().withStrict(strict));
+    }
+
+    /** Instruments {@code input} with {@code passes}, in order, into {@code dir}, with these options. */
+    static InstrumentedRun instrument(Path input, List<Pass> passes, Path dir, RewriteOptions options) throws IOException {
         Files.createDirectories(dir);
-        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), passes,
-                RewriteOptions.defaults().withStrict(strict));
+        Rewriter.Result r = Rewriter.rewrite(ElfFile.read(input), LiftOptions.defaults(), passes, options);
         Path out = dir.resolve(input.getFileName());
         Files.write(out, r.output());
         Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));

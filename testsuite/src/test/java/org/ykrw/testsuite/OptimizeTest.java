@@ -33,8 +33,9 @@ import org.ykrw.passes.optimize.OptimizePass;
 /**
  * {@code ykrw optimize} (issue 17) on the program matrix, stripped: profile a run with `instrument
  * --counts`, lay the code out from it, and the output behaves as the original, with strict mode on (so
- * a block order that lost a path would trap), the C++ programs' exceptions caught through reordered
- * and moved code included. A profile of another build is refused in one line.
+ * a block order that lost a path would trap) and the options the command uses (pointers to moved
+ * functions retargeted), the C++ programs' exceptions caught through reordered and moved code (and
+ * virtual calls through retargeted vtables) included. A profile of another build is refused in one line.
  */
 class OptimizeTest {
     @TempDir
@@ -48,8 +49,8 @@ class OptimizeTest {
     @MethodSource("matrix")
     void optimizedCopyBehavesTheSame(Variant v) throws Exception {
         BlockProfile profile = profile(v);
-        InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), new OptimizePass(profile), dir.resolve("optimized"),
-                true).run(Map.of());
+        InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(profile)), dir.resolve("optimized"),
+                OptimizePass.rewriteOptions(true, false)).run(Map.of());
         assertEquals(0, r.exit, v + ": " + r.stderr);
         assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " output");
         assertTrue(r.rewrite.passNotes().stream().anyMatch(l -> l.contains("functions ran")), r.rewrite.passNotes().toString());
@@ -76,8 +77,9 @@ class OptimizeTest {
             half.put(ran.get(i), full.counts().get(ran.get(i)));
         }
         for (BlockOrder order : BlockOrder.values()) {
-            InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), new OptimizePass(new BlockProfile(full.mapId(),
-                    half), order, true), dir.resolve("optimized-" + order.spelling()), true).run(Map.of());
+            InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(new BlockProfile(full.mapId(),
+                    half), order, true)), dir.resolve("optimized-" + order.spelling()), OptimizePass.rewriteOptions(true, false))
+                    .run(Map.of());
             assertEquals(0, r.exit, v + " " + order + ": " + r.stderr);
             assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " " + order + " output");
             assertTrue(r.rewrite.passNotes().stream().anyMatch(l -> l.matches(".*split hot/cold in [1-9].*")),

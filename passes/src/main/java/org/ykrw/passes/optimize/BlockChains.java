@@ -31,10 +31,7 @@ final class BlockChains {
             chain.add(b);
             chainOf.put(b, chain);
         }
-        List<Map.Entry<Edge, Long>> edges = new ArrayList<>();
-        for (Block b : blocks) {
-            edges.addAll(EdgeWeights.leaving(b, profile).entrySet());
-        }
+        List<Map.Entry<Edge, Long>> edges = new ArrayList<>(EdgeWeights.of(f, profile).entrySet());
         // heaviest first; ties in address order so the result does not depend on hashing
         edges.sort(Comparator.<Map.Entry<Edge, Long>>comparingLong(Map.Entry::getValue).reversed()
                 .thenComparingLong(e -> e.getKey().from().address())

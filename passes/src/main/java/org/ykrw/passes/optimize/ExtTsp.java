@@ -120,12 +120,11 @@ final class ExtTsp {
             // 1. one chain per block that ran (or that a run edge touches), the entry's among them
             Chain[] chainOf = new Chain[n];
             List<Arc> arcs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                for (Map.Entry<Edge, Long> w : EdgeWeights.leaving(blocks.get(i), profile).entrySet()) {
-                    Integer to = number.get(w.getKey().to());
-                    if (w.getValue() > 0 && to != null && to != i) {
-                        arcs.add(new Arc(i, to, w.getValue()));
-                    }
+            for (Map.Entry<Edge, Long> w : EdgeWeights.of(f, profile).entrySet()) {
+                int from = number.get(w.getKey().from());
+                Integer to = number.get(w.getKey().to());
+                if (w.getValue() > 0 && to != null && to != from) {
+                    arcs.add(new Arc(from, to, w.getValue()));
                 }
             }
             arcs.sort(Comparator.comparingInt(Arc::from).thenComparingInt(Arc::to));

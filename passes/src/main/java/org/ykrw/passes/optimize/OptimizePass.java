@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
@@ -40,6 +41,20 @@ public final class OptimizePass implements Pass {
         this.profile = profile;
         this.blockOrder = blockOrder;
         this.split = split;
+    }
+
+    /**
+     * What {@code ykrw optimize} rewrites with besides the layout: calls of functions left in place and
+     * pointers to moved functions reach the new code directly, so that no hot path runs the jump at an
+     * old entry (unless {@code keepPointers}).
+     *
+     * @param strict fill the old code with int3
+     * @param keepPointers leave calls of staying code and pointers at the old entries
+     * @return the rewrite options
+     */
+    public static RewriteOptions rewriteOptions(boolean strict, boolean keepPointers) {
+        return RewriteOptions.defaults().withStrict(strict).withRetargetStayingCalls(!keepPointers)
+                .withRetargetCodePointers(!keepPointers);
     }
 
     /**

@@ -205,6 +205,16 @@ public final class CodeLayout {
      * @return the bytes of the new code segment
      */
     public byte[] emit(java.util.function.Function<String, Long> symbols) {
+        return emit(symbols, java.util.Set.of());
+    }
+
+    /**
+     * @param symbols output addresses of runtime symbols (see {@link ProbeContext#symbol})
+     * @param pointedEntries old entries of moved functions whose address a rip-relative {@code lea}
+     *     takes as the new entry instead (every other operand keeps its old target)
+     * @return the bytes of the new code segment
+     */
+    public byte[] emit(java.util.function.Function<String, Long> symbols, java.util.Set<Long> pointedEntries) {
         CodeWriter w = CodeWriter.at(base, size);
         Emission emission = new Emission(false, symbols);
         int[] ops = plan.ops;
@@ -212,7 +222,16 @@ public final class CodeLayout {
             int x = ops[k] & LayoutPlan.INDEX_MASK;
             switch (ops[k] >>> LayoutPlan.KIND_SHIFT) {
                 case LayoutPlan.ALIGN -> w.nop(padding(w.address()));
-                case LayoutPlan.INSN -> Relocator.relocate(w, plan.insns[x]);
+                case LayoutPlan.INSN -> {
+                    Insn i = plan.insns[x];
+                    int entry = pointedEntries.isEmpty() || !Relocator.isRipLea(i) || !pointedEntries.contains(i.ripTarget())
+                            ? AddressIndex.ABSENT : plan.entryIndex.get(i.ripTarget());
+                    if (entry == AddressIndex.ABSENT) {
+                        Relocator.relocate(w, i);
+                    } else {
+                        Relocator.relocate(w, i, functionEntry[entry]);
+                    }
+                }
                 case LayoutPlan.BRANCH -> branch(w, x);
                 case LayoutPlan.PROBE -> plan.probes[x].emit(w, emission);
                 default -> { }   // addresses, known since measuring

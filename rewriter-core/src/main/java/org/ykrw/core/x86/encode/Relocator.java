@@ -16,24 +16,39 @@ public final class Relocator {
      * operand still reaches {@link Insn#ripTarget()}.
      */
     public static void relocate(CodeWriter w, Insn insn) {
-        if (insn.flow().isDirect()) {
-            throw new IllegalArgumentException("use branch() for " + insn);
-        }
         if (insn.isRipRelative()) {
-            if (insn.dispSize() != 4) {
-                throw new IllegalStateException("rip-relative operand without a 32-bit displacement: " + insn);
-            }
-            long newEnd = w.address() + insn.length();
-            long rel = insn.ripTarget() - newEnd;
-            if (!CodeWriter.fitsInt32(rel)) {
-                throw new DisplacementOutOfRangeException(w.address(), insn.ripTarget(), 4);
-            }
-            int at = w.size();
-            w.copy(insn);
-            w.patch32(at + insn.dispOffset(), rel);
+            relocate(w, insn, insn.ripTarget());
+        } else if (insn.flow().isDirect()) {
+            throw new IllegalArgumentException("use branch() for " + insn);
         } else {
             w.copy(insn);
         }
+    }
+
+    /**
+     * Copies a non-branch instruction with a rip-relative operand to {@code w.address()}, its operand
+     * now reaching {@code ripTarget} (a code pointer taken as a moved function's new entry).
+     */
+    public static void relocate(CodeWriter w, Insn insn, long ripTarget) {
+        if (insn.flow().isDirect()) {
+            throw new IllegalArgumentException("use branch() for " + insn);
+        }
+        if (insn.dispSize() != 4) {
+            throw new IllegalStateException("rip-relative operand without a 32-bit displacement: " + insn);
+        }
+        long newEnd = w.address() + insn.length();
+        long rel = ripTarget - newEnd;
+        if (!CodeWriter.fitsInt32(rel)) {
+            throw new DisplacementOutOfRangeException(w.address(), ripTarget, 4);
+        }
+        int at = w.size();
+        w.copy(insn);
+        w.patch32(at + insn.dispOffset(), rel);
+    }
+
+    /** @return true for {@code lea reg, [rip + disp32]}: the instruction that takes a code address in PIC */
+    public static boolean isRipLea(Insn insn) {
+        return insn.isRipRelative() && "lea".equals(insn.mnemonic());
     }
 
     /**

@@ -266,6 +266,27 @@ class CodeWriterTest {
         assertTrue(rip > 1000 && branches > 3000, "rip-relative " + rip + ", branches " + branches);
     }
 
+    /**
+     * A code pointer taken with a rip-relative lea can be given another target (a moved function's new
+     * entry): the same instruction and length, the new target; only {@code lea} counts as taking one.
+     */
+    @Test
+    void leaTakesAGivenTarget() {
+        try (CapstoneDecoder dec = new CapstoneDecoder()) {
+            for (String hex : new String[] {"488d3d10000000", "4c8d0510000000", "8d0510000000"}) {   // lea rdi/r8/eax, [rip+16]
+                Insn i = dec.decodeOne(HexFormat.of().parseHex(hex), 0, 0x1000);
+                assertTrue(Relocator.isRipLea(i), hex);
+                CodeWriter w = CodeWriter.at(0x9000);
+                Relocator.relocate(w, i, 0x5000_0000L);
+                Insn back = dec.decodeOne(w.toByteArray(), 0, 0x9000);
+                assertEquals(i.mnemonic() + " " + i.length(), back.mnemonic() + " " + back.length(), hex);
+                assertEquals(0x5000_0000L, back.ripTarget(), hex);
+            }
+            Insn load = dec.decodeOne(HexFormat.of().parseHex("488b0510000000"), 0, 0x1000);   // mov rax, [rip+16]
+            assertTrue(load.isRipRelative() && !Relocator.isRipLea(load));
+        }
+    }
+
     @Test
     void movesXbeginsAbortTarget() {
         try (CapstoneDecoder dec = new CapstoneDecoder()) {
