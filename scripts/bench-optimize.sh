@@ -7,6 +7,7 @@
 #             (default options: ext-TSP block order, hot/cold splitting)
 #   greedy    the same with --block-order greedy
 #   nosplit   the same with --no-split (each function's cold blocks stay at its end)
+#   keep      the same with --keep-pointers (pointers and calls of staying code reach the old entries)
 #   bolt-base the same objects relinked with -Wl,--emit-relocs (BOLT's input; should equal plain)
 #   bolt      llvm-bolt-16 -reorder-blocks=ext-tsp -reorder-functions=hfsort -split-functions
 #             -split-all-cold -dyno-stats, profile from llvm-bolt-16 -instrument
@@ -85,9 +86,10 @@ for p in lua sqlite3; do
     "$ykrw" optimize "$base" --profile "$y.runs"/*.ykcov -o "$y.optimize" 2> "$y.optimize.log"
     "$ykrw" optimize "$base" --profile "$y.runs"/*.ykcov --block-order greedy -o "$y.greedy" 2> "$y.greedy.log"
     "$ykrw" optimize "$base" --profile "$y.runs"/*.ykcov --no-split -o "$y.nosplit" 2> "$y.nosplit.log"
+    "$ykrw" optimize "$base" --profile "$y.runs"/*.ykcov --keep-pointers -o "$y.keep" 2> "$y.keep.log"
     "$ykrw" rewrite "$base" -o "$y.null" 2>/dev/null
     want=$(sh -c "$(timed "$p" "$base")" | md5sum)
-    for b in "$y.null" "$y.optimize" "$y.greedy" "$y.nosplit" "$n.relocs" "$n.bolt"; do
+    for b in "$y.null" "$y.optimize" "$y.greedy" "$y.nosplit" "$y.keep" "$n.relocs" "$n.bolt"; do
       [ -x "$b" ] || continue
       got=$(sh -c "$(timed "$p" "$b")" | md5sum)
       [ "$got" = "$want" ] || { echo "$p-$v $b: output differs from plain" >&2; exit 1; }
@@ -98,7 +100,7 @@ for p in lua sqlite3; do
       [ -x "$n.bolt" ] && bolt=(bolt="$(timed "$p" "$n.bolt")")
       python3 "$root/scripts/bench-interleaved.py" "$rounds" "$p-$v" plain="$(timed "$p" "$base")" \
         null="$(timed "$p" "$y.null")" optimize="$(timed "$p" "$y.optimize")" greedy="$(timed "$p" "$y.greedy")" \
-        nosplit="$(timed "$p" "$y.nosplit")" bolt-base="$(timed "$p" "$n.relocs")" "${bolt[@]}"
+        nosplit="$(timed "$p" "$y.nosplit")" keep="$(timed "$p" "$y.keep")" bolt-base="$(timed "$p" "$n.relocs")" "${bolt[@]}"
       echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     fi
     if [ "${CACHEGRIND:-1}" != 0 ] && command -v valgrind > /dev/null; then
@@ -107,7 +109,7 @@ for p in lua sqlite3; do
       echo "| variant | instructions | I1 misses | x |"
       echo "|---|---:|---:|---:|"
       plain=
-      for x in plain null optimize greedy nosplit bolt-base bolt; do
+      for x in plain null optimize greedy nosplit keep bolt-base bolt; do
         case $x in plain) b=$base ;; bolt-base) b=$n.relocs ;; bolt) b=$n.bolt ;; *) b=$y.$x ;; esac
         [ -x "$b" ] || continue
         read -r refs misses < <("$root/scripts/cachegrind-i1.sh" "$(short "$p" "$b")")
