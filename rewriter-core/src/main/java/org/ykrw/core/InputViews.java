@@ -57,11 +57,9 @@ final class InputViews {
     /** @return the defined functions of .symtab, then of .dynsym */
     static ProgramSymbols symbols(ElfFile elf) {
         List<ProgramSymbols.Symbol> out = new ArrayList<>();
-        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
-            for (ElfSymbol s : table) {
-                if (s.isFunction() && s.isDefined()) {
-                    out.add(new ProgramSymbols.Symbol(s.name(), s.value(), s.size()));
-                }
+        for (ElfSymbol s : elf.allSymbols()) {
+            if (s.isFunction() && s.isDefined()) {
+                out.add(new ProgramSymbols.Symbol(s.name(), s.value(), s.size()));
             }
         }
         return new ProgramSymbols(out);
@@ -78,11 +76,9 @@ final class InputViews {
     private static RelocationView relocations(ElfFile elf) {
         List<RelocationView.Slot> out = new ArrayList<>();
         Set<Long> resolvers = new HashSet<>();
-        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
-            for (ElfSymbol s : table) {
-                if (s.type() == ElfSymbol.STT_GNU_IFUNC && s.isDefined()) {
-                    resolvers.add(s.value());
-                }
+        for (ElfSymbol s : elf.allSymbols()) {
+            if (s.type() == ElfSymbol.STT_GNU_IFUNC && s.isDefined()) {
+                resolvers.add(s.value());
             }
         }
         for (Relocation r : elf.relocations()) {

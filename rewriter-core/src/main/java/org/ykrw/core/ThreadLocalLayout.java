@@ -28,11 +28,9 @@ final class ThreadLocalLayout {
         long align = tls == null ? 1 : tls.align();
         java.util.Map<String, Long> variables = new java.util.HashMap<>();
         if (tls != null && !elf.isSharedLibrary()) {
-            for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
-                for (ElfSymbol s : table) {
-                    if (s.type() == ElfSymbol.STT_TLS && s.isDefined() && !s.name().isEmpty()) {
-                        variables.putIfAbsent(s.name(), s.value());   // an executable's: the offset in its template
-                    }
+            for (ElfSymbol s : elf.allSymbols()) {
+                if (s.type() == ElfSymbol.STT_TLS && s.isDefined() && !s.name().isEmpty()) {
+                    variables.putIfAbsent(s.name(), s.value());   // an executable's: the offset in its template
                 }
             }
         }

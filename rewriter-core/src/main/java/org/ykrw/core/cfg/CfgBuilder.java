@@ -342,11 +342,9 @@ public final class CfgBuilder {
                 out.add(address);
             }
         });
-        for (List<ElfSymbol> table : List.of(elf.symbols(), elf.dynamicSymbols())) {
-            for (ElfSymbol s : table) {
-                if (s.isFunction() && s.isDefined() && NoReturnNames.isNoReturn(s.name())) {
-                    out.add(s.value());
-                }
+        for (ElfSymbol s : elf.allSymbols()) {
+            if (s.isFunction() && s.isDefined() && NoReturnNames.isNoReturn(s.name())) {
+                out.add(s.value());
             }
         }
         return out;

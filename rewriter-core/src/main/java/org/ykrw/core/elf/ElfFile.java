@@ -292,6 +292,14 @@ public final class ElfFile {
         return dynamicSymbols;
     }
 
+    /** @return the symbols of .symtab, then those of .dynsym (a symbol in both comes twice) */
+    public List<ElfSymbol> allSymbols() {
+        List<ElfSymbol> out = new java.util.ArrayList<>(symbols.size() + dynamicSymbols.size());
+        out.addAll(symbols);
+        out.addAll(dynamicSymbols);
+        return out;
+    }
+
     /** @return every entry of every SHT_RELA section */
     public List<Relocation> relocations() {
         return relocations;

@@ -64,11 +64,9 @@ public record V8EmbeddedBlob(long codeStart, long codeEnd) {
     }
 
     private static ElfSymbol find(ElfFile elf, String name) {
-        for (java.util.List<ElfSymbol> table : java.util.List.of(elf.symbols(), elf.dynamicSymbols())) {
-            for (ElfSymbol s : table) {
-                if (s.isDefined() && s.name().equals(name)) {
-                    return s;
-                }
+        for (ElfSymbol s : elf.allSymbols()) {
+            if (s.isDefined() && s.name().equals(name)) {
+                return s;
             }
         }
         return null;

@@ -245,6 +245,29 @@ public final class CodeWriter {
         return this;
     }
 
+    /**
+     * Fills {@code n} bytes with as few NOP instructions as x86-64 allows: up to 15 bytes each, the
+     * 11-byte form with more 0x66 prefixes (which the decoders of Intel cores since Sandy Bridge and of
+     * AMD's Zen take at full speed). For code that runs where something was removed; {@link #nop} keeps
+     * to the forms every decoder takes at full speed.
+     */
+    public CodeWriter nopRun(int n) {
+        while (n > 0) {
+            int k = Math.min(n, MAX_INSN);
+            for (int p = NOPS.length - 1; p < k; p++) {
+                u8(0x66);
+            }
+            for (int b : NOPS[Math.min(k, NOPS.length - 1)]) {
+                u8(b);
+            }
+            n -= k;
+        }
+        return this;
+    }
+
+    /** The longest an x86 instruction may be. */
+    private static final int MAX_INSN = 15;
+
     // ---------------------------------------------------------------- registers
 
     private void rex(boolean w, int reg, int index, int base, boolean force) {

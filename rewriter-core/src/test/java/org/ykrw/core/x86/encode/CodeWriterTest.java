@@ -215,6 +215,20 @@ class CodeWriterTest {
         }
     }
 
+    /** nopRun fills any length with NOPs of up to 15 bytes: ceil(n / 15) instructions, all NOPs. */
+    @Test
+    void nopRunsUseTheFewestInstructions() {
+        try (CapstoneDecoder dec = new CapstoneDecoder()) {
+            for (int n = 1; n <= 40; n++) {
+                byte[] b = CodeWriter.at(0).nopRun(n).toByteArray();
+                assertEquals(n, b.length);
+                List<Insn> insns = dec.decode(b, 0, b.length, 0, 0);
+                assertEquals((n + 14) / 15, insns.size(), n + ": " + insns);
+                assertTrue(insns.stream().allMatch(Insn::isNop), n + ": " + insns);
+            }
+        }
+    }
+
     @Test
     void shortBranchesRefuseFarTargets() {
         assertThrows(DisplacementOutOfRangeException.class, () -> CodeWriter.at(0).jmpShort(200));
