@@ -3,13 +3,17 @@
  * called at every block of code that keeps integers live in registers across blocks and uses the red
  * zone of a leaf function. Its summary lets probes call it directly, saving only the registers live at
  * each block: the traced copy prints what the original prints only if each probe saved every live
- * register the tracer writes. Built three ways: whole (tracer and program), -DONLY_TRACER (a
- * --trace-lib library) and -DNO_TRACER (a program that does not mention the tracer).
+ * register the tracer writes. Built four ways: whole (tracer and program), -DONLY_TRACER (a
+ * --trace-lib library), -DNO_TRACER (a program that does not mention the tracer) and -DLIB_TRACER (a
+ * program that imports the tracer from the -DONLY_TRACER library through its PLT).
  */
 #include <stddef.h>
 #include <stdio.h>
 
-#ifndef NO_TRACER
+#ifdef LIB_TRACER
+extern volatile unsigned long yk_calls;
+void yk_trace_basicblock(size_t fn, size_t bb);
+#elif !defined(NO_TRACER)
 volatile unsigned long yk_calls;
 
 __attribute__((noinline)) void yk_trace_basicblock(size_t fn, size_t bb) {
@@ -50,6 +54,11 @@ int main(int argc, char **argv) {
         sum += mix(1000 + r, sum);
         t = pick(t, r, t * 3, r * 5, t ^ r, sum & 0xff);
     }
+#ifdef LIB_TRACER
+    if (argc > 100) {
+        yk_trace_basicblock(0, 0); /* never run: the program imports the tracer, as yk's users would */
+    }
+#endif
     printf("mix %lu pick %ld\n", sum, t);
 #ifndef NO_TRACER
     printf("tracer called: %s\n", yk_calls ? "yes" : "no");

@@ -152,6 +152,7 @@ final class InstrumentCommand implements Callable<Integer> {
         Pattern skipPattern = pattern("--skip-functions", skip);
         List<Pass> passes = passes(new BlockFilter(onlyPattern, skipPattern));
         ElfFile elf = RewriteInput.read(files.input);
+        summariseImportedTracer(elf, passes);
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, passes,
                 verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
@@ -269,6 +270,20 @@ final class InstrumentCommand implements Callable<Integer> {
             trace.withLibraryTracer(s.clobbers(), s.note());
         }
         return trace;
+    }
+
+    /**
+     * A tracer the input imports itself, without --trace-lib: summarised from the library it needs
+     * that defines it, as --trace-lib's is, so that its probes call it saving only what it may change.
+     */
+    private void summariseImportedTracer(ElfFile elf, List<Pass> passes) {
+        for (Pass p : passes) {
+            if (p instanceof TracePass t && traceLibrary == null && elf.dynamicSymbols().stream()
+                    .anyMatch(s -> s.name().equals(t.traceFunction()) && !s.isDefined())) {
+                TraceLibrary.Summary s = TraceLibrary.summariseImport(libraryLookup(), elf.neededLibraries(), t.traceFunction());
+                t.withImportedTracer(s.clobbers(), s.note());
+            }
+        }
     }
 
     /** @return where ld.so will look for the output's libraries (--trace-lib's among them) */

@@ -1,6 +1,7 @@
 package org.ykrw.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.ykrw.core.analysis.Clobbers;
 import org.ykrw.core.cfg.CfgBuilder;
@@ -9,6 +10,7 @@ import org.ykrw.core.diag.YkrwException;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
+import org.ykrw.core.x86.Reg;
 
 /**
  * The {@code --trace-lib} library as this machine has it: found the way ld.so would look for it
@@ -46,6 +48,33 @@ final class TraceLibrary {
             return new Summary(Clobbers.UNKNOWN, "trace: " + file.get() + " not read (" + e.getMessage()
                     + "): probes keep every caller-saved register");
         }
+    }
+
+    /**
+     * The tracer a program imports itself: summarised from the first library it needs that defines the
+     * function, with r10 and r11 added, which glibc's lazy-binding trampoline may change on the first
+     * call through the PLT (it saves the argument registers and vector state, then calls C code).
+     *
+     * @param lookup where the program's loader will look
+     * @param needed the program's DT_NEEDED names, in order
+     * @param function the tracing function's name
+     * @return what a call of the function through the PLT may change, and a line saying where that came from
+     */
+    static Summary summariseImport(LibraryLookup lookup, List<String> needed, String function) {
+        for (String name : needed) {
+            Path file = lookup.locate(name);
+            if (file != null && LibraryLookup.exports(file, function)) {
+                Summary s = summarise(lookup, name, function);
+                if (s.clobbers().reachesUnknownCode()) {
+                    return s;
+                }
+                Clobbers c = s.clobbers().plus(Reg.bit(Reg.R10) | Reg.bit(Reg.R11));
+                return new Summary(c, "trace: " + function + " of " + file + ", imported through the PLT, may change "
+                        + c + " (r10 and r11 by lazy binding)");
+            }
+        }
+        return new Summary(Clobbers.UNKNOWN, "trace: no library the program needs defines " + function
+                + " here: probes keep every caller-saved register");
     }
 
     /** A summary and the note that explains it. */

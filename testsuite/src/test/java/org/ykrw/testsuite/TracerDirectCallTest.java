@@ -115,6 +115,37 @@ class TracerDirectCallTest {
         return new Traced(lib, bin, out, r.stderr(), Integer.parseInt(direct.group(1).replace(",", "")));
     }
 
+    /**
+     * A program that imports the tracer itself (through its PLT, from gpr_tracer.c's -DONLY_TRACER
+     * library, found through its RUNPATH): the CLI summarises the library that defines it, plus the
+     * registers lazy binding may change, so every probe calls it saving only what is live, as with
+     * --trace-lib. Its output is the original's only if each probe saved every live register the
+     * tracer or the trampoline writes.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"gcc, pie", "clang, nopie"})
+    void tracerImportedThroughThePltIsSummarisedFromItsLibrary(String cc, String link) throws Exception {
+        Path lib = dir.resolve("libgprimport-" + cc + ".so");
+        Tools.output(cc, "-O2", "-shared", "-fPIC", "-DONLY_TRACER", "-Wl,-soname," + lib.getFileName(), "-o", lib.toString(),
+                ProgramMatrix.sources().resolve("gpr_tracer.c").toString());
+        Path bin = TestCompiler.compile(dir.resolve("gpr-importing-" + cc + link), "gpr_tracer.c", cc, link,
+                List.of("-DLIB_TRACER", lib.toString(), "-Wl,-rpath," + dir));
+        String original = Tools.output(bin.toString());
+        assertTrue(original.endsWith("tracer called: no\n"), original);
+        Path out = dir.resolve("traced-" + bin.getFileName());
+        Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
+                bin.toString(), "-o", out.toString()), 120);
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("yk_trace_basicblock of " + lib + ", imported through the PLT, may change rax rcx rdx"
+                + " rsi rdi r8 r9 r10 r11 flags"), r.stderr());
+        Matcher direct = DIRECT.matcher(r.stderr());
+        assertTrue(direct.find() && direct.group(2).equals("0") && Integer.parseInt(direct.group(1).replace(",", "")) > 10,
+                r.stderr());
+        Tools.Result run = Tools.run(List.of(out.toString()), 60);
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals(original.replace("tracer called: no", "tracer called: yes"), run.stdout());
+    }
+
     /** A --trace-lib the CLI cannot find here: the probes keep every caller-saved register, and say so. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"gcc"})

@@ -78,6 +78,8 @@ public final class TracePass implements Pass {
     private RunFiles runFiles = RunFiles.DEFAULT;
     private Clobbers libraryTracer = Clobbers.UNKNOWN;
     private String libraryTracerNote;
+    private Clobbers importedTracer = Clobbers.UNKNOWN;
+    private String importedTracerNote;
 
     /**
      * @param clobbers what the {@code --trace-lib} library's tracing function may change (default:
@@ -88,6 +90,18 @@ public final class TracePass implements Pass {
     public TracePass withLibraryTracer(Clobbers clobbers, String note) {
         this.libraryTracer = java.util.Objects.requireNonNull(clobbers);
         this.libraryTracerNote = note;
+        return this;
+    }
+
+    /**
+     * @param clobbers what the tracing function the program itself imports (through its PLT) may
+     *     change, from the library that defines it, lazy binding included (default: unknown code)
+     * @param note where that came from, for the pass's notes (null: none)
+     * @return this pass
+     */
+    public TracePass withImportedTracer(Clobbers clobbers, String note) {
+        this.importedTracer = java.util.Objects.requireNonNull(clobbers);
+        this.importedTracerNote = note;
         return this;
     }
 
@@ -205,7 +219,7 @@ public final class TracePass implements Pass {
         // Calls of the tracer save what is live across calls the compiler saw too (GCC's -fipa-ra).
         Liveness liveness = Liveness.of(program, calls ? Liveness.Convention.INTERPROCEDURAL : Liveness.Convention.SYSV);
         boolean guard = excluded.stream().anyMatch(TracePass::leavesThroughPointers);
-        Clobbers clobbers = tracer.map(t -> t.isPlt() ? Clobbers.UNKNOWN : Clobbers.of(program, t)).orElse(libraryTracer);
+        Clobbers clobbers = tracer.map(t -> t.isPlt() ? importedTracer : Clobbers.of(program, t)).orElse(libraryTracer);
         // the recorder's thread-local cursor and window (docs/FORMATS.md section 3); a shared library
         // cannot have thread-local bytes of ykrw's, so its probes call the runtime for every record
         boolean library = input.linking() == PassInput.Linking.SHARED_LIBRARY;
@@ -255,6 +269,9 @@ public final class TracePass implements Pass {
                 excluded.isEmpty() ? "" : String.format("; %d functions the tracer calls left untraced", excluded.size())));
         if (imported && libraryTracerNote != null) {
             requests.note(libraryTracerNote);
+        }
+        if (tracer.isPresent() && tracer.get().isPlt() && importedTracerNote != null) {
+            requests.note(importedTracerNote);
         }
         if (imported && probes > stubbed) {
             requests.note(String.format("trace: direct probes call through the slot ld.so fills, except %,d in IFUNC"

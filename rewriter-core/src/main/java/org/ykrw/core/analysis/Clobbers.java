@@ -122,6 +122,14 @@ public final class Clobbers {
         return seen;
     }
 
+    /**
+     * @param more registers something run around the call may change too (a lazy-binding trampoline's)
+     * @return this summary with those registers added; {@link #UNKNOWN} stays itself
+     */
+    public Clobbers plus(long more) {
+        return reachesUnknownCode ? this : new Clobbers(registers | more, untracked, false, needsAlignedStack);
+    }
+
     /** @return caller-saved registers ({@link Reg} bits, FLAGS and vectors included) a call may change */
     public long registers() {
         return registers;
