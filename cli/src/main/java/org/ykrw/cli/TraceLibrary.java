@@ -35,17 +35,22 @@ final class TraceLibrary {
         if (file.isEmpty()) {
             return new Summary(Clobbers.UNKNOWN, "trace: " + name + " not found here: probes keep every caller-saved register");
         }
+        return summariseFile(file.get(), function);
+    }
+
+    /** @return what a call of {@code function} of the library {@code file} may change, and where that came from */
+    private static Summary summariseFile(Path file, String function) {
         try {
-            Program lib = CfgBuilder.lift(ElfFile.read(file.get()), LiftOptions.defaults());
+            Program lib = CfgBuilder.lift(ElfFile.read(file), LiftOptions.defaults());
             Optional<Function> f = lib.functionByName(function);
             if (f.isEmpty()) {
-                return new Summary(Clobbers.UNKNOWN, "trace: " + file.get() + " has no " + function
+                return new Summary(Clobbers.UNKNOWN, "trace: " + file + " has no " + function
                         + ": probes keep every caller-saved register");
             }
             Clobbers c = Clobbers.of(lib, f.get());
-            return new Summary(c, "trace: " + function + " of " + file.get() + " may change " + c);
+            return new Summary(c, "trace: " + function + " of " + file + " may change " + c);
         } catch (YkrwException e) {
-            return new Summary(Clobbers.UNKNOWN, "trace: " + file.get() + " not read (" + e.getMessage()
+            return new Summary(Clobbers.UNKNOWN, "trace: " + file + " not read (" + e.getMessage()
                     + "): probes keep every caller-saved register");
         }
     }
@@ -64,7 +69,7 @@ final class TraceLibrary {
         for (String name : needed) {
             Path file = lookup.locate(name);
             if (file != null && LibraryLookup.exports(file, function)) {
-                Summary s = summarise(lookup, name, function);
+                Summary s = summariseFile(file, function);   // located once: lookup may run ldconfig
                 if (s.clobbers().reachesUnknownCode()) {
                     return s;
                 }

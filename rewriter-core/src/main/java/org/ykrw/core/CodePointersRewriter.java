@@ -77,7 +77,7 @@ final class CodePointersRewriter implements OutputRewriter {
             if (!candidates.contains(r.addend())) {
                 continue;
             }
-            if (r.type() == Relocation.R_X86_64_RELATIVE && relative.set(r.offset(), 0) != null) {
+            if (r.type() == Relocation.R_X86_64_RELATIVE && relative.canSet(r.offset())) {
                 slots.computeIfAbsent(r.addend(), k -> new ArrayList<>()).add(r.offset());
             } else {
                 kept.add(r.addend());   // a relocation this rewriter does not change may hold it

@@ -51,6 +51,11 @@ public final class RelativeRelocations {
         return r;
     }
 
+    /** @return true when a RELATIVE relocation sets {@code slot}, so that {@link #set} can change its value */
+    public boolean canSet(long slot) {
+        return addendOffset.containsKey(slot) || relrSlots.contains(slot) && elf.fileOffset(slot) >= 0;
+    }
+
     /** @return the patch that makes {@code slot} hold {@code value} once relocated, or null when no RELATIVE relocation sets it */
     public FilePatch set(long slot, long value) {
         byte[] v = new byte[8];

@@ -235,14 +235,7 @@ public final class CodeWriter {
 
     /** Fills {@code n} bytes with as few NOP instructions as the recommended forms allow (at most 11 bytes each). */
     public CodeWriter nop(int n) {
-        while (n > 0) {
-            int k = Math.min(n, NOPS.length - 1);
-            for (int b : NOPS[k]) {
-                u8(b);
-            }
-            n -= k;
-        }
-        return this;
+        return nops(n, NOPS.length - 1);
     }
 
     /**
@@ -252,8 +245,13 @@ public final class CodeWriter {
      * to the forms every decoder takes at full speed.
      */
     public CodeWriter nopRun(int n) {
+        return nops(n, MAX_INSN);
+    }
+
+    /** NOPs of at most {@code longest} bytes each; beyond the table's longest form, more 0x66 prefixes. */
+    private CodeWriter nops(int n, int longest) {
         while (n > 0) {
-            int k = Math.min(n, MAX_INSN);
+            int k = Math.min(n, longest);
             for (int p = NOPS.length - 1; p < k; p++) {
                 u8(0x66);
             }
