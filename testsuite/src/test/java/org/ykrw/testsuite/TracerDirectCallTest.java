@@ -120,7 +120,7 @@ class TracerDirectCallTest {
      * library, found through its RUNPATH): the CLI summarises the library that defines it, plus the
      * registers lazy binding may change, so every probe calls it saving only what is live, as with
      * --trace-lib. Its output is the original's only if each probe saved every live register the
-     * tracer or the trampoline writes.
+     * tracer or the trampoline writes; strict mode, so a path into the old, unprobed code traps.
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"gcc, pie", "clang, nopie"})
@@ -134,7 +134,7 @@ class TracerDirectCallTest {
         assertTrue(original.endsWith("tracer called: no\n"), original);
         Path out = dir.resolve("traced-" + bin.getFileName());
         Tools.Result r = Tools.run(List.of("java", "-jar", BadInputTest.JAR.toString(), "instrument", "--trace",
-                bin.toString(), "-o", out.toString()), 120);
+                "--strict", bin.toString(), "-o", out.toString()), 120);
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stderr().contains("yk_trace_basicblock of " + lib + ", imported through the PLT, may change rax rcx rdx"
                 + " rsi rdi r8 r9 r10 r11 flags"), r.stderr());
