@@ -41,6 +41,12 @@ final class OptimizeCommand implements Callable<Integer> {
             + " moving them to one cold region after all hot code (hot/cold splitting, the default).")
     boolean noSplit;
 
+    @Option(names = "--unprofiled", paramLabel = "WHERE", defaultValue = "auto", description = "Where the functions"
+            + " that ran in no profile go: stay (where they are, as the compiler laid them out), move (after all that"
+            + " ran, in address order) or auto (the default: move when pointers to moved functions can reach the new"
+            + " entries, that is in a position-independent input without --keep-pointers; else stay).")
+    String unprofiled;
+
     @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
     boolean strict;
 
@@ -59,9 +65,15 @@ final class OptimizeCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         ElfFile elf = RewriteInput.read(files.input);
+        boolean moveUnprofiled = switch (unprofiled) {
+            case "stay" -> false;
+            case "move" -> true;
+            case "auto" -> OptimizePass.movesUnprofiledByDefault(elf.isExecutable(), keepPointers);
+            default -> throw new UsageException("--unprofiled: stay, move or auto, not " + unprofiled);
+        };
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
-                List.of(new OptimizePass(profile, order, !noSplit)), OptimizePass.rewriteOptions(strict, keepPointers)));
+                List.of(new OptimizePass(profile, order, !noSplit, moveUnprofiled)), OptimizePass.rewriteOptions(strict, keepPointers)));
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);

@@ -8,6 +8,7 @@ import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
 import org.ykrw.core.ir.Program;
 import org.ykrw.core.layout.FunctionPlacement;
+import org.ykrw.core.pass.Pass;
 
 /**
  * The move/stay policy: which lifted functions move to the new code and, for each one that stays, why.
@@ -27,14 +28,18 @@ record MoveSelection(List<FunctionPlacement> placements, List<Function> moved) {
      * @param elf the input
      * @param program its lifted program
      * @param entryJumps receives the plan of each moved function's entry jump
+     * @param passes the passes to run, each of which may keep a function in place ({@link Pass#reasonToStay})
      * @return the choice
      */
-    static MoveSelection choose(ElfFile elf, Program program, EntryJumps entryJumps) {
+    static MoveSelection choose(ElfFile elf, Program program, EntryJumps entryJumps, List<Pass> passes) {
         List<Section> pltSections = pltSections(elf);
         String[] why = new String[program.functions().size()];
         for (int i = 0; i < why.length; i++) {
             Function f = program.functions().get(i);
             why[i] = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
+            for (int k = 0; why[i] == null && k < passes.size(); k++) {
+                why[i] = passes.get(k).reasonToStay(f);
+            }
             if (why[i] == null) {
                 why[i] = entryJumps.plan(f, false);
             }

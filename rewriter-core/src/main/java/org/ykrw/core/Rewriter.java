@@ -98,7 +98,7 @@ public final class Rewriter {
         Program program = CfgBuilder.lift(elf, options);
         // 3. select the functions that move, planning their entry jumps
         EntryJumps entryJumps = new EntryJumps(elf, program);
-        MoveSelection selection = MoveSelection.choose(elf, program, entryJumps);
+        MoveSelection selection = MoveSelection.choose(elf, program, entryJumps, passes);
         PhaseTimer.mark("choose moving functions");
         // 4. passes
         PassInput input = new PassInput(program, new HashSet<>(selection.moved()), DynamicLinking.of(elf),

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ykrw.core.blockmap.BlockMap;
 import org.ykrw.core.elf.ElfFile;
+import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.testutil.Tools;
 import org.ykrw.coverage.BlockMapReader;
 import org.ykrw.coverage.CoverageData;
@@ -78,13 +79,59 @@ class OptimizeTest {
         }
         for (BlockOrder order : BlockOrder.values()) {
             InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(new BlockProfile(full.mapId(),
-                    half), order, true)), dir.resolve("optimized-" + order.spelling()), OptimizePass.rewriteOptions(true, false))
+                    half), order, true, false)), dir.resolve("optimized-" + order.spelling()), OptimizePass.rewriteOptions(true, false))
                     .run(Map.of());
             assertEquals(0, r.exit, v + " " + order + ": " + r.stderr);
             assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " " + order + " output");
             assertTrue(r.rewrite.passNotes().stream().anyMatch(l -> l.matches(".*split hot/cold in [1-9].*")),
                     r.rewrite.passNotes().toString());
         }
+    }
+
+    static Stream<Variant> oneOfEachLinkage() {
+        return Stream.of(ProgramMatrix.one("control", "gcc", "O2", "pie"), ProgramMatrix.one("control", "clang", "O2", "nopie"),
+                ProgramMatrix.one("unwinding", "gcc", "O2", "static"));
+    }
+
+    /**
+     * A function that ran in no profile stays where it is, and every function that moves ran; with
+     * {@code moveUnprofiled} they move too. Both copies behave as the original in strict mode (calls
+     * between code that stays and code that moves reach the right code).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("oneOfEachLinkage")
+    void functionsThatRanInNoProfileStay(Variant v) throws Exception {
+        BlockProfile profile = profile(v);
+        Map<Boolean, Long> relocated = new java.util.HashMap<>();
+        for (boolean moveUnprofiled : new boolean[] {false, true}) {
+            InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(profile, BlockOrder.EXT_TSP,
+                    true, moveUnprofiled)), dir.resolve("optimized-" + moveUnprofiled), OptimizePass.rewriteOptions(true, false))
+                    .run(Map.of());
+            assertEquals(0, r.exit, v + ": " + r.stderr);
+            assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " output");
+            int kept = 0;
+            for (FunctionPlacement p : r.rewrite.placements()) {
+                boolean ran = p.function().blocks().stream().anyMatch(b -> profile.count(b) > 0);
+                boolean keptByProfile = "ran in no profile".equals(p.reason());
+                if (keptByProfile) {
+                    assertTrue(!ran && !moveUnprofiled, p.function().name() + " kept although it ran");
+                }
+                if (p.relocated() && !moveUnprofiled) {
+                    assertTrue(ran, p.function().name() + " moved but ran in no profile");
+                }
+                kept += keptByProfile ? 1 : 0;
+            }
+            if (moveUnprofiled) {
+                assertEquals(0, kept, v + ": kept with moveUnprofiled");
+            } else {
+                String note = String.format("%,d that ran in no profile left in place", kept);
+                assertTrue(kept > 0, v + ": every function ran?");
+                assertTrue(r.rewrite.passNotes().stream().anyMatch(l -> l.contains(note)),
+                        r.rewrite.passNotes().toString());
+            }
+            relocated.put(moveUnprofiled, r.rewrite.relocated());
+        }
+        assertTrue(relocated.get(true) > relocated.get(false), relocated.toString());
     }
 
     /** @return the block counts of one `--counts` run of v's stripped copy */
@@ -116,6 +163,37 @@ class OptimizeTest {
         assertTrue(r.stderr().matches("(?s).*blocks reordered \\(ext-tsp\\) in [1-9].*"), r.stderr());
         assertTrue(r.stderr().matches("(?s).*; [1-9][0-9,]* NOPs left out.*"), r.stderr());   // gcc's loop alignment
         assertNotEquals(-1L, Files.mismatch(plain, optimized));
+    }
+
+    /**
+     * {@code --unprofiled}: by default functions that ran in no profile move in a PIE (their pointers can
+     * reach the new entries) and stay in a position-dependent executable; {@code stay} and {@code move}
+     * choose; another word is a usage error.
+     */
+    @Test
+    void unprofiledFunctionsStayWhereTheirPointersCannotFollow() throws Exception {
+        for (String link : new String[] {"pie", "nopie"}) {
+            Variant v = ProgramMatrix.one("control", "gcc", "O2", link);
+            Path run = countsRun(v);
+            for (String where : new String[] {"auto", "stay", "move"}) {
+                Path out = dir.resolve("optimized-" + link + "-" + where);
+                Tools.Result r = YkrwJar.run("optimize", v.binary().toString(), "--profile", run.toString(), "--unprofiled",
+                        where, "-o", out.toString());
+                ok(r);
+                boolean stays = where.equals("stay") || where.equals("auto") && link.equals("nopie");
+                assertEquals(stays, r.stderr().matches("(?s).*; [1-9][0-9,]* that ran in no profile left in place.*"),
+                        link + " " + where + ": " + r.stderr());
+                Tools.Result ran = Tools.run(List.of(out.toString()), 60);
+                assertEquals(0, ran.exit(), ran.stderr());
+                assertEquals(ProgramMatrixTest.expected(v.program()), ran.stdout(), link + " " + where);
+            }
+            Files.delete(run);
+        }
+        Variant v = ProgramMatrix.one("control", "gcc", "O2", "pie");
+        Tools.Result bad = YkrwJar.run("optimize", v.binary().toString(), "--profile", "x.ykcov", "--unprofiled", "elsewhere",
+                "-o", dir.resolve("bad").toString());
+        assertNotEquals(0, bad.exit());
+        assertTrue(bad.stderr().contains("--unprofiled: stay, move or auto"), bad.stderr());
     }
 
     /** Counts of another build do not describe this one's blocks: refused, one line, nothing written. */

@@ -30,4 +30,17 @@ public interface Pass {
     default boolean needsCfg() {
         return true;
     }
+
+    /**
+     * Whether the pass wants a function left where it is. The rewriter asks every pass before any of
+     * them runs, while it chooses the functions that move (a function stays when one pass says so).
+     * A layout pass keeps code that ran in no profile at its old address this way: there it runs as
+     * the compiler laid it out, with no jump at its entry.
+     *
+     * @param f a function the rewriter could move
+     * @return why it stays (shown by {@code rewrite --report}), or null (the default) to let it move
+     */
+    default String reasonToStay(org.ykrw.core.ir.Function f) {
+        return null;
+    }
 }
