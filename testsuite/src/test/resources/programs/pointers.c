@@ -34,6 +34,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 4; i++) {
         printf("%s %d\n", table[i].name, table[i].fn(7, 3));
     }
+    int sum = 0;
+    for (int i = 0; i < 300; i++) { /* add, sub and mul entered 100 times more each, all through the table */
+        sum += table[i % 3].fn(i, 1);
+    }
+    printf("sum %d\n", sum);
     printf("code and data agree: %d\n", chosen == table[0].fn);
     printf("distinct: %d\n", table[0].fn != table[1].fn);
     printf("dlsym agrees: %d\n", dlsym(RTLD_DEFAULT, "twice") == (void *)table[3].fn);

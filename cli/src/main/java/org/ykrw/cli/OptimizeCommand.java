@@ -41,10 +41,9 @@ final class OptimizeCommand implements Callable<Integer> {
             + " moving them to one cold region after all hot code (hot/cold splitting, the default).")
     boolean noSplit;
 
-    @Option(names = "--unprofiled", paramLabel = "WHERE", defaultValue = "auto", description = "Where the functions"
-            + " that ran in no profile go: stay (where they are, as the compiler laid them out), move (after all that"
-            + " ran, in address order) or auto (the default: move when pointers to moved functions can reach the new"
-            + " entries, that is in a position-independent input without --keep-pointers; else stay).")
+    @Option(names = "--unprofiled", paramLabel = "WHERE", defaultValue = "move", description = "Where the functions"
+            + " that ran in no profile go: move (the default: after all that ran, in address order, their NOPs left"
+            + " out) or stay (where they are, as the compiler laid them out).")
     String unprofiled;
 
     @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
@@ -65,15 +64,13 @@ final class OptimizeCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         ElfFile elf = RewriteInput.read(files.input);
-        boolean moveUnprofiled = switch (unprofiled) {
-            case "stay" -> false;
-            case "move" -> true;
-            case "auto" -> OptimizePass.movesUnprofiledByDefault(elf.isExecutable(), keepPointers);
-            default -> throw new UsageException("--unprofiled: stay, move or auto, not " + unprofiled);
-        };
+        if (!unprofiled.equals("move") && !unprofiled.equals("stay")) {
+            throw new UsageException("--unprofiled: move or stay, not " + unprofiled);
+        }
+        boolean pointersFollow = OptimizePass.pointersFollow(elf.isExecutable(), keepPointers);
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
-                List.of(new OptimizePass(profile, order, !noSplit, moveUnprofiled)), OptimizePass.rewriteOptions(strict, keepPointers)));
+                List.of(new OptimizePass(profile, order, !noSplit, unprofiled.equals("move"), pointersFollow)), OptimizePass.rewriteOptions(strict, keepPointers)));
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);

@@ -38,7 +38,7 @@ record MoveSelection(List<FunctionPlacement> placements, List<Function> moved) {
             Function f = program.functions().get(i);
             why[i] = isIn(pltSections, f.entryAddress()) ? "PLT code" : reasonToStay(program, f);
             for (int k = 0; why[i] == null && k < passes.size(); k++) {
-                why[i] = passes.get(k).reasonToStay(f);
+                why[i] = passes.get(k).reasonToStay(program, f);
             }
             if (why[i] == null) {
                 why[i] = entryJumps.plan(f, false);

@@ -10,6 +10,7 @@ import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.diag.UnsupportedInputException;
 import org.ykrw.core.ir.Block;
 import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Program;
 import org.ykrw.core.layout.CodeOrder;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.core.pass.PassInput;
@@ -21,24 +22,30 @@ import org.ykrw.core.pass.PassRequests;
  * {@link BlockChains}, {@link BlockOrder}; the layout inverts a conditional jump whose target comes
  * next) and its never-run blocks go to one cold region after all hot code (hot/cold splitting; or to
  * its own end), and functions are ordered so callers and their hot callees sit together, hottest
- * first ({@link FunctionClusters}). Functions that ran in no profile stay where they are
- * ({@link #reasonToStay}), unless asked to move too. The pass inserts nothing: it asks the layout for a
- * {@link CodeOrder}.
+ * first ({@link FunctionClusters}). Functions that ran in no profile follow in address order, or stay
+ * where they are when asked, and where pointers cannot follow moved functions the functions entered
+ * mostly through pointers stay too ({@link #reasonToStay}). The pass inserts nothing: it asks the
+ * layout for a {@link CodeOrder}.
  */
 public final class OptimizePass implements Pass {
     private final BlockProfile profile;
     private final BlockOrder blockOrder;
     private final boolean split;
     private final boolean moveUnprofiled;
-    /** the functions this pass kept in place, for the note */
+    private final boolean pointersFollow;
+    /** the functions this pass kept in place because they ran in no profile, for the note */
     private final Set<Function> kept = new HashSet<>();
+    /** those it kept because pointers that cannot follow them entered them most */
+    private final Set<Function> keptForPointers = new HashSet<>();
+    /** made when the rewriter first asks {@link #reasonToStay} */
+    private PointerEntries pointerEntries;
 
     /**
      * @param profile block counts of runs of the input being rewritten; blocks ordered by ext-TSP, split
-     *     hot/cold, functions that ran in no profile left in place
+     *     hot/cold, every function moved (pointers follow them)
      */
     public OptimizePass(BlockProfile profile) {
-        this(profile, BlockOrder.EXT_TSP, true, false);
+        this(profile, BlockOrder.EXT_TSP, true, true);
     }
 
     /**
@@ -50,20 +57,50 @@ public final class OptimizePass implements Pass {
      *     they stay where they are
      */
     public OptimizePass(BlockProfile profile, BlockOrder blockOrder, boolean split, boolean moveUnprofiled) {
+        this(profile, blockOrder, split, moveUnprofiled, true);
+    }
+
+    /**
+     * @param profile block counts of runs of the input being rewritten
+     * @param blockOrder how each function's blocks are ordered
+     * @param split true: the never-run blocks of functions that ran go to one cold region after all hot
+     *     code (hot/cold splitting); false: to their function's end
+     * @param moveUnprofiled true: functions that ran in no profile move too, after all that ran; false:
+     *     they stay where they are
+     * @param pointersFollow whether pointers to moved functions reach their new entries (a
+     *     position-independent input rewritten with {@link #rewriteOptions} not keeping them); when
+     *     not, a function entered mostly through pointers stays where it is ({@link PointerEntries})
+     */
+    public OptimizePass(BlockProfile profile, BlockOrder blockOrder, boolean split, boolean moveUnprofiled,
+            boolean pointersFollow) {
         this.profile = profile;
         this.blockOrder = blockOrder;
         this.split = split;
         this.moveUnprofiled = moveUnprofiled;
+        this.pointersFollow = pointersFollow;
     }
 
     /**
-     * Keeps a function that ran in no profile where it is (unless told to move it), as BOLT leaves
-     * functions without a profile alone when it cannot relocate. Moved, such a function gains no order
-     * (nothing is known of it) but loses its NOPs, and each call of it through a pointer the rewrite
-     * could not retarget runs the jump at its old entry first and touches a line of old code.
+     * Keeps two kinds of function where they are. Where pointers cannot follow moved functions, one
+     * entered mostly through pointers ({@link PointerEntries}): moved, each such call would run the jump
+     * at its old entry first and touch a line of old code besides the new; in place it keeps the
+     * compiler's block order. On Debian's python3.11 (type slots, vectorcall) that takes the I1 misses
+     * from 1.290 to 1.071 of Debian's binary's, profiled on one program and run on four, and 0.986 to
+     * 0.954 profiled on all four (docs/BENCHMARKS.md). And, when asked, one that ran in no profile, as
+     * BOLT leaves functions without a profile alone when it cannot relocate (by default they move:
+     * python3.11 ran 4% slower with them in place, although cachegrind counted fewer I1 misses).
      */
     @Override
-    public String reasonToStay(Function f) {
+    public String reasonToStay(Program program, Function f) {
+        if (!pointersFollow) {
+            if (pointerEntries == null) {
+                pointerEntries = new PointerEntries(program, profile);
+            }
+            if (pointerEntries.mostlyThroughPointers(f)) {
+                keptForPointers.add(f);
+                return "entered mostly through pointers, which keep its old entry";
+            }
+        }
         if (moveUnprofiled || f.blocks().stream().anyMatch(b -> profile.count(b) > 0)) {
             return null;
         }
@@ -86,18 +123,15 @@ public final class OptimizePass implements Pass {
     }
 
     /**
-     * Whether functions that ran in no profile move when the user does not say. They move where the
-     * pointers to moved functions reach the new entries (a position-independent file, pointers not
-     * kept), and stay where every call through a pointer would run an old entry's jump first. Measured
-     * (docs/BENCHMARKS.md): Debian's python3.11 (position-dependent) profiled on one program and run
-     * on four has 8% fewer I1 misses with them in place; lua and sqlite3 (PIE) run 0.1% fewer
-     * instructions with them moved, their NOPs left out.
+     * Whether the pointers to moved functions reach their new entries: in a position-independent file
+     * whose pointers are not kept ({@link #rewriteOptions}). Where they do not, functions entered
+     * mostly through pointers stay where they are.
      *
      * @param positionDependent the input is a position-dependent executable
-     * @param keepPointers pointers stay at the old entries ({@link #rewriteOptions})
-     * @return true to move them
+     * @param keepPointers pointers stay at the old entries
+     * @return true when pointers follow moved functions
      */
-    public static boolean movesUnprofiledByDefault(boolean positionDependent, boolean keepPointers) {
+    public static boolean pointersFollow(boolean positionDependent, boolean keepPointers) {
         return !positionDependent && !keepPointers;
     }
 
@@ -154,6 +188,9 @@ public final class OptimizePass implements Pass {
         String unprofiled = moveUnprofiled ? String.format("the %,d that ran first, clustered by calls, the others"
                 + " after in address order", functions.size())
                 : String.format("clustered by calls; %,d that ran in no profile left in place", kept.size());
+        if (!pointersFollow) {
+            unprofiled += String.format("; %,d entered mostly through pointers left in place", keptForPointers.size());
+        }
         requests.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered (%s) in %,d, split"
                 + " hot/cold in %,d; %s; %,d NOPs left out", functions.size(), moved.size(), blockOrder.spelling(),
                 reordered, hotBlocks.size(), unprofiled, nops));

@@ -1,7 +1,9 @@
 package org.ykrw.passes.optimize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -230,6 +232,40 @@ class LayoutOrderTest {
         // the callee is denser: alone, its cluster comes first
         BlockProfile p = profile(Map.of(caller.blocks().get(0), 1L, callee.blocks().get(0), 1000L));
         assertEquals(List.of(callee, caller), FunctionClusters.order(program, program.functions(), p));
+    }
+
+    /**
+     * Entries not explained by direct calls and tail calls came through pointers: a function entered
+     * 1,000 times and called directly 200 times was entered mostly through pointers; one called
+     * directly 900 times was not, nor one entered 50 times (too rare), nor one whose entry block is
+     * also a loop head (its count mixes entries and iterations).
+     */
+    @Test
+    void entriesThatNoCallExplainsCameThroughPointers() {
+        Function caller = function("caller", 0x1000, 8, 8, 8);
+        Function callback = function("callback", 0x2000, 16);
+        Function helper = function("helper", 0x3000, 16);
+        Function rare = function("rare", 0x4000, 16);
+        Function looping = function("looping", 0x5000, 8, 8);
+        call(caller, caller.blocks().get(0), callback);
+        call(caller, caller.blocks().get(1), helper);
+        caller.addEdge(caller.blocks().get(2), null, helper.entryAddress(), EdgeKind.TAIL_CALL);
+        edge(looping, looping.blocks().get(1), looping.blocks().get(0), EdgeKind.BRANCH);
+        Program program = new Program(List.of(caller, callback, helper, rare, looping), List.of(), List.of(), List.of(), 0);
+        Map<Block, Long> counts = new HashMap<>();
+        counts.put(caller.blocks().get(0), 200L);
+        counts.put(caller.blocks().get(1), 600L);
+        counts.put(caller.blocks().get(2), 300L);
+        counts.put(callback.blocks().get(0), 1000L);
+        counts.put(helper.blocks().get(0), 1000L);
+        counts.put(rare.blocks().get(0), 50L);
+        counts.put(looping.blocks().get(0), 5000L);
+        PointerEntries entries = new PointerEntries(program, profile(counts));
+        assertTrue(entries.mostlyThroughPointers(callback));
+        assertFalse(entries.mostlyThroughPointers(helper));   // 600 calls and 300 tail calls of 1,000
+        assertFalse(entries.mostlyThroughPointers(rare));
+        assertFalse(entries.mostlyThroughPointers(looping));
+        assertTrue(entries.mostlyThroughPointers(caller));   // entered 200 times, by no call of the program
     }
 
     private static BlockProfile profile(Map<Block, Long> counts) {

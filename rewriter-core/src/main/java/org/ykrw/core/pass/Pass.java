@@ -37,10 +37,11 @@ public interface Pass {
      * A layout pass keeps code that ran in no profile at its old address this way: there it runs as
      * the compiler laid it out, with no jump at its entry.
      *
-     * @param f a function the rewriter could move
+     * @param program the lifted program
+     * @param f a function of it that the rewriter could move
      * @return why it stays (shown by {@code rewrite --report}), or null (the default) to let it move
      */
-    default String reasonToStay(org.ykrw.core.ir.Function f) {
+    default String reasonToStay(org.ykrw.core.ir.Program program, org.ykrw.core.ir.Function f) {
         return null;
     }
 }
