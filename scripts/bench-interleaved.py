@@ -4,7 +4,10 @@ shared VM (CPU frequency, neighbours) fall on all variants alike instead of on w
 Prints medians of wall and CPU (user+sys of the child) time and their ratios to the first variant,
 as a Markdown table; the spread beside each ratio is the interquartile range of the per-round ratios
 (each variant's time over the first variant's time in the same round), so a difference smaller than
-it is not a difference.
+it is not a difference. The last column compares the fastest round of each (CPU time): on a shared VM
+the rounds a neighbour slowed scatter the medians by 10% and more, and the fastest round is the one
+least disturbed, so where the spreads hide a difference of a few percent that column may still show
+it (repeat the run to see that it holds).
 
 Usage: bench-interleaved.py ROUNDS TITLE NAME=COMMAND...   (COMMAND runs through sh)
 """
@@ -34,12 +37,12 @@ def main():
     base = variants[0][0]
     bw, bc = statistics.median(walls[base]), statistics.median(cpus[base])
     print(f"\n{title}: medians of {rounds} interleaved rounds, load average {os.getloadavg()[0]:.1f}")
-    print("| variant | wall s | x | spread | CPU s | x | spread |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| variant | wall s | x | spread | CPU s | x | spread | fastest CPU x |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, _ in variants:
         w, c = statistics.median(walls[name]), statistics.median(cpus[name])
         print(f"| {name} | {w:.3f} | {w / bw:.3f} | {spread(walls[name], walls[base])} | {c:.3f} | {c / bc:.3f}"
-              f" | {spread(cpus[name], cpus[base])} |")
+              f" | {spread(cpus[name], cpus[base])} | {min(cpus[name]) / min(cpus[base]):.3f} |")
 
 
 def time_rounds(variants, rounds, progress=None):
