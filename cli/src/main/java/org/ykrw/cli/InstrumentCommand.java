@@ -10,7 +10,6 @@ import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
 import org.ykrw.core.emit.OutputFile;
-import org.ykrw.core.layout.FunctionPlacement;
 import org.ykrw.core.report.BlockLoss;
 import org.ykrw.core.pass.Pass;
 import org.ykrw.passes.instrument.AflPass;
@@ -175,12 +174,7 @@ final class InstrumentCommand implements Callable<Integer> {
             System.err.printf("ykrw:   %s%s%n", loss, report ? "" : " (--report lists them)");
         }
         if (report) {
-            for (FunctionPlacement p : r.placements()) {
-                if (!p.relocated()) {
-                    System.out.printf("left in place: %s at 0x%x: %s%n", p.function().name(),
-                            p.function().entryAddress(), p.reason());
-                }
-            }
+            LeftInPlace.list(r.placements());
             r.mayLoseBlocks().forEach(e -> System.out.println(e.describe()));
         }
         return 0;

@@ -46,6 +46,10 @@ final class OptimizeCommand implements Callable<Integer> {
             + " out) or stay (where they are, as the compiler laid them out).")
     String unprofiled;
 
+    @Option(names = "--report", description = "List every function left in place, with the reason (functions"
+            + " entered mostly through pointers, or that ran in no profile with --unprofiled stay, among them).")
+    boolean report;
+
     @Option(names = "--strict", description = "Fill the old code of moved functions with int3, as rewrite --strict does.")
     boolean strict;
 
@@ -57,6 +61,9 @@ final class OptimizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path out = files.destination();
+        if (report && files.toStdout()) {
+            throw new UsageException("--report prints to standard output, which -o - takes for the binary");
+        }
         BlockOrder order;
         try {
             order = BlockOrder.of(blockOrder);
@@ -74,6 +81,10 @@ final class OptimizeCommand implements Callable<Integer> {
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);
+        LeftInPlace.summarise(r.placements());
+        if (report) {
+            LeftInPlace.list(r.placements());
+        }
         return 0;
     }
 

@@ -1,13 +1,10 @@
 package org.ykrw.cli;
 
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.ykrw.core.RewriteOptions;
 import org.ykrw.core.Rewriter;
 import org.ykrw.core.elf.ElfFile;
-import org.ykrw.core.layout.FunctionPlacement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,19 +38,12 @@ final class RewriteCommand implements Callable<Integer> {
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options, List.of(),
                 verify.applyTo(RewriteOptions.defaults().withStrict(strict))));
         files.write(r.output());
-        Map<String, Integer> reasons = new TreeMap<>();
-        for (FunctionPlacement p : r.placements()) {
-            if (!p.relocated()) {
-                reasons.merge(p.reason(), 1, Integer::sum);
-                if (report) {
-                    System.out.printf("left in place: %s at 0x%x: %s%n", p.function().name(),
-                            p.function().entryAddress(), p.reason());
-                }
-            }
+        if (report) {
+            LeftInPlace.list(r.placements());
         }
         System.err.printf("ykrw: relocated %d of %d functions, retargeted %d jump tables (%d kept) -> %s%n",
                 r.relocated(), r.placements().size(), r.tablesRetargeted(), r.tablesKept(), files.describe());
-        reasons.forEach((why, n) -> System.err.printf("ykrw:   %d left in place: %s%n", n, why));
+        LeftInPlace.summarise(r.placements());
         System.err.printf("ykrw:   %s%n", r.unwind());
         if (r.strict() != null) {
             System.err.printf("ykrw:   %s%n", r.strict().summary());

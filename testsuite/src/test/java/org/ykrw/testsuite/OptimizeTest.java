@@ -215,10 +215,15 @@ class OptimizeTest {
                 List<String> command = new ArrayList<>(List.of("optimize", v.binary().toString(), "--profile", run.toString(),
                         "-o", out.toString()));
                 if (where != null) {
-                    command.addAll(List.of("--unprofiled", where));
+                    command.addAll(List.of("--unprofiled", where, "--report"));
                 }
                 Tools.Result r = YkrwJar.run(command.toArray(String[]::new));
                 ok(r);
+                // --report lists each function left in place with its reason; without it, the counts per reason
+                assertEquals("stay".equals(where), r.stdout().matches("(?s)(.*\\n)?left in place: \\S+ at 0x[0-9a-f]+: ran in no"
+                        + " profile\\n.*"), link + " " + where + ": " + r.stdout());
+                assertEquals("stay".equals(where), r.stderr().matches("(?s).*ykrw:   [1-9][0-9]* left in place: ran in no profile\\n.*"),
+                        r.stderr());
                 assertEquals("stay".equals(where), r.stderr().matches("(?s).*; [1-9][0-9,]* that ran in no profile left in place.*"),
                         link + " " + where + ": " + r.stderr());
                 assertEquals(link.equals("nopie"), r.stderr().contains(" entered mostly through pointers left in place"),
