@@ -77,7 +77,8 @@ final class OptimizeCommand implements Callable<Integer> {
         boolean pointersFollow = OptimizePass.pointersFollow(elf.isExecutable(), keepPointers);
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,
-                List.of(new OptimizePass(profile, order, !noSplit, unprofiled.equals("move"), pointersFollow)), OptimizePass.rewriteOptions(strict, keepPointers)));
+                List.of(new OptimizePass(profile, order, !noSplit, unprofiled.equals("move"), pointersFollow)),
+                OptimizePass.rewriteOptions(strict, keepPointers)));
         files.write(r.output());
         r.passNotes().forEach(line -> System.err.println("ykrw: " + line));
         System.err.printf("ykrw: relocated %d of %d functions -> %s%n", r.relocated(), r.placements().size(), out);

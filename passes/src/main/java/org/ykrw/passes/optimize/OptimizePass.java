@@ -87,8 +87,9 @@ public final class OptimizePass implements Pass {
      * compiler's block order. On Debian's python3.11 (type slots, vectorcall) that takes the I1 misses
      * from 1.290 to 1.071 of Debian's binary's, profiled on one program and run on four, and 0.986 to
      * 0.954 profiled on all four (docs/BENCHMARKS.md). And, when asked, one that ran in no profile, as
-     * BOLT leaves functions without a profile alone when it cannot relocate (by default they move:
-     * python3.11 ran 4% slower with them in place, although cachegrind counted fewer I1 misses).
+     * BOLT leaves functions without a profile alone when it cannot relocate. By default they move:
+     * with the pointer rule, moving them gives python3.11 as few I1 misses or fewer, and in place it
+     * ran 4-5% slower in two of three timed runs.
      */
     @Override
     public String reasonToStay(Program program, Function f) {
