@@ -70,10 +70,10 @@ final class OptimizeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        ElfFile elf = RewriteInput.read(files.input);
         if (!unprofiled.equals("move") && !unprofiled.equals("stay")) {
             throw new UsageException("--unprofiled: move or stay, not " + unprofiled);
         }
+        ElfFile elf = RewriteInput.read(files.input);
         boolean pointersFollow = OptimizePass.pointersFollow(elf.isExecutable(), keepPointers);
         BlockProfile profile = profile();
         Rewriter.Result r = Inputs.withProgress(options -> Rewriter.rewrite(elf, options,

@@ -79,7 +79,7 @@ class OptimizeTest {
         }
         for (BlockOrder order : BlockOrder.values()) {
             InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(new BlockProfile(full.mapId(),
-                    half), order, true, false)), dir.resolve("optimized-" + order.spelling()), OptimizePass.rewriteOptions(true, false))
+                    half), order, true, false, true)), dir.resolve("optimized-" + order.spelling()), OptimizePass.rewriteOptions(true, false))
                     .run(Map.of());
             assertEquals(0, r.exit, v + " " + order + ": " + r.stderr);
             assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " " + order + " output");
@@ -105,7 +105,7 @@ class OptimizeTest {
         Map<Boolean, Long> relocated = new java.util.HashMap<>();
         for (boolean moveUnprofiled : new boolean[] {false, true}) {
             InstrumentedRun r = InstrumentedRun.instrument(v.stripped(), List.of(new OptimizePass(profile, BlockOrder.EXT_TSP,
-                    true, moveUnprofiled)), dir.resolve("optimized-" + moveUnprofiled), OptimizePass.rewriteOptions(true, false))
+                    true, moveUnprofiled, true)), dir.resolve("optimized-" + moveUnprofiled), OptimizePass.rewriteOptions(true, false))
                     .run(Map.of());
             assertEquals(0, r.exit, v + ": " + r.stderr);
             assertEquals(ProgramMatrixTest.expected(v.program()), r.stdout, v + " output");

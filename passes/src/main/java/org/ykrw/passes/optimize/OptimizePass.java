@@ -45,19 +45,7 @@ public final class OptimizePass implements Pass {
      *     hot/cold, every function moved (pointers follow them)
      */
     public OptimizePass(BlockProfile profile) {
-        this(profile, BlockOrder.EXT_TSP, true, true);
-    }
-
-    /**
-     * @param profile block counts of runs of the input being rewritten
-     * @param blockOrder how each function's blocks are ordered
-     * @param split true: the never-run blocks of functions that ran go to one cold region after all hot
-     *     code (hot/cold splitting); false: to their function's end
-     * @param moveUnprofiled true: functions that ran in no profile move too, after all that ran; false:
-     *     they stay where they are
-     */
-    public OptimizePass(BlockProfile profile, BlockOrder blockOrder, boolean split, boolean moveUnprofiled) {
-        this(profile, blockOrder, split, moveUnprofiled, true);
+        this(profile, BlockOrder.EXT_TSP, true, true, true);
     }
 
     /**
@@ -102,7 +90,7 @@ public final class OptimizePass implements Pass {
                 return "entered mostly through pointers, which keep its old entry";
             }
         }
-        if (moveUnprofiled || f.blocks().stream().anyMatch(b -> profile.count(b) > 0)) {
+        if (moveUnprofiled || ran(f)) {
             return null;
         }
         kept.add(f);
@@ -134,6 +122,11 @@ public final class OptimizePass implements Pass {
      */
     public static boolean pointersFollow(boolean positionDependent, boolean keepPointers) {
         return !positionDependent && !keepPointers;
+    }
+
+    /** @return whether some block of f ran in the profile */
+    private boolean ran(Function f) {
+        return f.blocks().stream().anyMatch(b -> profile.count(b) > 0);
     }
 
     /**
@@ -171,7 +164,7 @@ public final class OptimizePass implements Pass {
         Map<Function, Integer> hotBlocks = new HashMap<>();
         int reordered = 0;
         for (Function f : moved) {
-            if (f.blocks().stream().anyMatch(b -> profile.count(b) > 0)) {
+            if (ran(f)) {
                 List<Block> order = blockOrder.order(f, profile);
                 blocks.put(f, order);
                 if (!order.equals(f.blocks())) {
@@ -186,15 +179,15 @@ public final class OptimizePass implements Pass {
         List<Function> functions = FunctionClusters.order(context.program(), moved, profile);
         requests.orderCode(new CodeOrder(functions, blocks, hotBlocks));
         int nops = leaveOutNops(moved);
-        String unprofiled = moveUnprofiled ? String.format("the %,d that ran first, clustered by calls, the others"
+        String placed = moveUnprofiled ? String.format("the %,d that ran first, clustered by calls, the others"
                 + " after in address order", functions.size())
                 : String.format("clustered by calls; %,d that ran in no profile left in place", kept.size());
         if (!pointersFollow) {
-            unprofiled += String.format("; %,d entered mostly through pointers left in place", keptForPointers.size());
+            placed += String.format("; %,d entered mostly through pointers left in place", keptForPointers.size());
         }
         requests.note(String.format("optimize: %,d of %,d moved functions ran; blocks reordered (%s) in %,d, split"
                 + " hot/cold in %,d; %s; %,d NOPs left out", functions.size(), moved.size(), blockOrder.spelling(),
-                reordered, hotBlocks.size(), unprofiled, nops));
+                reordered, hotBlocks.size(), placed, nops));
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.ykrw.core.pass;
 
+import org.ykrw.core.ir.Function;
+import org.ykrw.core.ir.Program;
+
 /**
  * A transformation of the lifted program before layout: it reads the IR and what it may know of the
  * input ({@link PassInput}), inserts probes into the blocks of functions that move
@@ -34,14 +37,16 @@ public interface Pass {
     /**
      * Whether the pass wants a function left where it is. The rewriter asks every pass before any of
      * them runs, while it chooses the functions that move (a function stays when one pass says so).
-     * A layout pass keeps code that ran in no profile at its old address this way: there it runs as
-     * the compiler laid it out, with no jump at its entry.
+     * The layout pass keeps this way the functions whose calls would reach them through their old
+     * entries anyway (entered mostly through pointers that cannot be retargeted): there they run as the
+     * compiler laid them out, with no jump at their entry.
      *
      * @param program the lifted program
      * @param f a function of it that the rewriter could move
-     * @return why it stays (shown by {@code rewrite --report}), or null (the default) to let it move
+     * @return why it stays (the placements' reason, which {@code --report} lists), or null (the
+     *     default) to let it move
      */
-    default String reasonToStay(org.ykrw.core.ir.Program program, org.ykrw.core.ir.Function f) {
+    default String reasonToStay(Program program, Function f) {
         return null;
     }
 }
